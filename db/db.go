@@ -1,0 +1,366 @@
+// Package db stores budgetpoint's data in SQLite: opening it correctly,
+// embedded migrations, one file per entity, and a single writer that commits
+// whatever requests are waiting in one durable transaction (group commit).
+package db
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+
+	"budgetpoint/models"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// FileName is the database file inside a data directory.
+const FileName = "budgetpoint.db"
+
+// MaxBatch bounds how many waiting write requests one transaction commits.
+const MaxBatch = 512
+
+// DB is an open budgetpoint database: a single writer connection fed by a
+// queue, and a pool of readers.
+type DB struct {
+	Path string
+	// Now returns the current time; tests may fix it.
+	Now func() time.Time
+
+	w, r  *sql.DB
+	reqs  chan *writeReq
+	wg    sync.WaitGroup
+	once  sync.Once
+	close chan struct{}
+}
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(*sql.Tx) error
+	done chan error
+}
+
+// DSN returns the connection string used for every pooled connection, so each
+// gets WAL, FULL synchronous commits, foreign keys and a busy timeout.
+func DSN(path string, extra string) string {
+	v := url.Values{}
+	v.Set("_journal_mode", "WAL")
+	v.Set("_synchronous", "FULL")
+	v.Set("_foreign_keys", "on")
+	v.Set("_busy_timeout", "10000")
+	s := "file:" + path + "?" + v.Encode()
+	if extra != "" {
+		s += "&" + extra
+	}
+	return s
+}
+
+// Open opens (creating if needed) the database in dir and applies migrations.
+func Open(dir string) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("数据目录无法创建 / cannot create data directory %s: %w", dir, err)
+	}
+	probe := filepath.Join(dir, ".write-test")
+	if err := os.WriteFile(probe, nil, 0o600); err != nil {
+		return nil, fmt.Errorf("数据目录不可写 / data directory %s is not writable: %w", dir, err)
+	}
+	os.Remove(probe)
+	path := filepath.Join(dir, FileName)
+	w, err := sql.Open("sqlite3", DSN(path, "_txlock=immediate"))
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite3", DSN(path, "_query_only=1"))
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4)
+	db := &DB{Path: path, Now: time.Now, w: w, r: r, reqs: make(chan *writeReq, 1024), close: make(chan struct{})}
+	if err := db.migrate(); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("数据库迁移失败 / migrating %s: %w", path, err)
+	}
+	db.wg.Add(1)
+	go db.writer()
+	return db, nil
+}
+
+// Close stops the writer after the requests already queued and closes the database.
+func (db *DB) Close() error {
+	db.once.Do(func() { close(db.close) })
+	db.wg.Wait()
+	// Fold the WAL back so the file stands alone after a clean stop.
+	db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	err := db.r.Close()
+	if e := db.w.Close(); err == nil {
+		err = e
+	}
+	return err
+}
+
+// R is the read pool.
+func (db *DB) R() *sql.DB { return db.r }
+
+func (db *DB) migrate() error {
+	if _, err := db.w.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := filepath.Base(name)
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("bad migration name %s", base)
+		}
+		var n int
+		if err := db.w.QueryRow(`SELECT count(*) FROM schema_migrations WHERE version=?`, v).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		body, _ := migrations.ReadFile(name)
+		tx, err := db.w.Begin()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("%s: %w", base, err)
+		}
+		if _, err := tx.Exec(`INSERT INTO schema_migrations VALUES (?,?,?)`, v, base, ts(time.Now())); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Write runs fn in the writer's transaction and returns once that
+// transaction is durably committed (or fn failed, leaving nothing behind).
+// Requests that wait while a transaction commits are committed together in
+// the next one; each runs inside its own savepoint, so a failing request
+// does not spoil the others.
+func (db *DB) Write(ctx context.Context, fn func(*sql.Tx) error) error {
+	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case db.reqs <- r:
+	case <-db.close:
+		return models.Errorf(models.EUnavailable, "服务正在关闭 / the server is shutting down")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Wait for the answer even if ctx ends: the request may already be in a
+	// transaction, and the caller must not report failure for a commit.
+	return <-r.done
+}
+
+func (db *DB) writer() {
+	defer db.wg.Done()
+	batch := make([]*writeReq, 0, MaxBatch)
+	for {
+		var first *writeReq
+		select {
+		case first = <-db.reqs:
+		case <-db.close:
+			// Finish what is queued, then stop.
+			for {
+				select {
+				case r := <-db.reqs:
+					db.commit(append(batch[:0], r))
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	drain:
+		for len(batch) < MaxBatch {
+			select {
+			case r := <-db.reqs:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		db.commit(batch)
+	}
+}
+
+func (db *DB) commit(batch []*writeReq) {
+	errs := make([]error, len(batch))
+	tx, err := db.w.Begin()
+	if err != nil {
+		for _, r := range batch {
+			r.done <- err
+		}
+		return
+	}
+	applied := 0
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		if _, err := tx.Exec("SAVEPOINT req"); err != nil {
+			errs[i] = err
+			continue
+		}
+		errs[i] = runSafely(r.fn, tx)
+		if errs[i] != nil {
+			if _, err := tx.Exec("ROLLBACK TO req"); err != nil {
+				slog.Error("rollback to savepoint", "err", err)
+			}
+		} else {
+			applied++
+		}
+		tx.Exec("RELEASE req")
+	}
+	if applied == 0 {
+		tx.Rollback()
+	} else if err := tx.Commit(); err != nil {
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+	}
+	for i, r := range batch {
+		r.done <- errs[i]
+	}
+}
+
+func runSafely(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			slog.Error("panic in write", "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return fn(tx)
+}
+
+// Backup writes a consistent copy of the database to out while it may be in use.
+func Backup(dir, out string) error {
+	path := filepath.Join(dir, FileName)
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("找不到数据库 / no database in %s: %w", dir, err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		return fmt.Errorf("目标文件已存在 / %s already exists", out)
+	}
+	c, err := sql.Open("sqlite3", DSN(path, ""))
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.Exec(`VACUUM INTO ?`, out)
+	return err
+}
+
+// isUnique reports whether err is a unique or primary-key constraint violation.
+func isUnique(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
+}
+
+// isFK reports whether err is a foreign key violation.
+func isFK(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintForeignKey
+}
+
+const tsLayout = "2006-01-02T15:04:05.000000Z07:00"
+
+// ts formats a time for storage: UTC, fixed width, so text order is time order.
+func ts(t time.Time) string { return t.UTC().Format(tsLayout) }
+
+// CST is China Standard Time, in which times are shown.
+var CST = time.FixedZone("CST", 8*3600)
+
+func parseTS(s string) time.Time {
+	t, err := time.Parse(tsLayout, s)
+	if err != nil {
+		t, _ = time.Parse(time.RFC3339Nano, s)
+	}
+	return t.In(CST)
+}
+
+func parseTSPtr(s sql.NullString) *time.Time {
+	if !s.Valid || s.String == "" {
+		return nil
+	}
+	t := parseTS(s.String)
+	return &t
+}
+
+func tsPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return ts(*t)
+}
+
+// EncodeCursor makes an opaque list cursor from a sort key.
+func EncodeCursor(key string) *string {
+	s := base64.RawURLEncoding.EncodeToString([]byte(key))
+	return &s
+}
+
+// DecodeCursor reads a cursor; a bad one is a bad request.
+func DecodeCursor(c string) (string, error) {
+	if c == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return "", &models.Error{Code: models.EBadRequest, Message: "翻页参数无效 / invalid cursor", Fields: map[string]string{"after": "无效 / invalid"}}
+	}
+	return string(b), nil
+}
+
+// Settings reads a setting, or def when it is not set.
+func (db *DB) Setting(ctx context.Context, key, def string) string {
+	var v string
+	if err := db.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key=?`, key).Scan(&v); err != nil {
+		return def
+	}
+	return v
+}
+
+// SetSetting stores a setting.
+func (db *DB) SetSetting(ctx context.Context, key, value string) error {
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO settings(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value`, key, value)
+		return err
+	})
+}

@@ -1,0 +1,254 @@
+package db
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"sync"
+
+	"budgetpoint/models"
+)
+
+// defCache holds parsed questionnaire versions; a published version never changes.
+var defCache sync.Map // defKey → *models.Definition
+
+type defKey struct {
+	path, qid string
+	version   int
+}
+
+func hashJSON(v any) string {
+	b, _ := json.Marshal(v)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// SaveQuestionnaire publishes a definition: a new questionnaire gets version 1,
+// a changed definition under an existing id gets the next version, and the
+// same definition again changes nothing (created is false).
+func (db *DB) SaveQuestionnaire(ctx context.Context, d models.Definition, origin string) (q models.Questionnaire, created bool, err error) {
+	d.Normalize()
+	if err := d.Validate(); err != nil {
+		return q, false, err
+	}
+	h := hashJSON(d)
+	now := db.Now()
+	err = db.Write(ctx, func(tx *sql.Tx) error {
+		created = false
+		var n int
+		tx.QueryRow(`SELECT count(*) FROM topics WHERE id=?`, d.TopicID).Scan(&n)
+		if n == 0 {
+			return models.Invalid("问卷", map[string]string{"topic_id": "没有这个征求意见事项 / no such topic"})
+		}
+		var latest int
+		var qOrigin string
+		err := tx.QueryRow(`SELECT latest_version, origin FROM questionnaires WHERE id=?`, d.ID).Scan(&latest, &qOrigin)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := tx.Exec(`INSERT INTO questionnaires(id, topic_id, latest_version, origin, created_at) VALUES(?,?,1,?,?)`, d.ID, d.TopicID, origin, ts(now)); err != nil {
+				return err
+			}
+			latest = 0
+		case err != nil:
+			return err
+		default:
+			if qOrigin != origin {
+				return models.Errorf(models.EForbidden, "此问卷由预工委发布，不能在联系点修改 / this questionnaire was published by the committee and cannot be changed here")
+			}
+			var oldDef, oldHash string
+			if err := tx.QueryRow(`SELECT definition, hash FROM questionnaire_versions WHERE questionnaire_id=? AND version=?`, d.ID, latest).Scan(&oldDef, &oldHash); err != nil {
+				return err
+			}
+			if oldHash == h {
+				return nil
+			}
+			var prev models.Definition
+			json.Unmarshal([]byte(oldDef), &prev)
+			if err := d.CompatibleWith(&prev); err != nil {
+				return err
+			}
+		}
+		b, _ := json.Marshal(d)
+		if _, err := tx.Exec(`INSERT INTO questionnaire_versions VALUES(?,?,?,?,?)`, d.ID, latest+1, string(b), h, ts(now)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`UPDATE questionnaires SET latest_version=? WHERE id=?`, latest+1, d.ID); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	if err != nil {
+		return q, false, err
+	}
+	q, err = db.Questionnaire(ctx, d.ID, 0)
+	return q, created, err
+}
+
+// Definition returns one version (0: the latest) of a questionnaire's definition.
+func (db *DB) Definition(ctx context.Context, qid string, version int) (*models.Definition, int, error) {
+	return db.definition(ctx, db.r, qid, version)
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func (db *DB) definition(ctx context.Context, qr querier, qid string, version int) (*models.Definition, int, error) {
+	if version == 0 {
+		if err := qr.QueryRowContext(ctx, `SELECT latest_version FROM questionnaires WHERE id=?`, qid).Scan(&version); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, 0, models.NotFound("问卷", "questionnaire")
+			}
+			return nil, 0, err
+		}
+	}
+	k := defKey{db.Path, qid, version}
+	if d, ok := defCache.Load(k); ok {
+		return d.(*models.Definition), version, nil
+	}
+	var s string
+	if err := qr.QueryRowContext(ctx, `SELECT definition FROM questionnaire_versions WHERE questionnaire_id=? AND version=?`, qid, version).Scan(&s); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, version, models.NotFound("问卷版本", "questionnaire version")
+		}
+		return nil, 0, err
+	}
+	d := &models.Definition{}
+	if err := json.Unmarshal([]byte(s), d); err != nil {
+		return nil, 0, err
+	}
+	defCache.Store(k, d)
+	return d, version, nil
+}
+
+const qCols = `q.id, q.latest_version, q.origin, coalesce(q.public_token,''), v.version, v.definition, v.created_at`
+
+func scanQuestionnaire(sc interface{ Scan(...any) error }) (models.Questionnaire, string, error) {
+	var q models.Questionnaire
+	var def, c, token string
+	if err := sc.Scan(&q.ID, &q.LatestVersion, &q.Origin, &token, &q.Version, &def, &c); err != nil {
+		return q, "", err
+	}
+	if err := json.Unmarshal([]byte(def), &q.Definition); err != nil {
+		return q, "", err
+	}
+	q.Public = token != ""
+	q.CreatedAt = parseTS(c)
+	return q, token, nil
+}
+
+// PublicPath is where the public fill-in page of a token lives.
+func PublicPath(token string) string { return "/p/" + token }
+
+// Questionnaire returns one version (0: the latest) of a questionnaire.
+func (db *DB) Questionnaire(ctx context.Context, id string, version int) (models.Questionnaire, error) {
+	q, token, err := scanQuestionnaire(db.r.QueryRowContext(ctx, `SELECT `+qCols+` FROM questionnaires q JOIN questionnaire_versions v
+		ON v.questionnaire_id=q.id AND v.version = CASE WHEN ?=0 THEN q.latest_version ELSE ? END WHERE q.id=?`, version, version, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return q, models.NotFound("问卷", "questionnaire")
+	}
+	if token != "" {
+		q.PublicURL = PublicPath(token)
+	}
+	return q, err
+}
+
+// QuestionnaireByToken finds a public questionnaire's latest version by its public token.
+func (db *DB) QuestionnaireByToken(ctx context.Context, token string) (models.Questionnaire, error) {
+	var id string
+	if token == "" || db.r.QueryRowContext(ctx, `SELECT id FROM questionnaires WHERE public_token=?`, token).Scan(&id) != nil {
+		return models.Questionnaire{}, models.Errorf(models.ENotFound, "问卷不存在或已停止公开填写 / this questionnaire does not exist or is no longer open to the public")
+	}
+	return db.Questionnaire(ctx, id, 0)
+}
+
+// Questionnaires lists the latest version of each questionnaire, optionally of one topic.
+func (db *DB) Questionnaires(ctx context.Context, topic string, limit int, after string) (models.Page[models.Questionnaire], error) {
+	p := models.Page[models.Questionnaire]{Items: []models.Questionnaire{}}
+	a, err := DecodeCursor(after)
+	if err != nil {
+		return p, err
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+qCols+` FROM questionnaires q JOIN questionnaire_versions v
+		ON v.questionnaire_id=q.id AND v.version=q.latest_version WHERE q.id > ? AND (?='' OR q.topic_id=?) ORDER BY q.id LIMIT ?`, a, topic, topic, limit+1)
+	if err != nil {
+		return p, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		q, token, err := scanQuestionnaire(rows)
+		if err != nil {
+			return p, err
+		}
+		if token != "" {
+			q.PublicURL = PublicPath(token)
+		}
+		p.Items = append(p.Items, q)
+	}
+	if len(p.Items) > limit {
+		p.Items = p.Items[:limit]
+		p.Next = EncodeCursor(p.Items[limit-1].ID)
+	}
+	return p, rows.Err()
+}
+
+// SetPublic opens a questionnaire to the public with a new unguessable link, or closes it.
+func (db *DB) SetPublic(ctx context.Context, id string, public bool) (models.Questionnaire, error) {
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		var cur sql.NullString
+		if err := tx.QueryRow(`SELECT public_token FROM questionnaires WHERE id=?`, id).Scan(&cur); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return models.NotFound("问卷", "questionnaire")
+			}
+			return err
+		}
+		var tok any
+		if public {
+			if cur.Valid {
+				return nil // already open: keep the link people have
+			}
+			tok = RandomToken(18)
+		}
+		_, err := tx.Exec(`UPDATE questionnaires SET public_token=? WHERE id=?`, tok, id)
+		return err
+	})
+	if err != nil {
+		return models.Questionnaire{}, err
+	}
+	return db.Questionnaire(ctx, id, 0)
+}
+
+// topicDefinitions returns every version of each questionnaire of a topic,
+// newest version first, for rendering its summary.
+func (db *DB) topicDefinitions(ctx context.Context, qr interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, topicID string) ([][]*models.Definition, error) {
+	rows, err := qr.QueryContext(ctx, `SELECT v.questionnaire_id, v.definition FROM questionnaire_versions v JOIN questionnaires q ON q.id=v.questionnaire_id
+		WHERE q.topic_id=? ORDER BY q.created_at, q.id, v.version DESC`, topicID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]*models.Definition
+	last := ""
+	for rows.Next() {
+		var id, s string
+		if err := rows.Scan(&id, &s); err != nil {
+			return nil, err
+		}
+		d := &models.Definition{}
+		if err := json.Unmarshal([]byte(s), d); err != nil {
+			return nil, err
+		}
+		if id != last {
+			out = append(out, nil)
+			last = id
+		}
+		out[len(out)-1] = append(out[len(out)-1], d)
+	}
+	return out, rows.Err()
+}

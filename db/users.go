@@ -1,0 +1,200 @@
+package db
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"budgetpoint/models"
+)
+
+// Token kinds.
+const (
+	TokenAPI     = "api"
+	TokenSession = "session"
+)
+
+// SessionTTL is how long a login session lasts.
+const SessionTTL = 12 * time.Hour
+
+// BcryptCost is the cost of password hashes; tests may lower it.
+var BcryptCost = 11
+
+// RandomToken returns n random bytes as URL-safe text.
+func RandomToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hashToken(t string) []byte {
+	h := sha256.Sum256([]byte(t))
+	return h[:]
+}
+
+// CreateUser adds a login. It returns conflict when the name is taken.
+func (db *DB) CreateUser(ctx context.Context, name, role, password, deputyID string) (models.User, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
+	if err != nil {
+		return models.User{}, models.Invalid("用户", map[string]string{"password": "密码不能超过 72 字节 / password at most 72 bytes"})
+	}
+	u := models.User{Name: name, Role: role, DeputyID: deputyID, CreatedAt: db.Now().In(CST)}
+	err = db.Write(ctx, func(tx *sql.Tx) error {
+		var dep any
+		if deputyID != "" {
+			var n int
+			tx.QueryRow(`SELECT count(*) FROM deputies WHERE id=?`, deputyID).Scan(&n)
+			if n == 0 {
+				return models.Invalid("用户", map[string]string{"deputy_id": "代表名册中没有此人 / no such deputy in the registry"})
+			}
+			dep = deputyID
+		}
+		res, err := tx.Exec(`INSERT INTO users(name, role, password_hash, deputy_id, created_at) VALUES(?,?,?,?,?)`, name, role, string(h), dep, ts(u.CreatedAt))
+		if isUnique(err) {
+			return models.Errorf(models.EConflict, "用户名 %s 已存在 / user %s already exists", name, name)
+		}
+		if err != nil {
+			return err
+		}
+		u.ID, _ = res.LastInsertId()
+		return nil
+	})
+	return u, err
+}
+
+// CountUsers returns how many logins exist.
+func (db *DB) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
+	return n, err
+}
+
+// ListUsers lists the logins by name.
+func (db *DB) ListUsers(ctx context.Context) ([]models.User, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, name, role, coalesce(deputy_id,''), created_at FROM users ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []models.User{}
+	for rows.Next() {
+		var u models.User
+		var c string
+		if err := rows.Scan(&u.ID, &u.Name, &u.Role, &u.DeputyID, &c); err != nil {
+			return nil, err
+		}
+		u.CreatedAt = parseTS(c)
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// UserByName finds a login by name.
+func (db *DB) UserByName(ctx context.Context, name string) (models.User, error) {
+	var u models.User
+	var c string
+	err := db.r.QueryRowContext(ctx, `SELECT id, name, role, coalesce(deputy_id,''), created_at FROM users WHERE name=?`, name).Scan(&u.ID, &u.Name, &u.Role, &u.DeputyID, &c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, models.NotFound("用户", "user")
+	}
+	u.CreatedAt = parseTS(c)
+	return u, err
+}
+
+// dummyHash makes a failed login with an unknown name cost as much as a wrong password.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("budgetpoint-dummy"), bcrypt.MinCost)
+
+// Authenticate checks a name and password.
+func (db *DB) Authenticate(ctx context.Context, name, password string) (models.User, error) {
+	var u models.User
+	var h, c string
+	err := db.r.QueryRowContext(ctx, `SELECT id, name, role, coalesce(deputy_id,''), password_hash, created_at FROM users WHERE name=?`, name).
+		Scan(&u.ID, &u.Name, &u.Role, &u.DeputyID, &h, &c)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return u, err
+	}
+	if err != nil {
+		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return u, models.Errorf(models.EUnauth, "用户名或密码错误 / wrong user name or password")
+	}
+	if bcrypt.CompareHashAndPassword([]byte(h), []byte(password)) != nil {
+		return u, models.Errorf(models.EUnauth, "用户名或密码错误 / wrong user name or password")
+	}
+	u.CreatedAt = parseTS(c)
+	return u, nil
+}
+
+// CreateToken issues a token for a user; only its hash is stored. A session
+// token also gets a CSRF token for the pages.
+func (db *DB) CreateToken(ctx context.Context, userID int64, kind string) (token, csrf string, id int64, err error) {
+	token = RandomToken(32)
+	if kind == TokenSession {
+		csrf = RandomToken(24)
+	}
+	now := db.Now()
+	var exp any
+	if kind == TokenSession {
+		exp = ts(now.Add(SessionTTL))
+	}
+	err = db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`INSERT INTO tokens(user_id, hash, kind, csrf, created_at, expires_at) VALUES(?,?,?,?,?,?)`, userID, hashToken(token), kind, csrf, ts(now), exp)
+		if isFK(err) {
+			return models.NotFound("用户", "user")
+		}
+		if err != nil {
+			return err
+		}
+		id, _ = res.LastInsertId()
+		return nil
+	})
+	return token, csrf, id, err
+}
+
+// Session is who a token belongs to.
+type Session struct {
+	User    models.User
+	TokenID int64
+	Kind    string
+	CSRF    string
+}
+
+// UserByToken finds the live token's user; unknown, revoked or expired tokens are unauthenticated.
+func (db *DB) UserByToken(ctx context.Context, token string) (Session, error) {
+	var s Session
+	var exp sql.NullString
+	var c string
+	err := db.r.QueryRowContext(ctx, `SELECT t.id, t.kind, t.csrf, t.expires_at, u.id, u.name, u.role, coalesce(u.deputy_id,''), u.created_at
+		FROM tokens t JOIN users u ON u.id=t.user_id WHERE t.hash=? AND t.revoked_at IS NULL`, hashToken(token)).
+		Scan(&s.TokenID, &s.Kind, &s.CSRF, &exp, &s.User.ID, &s.User.Name, &s.User.Role, &s.User.DeputyID, &c)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && exp.Valid && parseTS(exp.String).Before(db.Now())) {
+		return s, models.Errorf(models.EUnauth, "登录已失效，请重新登录 / not signed in or the session expired: sign in again")
+	}
+	s.User.CreatedAt = parseTS(c)
+	return s, err
+}
+
+// RevokeToken revokes a token by id; a user may revoke only their own unless admin.
+func (db *DB) RevokeToken(ctx context.Context, id, byUser int64, admin bool) error {
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		q := `UPDATE tokens SET revoked_at=? WHERE id=? AND revoked_at IS NULL`
+		args := []any{ts(db.Now()), id}
+		if !admin {
+			q += ` AND user_id=?`
+			args = append(args, byUser)
+		}
+		res, err := tx.Exec(q, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return models.NotFound("令牌", "token")
+		}
+		return nil
+	})
+}

@@ -1,0 +1,143 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"budgetpoint/forms"
+	"budgetpoint/models"
+)
+
+func (s *Server) listActivities(c *gin.Context) {
+	limit, after, err := pageParams(c)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	p, err := s.DB.Activities(c.Request.Context(), c.Query("topic"), c.Query("kind"), limit, after)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) createActivity(c *gin.Context) {
+	var req forms.ActivityRequest
+	if err := forms.Decode(c, "活动", &req); err != nil {
+		s.Fail(c, err)
+		return
+	}
+	a := req.Activity()
+	sess, _ := SessionOf(c)
+	created, err := s.DB.CreateActivity(c.Request.Context(), &a, sess.User.ID)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	st := http.StatusOK
+	if created {
+		st = http.StatusCreated
+	}
+	c.JSON(st, a)
+}
+
+func (s *Server) getActivity(c *gin.Context) {
+	a, err := s.DB.Activity(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, a)
+}
+
+func (s *Server) listOpinions(c *gin.Context) {
+	limit, after, err := pageParams(c)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	f := models.OpinionFilter{Topic: c.Query("topic"), Source: c.Query("source"), Status: c.Query("status"), Limit: limit, After: after}
+	if sess, _ := SessionOf(c); sess.User.Role == "deputy" {
+		f.DeputyID, f.CreatedBy = sess.User.DeputyID, sess.User.ID
+		if f.DeputyID == "" {
+			f.DeputyID = "\x00" // matches no deputy: only what this user submitted
+		}
+	}
+	p, err := s.DB.Opinions(c.Request.Context(), f)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) createOpinion(c *gin.Context) {
+	var req forms.OpinionRequest
+	if err := forms.Decode(c, "意见", &req); err != nil {
+		s.Fail(c, err)
+		return
+	}
+	o := req.Opinion()
+	sess, _ := SessionOf(c)
+	created, err := s.DB.CreateOpinion(c.Request.Context(), &o, sess.User.ID)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	st := http.StatusOK
+	if created {
+		st = http.StatusCreated
+	}
+	c.JSON(st, o)
+}
+
+func (s *Server) getOpinion(c *gin.Context) {
+	o, err := s.DB.Opinion(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	if sess, _ := SessionOf(c); sess.User.Role == "deputy" && (sess.User.DeputyID == "" || o.Proposer.DeputyID != sess.User.DeputyID) {
+		s.Fail(c, models.NotFound("意见", "opinion"))
+		return
+	}
+	c.JSON(http.StatusOK, o)
+}
+
+func (s *Server) listDeputies(c *gin.Context) {
+	limit, after, err := pageParams(c)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	p, err := s.DB.Deputies(c.Request.Context(), limit, after)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	if sess, _ := SessionOf(c); !models.In(sess.User.Role, Staff) {
+		for i := range p.Items {
+			p.Items[i] = p.Items[i].WithoutContact()
+		}
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) createDeputy(c *gin.Context) {
+	var req forms.DeputyRequest
+	if err := forms.Decode(c, "代表", &req); err != nil {
+		s.Fail(c, err)
+		return
+	}
+	d, err := req.Deputy()
+	if err == nil {
+		err = s.DB.CreateDeputy(c.Request.Context(), &d)
+	}
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, d)
+}

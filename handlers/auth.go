@@ -1,0 +1,209 @@
+package handlers
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"budgetpoint/db"
+	"budgetpoint/forms"
+	"budgetpoint/models"
+)
+
+// SessionCookie is the name of the login cookie.
+const SessionCookie = "bp_session"
+
+const sessionKey = "budgetpoint.session"
+
+// Role sets used by the routes.
+var (
+	AnyPointRole = []string{"admin", "staff", "deputy"}
+	Staff        = []string{"admin", "staff"}
+	AdminOnly    = []string{"admin"}
+	Committee    = []string{"admin", "committee"}
+)
+
+// SessionOf returns the signed-in session of a request, if any.
+func SessionOf(c *gin.Context) (db.Session, bool) {
+	v, ok := c.Get(sessionKey)
+	if !ok {
+		return db.Session{}, false
+	}
+	return v.(db.Session), true
+}
+
+// Identify finds who is signed in (bearer token or session cookie) and
+// remembers it on the request; it answers nothing by itself.
+func (s *Server) Identify(c *gin.Context) (db.Session, error) {
+	if sess, ok := SessionOf(c); ok {
+		return sess, nil
+	}
+	token := ""
+	if h := c.GetHeader("Authorization"); h != "" {
+		scheme, t, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || t == "" {
+			return db.Session{}, models.Errorf(models.EUnauth, "Authorization 头应为 Bearer 令牌 / the Authorization header must be a Bearer token")
+		}
+		token = strings.TrimSpace(t)
+	} else if ck, err := c.Cookie(SessionCookie); err == nil {
+		token = ck
+	}
+	if token == "" {
+		return db.Session{}, models.Errorf(models.EUnauth, "请先登录 / sign in first")
+	}
+	sess, err := s.DB.UserByToken(c.Request.Context(), token)
+	if err != nil {
+		return sess, err
+	}
+	c.Set(sessionKey, sess)
+	return sess, nil
+}
+
+// Require lets a request through only for the given roles: 401 without
+// credentials, 403 for another role. A cookie session that changes data must
+// also carry its CSRF token (header X-CSRF-Token or form field csrf).
+func (s *Server) Require(roles ...string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		sess, err := s.Identify(c)
+		if err != nil {
+			s.Fail(c, err)
+			return
+		}
+		if !models.In(sess.User.Role, roles) {
+			s.Fail(c, models.Errorf(models.EForbidden, "您的角色（%s）无权进行此操作 / your role (%s) may not do this", sess.User.Role, sess.User.Role))
+			return
+		}
+		if sess.Kind == db.TokenSession && c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+			got := c.GetHeader("X-CSRF-Token")
+			if got == "" {
+				got = c.PostForm("csrf")
+			}
+			if subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRF)) != 1 {
+				s.Fail(c, models.Errorf(models.EForbidden, "页面已过期，请刷新后重试 / the page has expired: reload it and try again"))
+				return
+			}
+		}
+		c.Next()
+	}
+}
+
+// setSessionCookie sets the login cookie: HttpOnly, SameSite=Lax, Secure under TLS.
+func SetSessionCookie(c *gin.Context, token string, maxAge int) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Request.TLS != nil})
+}
+
+// Login checks a name and password, rate limited per address and name. It
+// returns the session token and its CSRF token.
+func (s *Server) Login(c *gin.Context, name, password string) (models.User, string, string, error) {
+	if !s.loginLimit.Allow(clientIP(c) + "\x00" + name) {
+		return models.User{}, "", "", models.Errorf(models.ERateLimited, "登录尝试过多，请一分钟后再试 / too many sign-in attempts: wait a minute and try again")
+	}
+	u, err := s.DB.Authenticate(c.Request.Context(), name, password)
+	if err != nil {
+		return u, "", "", err
+	}
+	allowed := models.PointRoles
+	if s.Hub {
+		allowed = models.HubRoles
+	}
+	if !models.In(u.Role, allowed) {
+		return u, "", "", models.Errorf(models.EForbidden, "此账号不能在这里登录 / this account cannot sign in here")
+	}
+	tok, csrf, _, err := s.DB.CreateToken(c.Request.Context(), u.ID, db.TokenSession)
+	return u, tok, csrf, err
+}
+
+func (s *Server) apiLogin(c *gin.Context) {
+	var req forms.LoginRequest
+	if err := forms.Decode(c, "请求", &req); err != nil {
+		s.Fail(c, err)
+		return
+	}
+	u, tok, csrf, err := s.Login(c, req.Name, req.Password)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	SetSessionCookie(c, tok, int(db.SessionTTL.Seconds()))
+	c.JSON(http.StatusOK, gin.H{"user": u, "csrf_token": csrf})
+}
+
+func (s *Server) apiLogout(c *gin.Context) {
+	sess, _ := SessionOf(c)
+	s.DB.RevokeToken(c.Request.Context(), sess.TokenID, sess.User.ID, false)
+	SetSessionCookie(c, "", -1)
+	c.JSON(http.StatusOK, gin.H{"signed_out": true})
+}
+
+func (s *Server) apiMe(c *gin.Context) {
+	sess, _ := SessionOf(c)
+	c.JSON(http.StatusOK, gin.H{"user": sess.User, "point_id": s.PointID, "csrf_token": sess.CSRF})
+}
+
+func (s *Server) listUsers(c *gin.Context) {
+	us, err := s.DB.ListUsers(c.Request.Context())
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, models.Page[models.User]{Items: us})
+}
+
+func (s *Server) createUser(c *gin.Context) {
+	var req forms.UserRequest
+	if err := forms.Decode(c, "用户", &req); err != nil {
+		s.Fail(c, err)
+		return
+	}
+	allowed := models.PointRoles
+	if s.Hub {
+		allowed = models.HubRoles
+	}
+	if !models.In(req.Role, allowed) {
+		s.Fail(c, models.Invalid("用户", map[string]string{"role": "此处不能使用这个角色 / this role does not exist here"}))
+		return
+	}
+	pw := req.Password
+	generated := pw == ""
+	if generated {
+		pw = db.RandomToken(12)
+	}
+	u, err := s.DB.CreateUser(c.Request.Context(), req.Name, req.Role, pw, req.DeputyID)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	out := gin.H{"user": u}
+	if generated {
+		out["password"] = pw
+	}
+	c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) createToken(c *gin.Context) {
+	sess, _ := SessionOf(c)
+	tok, _, id, err := s.DB.CreateToken(c.Request.Context(), sess.User.ID, db.TokenAPI)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"id": id, "token": tok})
+}
+
+func (s *Server) revokeToken(c *gin.Context) {
+	sess, _ := SessionOf(c)
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		s.Fail(c, models.NotFound("令牌", "token"))
+		return
+	}
+	if err := s.DB.RevokeToken(c.Request.Context(), id, sess.User.ID, sess.User.Role == "admin"); err != nil {
+		s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"id": id, "revoked": true})
+}

@@ -1,0 +1,205 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"budgetpoint/db"
+	"budgetpoint/forms"
+	"budgetpoint/models"
+)
+
+func (s *Server) listQuestionnaires(c *gin.Context) {
+	limit, after, err := pageParams(c)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	p, err := s.DB.Questionnaires(c.Request.Context(), c.Query("topic"), limit, after)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	s.hidePublicLinks(c, p.Items)
+	c.JSON(http.StatusOK, p)
+}
+
+// hidePublicLinks keeps public links from deputies: only staff hand them out.
+func (s *Server) hidePublicLinks(c *gin.Context, qs []models.Questionnaire) {
+	if sess, _ := SessionOf(c); sess.User.Role == "deputy" {
+		for i := range qs {
+			qs[i].PublicURL = ""
+		}
+	}
+}
+
+func (s *Server) saveQuestionnaire(c *gin.Context) {
+	var d models.Definition
+	if err := forms.DecodeOnly(c.Request.Body, &d); err != nil {
+		s.Fail(c, err)
+		return
+	}
+	q, created, err := s.DB.SaveQuestionnaire(c.Request.Context(), d, models.OriginLocal)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	st := http.StatusOK
+	if created {
+		st = http.StatusCreated
+	}
+	c.JSON(st, q)
+}
+
+func (s *Server) getQuestionnaire(c *gin.Context) {
+	v := 0
+	if vs := c.Query("version"); vs != "" {
+		var err error
+		if v, err = strconv.Atoi(vs); err != nil || v < 1 {
+			s.Fail(c, &models.Error{Code: models.EBadRequest, Message: "version 应为正整数 / version must be a positive whole number", Fields: map[string]string{"version": "≥ 1"}})
+			return
+		}
+	}
+	q, err := s.DB.Questionnaire(c.Request.Context(), c.Param("id"), v)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	qs := []models.Questionnaire{q}
+	s.hidePublicLinks(c, qs)
+	c.JSON(http.StatusOK, qs[0])
+}
+
+func (s *Server) patchQuestionnaire(c *gin.Context) {
+	var req forms.QuestionnairePatchRequest
+	if err := forms.Decode(c, "问卷", &req); err != nil {
+		s.Fail(c, err)
+		return
+	}
+	q, err := s.DB.SetPublic(c.Request.Context(), c.Param("id"), *req.Public)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, q)
+}
+
+// submission converts a checked request; deputies answer as themselves, online.
+func submission(req *forms.ResponseRequest, sess db.Session) db.Submission {
+	sub := db.Submission{ID: req.ID, Version: req.Version, Channel: req.Channel, Answers: req.Answers, Serial: req.Serial,
+		Respondent:  models.Respondent{Kind: req.Respondent.Kind, DeputyID: req.Respondent.DeputyID, Description: req.Respondent.Description},
+		SubmittedBy: sess.User.ID}
+	if sub.Channel == "" {
+		sub.Channel = "online"
+	}
+	if sess.User.Role == "deputy" {
+		sub.Respondent = models.Respondent{Kind: "deputy", DeputyID: sess.User.DeputyID}
+		sub.Channel = "online"
+	}
+	if sub.Channel == "paper" {
+		sub.EnteredBy = sess.User.Name
+	}
+	return sub
+}
+
+func (s *Server) submitResponse(c *gin.Context) {
+	var req forms.ResponseRequest
+	if err := s.decodeResponse(c, c.Param("id"), &req); err != nil {
+		s.Fail(c, err)
+		return
+	}
+	sess, _ := SessionOf(c)
+	s.answerSubmit(c, c.Param("id"), submission(&req, sess))
+}
+
+func (s *Server) answerSubmit(c *gin.Context, qid string, sub db.Submission) {
+	id, created, err := s.DB.SubmitResponse(c.Request.Context(), qid, sub)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	st := http.StatusOK
+	if created {
+		st = http.StatusCreated
+	}
+	c.JSON(st, gin.H{"id": id, "created": created})
+}
+
+func (s *Server) listResponses(c *gin.Context) {
+	limit, after, err := pageParams(c)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	if _, err := s.DB.Questionnaire(c.Request.Context(), c.Param("id"), 0); err != nil {
+		s.Fail(c, err)
+		return
+	}
+	f := db.ResponseFilter{Limit: limit, After: after}
+	if sess, _ := SessionOf(c); sess.User.Role == "deputy" {
+		f.SubmittedBy = sess.User.ID
+	}
+	p, err := s.DB.Responses(c.Request.Context(), c.Param("id"), f)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) publicQuestionnaire(c *gin.Context) {
+	q, err := s.DB.QuestionnaireByToken(c.Request.Context(), c.Param("token"))
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	q.PublicURL = ""
+	c.JSON(http.StatusOK, q)
+}
+
+// publicSubmit takes a response through a public link, rate limited per
+// client address. Respondents describe themselves; they cannot claim a
+// registered deputy's identity.
+func (s *Server) publicSubmit(c *gin.Context) {
+	if !s.publicLimit.Allow(clientIP(c)) {
+		s.Fail(c, models.Errorf(models.ERateLimited, "提交过于频繁，请稍后再试 / too many submissions: wait a moment and try again"))
+		return
+	}
+	q, err := s.DB.QuestionnaireByToken(c.Request.Context(), c.Param("token"))
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	var req forms.ResponseRequest
+	if err := s.decodeResponse(c, q.ID, &req); err != nil {
+		s.Fail(c, err)
+		return
+	}
+	sub := submission(&req, db.Session{})
+	sub.Channel = "online"
+	sub.Respondent.DeputyID = ""
+	s.answerSubmit(c, q.ID, sub)
+}
+
+// decodeResponse reads a submission; when its envelope is invalid, the
+// answers are checked too, so that one answer names every bad field.
+func (s *Server) decodeResponse(c *gin.Context, qid string, req *forms.ResponseRequest) error {
+	if err := forms.DecodeOnly(c.Request.Body, req); err != nil {
+		return err
+	}
+	err := forms.Check("答卷", req)
+	e, ok := models.AsError(err)
+	if !ok || e.Code != models.EInvalid {
+		return err
+	}
+	if def, _, derr := s.DB.Definition(c.Request.Context(), qid, req.Version); derr == nil {
+		_, bad := def.CheckAnswers(req.Answers)
+		for k, v := range bad {
+			e.Fields[k] = v
+		}
+		return models.Invalid("答卷", e.Fields)
+	}
+	return err
+}

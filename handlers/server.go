@@ -1,0 +1,190 @@
+// Package handlers serves budgetpoint over HTTP: routes in one place, one file
+// per resource, errors mapped to status codes once.
+package handlers
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/time/rate"
+
+	"budgetpoint/db"
+	"budgetpoint/forms"
+	"budgetpoint/models"
+)
+
+// MaxBody is the largest request body accepted, in bytes.
+const MaxBody = 1 << 20
+
+// Server holds what the handlers need.
+type Server struct {
+	DB      *db.DB
+	PointID string
+	// Hub is true when this binary serves the committee.
+	Hub     bool
+	Version string
+	Log     *slog.Logger
+	// Mount lets other packages (sync, pages) add their routes.
+	Mount []func(r *gin.Engine, s *Server)
+
+	publicLimit *Limiters
+	loginLimit  *Limiters
+}
+
+// NewServer prepares a server.
+func NewServer(d *db.DB, pointID string, log *slog.Logger) *Server {
+	forms.Setup()
+	return &Server{DB: d, PointID: pointID, Version: "0.1.0", Log: log,
+		publicLimit: NewLimiters(rate.Every(time.Second), 60),
+		loginLimit:  NewLimiters(rate.Every(6*time.Second), 10)}
+}
+
+var statusOf = map[string]int{
+	models.EBadRequest:  http.StatusBadRequest,
+	models.EUnauth:      http.StatusUnauthorized,
+	models.EForbidden:   http.StatusForbidden,
+	models.ENotFound:    http.StatusNotFound,
+	models.EConflict:    http.StatusConflict,
+	models.ETooLarge:    http.StatusRequestEntityTooLarge,
+	models.EInvalid:     http.StatusUnprocessableEntity,
+	models.ERateLimited: http.StatusTooManyRequests,
+	models.EUnavailable: http.StatusServiceUnavailable,
+	models.EInternal:    http.StatusInternalServerError,
+}
+
+// Status returns the HTTP status of an error code.
+func Status(code string) int {
+	if s, ok := statusOf[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Fail answers an error in the contract's shape. Anything that is not an
+// application error is logged with detail and answered as internal.
+func (s *Server) Fail(c *gin.Context, err error) {
+	e, ok := models.AsError(err)
+	if !ok {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			e = models.Errorf(models.ETooLarge, "请求内容超过上限 / the request body is over the limit")
+		} else {
+			s.Log.Error("internal error", "method", c.Request.Method, "path", c.FullPath(), "err", err)
+			e = models.Errorf(models.EInternal, "服务器内部错误，请稍后再试；如果一再发生，请联系管理员 / internal error: try again later, and tell the administrator if it persists")
+		}
+	}
+	c.AbortWithStatusJSON(Status(e.Code), gin.H{"error": e})
+}
+
+func (s *Server) recovery(c *gin.Context, p any) {
+	s.Log.Error("panic", "method", c.Request.Method, "path", c.FullPath(), "panic", p)
+	s.Fail(c, models.Errorf(models.EInternal, "服务器内部错误，请稍后再试 / internal error: try again later"))
+}
+
+// limitBody refuses bodies over MaxBody with 413 and caps what is read.
+func limitBody(c *gin.Context) {
+	if c.Request.ContentLength > MaxBody {
+		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": models.Errorf(models.ETooLarge,
+			"请求内容超过 %d 字节的上限 / the request body is over the limit of %d bytes", MaxBody, MaxBody)})
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody)
+	c.Next()
+}
+
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	if st := c.Writer.Status(); st >= 500 {
+		s.Log.Warn("request", "method", c.Request.Method, "path", c.Request.URL.Path, "status", st, "dur", time.Since(start))
+	}
+}
+
+// Router builds the whole router: every route is listed in routes.go.
+func (s *Server) Router() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.CustomRecovery(s.recovery), s.logRequests, limitBody)
+	r.HandleMethodNotAllowed = true
+	r.NoRoute(func(c *gin.Context) {
+		s.Fail(c, models.Errorf(models.ENotFound, "没有这个地址 / no such path"))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, gin.H{"error": models.Errorf("method_not_allowed", "不支持此请求方法 / method not allowed")})
+	})
+	s.routes(r)
+	for _, m := range s.Mount {
+		m(r, s)
+	}
+	return r
+}
+
+// pageParams reads ?limit= (default 50, at most 500) and ?after=.
+func pageParams(c *gin.Context) (int, string, error) {
+	limit := 50
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return 0, "", &models.Error{Code: models.EBadRequest, Message: "limit 应为 1 到 500 之间的整数 / limit must be a whole number from 1 to 500",
+				Fields: map[string]string{"limit": "1–500"}}
+		}
+		limit = n
+	}
+	return limit, c.Query("after"), nil
+}
+
+// Limiters keeps a rate limiter per key (a client address), forgetting idle ones.
+type Limiters struct {
+	mu    sync.Mutex
+	r     rate.Limit
+	burst int
+	m     map[string]*limiterEntry
+	last  time.Time
+}
+
+type limiterEntry struct {
+	l    *rate.Limiter
+	seen time.Time
+}
+
+// NewLimiters makes a limiter set with the given rate and burst per key.
+func NewLimiters(r rate.Limit, burst int) *Limiters {
+	return &Limiters{r: r, burst: burst, m: map[string]*limiterEntry{}}
+}
+
+// Allow reports whether key may act now.
+func (l *Limiters) Allow(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	if now.Sub(l.last) > time.Minute {
+		for k, e := range l.m {
+			if now.Sub(e.seen) > 10*time.Minute {
+				delete(l.m, k)
+			}
+		}
+		l.last = now
+	}
+	e, ok := l.m[key]
+	if !ok {
+		e = &limiterEntry{l: rate.NewLimiter(l.r, l.burst)}
+		l.m[key] = e
+	}
+	e.seen = now
+	return e.l.Allow()
+}
+
+// clientIP is the peer address; proxies are not trusted.
+func clientIP(c *gin.Context) string {
+	host, _, err := net.SplitHostPort(c.Request.RemoteAddr)
+	if err != nil {
+		return c.Request.RemoteAddr
+	}
+	return host
+}

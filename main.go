@@ -1,0 +1,298 @@
+// Command budgetpoint runs a budget-work contact point, or the committee hub,
+// of the Yuxi Municipal People's Congress. See README.md.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"budgetpoint/db"
+	"budgetpoint/demo"
+	"budgetpoint/handlers"
+	"budgetpoint/models"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "budgetpoint:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// usageError is a bad command line or configuration: exit status 2.
+type usageError struct{ error }
+
+func usage(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+const usageText = `用法 / usage:
+  budgetpoint serve  [--addr 127.0.0.1:8080] [--data ./data] [--point-id hongta]
+                     [--hub URL --hub-secret S] [--sync-interval 30s] [--demo]
+  budgetpoint hub    [--addr 127.0.0.1:8090] [--data ./hub-data] [--points points.json] [--demo]
+  budgetpoint user add     --data DIR --name NAME --role admin|staff|deputy|committee
+  budgetpoint token create --data DIR --user NAME
+  budgetpoint backup       --data DIR --out FILE
+Every flag can also be set as BUDGETPOINT_<FLAG> (--hub-secret → BUDGETPOINT_HUB_SECRET).`
+
+// run is the whole program: it takes its arguments, environment and output
+// so that tests can call it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 {
+		return usage("缺少子命令 / missing subcommand\n%s", usageText)
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], getenv, stdout)
+	case "hub":
+		return runHub(ctx, args[1:], getenv, stdout)
+	case "user":
+		if len(args) < 2 || args[1] != "add" {
+			return usage("应为 user add / expected: user add\n%s", usageText)
+		}
+		return runUserAdd(ctx, args[2:], getenv, stdin, stdout)
+	case "token":
+		if len(args) < 2 || args[1] != "create" {
+			return usage("应为 token create / expected: token create\n%s", usageText)
+		}
+		return runTokenCreate(ctx, args[2:], getenv, stdout)
+	case "backup":
+		return runBackup(args[1:], getenv, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usageText)
+		return nil
+	}
+	return usage("未知子命令 %q / unknown subcommand %q\n%s", args[0], args[0], usageText)
+}
+
+// parseFlags parses args, then fills every flag not given from BUDGETPOINT_<FLAG>.
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return usage("参数错误 / bad flag: %v\n%s", err, usageText)
+	}
+	if fs.NArg() > 0 {
+		return usage("多余的参数 / unexpected argument %q\n%s", fs.Arg(0), usageText)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || err != nil {
+			return
+		}
+		env := "BUDGETPOINT_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(env); v != "" {
+			if e := f.Value.Set(v); e != nil {
+				err = usage("环境变量 %s 无效 / bad %s: %v", env, env, e)
+			}
+		}
+	})
+	return err
+}
+
+func openData(dir string) (*db.DB, error) {
+	d, err := db.Open(dir)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return d, nil
+}
+
+// serveHTTP serves h on addr until ctx ends, then lets requests in flight finish.
+func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger, stdout io.Writer, what string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return usage("无法监听 %s / cannot listen on %s: %v", addr, addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	fmt.Fprintf(stdout, "%s: http://%s\n", what, ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// ensureAdmin creates the first admin with a generated password, printed once.
+func ensureAdmin(ctx context.Context, d *db.DB, stdout io.Writer) error {
+	n, err := d.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	pw := db.RandomToken(12)
+	if _, err := d.CreateUser(ctx, "admin", "admin", pw, ""); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "已创建管理员 / created the first admin: user admin, password %s (只显示这一次 / shown only this once)\n", pw)
+	return nil
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	data := fs.String("data", "./data", "data directory")
+	pointID := fs.String("point-id", "hongta", "this contact point's id")
+	hub := fs.String("hub", "", "committee hub URL")
+	hubSecret := fs.String("hub-secret", "", "this point's shared secret with the hub")
+	interval := fs.Duration("sync-interval", 30*time.Second, "how often to push and pull")
+	withDemo := fs.Bool("demo", false, "load demo content")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	if !models.ValidID(*pointID) {
+		return usage("联系点编号无效 / bad --point-id %q", *pointID)
+	}
+	if *hub != "" && *hubSecret == "" {
+		return usage("设置了 --hub 就需要 --hub-secret / --hub needs --hub-secret")
+	}
+	if *interval < time.Second {
+		return usage("--sync-interval 至少 1s / --sync-interval must be at least 1s")
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("point", *pointID)
+	d, err := openData(*data)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := ensureAdmin(ctx, d, stdout); err != nil {
+		return err
+	}
+	if *withDemo {
+		if err := demo.Load(ctx, d, *pointID, stdout); err != nil {
+			return fmt.Errorf("载入演示数据失败 / loading demo content: %w", err)
+		}
+	}
+	s := handlers.NewServer(d, *pointID, log)
+	for _, hook := range pointHooks {
+		if err := hook(ctx, s, PointConfig{Hub: *hub, HubSecret: *hubSecret, Interval: *interval}); err != nil {
+			return err
+		}
+	}
+	return serveHTTP(ctx, *addr, s.Router(), log, stdout, "联系点 "+*pointID+" / contact point")
+}
+
+// PointConfig is what hooks at a contact point (sync, pages) need from the command line.
+type PointConfig struct {
+	Hub, HubSecret string
+	Interval       time.Duration
+}
+
+// pointHooks start what else a contact point runs (sync, pages); each file
+// that adds one registers it in an init function.
+var pointHooks []func(ctx context.Context, s *handlers.Server, cfg PointConfig) error
+
+func runUserAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory")
+	name := fs.String("name", "", "user name")
+	role := fs.String("role", "", "admin|staff|deputy|committee")
+	deputy := fs.String("deputy-id", "", "for a deputy: their id in the registry")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	if *name == "" || !models.In(*role, []string{"admin", "staff", "deputy", "committee"}) {
+		return usage("需要 --name 和 --role admin|staff|deputy|committee / --name and --role admin|staff|deputy|committee are required")
+	}
+	pw := ""
+	if f, ok := stdin.(*os.File); !ok || !isTerminal(f) {
+		if stdin != nil {
+			line, _ := bufio.NewReader(stdin).ReadString('\n')
+			pw = strings.TrimRight(line, "\r\n")
+		}
+	}
+	generated := pw == ""
+	if generated {
+		pw = db.RandomToken(12)
+	}
+	if len(pw) < 8 {
+		return usage("密码至少 8 个字符 / the password needs at least 8 characters")
+	}
+	d, err := openData(*data)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := d.CreateUser(ctx, *name, *role, pw, *deputy); err != nil {
+		return err
+	}
+	if generated {
+		fmt.Fprintf(stdout, "已创建用户 / created user %s (%s), password: %s\n", *name, *role, pw)
+	} else {
+		fmt.Fprintf(stdout, "已创建用户 / created user %s (%s)\n", *name, *role)
+	}
+	return nil
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func runTokenCreate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory")
+	user := fs.String("user", "", "user name")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	if *user == "" {
+		return usage("需要 --user / --user is required")
+	}
+	d, err := openData(*data)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	u, err := d.UserByName(ctx, *user)
+	if err != nil {
+		return err
+	}
+	tok, _, _, err := d.CreateToken(ctx, u.ID, db.TokenAPI)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+func runBackup(args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory")
+	out := fs.String("out", "", "backup file")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usage("需要 --out / --out is required")
+	}
+	if err := db.Backup(*data, *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "已备份到 / backed up to %s\n", *out)
+	return nil
+}

@@ -1,0 +1,193 @@
+package models
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Topic kinds.
+var TopicKinds = []string{"budget_draft", "budget_execution", "final_accounts", "state_assets", "other"}
+
+// Enumerations of the contract.
+var (
+	RespondentKinds = []string{"deputy", "public", "other"}
+	Channels        = []string{"online", "paper"}
+	ActivityKinds   = []string{"forum", "field_research", "written"}
+	OpinionSources  = []string{"questionnaire", "forum", "field_research", "written", "other"}
+	OpinionStatuses = []string{"recorded", "reported", "forwarded", "answered", "closed"}
+	Evaluations     = []string{"satisfied", "basic", "unsatisfied"}
+	DeputyLevels    = []string{"national", "provincial", "municipal", "county", "township"}
+	PointRoles      = []string{"admin", "staff", "deputy"}
+	HubRoles        = []string{"admin", "committee"}
+)
+
+// Origins of topics and questionnaires.
+const (
+	OriginLocal     = "local"
+	OriginCommittee = "committee"
+)
+
+// Topic is what feedback is about (征求意见事项).
+type Topic struct {
+	ID         string     `json:"id"`
+	Kind       string     `json:"kind"`
+	FiscalYear int        `json:"fiscal_year"`
+	Title      string     `json:"title"`
+	TitleEN    string     `json:"title_en,omitempty"`
+	Summary    string     `json:"summary,omitempty"`
+	OpensAt    *time.Time `json:"opens_at,omitempty"`
+	ClosesAt   *time.Time `json:"closes_at,omitempty"`
+	Origin     string     `json:"origin"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+}
+
+// TopicPatch is a partial update of a topic: nil fields stay as they are.
+type TopicPatch struct {
+	Kind       *string
+	FiscalYear *int
+	Title      *string
+	TitleEN    *string
+	Summary    *string
+	OpensAt    *time.Time
+	ClosesAt   *time.Time
+}
+
+// Respondent says who filled a response.
+type Respondent struct {
+	Kind        string `json:"kind"`
+	DeputyID    string `json:"deputy_id,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// Response is one filled questionnaire (答卷).
+type Response struct {
+	ID              string          `json:"id"`
+	QuestionnaireID string          `json:"questionnaire_id"`
+	Version         int             `json:"version"`
+	TopicID         string          `json:"topic_id"`
+	Respondent      Respondent      `json:"respondent"`
+	Channel         string          `json:"channel"`
+	Answers         json.RawMessage `json:"answers"`
+	Serial          string          `json:"serial,omitempty"`
+	EnteredBy       string          `json:"entered_by,omitempty"`
+	CreatedAt       time.Time       `json:"created_at"`
+}
+
+// Participants counts who took part in an activity.
+type Participants struct {
+	Deputies int64 `json:"deputies"`
+	Public   int64 `json:"public"`
+	Other    int64 `json:"other"`
+}
+
+// Activity is a forum, a field research visit or a written solicitation.
+type Activity struct {
+	ID           string       `json:"id"`
+	Kind         string       `json:"kind"`
+	TopicID      string       `json:"topic_id"`
+	Title        string       `json:"title"`
+	HeldOn       string       `json:"held_on"`
+	Location     string       `json:"location,omitempty"`
+	Host         string       `json:"host,omitempty"`
+	Participants Participants `json:"participants"`
+	DeputyIDs    []string     `json:"deputy_ids,omitempty"`
+	Minutes      string       `json:"minutes,omitempty"`
+	Opinions     []Opinion    `json:"opinions"`
+	PointID      string       `json:"point_id,omitempty"`
+	CreatedAt    time.Time    `json:"created_at"`
+}
+
+// Proposer describes who raised an opinion, by role: never contact details.
+type Proposer struct {
+	Kind        string `json:"kind"`
+	DeputyID    string `json:"deputy_id,omitempty"`
+	Name        string `json:"name,omitempty"`
+	Level       string `json:"level,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// Opinion is the unit of qualitative feedback (意见建议) with its closed-loop status.
+type Opinion struct {
+	ID          string    `json:"id"`
+	TopicID     string    `json:"topic_id"`
+	Source      string    `json:"source"`
+	ActivityID  string    `json:"activity_id,omitempty"`
+	ResponseID  string    `json:"response_id,omitempty"`
+	QuestionKey string    `json:"question_key,omitempty"`
+	Content     string    `json:"content"`
+	Proposer    Proposer  `json:"proposer"`
+	Status      string    `json:"status"`
+	Answer      string    `json:"answer,omitempty"`
+	Evaluation  string    `json:"evaluation,omitempty"`
+	PointID     string    `json:"point_id,omitempty"`
+	RecordedAt  time.Time `json:"recorded_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// OpinionFilter selects opinions; empty fields do not filter.
+type OpinionFilter struct {
+	Topic, Source, Status, Point string
+	DeputyID                     string // only this deputy's own
+	CreatedBy                    int64  // or recorded by this user
+	Limit                        int
+	After                        string
+}
+
+// Deputy is a people's deputy in the registry (人大代表).
+type Deputy struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Level     string    `json:"level"`
+	Unit      string    `json:"unit,omitempty"`
+	Phone     string    `json:"phone,omitempty"`
+	IDNumber  string    `json:"id_number,omitempty"`
+	Liaison   bool      `json:"liaison"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// WithoutContact returns the deputy without phone and ID number.
+func (d Deputy) WithoutContact() Deputy {
+	d.Phone, d.IDNumber = "", ""
+	return d
+}
+
+// User is a login.
+type User struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	DeputyID  string    `json:"deputy_id,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Page is one page of a list and the cursor for the next.
+type Page[T any] struct {
+	Items []T     `json:"items"`
+	Next  *string `json:"next"`
+}
+
+// ValidTransition reports whether the committee may move an opinion from one
+// status to another along the closed loop: to forwarded from recorded or
+// reported; to answered from any state before it; to closed only once answered.
+func ValidTransition(from, to string) bool {
+	switch to {
+	case "forwarded":
+		return from == "recorded" || from == "reported"
+	case "answered":
+		return from == "recorded" || from == "reported" || from == "forwarded"
+	case "closed":
+		return from == "answered"
+	}
+	return false
+}
+
+// In reports whether s is one of the values.
+func In(s string, values []string) bool {
+	for _, v := range values {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,454 @@
+package models
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Question types.
+const (
+	SingleChoice   = "single_choice"
+	MultipleChoice = "multiple_choice"
+	Rating         = "rating"
+	Number         = "number"
+	Text           = "text"
+)
+
+// QuestionTypes lists the known question types in display order.
+var QuestionTypes = []string{SingleChoice, MultipleChoice, Rating, Number, Text}
+
+// Limits on definitions and answers.
+const (
+	MaxQuestions     = 200
+	MaxOptions       = 100
+	MaxLabel         = 500
+	DefaultMaxLength = 2000
+	MaxTextLength    = 10000
+	MaxRatingSpan    = 10
+	NumberScale      = 1000 // number answers keep at most 3 decimals, summed exactly in thousandths
+)
+
+var keyRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
+var valueRe = regexp.MustCompile(`^[A-Za-z0-9_\-]{1,64}$`)
+
+// Option is one choice of a single or multiple choice question.
+type Option struct {
+	Value   string `json:"value"`
+	Label   string `json:"label"`
+	LabelEN string `json:"label_en,omitempty"`
+}
+
+// Question is one question of a questionnaire. Its key is stable across versions.
+type Question struct {
+	Key        string   `json:"key"`
+	Type       string   `json:"type"`
+	Label      string   `json:"label"`
+	LabelEN    string   `json:"label_en,omitempty"`
+	Required   bool     `json:"required,omitempty"`
+	Options    []Option `json:"options,omitempty"`
+	MaxChoices int      `json:"max_choices,omitempty"`
+	Min        *float64 `json:"min,omitempty"`
+	Max        *float64 `json:"max,omitempty"`
+	MaxLength  int      `json:"max_length,omitempty"`
+	Opinion    bool     `json:"opinion,omitempty"`
+}
+
+// Definition is what a questionnaire's author writes: its questions and texts.
+type Definition struct {
+	ID          string     `json:"id"`
+	TopicID     string     `json:"topic_id"`
+	Title       string     `json:"title"`
+	TitleEN     string     `json:"title_en,omitempty"`
+	Description string     `json:"description,omitempty"`
+	Questions   []Question `json:"questions"`
+}
+
+// Questionnaire is one published version of a questionnaire, as the API shows it.
+type Questionnaire struct {
+	Definition
+	Version       int       `json:"version"`
+	LatestVersion int       `json:"latest_version"`
+	Origin        string    `json:"origin"`
+	Public        bool      `json:"public"`
+	PublicURL     string    `json:"public_url,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+// RatingBounds returns a rating question's min and max (1..5 by default).
+func (q *Question) RatingBounds() (int, int) {
+	lo, hi := 1, 5
+	if q.Min != nil {
+		lo = int(*q.Min)
+	}
+	if q.Max != nil {
+		hi = int(*q.Max)
+	}
+	return lo, hi
+}
+
+// TextLimit returns the maximum length in characters of a text answer.
+func (q *Question) TextLimit() int {
+	if q.MaxLength > 0 {
+		return q.MaxLength
+	}
+	return DefaultMaxLength
+}
+
+// OptionLabel returns the label of an option value, or the value itself.
+func (q *Question) OptionLabel(v string) string {
+	for _, o := range q.Options {
+		if o.Value == v {
+			return o.Label
+		}
+	}
+	return v
+}
+
+// Normalize trims texts of a definition so that the same definition hashes the same.
+func (d *Definition) Normalize() {
+	d.ID = strings.TrimSpace(d.ID)
+	d.TopicID = strings.TrimSpace(d.TopicID)
+	d.Title = strings.TrimSpace(d.Title)
+	d.TitleEN = strings.TrimSpace(d.TitleEN)
+	d.Description = strings.TrimSpace(d.Description)
+	for i := range d.Questions {
+		q := &d.Questions[i]
+		q.Key = strings.TrimSpace(q.Key)
+		q.Label = strings.TrimSpace(q.Label)
+		q.LabelEN = strings.TrimSpace(q.LabelEN)
+		if q.Type == Rating {
+			lo, hi := q.RatingBounds()
+			flo, fhi := float64(lo), float64(hi)
+			q.Min, q.Max = &flo, &fhi
+		}
+		if q.Type == Text && q.MaxLength == 0 {
+			q.MaxLength = DefaultMaxLength
+		}
+		for j := range q.Options {
+			q.Options[j].Value = strings.TrimSpace(q.Options[j].Value)
+			q.Options[j].Label = strings.TrimSpace(q.Options[j].Label)
+		}
+	}
+}
+
+// Validate checks a definition: unique keys, known types, options for choice
+// types, sane limits. It returns validation_failed naming each bad field.
+func (d *Definition) Validate() error {
+	f := map[string]string{}
+	if !keyIDRe.MatchString(d.ID) {
+		f["id"] = "编号只能含字母、数字、- 和 _，最长 64 个字符 / id: letters, digits, - and _, at most 64"
+	}
+	if d.TopicID == "" {
+		f["topic_id"] = "必填 / required"
+	}
+	if d.Title == "" {
+		f["title"] = "必填 / required"
+	} else if utf8.RuneCountInString(d.Title) > MaxLabel {
+		f["title"] = fmt.Sprintf("不能超过 %d 个字符 / at most %d characters", MaxLabel, MaxLabel)
+	}
+	if len(d.Questions) == 0 {
+		f["questions"] = "至少需要一道题目 / at least one question"
+	}
+	if len(d.Questions) > MaxQuestions {
+		f["questions"] = fmt.Sprintf("最多 %d 道题目 / at most %d questions", MaxQuestions, MaxQuestions)
+	}
+	seen := map[string]bool{}
+	for i, q := range d.Questions {
+		p := fmt.Sprintf("questions[%d].", i)
+		if !keyRe.MatchString(q.Key) {
+			f[p+"key"] = "题目编号以字母开头，只含字母、数字和 _ / key: a letter, then letters, digits or _"
+		} else if seen[q.Key] {
+			f[p+"key"] = "题目编号重复 / duplicate key"
+		}
+		seen[q.Key] = true
+		if q.Label == "" {
+			f[p+"label"] = "必填 / required"
+		} else if utf8.RuneCountInString(q.Label) > MaxLabel {
+			f[p+"label"] = fmt.Sprintf("不能超过 %d 个字符 / at most %d characters", MaxLabel, MaxLabel)
+		}
+		switch q.Type {
+		case SingleChoice, MultipleChoice:
+			if len(q.Options) < 2 {
+				f[p+"options"] = "选择题至少需要两个选项 / a choice question needs at least two options"
+			} else if len(q.Options) > MaxOptions {
+				f[p+"options"] = fmt.Sprintf("最多 %d 个选项 / at most %d options", MaxOptions, MaxOptions)
+			}
+			vals := map[string]bool{}
+			for j, o := range q.Options {
+				op := fmt.Sprintf("%soptions[%d].", p, j)
+				if !valueRe.MatchString(o.Value) {
+					f[op+"value"] = "选项值只含字母、数字、- 和 _ / value: letters, digits, - and _"
+				} else if vals[o.Value] {
+					f[op+"value"] = "选项值重复 / duplicate value"
+				}
+				vals[o.Value] = true
+				if o.Label == "" {
+					f[op+"label"] = "必填 / required"
+				}
+			}
+			if q.Type == MultipleChoice && (q.MaxChoices < 0 || q.MaxChoices > len(q.Options)) {
+				f[p+"max_choices"] = "应在 0 到选项数之间 / must be between 0 and the number of options"
+			}
+		case Rating:
+			lo, hi := q.RatingBounds()
+			if (q.Min != nil && *q.Min != math.Trunc(*q.Min)) || (q.Max != nil && *q.Max != math.Trunc(*q.Max)) {
+				f[p+"min"] = "评分上下限应为整数 / rating bounds must be whole numbers"
+			} else if lo > hi {
+				f[p+"min"] = "最小值不能大于最大值 / min must not exceed max"
+			} else if lo < 0 || hi-lo > MaxRatingSpan {
+				f[p+"max"] = fmt.Sprintf("评分范围应在 0 以上且不超过 %d 档 / rating range: from 0, at most %d steps", MaxRatingSpan+1, MaxRatingSpan+1)
+			}
+		case Number:
+			if q.Min != nil && q.Max != nil && *q.Min > *q.Max {
+				f[p+"min"] = "最小值不能大于最大值 / min must not exceed max"
+			}
+			for name, v := range map[string]*float64{"min": q.Min, "max": q.Max} {
+				if v != nil && (math.Abs(*v) > 1e12 || !exactThousandths(*v)) {
+					f[p+name] = "最多三位小数，绝对值不超过 10^12 / at most 3 decimals, |x| ≤ 10^12"
+				}
+			}
+		case Text:
+			if q.MaxLength < 0 || q.MaxLength > MaxTextLength {
+				f[p+"max_length"] = fmt.Sprintf("应在 1 到 %d 之间 / must be between 1 and %d", MaxTextLength, MaxTextLength)
+			}
+		default:
+			f[p+"type"] = "未知题型，应为 single_choice、multiple_choice、rating、number 或 text / unknown type"
+		}
+		if q.Opinion && q.Type != Text {
+			f[p+"opinion"] = "只有填空题可以标记为意见建议 / only a text question can be marked opinion"
+		}
+	}
+	if len(f) > 0 {
+		return Invalid("问卷", f)
+	}
+	return nil
+}
+
+var keyIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$`)
+
+// ValidID reports whether s can be the id of a topic, questionnaire or record.
+func ValidID(s string) bool { return keyIDRe.MatchString(s) }
+
+func exactThousandths(v float64) bool {
+	m := v * NumberScale
+	return math.Abs(m-math.Round(m)) < 1e-6
+}
+
+// Question returns the question with the given key.
+func (d *Definition) Question(key string) *Question {
+	for i := range d.Questions {
+		if d.Questions[i].Key == key {
+			return &d.Questions[i]
+		}
+	}
+	return nil
+}
+
+// CompatibleWith checks that a new version keeps each kept key's type, so that
+// summaries add up across versions.
+func (d *Definition) CompatibleWith(prev *Definition) error {
+	f := map[string]string{}
+	for i, q := range d.Questions {
+		if old := prev.Question(q.Key); old != nil && old.Type != q.Type {
+			f[fmt.Sprintf("questions[%d].type", i)] = fmt.Sprintf("题目 %s 在旧版本中是 %s，不能改变题型；请换一个编号 / question %s was %s in an earlier version; use a new key to change its type", q.Key, old.Type, q.Key, old.Type)
+		}
+	}
+	if prev.TopicID != d.TopicID {
+		f["topic_id"] = "问卷的事项不能改变 / a questionnaire cannot move to another topic"
+	}
+	if len(f) > 0 {
+		return Invalid("问卷", f)
+	}
+	return nil
+}
+
+// Answer is one checked answer: exactly one of its fields is meaningful, by question type.
+type Answer struct {
+	Choice  string   // single_choice
+	Choices []string // multiple_choice, sorted, unique
+	Int     int      // rating
+	Milli   int64    // number, in thousandths
+	Text    string   // text
+}
+
+// Answers holds the checked answers of a response by question key.
+type Answers map[string]Answer
+
+// CheckAnswers checks raw answers against the definition. It returns the
+// normalized answers (missing and empty answers left out) and the bad fields.
+func (d *Definition) CheckAnswers(raw map[string]json.RawMessage) (Answers, map[string]string) {
+	out := Answers{}
+	f := map[string]string{}
+	for k := range raw {
+		if d.Question(k) == nil {
+			f["answers."+k] = "问卷中没有这道题目 / no such question in this questionnaire version"
+		}
+	}
+	for i := range d.Questions {
+		q := &d.Questions[i]
+		name := "answers." + q.Key
+		r, ok := raw[q.Key]
+		r = bytes.TrimSpace(r)
+		if !ok || len(r) == 0 || string(r) == "null" {
+			if q.Required {
+				f[name] = "必答题 / required"
+			}
+			continue
+		}
+		a, empty, msg := checkAnswer(q, r)
+		if msg != "" {
+			f[name] = msg
+			continue
+		}
+		if empty {
+			if q.Required {
+				f[name] = "必答题 / required"
+			}
+			continue
+		}
+		out[q.Key] = a
+	}
+	return out, f
+}
+
+func checkAnswer(q *Question, r json.RawMessage) (a Answer, empty bool, msg string) {
+	switch q.Type {
+	case SingleChoice:
+		var s string
+		if json.Unmarshal(r, &s) != nil {
+			return a, false, "应为一个选项值（字符串） / must be one option value (a string)"
+		}
+		if s == "" {
+			return a, true, ""
+		}
+		if !hasOption(q, s) {
+			return a, false, fmt.Sprintf("选项 %q 不在列表中 / option %q is not in the list", s, s)
+		}
+		a.Choice = s
+	case MultipleChoice:
+		var ss []string
+		if json.Unmarshal(r, &ss) != nil {
+			return a, false, "应为选项值的列表 / must be a list of option values"
+		}
+		set := map[string]bool{}
+		for _, s := range ss {
+			if !hasOption(q, s) {
+				return a, false, fmt.Sprintf("选项 %q 不在列表中 / option %q is not in the list", s, s)
+			}
+			if set[s] {
+				return a, false, fmt.Sprintf("选项 %q 重复 / option %q chosen twice", s, s)
+			}
+			set[s] = true
+		}
+		if len(ss) == 0 {
+			return a, true, ""
+		}
+		if q.MaxChoices > 0 && len(ss) > q.MaxChoices {
+			return a, false, fmt.Sprintf("最多选 %d 项 / at most %d choices", q.MaxChoices, q.MaxChoices)
+		}
+		a.Choices = append([]string(nil), ss...)
+		sort.Strings(a.Choices)
+	case Rating:
+		var v float64
+		if json.Unmarshal(r, &v) != nil || v != math.Trunc(v) {
+			return a, false, "应为整数分值 / must be a whole number"
+		}
+		lo, hi := q.RatingBounds()
+		if v < float64(lo) || v > float64(hi) {
+			return a, false, fmt.Sprintf("应在 %d 到 %d 之间 / must be between %d and %d", lo, hi, lo, hi)
+		}
+		a.Int = int(v)
+	case Number:
+		var v float64
+		if json.Unmarshal(r, &v) != nil {
+			return a, false, "应为数字 / must be a number"
+		}
+		if q.Min != nil && v < *q.Min || q.Max != nil && v > *q.Max || math.Abs(v) > 1e12 {
+			return a, false, fmt.Sprintf("应在 %s 到 %s 之间 / must be between %s and %s", fmtBound(q.Min, "-∞"), fmtBound(q.Max, "∞"), fmtBound(q.Min, "-∞"), fmtBound(q.Max, "∞"))
+		}
+		if !exactThousandths(v) {
+			return a, false, "最多三位小数 / at most 3 decimals"
+		}
+		a.Milli = int64(math.Round(v * NumberScale))
+	case Text:
+		var s string
+		if json.Unmarshal(r, &s) != nil {
+			return a, false, "应为文字 / must be text"
+		}
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return a, true, ""
+		}
+		if n := utf8.RuneCountInString(s); n > q.TextLimit() {
+			return a, false, fmt.Sprintf("不能超过 %d 个字符（现有 %d 个） / at most %d characters (has %d)", q.TextLimit(), n, q.TextLimit(), n)
+		}
+		a.Text = s
+	}
+	return a, false, ""
+}
+
+func fmtBound(v *float64, inf string) string {
+	if v == nil {
+		return inf
+	}
+	return strconv.FormatFloat(*v, 'f', -1, 64)
+}
+
+func hasOption(q *Question, v string) bool {
+	for _, o := range q.Options {
+		if o.Value == v {
+			return true
+		}
+	}
+	return false
+}
+
+// MarshalAnswers writes checked answers as canonical JSON (sorted keys), the
+// form in which they are stored and compared.
+func (d *Definition) MarshalAnswers(a Answers) json.RawMessage {
+	m := make(map[string]any, len(a))
+	for k, v := range a {
+		q := d.Question(k)
+		if q == nil {
+			continue
+		}
+		switch q.Type {
+		case SingleChoice:
+			m[k] = v.Choice
+		case MultipleChoice:
+			m[k] = v.Choices
+		case Rating:
+			m[k] = v.Int
+		case Number:
+			m[k] = json.Number(FormatMilli(v.Milli))
+		case Text:
+			m[k] = v.Text
+		}
+	}
+	b, _ := json.Marshal(m) // map keys are sorted by encoding/json
+	return b
+}
+
+// FormatMilli formats a number kept in thousandths without trailing zeros.
+func FormatMilli(m int64) string {
+	neg := m < 0
+	if neg {
+		m = -m
+	}
+	s := strconv.FormatInt(m/NumberScale, 10)
+	if frac := m % NumberScale; frac != 0 {
+		s += strings.TrimRight(fmt.Sprintf(".%03d", frac), "0")
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
