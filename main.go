@@ -138,11 +138,17 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logge
 	return srv.Shutdown(sctx)
 }
 
-// ensureAdmin creates the first admin with a generated password, printed once.
+// ensureAdmin creates an admin with a generated password, printed once,
+// when there is none (even if other logins were made first).
 func ensureAdmin(ctx context.Context, d *db.DB, stdout io.Writer) error {
-	n, err := d.CountUsers(ctx)
-	if err != nil || n > 0 {
+	users, err := d.ListUsers(ctx)
+	if err != nil {
 		return err
+	}
+	for _, u := range users {
+		if u.Role == "admin" {
+			return nil
+		}
 	}
 	pw := db.RandomToken(12)
 	if _, err := d.CreateUser(ctx, "admin", "admin", pw, ""); err != nil {

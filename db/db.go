@@ -36,6 +36,11 @@ const FileName = "budgetpoint.db"
 // MaxBatch bounds how many waiting write requests one transaction commits.
 const MaxBatch = 512
 
+// StmtCache is how many prepared statements each pooled connection keeps
+// (go-sqlite3's _stmt_cache_size): preparing a statement costs more than
+// running it, and the same few statements run for every request.
+const StmtCache = 128
+
 // DB is an open budgetpoint database: a single writer connection fed by a
 // queue, and a pool of readers.
 type DB struct {
@@ -48,12 +53,24 @@ type DB struct {
 	wg    sync.WaitGroup
 	once  sync.Once
 	close chan struct{}
+	// closing guards closed against requests still being sent.
+	closing sync.RWMutex
+	closed  bool
+	// sessions caches token owners briefly (users.go).
+	sessions sync.Map
+
+	// Only the writer goroutine uses these (countbatch.go).
+	staged  *countStage // the running request's counter changes, when they wait for the commit
+	stage   countStage
+	pending countBatch // the batch's counter changes so far
 }
 
 type writeReq struct {
 	ctx  context.Context
 	fn   func(*sql.Tx) error
 	done chan error
+	// countLater lets fn's counting wait until the end of the batch (countbatch.go).
+	countLater bool
 }
 
 // DSN returns the connection string used for every pooled connection, so each
@@ -82,14 +99,14 @@ func Open(dir string) (*DB, error) {
 	}
 	os.Remove(probe)
 	path := filepath.Join(dir, FileName)
-	w, err := sql.Open("sqlite3", DSN(path, "_txlock=immediate"))
+	w, err := sql.Open("sqlite3", DSN(path, "_txlock=immediate&_stmt_cache_size="+strconv.Itoa(StmtCache)))
 	if err != nil {
 		return nil, err
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r, err := sql.Open("sqlite3", DSN(path, "_query_only=1"))
+	r, err := sql.Open("sqlite3", DSN(path, "_query_only=1&_stmt_cache_size="+strconv.Itoa(StmtCache)))
 	if err != nil {
 		w.Close()
 		return nil, err
@@ -109,7 +126,12 @@ func Open(dir string) (*DB, error) {
 
 // Close stops the writer after the requests already queued and closes the database.
 func (db *DB) Close() error {
-	db.once.Do(func() { close(db.close) })
+	db.once.Do(func() {
+		db.closing.Lock()
+		db.closed = true
+		close(db.close)
+		db.closing.Unlock()
+	})
 	db.wg.Wait()
 	// Fold the WAL back so the file stands alone after a clean stop.
 	db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -171,12 +193,26 @@ func (db *DB) migrate() error {
 // the next one; each runs inside its own savepoint, so a failing request
 // does not spoil the others.
 func (db *DB) Write(ctx context.Context, fn func(*sql.Tx) error) error {
-	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	return db.write(ctx, false, fn)
+}
+
+// write is Write; with countLater, the counter changes fn makes through
+// count are applied, added up with the batch's others, just before the
+// commit. fn must then not read counters, topics.seq or the outbox's summaries.
+func (db *DB) write(ctx context.Context, countLater bool, fn func(*sql.Tx) error) error {
+	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1), countLater: countLater}
+	// Holding the read lock while sending means Close cannot stop the writer
+	// between our check and our send: every request sent is answered.
+	db.closing.RLock()
+	if db.closed {
+		db.closing.RUnlock()
+		return models.Errorf(models.EUnavailable, "服务正在关闭 / the server is shutting down")
+	}
 	select {
 	case db.reqs <- r:
-	case <-db.close:
-		return models.Errorf(models.EUnavailable, "服务正在关闭 / the server is shutting down")
+		db.closing.RUnlock()
 	case <-ctx.Done():
+		db.closing.RUnlock()
 		return ctx.Err()
 	}
 	// Wait for the answer even if ctx ends: the request may already be in a
@@ -226,31 +262,60 @@ func (db *DB) commit(batch []*writeReq) {
 		return
 	}
 	applied := 0
+	var fatal error // fails the whole batch: nothing of it is committed
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			errs[i] = err
 			continue
 		}
+		// A request that may read counters sees those of the requests before it.
+		if !r.countLater && !db.pending.empty() {
+			if fatal = db.flushCounts(tx, &db.pending); fatal != nil {
+				break
+			}
+		}
 		if _, err := tx.Exec("SAVEPOINT req"); err != nil {
 			errs[i] = err
 			continue
 		}
+		if r.countLater {
+			db.stage.reset()
+			db.staged = &db.stage
+		}
 		errs[i] = runSafely(r.fn, tx)
+		db.staged = nil
 		if errs[i] != nil {
 			if _, err := tx.Exec("ROLLBACK TO req"); err != nil {
 				slog.Error("rollback to savepoint", "err", err)
 			}
 		} else {
 			applied++
+			if r.countLater {
+				db.pending.add(&db.stage)
+			}
 		}
 		tx.Exec("RELEASE req")
 	}
-	if applied == 0 {
+	if fatal == nil && applied > 0 && !db.pending.empty() {
+		fatal = db.flushCounts(tx, &db.pending)
+	}
+	db.pending.reset()
+	switch {
+	case fatal != nil:
 		tx.Rollback()
-	} else if err := tx.Commit(); err != nil {
 		for i := range errs {
 			if errs[i] == nil {
-				errs[i] = err
+				errs[i] = fatal
+			}
+		}
+	case applied == 0:
+		tx.Rollback()
+	default:
+		if err := tx.Commit(); err != nil {
+			for i := range errs {
+				if errs[i] == nil {
+					errs[i] = err
+				}
 			}
 		}
 	}

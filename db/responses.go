@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -29,12 +30,52 @@ type Submission struct {
 // with the same content (counted once), conflict for the same id with
 // different content, validation_failed naming every bad field.
 func (db *DB) SubmitResponse(ctx context.Context, qid string, s Submission) (id string, created bool, err error) {
+	cs, err := db.CheckSubmission(ctx, qid, s)
+	if err != nil {
+		return "", false, err
+	}
+	// StoreChecked reads no counters, so its counting may wait for the end of the batch.
+	err = db.write(ctx, true, func(tx *sql.Tx) error {
+		var err error
+		created, err = db.StoreChecked(tx, cs)
+		return err
+	})
+	return cs.ID, created, err
+}
+
+// CheckedSubmission is a submission that passed CheckSubmission: its answers
+// normalized, its id fixed and its content hash computed, ready to be stored
+// by StoreChecked inside a write transaction.
+type CheckedSubmission struct {
+	Submission
+	QID     string
+	Def     *models.Definition
+	Ver     int
+	Checked models.Answers
+	Canon   json.RawMessage
+	Hash    string
+}
+
+// CheckSubmission is the first half of SubmitResponse: everything that can be
+// checked outside the write transaction. It assigns an id when there is none
+// and returns validation_failed naming every bad field.
+func (db *DB) CheckSubmission(ctx context.Context, qid string, s Submission) (*CheckedSubmission, error) {
+	if s.Version == 0 && s.ID != "" {
+		// A resubmission that names no version means the version it was
+		// stored under, even if a newer one has been published since;
+		// otherwise a client's retry would be checked against another
+		// version and refused instead of recognised.
+		var v int
+		if db.r.QueryRowContext(ctx, `SELECT version FROM responses WHERE id=? AND questionnaire_id=?`, s.ID, qid).Scan(&v) == nil {
+			s.Version = v
+		}
+	}
 	def, version, err := db.Definition(ctx, qid, s.Version)
 	if err != nil {
 		if models.ErrorCode(err) == models.ENotFound && s.Version != 0 {
-			return "", false, models.Invalid("答卷", map[string]string{"version": "问卷没有这个版本 / no such version of this questionnaire"})
+			return nil, models.Invalid("答卷", map[string]string{"version": "问卷没有这个版本 / no such version of this questionnaire"})
 		}
-		return "", false, err
+		return nil, err
 	}
 	answers, bad := def.CheckAnswers(s.Answers)
 	if s.ID == "" {
@@ -44,12 +85,16 @@ func (db *DB) SubmitResponse(ctx context.Context, qid string, s Submission) (id 
 	}
 	if !models.In(s.Respondent.Kind, models.RespondentKinds) {
 		bad["respondent.kind"] = "应为 deputy、public 或 other / must be deputy, public or other"
+	} else if s.Respondent.DeputyID != "" && s.Respondent.Kind != "deputy" {
+		// Otherwise a response counted as public would carry a deputy's
+		// name and level into its opinions and to the committee.
+		bad["respondent.deputy_id"] = "只有代表答卷才能指定代表 / only a deputy respondent can name a deputy"
 	}
 	if !models.In(s.Channel, models.Channels) {
 		bad["channel"] = "应为 online 或 paper / must be online or paper"
 	}
 	if len(bad) > 0 {
-		return "", false, models.Invalid("答卷", bad)
+		return nil, models.Invalid("答卷", bad)
 	}
 	canon := def.MarshalAnswers(answers)
 	hash := hashJSON(struct {
@@ -59,88 +104,100 @@ func (db *DB) SubmitResponse(ctx context.Context, qid string, s Submission) (id 
 		C       string
 		Answers json.RawMessage
 	}{qid, version, s.Respondent, s.Channel, canon})
-	now := db.Now()
-	err = db.Write(ctx, func(tx *sql.Tx) error {
-		created = false
-		var old string
-		err := tx.QueryRow(`SELECT content_hash FROM responses WHERE id=?`, s.ID).Scan(&old)
-		if err == nil {
-			if old == hash {
-				return nil
+	return &CheckedSubmission{Submission: s, QID: qid, Def: def, Ver: version, Checked: answers, Canon: canon, Hash: hash}, nil
+}
+
+// StoreChecked is the second half of SubmitResponse, run inside the caller's
+// write transaction: it stores a checked submission, its opinions and its
+// counts. It returns created=false when the same id with the same content is
+// already stored (counted once), conflict for the same id with different content.
+func (db *DB) StoreChecked(tx *sql.Tx, cs *CheckedSubmission) (created bool, err error) {
+	s, qid, def, version, answers := &cs.Submission, cs.QID, cs.Def, cs.Ver, cs.Checked
+	var old string
+	err = tx.QueryRow(`SELECT content_hash FROM responses WHERE id=?`, s.ID).Scan(&old)
+	if err == nil {
+		if old == cs.Hash {
+			return false, nil
+		}
+		return false, models.Errorf(models.EConflict, "答卷编号 %s 已用于内容不同的答卷 / response id %s was already used with different content", s.ID, s.ID)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, err
+	}
+	var proposer models.Proposer
+	proposer.Kind = s.Respondent.Kind
+	proposer.Description = s.Respondent.Description
+	var dep any
+	if s.Respondent.DeputyID != "" {
+		if err := tx.QueryRow(`SELECT name, level FROM deputies WHERE id=?`, s.Respondent.DeputyID).Scan(&proposer.Name, &proposer.Level); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return false, models.Invalid("答卷", map[string]string{"respondent.deputy_id": "代表名册中没有此人 / no such deputy in the registry"})
 			}
-			return models.Errorf(models.EConflict, "答卷编号 %s 已用于内容不同的答卷 / response id %s was already used with different content", s.ID, s.ID)
+			return false, err
 		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
+		dep = s.Respondent.DeputyID
+		proposer.DeputyID = s.Respondent.DeputyID
+	}
+	var by any
+	if s.SubmittedBy != 0 {
+		by = s.SubmittedBy
+	}
+	if _, err := tx.Exec(`INSERT INTO responses(id, questionnaire_id, version, topic_id, respondent_kind, deputy_id, respondent_desc, channel, answers, content_hash, serial, entered_by, submitted_by, created_at)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, s.ID, qid, version, def.TopicID, s.Respondent.Kind, dep, s.Respondent.Description, s.Channel, string(cs.Canon), cs.Hash, s.Serial, s.EnteredBy, by, ts(db.Now())); err != nil {
+		return false, err
+	}
+	ds := models.ResponseDeltas(def, s.Respondent.Kind, s.Channel, answers)
+	for _, q := range def.Questions {
+		a, ok := answers[q.Key]
+		if !ok || !q.Opinion {
+			continue
 		}
-		var proposer models.Proposer
-		proposer.Kind = s.Respondent.Kind
-		proposer.Description = s.Respondent.Description
-		var dep any
-		if s.Respondent.DeputyID != "" {
-			if err := tx.QueryRow(`SELECT name, level FROM deputies WHERE id=?`, s.Respondent.DeputyID).Scan(&proposer.Name, &proposer.Level); err != nil {
-				if errors.Is(err, sql.ErrNoRows) {
-					return models.Invalid("答卷", map[string]string{"respondent.deputy_id": "代表名册中没有此人 / no such deputy in the registry"})
-				}
-				return err
-			}
-			dep = s.Respondent.DeputyID
-			proposer.DeputyID = s.Respondent.DeputyID
+		op := models.Opinion{ID: uuid.NewSHA1(uuid.NameSpaceOID, []byte(s.ID+"/"+q.Key)).String(), TopicID: def.TopicID,
+			Source: "questionnaire", ResponseID: s.ID, QuestionKey: q.Key, Content: a.Text, Proposer: proposer}
+		if err := db.insertOpinion(tx, &op, s.SubmittedBy); err != nil {
+			return false, err
 		}
-		var by any
-		if s.SubmittedBy != 0 {
-			by = s.SubmittedBy
-		}
-		if _, err := tx.Exec(`INSERT INTO responses(id, questionnaire_id, version, topic_id, respondent_kind, deputy_id, respondent_desc, channel, answers, content_hash, serial, entered_by, submitted_by, created_at)
-			VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, s.ID, qid, version, def.TopicID, s.Respondent.Kind, dep, s.Respondent.Description, s.Channel, string(canon), hash, s.Serial, s.EnteredBy, by, ts(now)); err != nil {
-			return err
-		}
-		ds := models.ResponseDeltas(def, s.Respondent.Kind, s.Channel, answers)
-		for _, q := range def.Questions {
-			a, ok := answers[q.Key]
-			if !ok || !q.Opinion {
-				continue
-			}
-			op := models.Opinion{ID: uuid.NewSHA1(uuid.NameSpaceOID, []byte(s.ID+"/"+q.Key)).String(), TopicID: def.TopicID,
-				Source: "questionnaire", ResponseID: s.ID, QuestionKey: q.Key, Content: a.Text, Proposer: proposer}
-			if err := db.insertOpinion(tx, &op, s.SubmittedBy); err != nil {
-				return err
-			}
-			ds = append(ds, models.OpinionDeltas(op.Source)...)
-		}
-		if err := db.count(tx, def.TopicID, ds); err != nil {
-			return err
-		}
-		created = true
-		return nil
-	})
-	return s.ID, created, err
+		ds = append(ds, models.OpinionDeltas(op.Source)...)
+	}
+	if err := db.count(tx, def.TopicID, ds); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// SubmitResponses checks every submission first and then stores them all in
+// one write transaction, each exactly as SubmitResponse would: all or nothing.
+// Validation errors name their submission as "[i].field".
+func (db *DB) SubmitResponses(ctx context.Context, qid string, subs []Submission) ([]string, error) {
+	css, err := db.submitMany(ctx, qid, subs, map[string]string{}, func(i int) string { return fmt.Sprintf("[%d].", i) }, nil)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(css))
+	for i, cs := range css {
+		ids[i] = cs.ID
+	}
+	return ids, nil
 }
 
 // count applies counter changes to a topic, moves its seq on by one and
 // queues its summary for the committee, all inside the caller's transaction.
+// In a request that counts at the end of its batch (see countbatch.go), the
+// changes are staged and applied, added up with the batch's others, just
+// before the commit.
 func (db *DB) count(tx *sql.Tx, topicID string, ds []models.Delta) error {
+	if s := db.staged; s != nil {
+		s.topics = append(s.topics, topicID)
+		s.deltas = append(s.deltas, ds)
+		return nil
+	}
+	var rows [3][]byte
 	for _, d := range ds {
-		var q string
-		switch d.Op {
-		case models.OpMin:
-			q = `INSERT INTO counters VALUES(?,?,?,?,?) ON CONFLICT DO UPDATE SET n=min(n, excluded.n)`
-		case models.OpMax:
-			q = `INSERT INTO counters VALUES(?,?,?,?,?) ON CONFLICT DO UPDATE SET n=max(n, excluded.n)`
-		default:
-			if d.N == 0 {
-				continue
-			}
-			q = `INSERT INTO counters VALUES(?,?,?,?,?) ON CONFLICT DO UPDATE SET n=n+excluded.n`
-		}
-		if _, err := tx.Exec(q, topicID, d.Questionnaire, d.Question, d.Bucket, d.N); err != nil {
-			return err
+		if op, ok := opIndex(d); ok {
+			rows[op] = appendCountRow(rows[op], d.CounterKey, d.N)
 		}
 	}
-	if _, err := tx.Exec(`UPDATE topics SET seq=seq+1 WHERE id=?`, topicID); err != nil {
-		return err
-	}
-	return db.enqueue(tx, "summary", topicID)
+	return db.applyCounts(tx, topicID, rows, 1)
 }
 
 // enqueue queues a thing for the committee; a thing already waiting is

@@ -164,23 +164,54 @@ type Session struct {
 	CSRF    string
 }
 
+// sessionCacheTTL is how long a token's owner is remembered without asking
+// the database again. Revoking a token in this process forgets them at once.
+const sessionCacheTTL = 2 * time.Second
+
+type cachedSession struct {
+	s       Session
+	expires time.Time // the token's own expiry; zero for none
+	until   time.Time // when to ask the database again
+}
+
 // UserByToken finds the live token's user; unknown, revoked or expired tokens are unauthenticated.
 func (db *DB) UserByToken(ctx context.Context, token string) (Session, error) {
+	h := hashToken(token)
+	now := db.Now()
+	unauth := models.Errorf(models.EUnauth, "登录已失效，请重新登录 / not signed in or the session expired: sign in again")
+	if v, ok := db.sessions.Load(string(h)); ok {
+		cs := v.(cachedSession)
+		if now.Before(cs.until) {
+			if !cs.expires.IsZero() && cs.expires.Before(now) {
+				return Session{}, unauth
+			}
+			return cs.s, nil
+		}
+	}
 	var s Session
 	var exp sql.NullString
 	var c string
 	err := db.r.QueryRowContext(ctx, `SELECT t.id, t.kind, t.csrf, t.expires_at, u.id, u.name, u.role, coalesce(u.deputy_id,''), u.created_at
-		FROM tokens t JOIN users u ON u.id=t.user_id WHERE t.hash=? AND t.revoked_at IS NULL`, hashToken(token)).
+		FROM tokens t JOIN users u ON u.id=t.user_id WHERE t.hash=? AND t.revoked_at IS NULL`, h).
 		Scan(&s.TokenID, &s.Kind, &s.CSRF, &exp, &s.User.ID, &s.User.Name, &s.User.Role, &s.User.DeputyID, &c)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && exp.Valid && parseTS(exp.String).Before(db.Now())) {
-		return s, models.Errorf(models.EUnauth, "登录已失效，请重新登录 / not signed in or the session expired: sign in again")
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && exp.Valid && parseTS(exp.String).Before(now)) {
+		return Session{}, unauth
+	}
+	if err != nil {
+		return s, err
 	}
 	s.User.CreatedAt = parseTS(c)
-	return s, err
+	cs := cachedSession{s: s, until: now.Add(sessionCacheTTL)}
+	if exp.Valid {
+		cs.expires = parseTS(exp.String)
+	}
+	db.sessions.Store(string(h), cs)
+	return s, nil
 }
 
 // RevokeToken revokes a token by id; a user may revoke only their own unless admin.
 func (db *DB) RevokeToken(ctx context.Context, id, byUser int64, admin bool) error {
+	defer db.sessions.Clear() // after the commit: no cached owner outlives the revocation
 	return db.Write(ctx, func(tx *sql.Tx) error {
 		q := `UPDATE tokens SET revoked_at=? WHERE id=? AND revoked_at IS NULL`
 		args := []any{ts(db.Now()), id}

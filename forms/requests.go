@@ -121,6 +121,9 @@ func (r *ActivityRequest) Activity() models.Activity {
 	if r.ID == "" {
 		r.ID = uuid.NewString()
 	}
+	if len(r.DeputyIDs) == 0 {
+		r.DeputyIDs = nil // "deputy_ids": [] and no deputy_ids are the same content
+	}
 	a := models.Activity{ID: r.ID, Kind: r.Kind, TopicID: r.TopicID, Title: strings.TrimSpace(r.Title), HeldOn: r.HeldOn, Location: r.Location, Host: r.Host,
 		Participants: models.Participants{Deputies: r.Participants.Deputies, Public: r.Participants.Public, Other: r.Participants.Other},
 		DeputyIDs:    r.DeputyIDs, Minutes: r.Minutes, Opinions: []models.Opinion{}}

@@ -145,12 +145,33 @@ func (s *Server) apiMe(c *gin.Context) {
 }
 
 func (s *Server) listUsers(c *gin.Context) {
+	limit, after, err := pageParams(c)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	a, err := db.DecodeCursor(after)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
 	us, err := s.DB.ListUsers(c.Request.Context())
 	if err != nil {
 		s.Fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, models.Page[models.User]{Items: us})
+	// Logins are few: page the list by name here, as every list is paged.
+	p := models.Page[models.User]{Items: []models.User{}}
+	for _, u := range us {
+		if u.Name > a {
+			p.Items = append(p.Items, u)
+		}
+	}
+	if len(p.Items) > limit {
+		p.Items = p.Items[:limit]
+		p.Next = db.EncodeCursor(p.Items[limit-1].Name)
+	}
+	c.JSON(http.StatusOK, p)
 }
 
 func (s *Server) createUser(c *gin.Context) {

@@ -32,6 +32,9 @@ type Server struct {
 	Log     *slog.Logger
 	// Mount lets other packages (sync, pages) add their routes.
 	Mount []func(r *gin.Engine, s *Server)
+	// BodyLimits raises MaxBody for some routes (gin full path → bytes),
+	// such as the hub's sync batches.
+	BodyLimits map[string]int64
 
 	publicLimit *Limiters
 	loginLimit  *Limiters
@@ -87,14 +90,19 @@ func (s *Server) recovery(c *gin.Context, p any) {
 	s.Fail(c, models.Errorf(models.EInternal, "服务器内部错误，请稍后再试 / internal error: try again later"))
 }
 
-// limitBody refuses bodies over MaxBody with 413 and caps what is read.
-func limitBody(c *gin.Context) {
-	if c.Request.ContentLength > MaxBody {
+// limitBody refuses bodies over MaxBody (or the route's BodyLimits entry)
+// with 413 and caps what is read.
+func (s *Server) limitBody(c *gin.Context) {
+	limit := int64(MaxBody)
+	if n, ok := s.BodyLimits[c.FullPath()]; ok {
+		limit = n
+	}
+	if c.Request.ContentLength > limit {
 		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": models.Errorf(models.ETooLarge,
-			"请求内容超过 %d 字节的上限 / the request body is over the limit of %d bytes", MaxBody, MaxBody)})
+			"请求内容超过 %d 字节的上限 / the request body is over the limit of %d bytes", limit, limit)})
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Next()
 }
 
@@ -110,7 +118,7 @@ func (s *Server) logRequests(c *gin.Context) {
 func (s *Server) Router() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.CustomRecovery(s.recovery), s.logRequests, limitBody)
+	r.Use(gin.CustomRecovery(s.recovery), s.logRequests, s.limitBody)
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {
 		s.Fail(c, models.Errorf(models.ENotFound, "没有这个地址 / no such path"))

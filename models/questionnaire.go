@@ -34,6 +34,9 @@ const (
 	MaxTextLength    = 10000
 	MaxRatingSpan    = 10
 	NumberScale      = 1000 // number answers keep at most 3 decimals, summed exactly in thousandths
+	// MaxNumber bounds number answers so that millions of them still sum
+	// exactly in an int64 of thousandths.
+	MaxNumber = 1e9
 )
 
 var keyRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
@@ -125,9 +128,17 @@ func (d *Definition) Normalize() {
 		q.Label = strings.TrimSpace(q.Label)
 		q.LabelEN = strings.TrimSpace(q.LabelEN)
 		if q.Type == Rating {
+			// Fill in the default scale, but keep what was given as it is:
+			// a bound like 4.5 must reach Validate, not be truncated to 4.
 			lo, hi := q.RatingBounds()
-			flo, fhi := float64(lo), float64(hi)
-			q.Min, q.Max = &flo, &fhi
+			if q.Min == nil {
+				flo := float64(lo)
+				q.Min = &flo
+			}
+			if q.Max == nil {
+				fhi := float64(hi)
+				q.Max = &fhi
+			}
 		}
 		if q.Type == Text && q.MaxLength == 0 {
 			q.MaxLength = DefaultMaxLength
@@ -211,8 +222,8 @@ func (d *Definition) Validate() error {
 				f[p+"min"] = "最小值不能大于最大值 / min must not exceed max"
 			}
 			for name, v := range map[string]*float64{"min": q.Min, "max": q.Max} {
-				if v != nil && (math.Abs(*v) > 1e12 || !exactThousandths(*v)) {
-					f[p+name] = "最多三位小数，绝对值不超过 10^12 / at most 3 decimals, |x| ≤ 10^12"
+				if v != nil && (math.Abs(*v) > MaxNumber || !exactThousandths(*v)) {
+					f[p+name] = "最多三位小数，绝对值不超过 10^9 / at most 3 decimals, |x| ≤ 10^9"
 				}
 			}
 		case Text:
@@ -371,7 +382,7 @@ func checkAnswer(q *Question, r json.RawMessage) (a Answer, empty bool, msg stri
 		if json.Unmarshal(r, &v) != nil {
 			return a, false, "应为数字 / must be a number"
 		}
-		if q.Min != nil && v < *q.Min || q.Max != nil && v > *q.Max || math.Abs(v) > 1e12 {
+		if q.Min != nil && v < *q.Min || q.Max != nil && v > *q.Max || math.Abs(v) > MaxNumber {
 			return a, false, fmt.Sprintf("应在 %s 到 %s 之间 / must be between %s and %s", fmtBound(q.Min, "-∞"), fmtBound(q.Max, "∞"), fmtBound(q.Min, "-∞"), fmtBound(q.Max, "∞"))
 		}
 		if !exactThousandths(v) {
