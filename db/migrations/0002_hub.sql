@@ -1,0 +1,75 @@
+-- The committee hub: what points pushed, and what the committee published or
+-- changed for them. Committee topics and questionnaires use the topics,
+-- questionnaires and questionnaire_versions tables of 0001 (origin 'committee').
+
+-- Every batch received, remembered (90 days) so a replay is recognised.
+CREATE TABLE hub_batches (
+  batch_id    TEXT PRIMARY KEY,
+  point_id    TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  summaries   INTEGER NOT NULL,
+  activities  INTEGER NOT NULL,
+  opinions    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX hub_batches_point ON hub_batches(point_id, received_at);
+CREATE INDEX hub_batches_received ON hub_batches(received_at);
+
+-- The newest summary of each topic at each point (highest seq wins).
+CREATE TABLE hub_summaries (
+  point_id    TEXT NOT NULL,
+  topic_id    TEXT NOT NULL,
+  seq         INTEGER NOT NULL,
+  body        TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  PRIMARY KEY (point_id, topic_id)
+) WITHOUT ROWID;
+CREATE INDEX hub_summaries_topic ON hub_summaries(topic_id);
+
+CREATE TABLE hub_activities (
+  hrow        INTEGER PRIMARY KEY,
+  id          TEXT NOT NULL UNIQUE,
+  point_id    TEXT NOT NULL,
+  topic_id    TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  body        TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  updated_at  TEXT NOT NULL
+);
+CREATE INDEX hub_activities_topic ON hub_activities(topic_id);
+CREATE INDEX hub_activities_point ON hub_activities(point_id);
+
+-- Opinions from all points. status, answer and evaluation belong to the
+-- committee once it has moved the opinion on; content comes from the point.
+CREATE TABLE hub_opinions (
+  hrow         INTEGER PRIMARY KEY,
+  id           TEXT NOT NULL UNIQUE,
+  point_id     TEXT NOT NULL,
+  topic_id     TEXT NOT NULL,
+  source       TEXT NOT NULL,
+  activity_id  TEXT NOT NULL DEFAULT '',
+  response_id  TEXT NOT NULL DEFAULT '',
+  question_key TEXT NOT NULL DEFAULT '',
+  content      TEXT NOT NULL,
+  proposer     TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  answer       TEXT NOT NULL DEFAULT '',
+  evaluation   TEXT NOT NULL DEFAULT '',
+  recorded_at  TEXT NOT NULL,
+  received_at  TEXT NOT NULL,
+  updated_at   TEXT NOT NULL
+);
+CREATE INDEX hub_opinions_topic ON hub_opinions(topic_id, hrow);
+CREATE INDEX hub_opinions_point ON hub_opinions(point_id, hrow);
+CREATE INDEX hub_opinions_status ON hub_opinions(status, hrow);
+
+-- The change feed points pull: one row per publication or opinion change,
+-- for one point or (point_id NULL) for every point. seq is the cursor.
+CREATE TABLE hub_changes (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  point_id   TEXT,
+  kind       TEXT NOT NULL,          -- topic | questionnaire | opinion
+  ref_id     TEXT NOT NULL,
+  version    INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX hub_changes_point ON hub_changes(point_id, seq);

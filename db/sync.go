@@ -1,0 +1,480 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"budgetpoint/models"
+)
+
+// This file is the contact point's side of the sync with the committee hub:
+// reading the outbox with the current content of what it names, keeping the
+// one batch in flight, acknowledging it, and applying what the hub sends down.
+// The wire format and the HTTP side live in package syncer.
+
+// OutboxItem is one queued thing with its content as it is now, read in the
+// same snapshot as the entry's version: if the version is unchanged when the
+// hub acknowledges, the hub has exactly this content.
+type OutboxItem struct {
+	Kind     string // summary | activity | opinion
+	RefID    string
+	Version  int64
+	QueuedAt time.Time
+	Summary  *models.Summary
+	Activity *models.Activity
+	Opinion  *models.Opinion
+	// Gone: the thing no longer exists here; the entry is dropped with the batch.
+	Gone bool
+}
+
+// BatchItem names an outbox entry at the version a batch covers.
+type BatchItem struct {
+	Kind    string `json:"kind"`
+	RefID   string `json:"ref_id"`
+	Version int64  `json:"version"`
+}
+
+// OutboxSnapshot reads up to limit outbox entries, oldest first, each with its
+// current content (a summary rendered from the counters now), in one
+// consistent read.
+func (db *DB) OutboxSnapshot(ctx context.Context, pointID string, limit int) ([]OutboxItem, error) {
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT kind, ref_id, version, queued_at FROM outbox ORDER BY queued_at, kind, ref_id LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	var items []OutboxItem
+	for rows.Next() {
+		var it OutboxItem
+		var q string
+		if err := rows.Scan(&it.Kind, &it.RefID, &it.Version, &q); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		it.QueuedAt = parseTS(q)
+		items = append(items, it)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range items {
+		it := &items[i]
+		switch it.Kind {
+		case "summary":
+			s, err := db.summary(ctx, tx, it.RefID, pointID)
+			if models.ErrorCode(err) == models.ENotFound {
+				it.Gone = true
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			it.Summary = &s
+		case "activity":
+			_, a, err := scanActivity(tx.QueryRowContext(ctx, `SELECT `+activityCols+` FROM activities WHERE id=?`, it.RefID))
+			if errors.Is(err, sql.ErrNoRows) {
+				it.Gone = true
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			it.Activity = &a
+		case "opinion":
+			_, o, err := scanOpinion(tx.QueryRowContext(ctx, `SELECT `+opinionCols+` FROM opinions WHERE id=?`, it.RefID))
+			if errors.Is(err, sql.ErrNoRows) {
+				it.Gone = true
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			it.Opinion = &o
+		default:
+			it.Gone = true // a kind this version does not know: nothing to send
+		}
+	}
+	return items, nil
+}
+
+// OutboxStats returns how many entries wait and when the oldest was queued.
+func (db *DB) OutboxStats(ctx context.Context) (n int, oldest *time.Time, err error) {
+	var q sql.NullString
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*), min(queued_at) FROM outbox`).Scan(&n, &q); err != nil {
+		return 0, nil, err
+	}
+	return n, parseTSPtr(q), nil
+}
+
+// SavePendingBatch records the batch about to be sent, replacing any earlier
+// one: its body as sent and the outbox entries (with versions) it covers.
+func (db *DB) SavePendingBatch(ctx context.Context, batchID string, body []byte, items []BatchItem) error {
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`DELETE FROM sync_batch`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`INSERT INTO sync_batch(batch_id, body, created_at) VALUES(?,?,?)`, batchID, body, ts(db.Now())); err != nil {
+			return err
+		}
+		for _, it := range items {
+			if _, err := tx.Exec(`INSERT INTO sync_batch_items(batch_id, kind, ref_id, version) VALUES(?,?,?,?)`, batchID, it.Kind, it.RefID, it.Version); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PendingBatch returns the batch in flight (id "" when there is none), and
+// whether every entry it covers is still queued at the version it was built
+// from, that is whether sending it again would send the current content.
+func (db *DB) PendingBatch(ctx context.Context) (id string, body []byte, items []BatchItem, current bool, err error) {
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return "", nil, nil, false, err
+	}
+	defer tx.Rollback()
+	err = tx.QueryRowContext(ctx, `SELECT batch_id, body FROM sync_batch ORDER BY created_at DESC LIMIT 1`).Scan(&id, &body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, nil, false, nil
+	}
+	if err != nil {
+		return "", nil, nil, false, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT i.kind, i.ref_id, i.version, coalesce(o.version, -1) FROM sync_batch_items i
+		LEFT JOIN outbox o ON o.kind=i.kind AND o.ref_id=i.ref_id WHERE i.batch_id=?`, id)
+	if err != nil {
+		return "", nil, nil, false, err
+	}
+	defer rows.Close()
+	current = true
+	for rows.Next() {
+		var it BatchItem
+		var now int64
+		if err := rows.Scan(&it.Kind, &it.RefID, &it.Version, &now); err != nil {
+			return "", nil, nil, false, err
+		}
+		if now != it.Version {
+			current = false
+		}
+		items = append(items, it)
+	}
+	return id, body, items, current, rows.Err()
+}
+
+// DropPendingBatch forgets a batch in flight without acknowledging anything:
+// its entries stay queued and go out in a new batch.
+func (db *DB) DropPendingBatch(ctx context.Context, batchID string) error {
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`DELETE FROM sync_batch WHERE batch_id=?`, batchID)
+		return err
+	})
+}
+
+// NoteBatchAttempt counts one more sending of a batch.
+func (db *DB) NoteBatchAttempt(ctx context.Context, batchID string) error {
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`UPDATE sync_batch SET attempts=attempts+1 WHERE batch_id=?`, batchID)
+		return err
+	})
+}
+
+// AckBatch applies the hub's acknowledgement of a batch, in one transaction:
+// each entry it covers leaves the outbox only if it is still at the version
+// sent (a change made meanwhile stays queued for the next batch); opinions
+// sent move from recorded to reported; the batch is forgotten and the time
+// of the last successful push recorded. It returns how many entries left.
+func (db *DB) AckBatch(ctx context.Context, batchID string) (removed int, err error) {
+	err = db.Write(ctx, func(tx *sql.Tx) error {
+		removed = 0
+		rows, err := tx.Query(`SELECT kind, ref_id, version FROM sync_batch_items WHERE batch_id=?`, batchID)
+		if err != nil {
+			return err
+		}
+		var items []BatchItem
+		for rows.Next() {
+			var it BatchItem
+			if err := rows.Scan(&it.Kind, &it.RefID, &it.Version); err != nil {
+				rows.Close()
+				return err
+			}
+			items = append(items, it)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		now := ts(db.Now())
+		for _, it := range items {
+			res, err := tx.Exec(`DELETE FROM outbox WHERE kind=? AND ref_id=? AND version=?`, it.Kind, it.RefID, it.Version)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			removed += int(n)
+			if it.Kind == "opinion" {
+				if _, err := tx.Exec(`UPDATE opinions SET status='reported', updated_at=? WHERE id=? AND status='recorded'`, now, it.RefID); err != nil {
+					return err
+				}
+			}
+		}
+		if _, err := tx.Exec(`DELETE FROM sync_batch WHERE batch_id=?`, batchID); err != nil {
+			return err
+		}
+		return setSyncState(tx, map[string]string{"last_push_at": now})
+	})
+	return removed, err
+}
+
+// SyncState returns the durable sync state (cursor, last_push_at,
+// last_pull_at, last_error, last_error_at, …).
+func (db *DB) SyncState(ctx context.Context) (map[string]string, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT key, value FROM sync_state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		m[k] = v
+	}
+	return m, rows.Err()
+}
+
+// SetSyncState stores sync state values; an empty value removes the key.
+func (db *DB) SetSyncState(ctx context.Context, kv map[string]string) error {
+	return db.Write(ctx, func(tx *sql.Tx) error { return setSyncState(tx, kv) })
+}
+
+func setSyncState(tx *sql.Tx, kv map[string]string) error {
+	for k, v := range kv {
+		var err error
+		if v == "" {
+			_, err = tx.Exec(`DELETE FROM sync_state WHERE key=?`, k)
+		} else {
+			_, err = tx.Exec(`INSERT INTO sync_state(key, value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value`, k, v)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SyncTime formats a time as sync state stores it.
+func SyncTime(t time.Time) string { return ts(t) }
+
+// ParseSyncTime reads a time stored in the sync state (nil when empty).
+func ParseSyncTime(s string) *time.Time {
+	if s == "" {
+		return nil
+	}
+	t := parseTS(s)
+	return &t
+}
+
+// OpinionChange is the committee's change to one of this point's opinions.
+type OpinionChange struct {
+	ID, Status, Answer, Evaluation string
+}
+
+// Updates is what one pull from the hub brought down.
+type Updates struct {
+	Topics         []models.Topic
+	Questionnaires []models.Questionnaire
+	Opinions       []OpinionChange
+	// Next is the cursor to store once everything is applied ("" keeps the old one).
+	Next string
+}
+
+// UpdatesResult counts what a pull changed, and what it had to leave aside.
+type UpdatesResult struct {
+	Topics, Questionnaires, Opinions int
+	Skipped                          []string
+}
+
+// statusRank orders the closed loop; -1 for an unknown status.
+func statusRank(s string) int {
+	for i, v := range models.OpinionStatuses {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// ApplyUpdates stores what the hub sent down, and the new cursor, in one
+// transaction: either all of it is applied and the cursor moves, or nothing.
+//
+// Topics and questionnaires become the committee's (origin committee; not
+// editable here). A questionnaire keeps the hub's version numbers; a local
+// questionnaire with the same id is left alone (skipped).
+//
+// Opinion changes touch only what the committee owns: the status from
+// forwarded on, the answer and the evaluation. What the point owns and may
+// still have waiting in the outbox (content, proposer, source, topic) is
+// never written by a pull, so a download cannot overwrite local data that
+// has not gone up yet. The status only moves forward along the closed loop:
+// a change that would move it back (an old update arriving late) is ignored.
+// Applying a change queues nothing: the hub is where it came from.
+func (db *DB) ApplyUpdates(ctx context.Context, u Updates) (UpdatesResult, error) {
+	var r UpdatesResult
+	// Check definitions before the transaction: a bad one is skipped, not fatal.
+	qs := make([]models.Questionnaire, 0, len(u.Questionnaires))
+	for _, q := range u.Questionnaires {
+		q.Definition.Normalize()
+		if err := q.Definition.Validate(); err != nil {
+			r.Skipped = append(r.Skipped, fmt.Sprintf("questionnaire %s: %v", q.ID, err))
+			continue
+		}
+		qs = append(qs, q)
+	}
+	base := r.Skipped
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		r = UpdatesResult{Skipped: append([]string(nil), base...)}
+		for _, t := range u.Topics {
+			if !models.ValidID(t.ID) || !models.In(t.Kind, models.TopicKinds) {
+				r.Skipped = append(r.Skipped, fmt.Sprintf("topic %q: bad id or kind", t.ID))
+				continue
+			}
+			if err := db.UpsertCommitteeTopic(tx, t); err != nil {
+				return err
+			}
+			r.Topics++
+		}
+		for _, q := range qs {
+			if _, err := tx.Exec(`SAVEPOINT cq`); err != nil {
+				return err
+			}
+			changed, err := db.saveCommitteeQuestionnaire(tx, q)
+			if e, ok := models.AsError(err); ok {
+				if _, err := tx.Exec(`ROLLBACK TO cq`); err != nil {
+					return err
+				}
+				tx.Exec(`RELEASE cq`)
+				r.Skipped = append(r.Skipped, fmt.Sprintf("questionnaire %s: %s", q.ID, e.Message))
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`RELEASE cq`); err != nil {
+				return err
+			}
+			if changed {
+				r.Questionnaires++
+			}
+		}
+		now := ts(db.Now())
+		for _, o := range u.Opinions {
+			var cur, answer, eval string
+			err := tx.QueryRow(`SELECT status, answer, evaluation FROM opinions WHERE id=?`, o.ID).Scan(&cur, &answer, &eval)
+			if errors.Is(err, sql.ErrNoRows) {
+				r.Skipped = append(r.Skipped, fmt.Sprintf("opinion %s: not at this point", o.ID))
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if statusRank(o.Status) < 0 || (o.Evaluation != "" && !models.In(o.Evaluation, models.Evaluations)) {
+				r.Skipped = append(r.Skipped, fmt.Sprintf("opinion %s: bad status %q or evaluation %q", o.ID, o.Status, o.Evaluation))
+				continue
+			}
+			if statusRank(o.Status) < statusRank(cur) {
+				continue // older than what is here
+			}
+			if o.Answer == "" {
+				o.Answer = answer
+			}
+			if o.Evaluation == "" {
+				o.Evaluation = eval
+			}
+			if o.Status == cur && o.Answer == answer && o.Evaluation == eval {
+				continue
+			}
+			if _, err := tx.Exec(`UPDATE opinions SET status=?, answer=?, evaluation=?, updated_at=? WHERE id=?`, o.Status, o.Answer, o.Evaluation, now, o.ID); err != nil {
+				return err
+			}
+			r.Opinions++
+		}
+		kv := map[string]string{"last_pull_at": now}
+		if u.Next != "" {
+			kv["cursor"] = u.Next
+		}
+		return setSyncState(tx, kv)
+	})
+	return r, err
+}
+
+// saveCommitteeQuestionnaire stores one version of a committee questionnaire
+// under the hub's version number. The same version again changes nothing;
+// the same version number with another definition, or a local questionnaire
+// with the same id, is an application error (the caller skips it).
+func (db *DB) saveCommitteeQuestionnaire(tx *sql.Tx, q models.Questionnaire) (bool, error) {
+	d := q.Definition
+	h := hashJSON(d)
+	var n int
+	if err := tx.QueryRow(`SELECT count(*) FROM topics WHERE id=?`, d.TopicID).Scan(&n); err != nil {
+		return false, err
+	}
+	if n == 0 {
+		return false, models.Invalid("问卷", map[string]string{"topic_id": "没有这个征求意见事项 / no such topic"})
+	}
+	var latest int
+	var origin string
+	err := tx.QueryRow(`SELECT latest_version, origin FROM questionnaires WHERE id=?`, d.ID).Scan(&latest, &origin)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		latest = 0
+		if _, err := tx.Exec(`INSERT INTO questionnaires(id, topic_id, latest_version, origin, created_at) VALUES(?,?,?,?,?)`,
+			d.ID, d.TopicID, 0, models.OriginCommittee, ts(db.Now())); err != nil {
+			return false, err
+		}
+	case err != nil:
+		return false, err
+	case origin != models.OriginCommittee:
+		return false, models.Errorf(models.EConflict, "联系点已有同编号的本地问卷 / a local questionnaire here has the same id")
+	}
+	version := q.Version
+	if version < 1 {
+		// No version from the hub: the same definition as the latest is nothing new.
+		var lh string
+		if latest > 0 && tx.QueryRow(`SELECT hash FROM questionnaire_versions WHERE questionnaire_id=? AND version=?`, d.ID, latest).Scan(&lh) == nil && lh == h {
+			return false, nil
+		}
+		version = latest + 1
+	}
+	var old string
+	err = tx.QueryRow(`SELECT hash FROM questionnaire_versions WHERE questionnaire_id=? AND version=?`, d.ID, version).Scan(&old)
+	switch {
+	case err == nil && old == h:
+		return false, nil
+	case err == nil:
+		return false, models.Errorf(models.EConflict, "第 %d 版已存在且内容不同 / version %d exists here with another definition", version, version)
+	case !errors.Is(err, sql.ErrNoRows):
+		return false, err
+	}
+	b, _ := json.Marshal(d)
+	if _, err := tx.Exec(`INSERT INTO questionnaire_versions VALUES(?,?,?,?,?)`, d.ID, version, string(b), h, ts(db.Now())); err != nil {
+		return false, err
+	}
+	if version > latest {
+		if _, err := tx.Exec(`UPDATE questionnaires SET latest_version=? WHERE id=?`, version, d.ID); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}

@@ -1,0 +1,313 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/xuri/excelize/v2"
+
+	"budgetpoint/db"
+	"budgetpoint/models"
+)
+
+// Chinese labels of the contract's enumerations, for people reading the export.
+var (
+	kindLabels    = map[string]string{"deputy": "人大代表", "public": "群众", "other": "其他"}
+	channelLabels = map[string]string{"online": "网上填写", "paper": "纸质问卷"}
+	sourceLabels  = map[string]string{"questionnaire": "问卷调查", "forum": "座谈会", "field_research": "实地调研", "written": "书面征求意见", "other": "其他"}
+	statusLabels  = map[string]string{"recorded": "已记录", "reported": "已报送", "forwarded": "已交办", "answered": "已答复", "closed": "已办结"}
+	evalLabels    = map[string]string{"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
+	levelLabels   = map[string]string{"national": "全国人大代表", "provincial": "省人大代表", "municipal": "市人大代表", "county": "县（区）人大代表", "township": "乡（镇）人大代表"}
+	typeLabels    = map[string]string{models.SingleChoice: "单选题", models.MultipleChoice: "多选题", models.Rating: "评分题", models.Number: "数值题", models.Text: "填空题"}
+	topicKinds    = map[string]string{"budget_draft": "预算草案", "budget_execution": "预算执行", "final_accounts": "决算", "state_assets": "国有资产管理", "other": "其他"}
+)
+
+// StatusLabel returns an opinion status in Chinese.
+func StatusLabel(s string) string { return label(statusLabels, s) }
+
+func label(m map[string]string, k string) string {
+	if v, ok := m[k]; ok {
+		return v
+	}
+	return k
+}
+
+// sheetName makes a valid, unique worksheet name (at most 31 characters).
+func sheetName(name string, used map[string]bool) string {
+	name = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`[]:*?/\`, r) {
+			return '_'
+		}
+		return r
+	}, name)
+	rs := []rune(name)
+	if len(rs) > 28 {
+		rs = rs[:28]
+	}
+	base := string(rs)
+	out := base
+	for i := 2; used[strings.ToLower(out)]; i++ {
+		out = base + "(" + strconv.Itoa(i) + ")"
+	}
+	used[strings.ToLower(out)] = true
+	return out
+}
+
+// rowWriter writes rows one after another on a stream writer.
+type rowWriter struct {
+	sw  *excelize.StreamWriter
+	row int
+	err error
+}
+
+func (w *rowWriter) put(vals ...any) {
+	if w.err != nil {
+		return
+	}
+	w.row++
+	cell, _ := excelize.CoordinatesToCellName(1, w.row)
+	w.err = w.sw.SetRow(cell, vals)
+}
+
+func pct(n, of int64) string {
+	if of == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.1f%%", float64(n)*100/float64(of))
+}
+
+func num(n *models.Num) any {
+	if n == nil {
+		return ""
+	}
+	f, _ := strconv.ParseFloat(models.FormatMilli(int64(*n)), 64)
+	return f
+}
+
+func mean(m *float64) any {
+	if m == nil {
+		return ""
+	}
+	return *m
+}
+
+// writeSummary renders one summary with Chinese labels (option labels, not codes).
+func writeSummary(w *rowWriter, title string, t models.Topic, s models.Summary, points int) {
+	w.put(title)
+	w.put("事项", t.Title)
+	w.put("事项编号", s.TopicID)
+	if t.Kind != "" {
+		w.put("类别", label(topicKinds, t.Kind))
+	}
+	if points > 0 {
+		w.put("报送联系点数", points)
+	}
+	w.put("数据截至", s.AsOf.In(db.CST).Format("2006-01-02 15:04"))
+	w.put()
+	w.put("答卷总数", s.Responses.Total)
+	for _, k := range models.RespondentKinds {
+		w.put("  "+label(kindLabels, k), s.Responses.ByKind[k])
+	}
+	for _, k := range models.Channels {
+		w.put("  "+label(channelLabels, k), s.Responses.ByChannel[k])
+	}
+	w.put("座谈会（场）", s.Activities.Forum)
+	w.put("实地调研（次）", s.Activities.FieldResearch)
+	w.put("书面征求意见（次）", s.Activities.Written)
+	w.put("参加活动的人大代表（人次）", s.Activities.Participants.Deputies)
+	w.put("参加活动的群众（人次）", s.Activities.Participants.Public)
+	w.put("参加活动的其他人员（人次）", s.Activities.Participants.Other)
+	w.put("意见建议总数", s.Opinions.Total)
+	for _, k := range models.OpinionSources {
+		w.put("  "+label(sourceLabels, k), s.Opinions.BySource[k])
+	}
+	for _, q := range s.Questionnaires {
+		w.put()
+		w.put("问卷", q.Title, "答卷数", q.Responses)
+		w.put("题目", "题型", "选项 / 统计项", "数量", "占作答人数")
+		for _, qq := range q.Questions {
+			w.put(qq.Label, label(typeLabels, qq.Type), "作答人数", qq.Answered)
+			switch qq.Type {
+			case models.SingleChoice, models.MultipleChoice:
+				seen := map[string]bool{}
+				for _, o := range qq.Options {
+					seen[o.Value] = true
+					w.put("", "", o.Label, qq.Counts[o.Value], pct(qq.Counts[o.Value], qq.Answered))
+				}
+				for v, n := range qq.Counts {
+					if !seen[v] { // an option only an older version had
+						w.put("", "", v, n, pct(n, qq.Answered))
+					}
+				}
+			case models.Rating:
+				keys := make([]int, 0, len(qq.Counts))
+				for k := range qq.Counts {
+					if i, err := strconv.Atoi(k); err == nil {
+						keys = append(keys, i)
+					}
+				}
+				sort.Ints(keys)
+				for _, k := range keys {
+					n := qq.Counts[strconv.Itoa(k)]
+					w.put("", "", strconv.Itoa(k)+" 分", n, pct(n, qq.Answered))
+				}
+				w.put("", "", "平均分", mean(qq.Mean))
+			case models.Number:
+				w.put("", "", "合计", num(qq.Sum))
+				w.put("", "", "最小值", num(qq.Min))
+				w.put("", "", "最大值", num(qq.Max))
+				w.put("", "", "平均值", mean(qq.Mean))
+			}
+		}
+	}
+}
+
+func proposerText(p models.Proposer) string {
+	switch p.Kind {
+	case "deputy":
+		s := "人大代表"
+		if p.Level != "" {
+			s = label(levelLabels, p.Level)
+		}
+		if p.Name != "" {
+			s += " " + p.Name
+		}
+		return s
+	case "public":
+		if p.Description != "" {
+			return "群众（" + p.Description + "）"
+		}
+		return "群众"
+	}
+	if p.Description != "" {
+		return "其他（" + p.Description + "）"
+	}
+	return label(kindLabels, p.Kind)
+}
+
+// Export builds the topic's workbook: a cross-point summary sheet, one sheet
+// per point that reported the topic, and one sheet of its opinions.
+func (h *Hub) Export(ctx context.Context, topicID string) (*excelize.File, error) {
+	sum, _, err := h.TopicSummary(ctx, topicID)
+	if err != nil {
+		return nil, err
+	}
+	t, err := h.DB.Topic(ctx, topicID)
+	if err != nil {
+		t = models.Topic{ID: topicID, Title: topicID}
+	}
+	f := excelize.NewFile()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+		}
+	}()
+	used := map[string]bool{}
+	first := sheetName("汇总", used)
+	if err := f.SetSheetName("Sheet1", first); err != nil {
+		return nil, err
+	}
+	stream := func(name string, widths ...float64) (*rowWriter, error) {
+		if name != first {
+			if _, err := f.NewSheet(name); err != nil {
+				return nil, err
+			}
+		}
+		sw, err := f.NewStreamWriter(name)
+		if err != nil {
+			return nil, err
+		}
+		for i, wd := range widths {
+			if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+				return nil, err
+			}
+		}
+		return &rowWriter{sw: sw}, nil
+	}
+	finish := func(w *rowWriter) error {
+		if w.err != nil {
+			return w.err
+		}
+		return w.sw.Flush()
+	}
+	w, err := stream(first, 40, 30, 24, 10, 12)
+	if err != nil {
+		return nil, err
+	}
+	writeSummary(w, "征求意见汇总（全部联系点）", t, sum, len(sum.ByPoint))
+	if err := finish(w); err != nil {
+		return nil, err
+	}
+	for _, ps := range sum.ByPoint {
+		name := ps.PointID
+		if p, ok := h.point(ps.PointID); ok {
+			name = p.Name
+		}
+		w, err := stream(sheetName(name, used), 40, 30, 24, 10, 12)
+		if err != nil {
+			return nil, err
+		}
+		writeSummary(w, "征求意见汇总："+name, t, ps, 0)
+		if err := finish(w); err != nil {
+			return nil, err
+		}
+	}
+	w, err = stream(sheetName("意见建议", used), 18, 14, 60, 24, 10, 40, 12, 18, 38)
+	if err != nil {
+		return nil, err
+	}
+	w.put("联系点", "来源", "意见建议", "提出人", "办理状态", "答复", "评价", "记录时间", "编号")
+	rows, err := h.DB.R().QueryContext(ctx, `SELECT `+opinionCols+` FROM hub_opinions WHERE topic_id=? ORDER BY point_id, hrow`, topicID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		o, err := scanOpinion(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		pname := o.PointID
+		if p, ok := h.point(o.PointID); ok {
+			pname = p.Name
+		}
+		w.put(pname, label(sourceLabels, o.Source), o.Content, proposerText(o.Proposer), StatusLabel(o.Status),
+			o.Answer, label(evalLabels, o.Evaluation), o.RecordedAt.In(db.CST).Format("2006-01-02 15:04"), o.ID)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := finish(w); err != nil {
+		return nil, err
+	}
+	ok = true
+	return f, nil
+}
+
+func (h *Hub) exportTopic(c *gin.Context) {
+	id := c.Param("id")
+	f, err := h.Export(c.Request.Context(), id)
+	if err != nil {
+		h.S.Fail(c, err)
+		return
+	}
+	defer f.Close()
+	safe := id
+	if !models.ValidID(safe) {
+		safe = "topic"
+	}
+	name := "topic-" + safe + "-" + time.Now().In(db.CST).Format("20060102") + ".xlsx"
+	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+	c.Status(200)
+	if _, err := f.WriteTo(c.Writer); err != nil {
+		h.Log.Warn("export interrupted", "topic", id, "err", err)
+	}
+}

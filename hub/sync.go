@@ -1,0 +1,156 @@
+package hub
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"budgetpoint/forms"
+	"budgetpoint/models"
+	"budgetpoint/syncproto"
+)
+
+// authenticate checks a sync request's point and timestamp window, then
+// reads its body and checks the signature over it: all before anything is
+// stored. On failure it answers 401, logs the point and the reason, and
+// returns false. A body over the route's limit is 413.
+func (h *Hub) authenticate(c *gin.Context) (*Point, []byte, bool) {
+	id := c.GetHeader(syncproto.HeaderPointID)
+	stamp := c.GetHeader(syncproto.HeaderTimestamp)
+	reason := ""
+	var body []byte
+	p, ok := h.point(id)
+	switch {
+	case id == "":
+		reason = "missing " + syncproto.HeaderPointID
+	case !ok:
+		reason = "unknown point"
+	default:
+		if err := syncproto.CheckTimestamp(stamp, h.DB.Now()); err != nil {
+			reason = err.Error()
+			break
+		}
+		// Only a known point within the window gets its body read.
+		b, err := io.ReadAll(c.Request.Body)
+		if err != nil {
+			h.S.Fail(c, err)
+			return nil, nil, false
+		}
+		body = b
+		if !syncproto.Verify(p.Secret, stamp, c.Request.Method, c.Request.URL.Path, body, c.GetHeader(syncproto.HeaderSignature)) {
+			reason = "bad signature"
+		}
+	}
+	if reason == "" {
+		return p, body, true
+	}
+	h.Log.Warn("sync request refused", "point", id, "reason", reason, "method", c.Request.Method,
+		"path", c.Request.URL.Path, "remote", c.Request.RemoteAddr)
+	h.S.Fail(c, models.Errorf(models.EUnauth, "同步请求未通过验证（联系点、时间戳或签名不对）/ sync request refused: unknown point, timestamp outside the window or bad signature"))
+	return nil, nil, false
+}
+
+// postBatch is POST /api/v1/sync/batches: a point's signed batch.
+func (h *Hub) postBatch(c *gin.Context) {
+	p, body, ok := h.authenticate(c)
+	if !ok {
+		return
+	}
+	var b syncproto.Batch
+	if err := forms.DecodeOnly(bytes.NewReader(body), &b); err != nil {
+		h.S.Fail(c, err)
+		return
+	}
+	if err := checkBatch(p.ID, &b); err != nil {
+		h.Log.Warn("sync batch invalid", "point", p.ID, "batch", b.BatchID, "err", err)
+		h.S.Fail(c, err)
+		return
+	}
+	dup, err := h.Ingest(c.Request.Context(), p.ID, &b)
+	if err != nil {
+		h.S.Fail(c, err)
+		return
+	}
+	if dup {
+		h.Log.Info("sync batch replayed", "point", p.ID, "batch", b.BatchID)
+	}
+	c.JSON(http.StatusOK, syncproto.BatchAck{BatchID: b.BatchID, Duplicate: dup})
+}
+
+// checkBatch refuses a batch whose shape the hub cannot store.
+func checkBatch(pointID string, b *syncproto.Batch) error {
+	f := map[string]string{}
+	if b.BatchID == "" || len(b.BatchID) > 64 {
+		f["batch_id"] = "必填，最长 64 个字符 / required, at most 64 characters"
+	}
+	if b.PointID != pointID {
+		f["point_id"] = "与 X-Point-ID 不一致 / differs from X-Point-ID"
+	}
+	for i, s := range b.Summaries {
+		if s.TopicID == "" || len(s.TopicID) > 64 {
+			f["summaries["+strconv.Itoa(i)+"].topic_id"] = "必填 / required"
+		}
+		if s.PointID != "" && s.PointID != pointID {
+			f["summaries["+strconv.Itoa(i)+"].point_id"] = "与 X-Point-ID 不一致 / differs from X-Point-ID"
+		}
+	}
+	for i, a := range b.Activities {
+		p := "activities[" + strconv.Itoa(i) + "]."
+		if a.ID == "" || len(a.ID) > 64 {
+			f[p+"id"] = "必填 / required"
+		}
+		if a.TopicID == "" {
+			f[p+"topic_id"] = "必填 / required"
+		}
+		if !models.In(a.Kind, models.ActivityKinds) {
+			f[p+"kind"] = "未知类别 / unknown kind"
+		}
+	}
+	for i, o := range b.Opinions {
+		p := "opinions[" + strconv.Itoa(i) + "]."
+		if o.ID == "" || len(o.ID) > 64 {
+			f[p+"id"] = "必填 / required"
+		}
+		if o.TopicID == "" {
+			f[p+"topic_id"] = "必填 / required"
+		}
+		if !models.In(o.Source, models.OpinionSources) {
+			f[p+"source"] = "未知来源 / unknown source"
+		}
+		if o.Status != "" && !models.In(o.Status, models.OpinionStatuses) {
+			f[p+"status"] = "未知状态 / unknown status"
+		}
+	}
+	if len(f) > 0 {
+		return models.Invalid("请求", f)
+	}
+	return nil
+}
+
+// getUpdates is GET /api/v1/sync/updates?since=: what the committee
+// published or changed for the signing point since the cursor.
+func (h *Hub) getUpdates(c *gin.Context) {
+	p, _, ok := h.authenticate(c)
+	if !ok {
+		return
+	}
+	var since int64
+	if v := c.Query("since"); v != "" {
+		var err error
+		since, err = strconv.ParseInt(v, 10, 64)
+		if err != nil || since < 0 {
+			h.S.Fail(c, &models.Error{Code: models.EBadRequest, Message: "since 参数无效 / invalid since cursor",
+				Fields: map[string]string{"since": "应为上次答复中的 next / must be the next of an earlier answer"}})
+			return
+		}
+	}
+	u, err := h.Updates(c.Request.Context(), p.ID, since, MaxChanges)
+	if err != nil {
+		h.S.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, u)
+}

@@ -1,0 +1,274 @@
+package syncer
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"budgetpoint/db"
+	"budgetpoint/models"
+	"budgetpoint/syncproto"
+)
+
+const secret = "unit-test-secret-0123456789"
+
+// fakeHub verifies signatures and records batches; onBatch runs before it answers.
+type fakeHub struct {
+	t       *testing.T
+	mu      sync.Mutex
+	batches []syncproto.Batch
+	onBatch func(n int) int // returns the status to answer (0: 200)
+	updates syncproto.Updates
+}
+
+func (h *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	if !syncproto.Verify(secret, r.Header.Get(syncproto.HeaderTimestamp), r.Method, r.URL.Path, body, r.Header.Get(syncproto.HeaderSignature)) ||
+		r.Header.Get(syncproto.HeaderPointID) != "hongta" {
+		w.WriteHeader(401)
+		return
+	}
+	switch r.URL.Path {
+	case syncproto.PathBatches:
+		var b syncproto.Batch
+		if err := json.Unmarshal(body, &b); err != nil {
+			h.t.Errorf("batch does not parse: %v", err)
+		}
+		h.mu.Lock()
+		h.batches = append(h.batches, b)
+		n := len(h.batches)
+		h.mu.Unlock()
+		if h.onBatch != nil {
+			if st := h.onBatch(n); st != 0 {
+				w.WriteHeader(st)
+				return
+			}
+		}
+		json.NewEncoder(w).Encode(syncproto.BatchAck{BatchID: b.BatchID})
+	case syncproto.PathUpdates:
+		h.mu.Lock()
+		u := h.updates
+		h.updates = syncproto.Updates{Next: u.Next}
+		h.mu.Unlock()
+		json.NewEncoder(w).Encode(u)
+	default:
+		w.WriteHeader(404)
+	}
+}
+
+func setup(t *testing.T) (*db.DB, *fakeHub, *Syncer) {
+	d, err := db.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	ctx := context.Background()
+	if err := d.CreateTopic(ctx, &models.Topic{ID: "t1", Kind: "budget_draft", FiscalYear: 2027, Title: "t1"}); err != nil {
+		t.Fatal(err)
+	}
+	def := models.Definition{ID: "q1", TopicID: "t1", Title: "q1", Questions: []models.Question{
+		{Key: "overall", Type: "single_choice", Label: "总体", Options: []models.Option{{Value: "a", Label: "A"}, {Value: "b", Label: "B"}}},
+		{Key: "advice", Type: "text", Label: "意见", Opinion: true}}}
+	if _, _, err := d.SaveQuestionnaire(ctx, def, models.OriginLocal); err != nil {
+		t.Fatal(err)
+	}
+	h := &fakeHub{t: t}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	sy := New(d, Config{Hub: srv.URL, Secret: secret, PointID: "hongta", Interval: time.Second,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return d, h, sy
+}
+
+func respond(t *testing.T, d *db.DB, advice string) {
+	ans := map[string]json.RawMessage{"overall": json.RawMessage(`"a"`)}
+	if advice != "" {
+		b, _ := json.Marshal(advice)
+		ans["advice"] = b
+	}
+	if _, _, err := d.SubmitResponse(context.Background(), "q1", db.Submission{ID: uuid.NewString(),
+		Respondent: models.Respondent{Kind: "public"}, Channel: "online", Answers: ans}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A change made while a batch is on its way stays queued and goes in the next batch.
+func TestChangeDuringPushStaysQueued(t *testing.T) {
+	d, h, sy := setup(t)
+	respond(t, d, "")
+	h.onBatch = func(n int) int {
+		if n == 1 {
+			respond(t, d, "") // the summary moves on before the hub answers
+		}
+		return 0
+	}
+	if err := sy.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.batches) != 2 {
+		t.Fatalf("%d batches, want 2", len(h.batches))
+	}
+	s1, s2 := h.batches[0].Summaries, h.batches[1].Summaries
+	if len(s1) != 1 || s1[0].Responses.Total != 1 || len(s2) != 1 || s2[0].Responses.Total != 2 || s2[0].Seq <= s1[0].Seq {
+		t.Fatalf("summaries sent: %+v then %+v", s1, s2)
+	}
+	if n, _, _ := d.OutboxStats(context.Background()); n != 0 {
+		t.Fatalf("outbox %d after both acknowledged", n)
+	}
+}
+
+// An unacknowledged batch is retried under the same id while its content is
+// unchanged, and replaced by a new one once something it covers changed.
+func TestRetryKeepsBatchIDUntilContentChanges(t *testing.T) {
+	d, h, sy := setup(t)
+	respond(t, d, "")
+	fail := true
+	h.onBatch = func(int) int {
+		if fail {
+			return 500
+		}
+		return 0
+	}
+	ctx := context.Background()
+	if sy.RunOnce(ctx) == nil || sy.RunOnce(ctx) == nil {
+		t.Fatal("runs against a failing hub succeeded")
+	}
+	if h.batches[0].BatchID != h.batches[1].BatchID {
+		t.Fatalf("retry of the same content under a new id: %s, %s", h.batches[0].BatchID, h.batches[1].BatchID)
+	}
+	st, _ := sy.Status(ctx)
+	if st.LastError == "" || st.ConsecutiveFailures != 2 || st.QueueLength == 0 || st.PendingBatchID != h.batches[0].BatchID {
+		t.Fatalf("status: %+v", st)
+	}
+	respond(t, d, "")
+	fail = false
+	if err := sy.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	last := h.batches[len(h.batches)-1]
+	if last.BatchID == h.batches[0].BatchID || last.Summaries[0].Responses.Total != 2 {
+		t.Fatalf("after a change: batch %s with %+v", last.BatchID, last.Summaries)
+	}
+	st, _ = sy.Status(ctx)
+	if st.LastError != "" || st.QueueLength != 0 || st.LastPushAt == nil || st.PendingBatchID != "" {
+		t.Fatalf("status after success: %+v", st)
+	}
+}
+
+// Batches stay within the item bound; every entry goes up exactly once.
+func TestBatchBounds(t *testing.T) {
+	d, h, sy := setup(t)
+	sy.cfg.MaxItems = 3
+	for i := range 7 {
+		respond(t, d, "意见 "+strings.Repeat("长", i)) // 7 opinions + 1 summary
+	}
+	if err := sy.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, b := range h.batches {
+		if n := len(b.Summaries) + len(b.Opinions) + len(b.Activities); n > 3 || n == 0 {
+			t.Fatalf("batch of %d items", n)
+		}
+		for _, o := range b.Opinions {
+			seen[o.ID]++
+			if o.Status != "reported" || o.Proposer.DeputyID != "" || o.ResponseID != "" {
+				t.Fatalf("opinion as sent: %+v", o)
+			}
+		}
+	}
+	if len(seen) != 7 {
+		t.Fatalf("%d distinct opinions sent, want 7", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("opinion %s sent %d times", id, n)
+		}
+	}
+}
+
+// A pull applies committee publications and opinion changes, never moves a
+// status back, and keeps the cursor only once applied.
+func TestPull(t *testing.T) {
+	d, h, sy := setup(t)
+	ctx := context.Background()
+	respond(t, d, "修路")
+	if err := sy.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ops, _ := d.Opinions(ctx, models.OpinionFilter{Limit: 10})
+	id := ops.Items[0].ID
+	def := models.Definition{ID: "qc", TopicID: "tc", Title: "committee", Questions: []models.Question{
+		{Key: "x", Type: "rating", Label: "x"}}}
+	h.updates = syncproto.Updates{
+		Topics:         []models.Topic{{ID: "tc", Kind: "budget_draft", FiscalYear: 2027, Title: "committee topic"}},
+		Questionnaires: []models.Questionnaire{{Definition: def, Version: 3}},
+		OpinionUpdates: []syncproto.OpinionUpdate{{ID: id, Status: "answered", Answer: "已答复"}, {ID: uuid.NewString(), Status: "answered"}},
+		Next:           "c1"}
+	if err := sy.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	q, err := d.Questionnaire(ctx, "qc", 0)
+	if err != nil || q.Origin != models.OriginCommittee || q.Version != 3 {
+		t.Fatalf("committee questionnaire: %+v %v", q, err)
+	}
+	o, _ := d.Opinion(ctx, id)
+	if o.Status != "answered" || o.Answer != "已答复" {
+		t.Fatalf("opinion after pull: %+v", o)
+	}
+	// A late, older update does not move it back.
+	h.updates = syncproto.Updates{OpinionUpdates: []syncproto.OpinionUpdate{{ID: id, Status: "forwarded"}}, Next: "c2"}
+	if err := sy.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := d.Opinion(ctx, id); o.Status != "answered" || o.Answer != "已答复" {
+		t.Fatalf("opinion moved back: %+v", o)
+	}
+	st, _ := d.SyncState(ctx)
+	if st["cursor"] != "c2" {
+		t.Fatalf("cursor %q", st["cursor"])
+	}
+	// The committee's questionnaire cannot be changed here.
+	def.Title = "changed"
+	if _, _, err := d.SaveQuestionnaire(ctx, def, models.OriginLocal); models.ErrorCode(err) != models.EForbidden {
+		t.Fatalf("local change of a committee questionnaire: %v", err)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"电话13912345678。":         "电话[已隐去]。",
+		"身份证53040019800101123X":  "身份证[已隐去]",
+		"身份证530400198001011234号": "身份证[已隐去]号",
+		"座机0877-2012345转":        "座机[已隐去]转",
+		"预算1200万元，增长12.5%":       "预算1200万元，增长12.5%",
+		"2027年":                  "2027年",
+		"编号139123456789":         "编号139123456789", // 12 digits: not a mobile number
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	for n := 1; n < 20; n++ {
+		d := Backoff(time.Second, 10*time.Minute, n)
+		full := time.Second << (n - 1)
+		if full > 10*time.Minute || full <= 0 {
+			full = 10 * time.Minute
+		}
+		if d < full/2 || d > full {
+			t.Fatalf("backoff %d: %s outside [%s, %s]", n, d, full/2, full)
+		}
+	}
+}

@@ -1,0 +1,141 @@
+// Package syncproto is the wire protocol between a contact point and the
+// committee hub (contract.md, "Sync"): the batch a point pushes, the updates
+// it pulls, and the HMAC signature both ends compute. The point side
+// (package syncer) and the hub side (package hub) both use it, so the two
+// cannot drift apart.
+package syncproto
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"budgetpoint/models"
+)
+
+// Header names of every sync request.
+const (
+	HeaderPointID   = "X-Point-ID"
+	HeaderTimestamp = "X-Timestamp"
+	HeaderSignature = "X-Signature"
+)
+
+// Paths of the hub's sync endpoints. The signed PATH is the request's URL
+// path without the query string (for updates: PathUpdates, not "…?since=").
+const (
+	PathBatches = "/api/v1/sync/batches"
+	PathUpdates = "/api/v1/sync/updates"
+)
+
+// Window is how far a request's X-Timestamp may be from the hub's clock.
+const Window = 10 * time.Minute
+
+// MaxBatchBytes is the largest batch body the hub accepts.
+const MaxBatchBytes = 16 << 20
+
+// TimeLayout is how X-Timestamp is written (RFC 3339 with zone).
+const TimeLayout = time.RFC3339
+
+// Batch is what a point pushes to POST /api/v1/sync/batches.
+type Batch struct {
+	BatchID    string            `json:"batch_id"`
+	PointID    string            `json:"point_id"`
+	Summaries  []models.Summary  `json:"summaries"`
+	Activities []models.Activity `json:"activities"`
+	Opinions   []models.Opinion  `json:"opinions"`
+}
+
+// BatchAck is the hub's 200 answer to a batch.
+type BatchAck struct {
+	BatchID   string `json:"batch_id"`
+	Duplicate bool   `json:"duplicate"`
+}
+
+// Updates is the hub's answer to GET /api/v1/sync/updates?since=<cursor>.
+// A point that has no cursor yet sends since= empty (or leaves it out) and
+// gets everything published for it. Next is opaque: store it durably after
+// applying the answer and pass it back as since next time (it equals since
+// when nothing changed).
+//
+// Topics come before the questionnaires that belong to them; each entry of
+// Questionnaires is one published version (Version; Origin "committee"), in
+// ascending version order. Each item is the current state of the thing, so
+// applying an answer twice is harmless. When More is true the hub held back
+// the rest: pull again with Next right away.
+type Updates struct {
+	Topics         []models.Topic         `json:"topics"`
+	Questionnaires []models.Questionnaire `json:"questionnaires"`
+	OpinionUpdates []OpinionUpdate        `json:"opinion_updates"`
+	Next           string                 `json:"next"`
+	More           bool                   `json:"more,omitempty"`
+}
+
+// OpinionUpdate is a status change the committee made to one of the point's
+// opinions, with its answer and, once closed, the proposer's evaluation.
+type OpinionUpdate struct {
+	ID         string    `json:"id"`
+	Status     string    `json:"status"`
+	Answer     string    `json:"answer,omitempty"`
+	Evaluation string    `json:"evaluation,omitempty"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// Sign returns hex(HMAC-SHA256(secret, timestamp "\n" method "\n" path "\n" body)).
+func Sign(secret, timestamp, method, path string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(timestamp))
+	m.Write([]byte{'\n'})
+	m.Write([]byte(method))
+	m.Write([]byte{'\n'})
+	m.Write([]byte(path))
+	m.Write([]byte{'\n'})
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Verify reports whether signature is the right one for this request,
+// comparing in constant time.
+func Verify(secret, timestamp, method, path string, body []byte, signature string) bool {
+	got, err := hex.DecodeString(signature)
+	if err != nil {
+		return false
+	}
+	want, _ := hex.DecodeString(Sign(secret, timestamp, method, path, body))
+	return hmac.Equal(got, want)
+}
+
+// Errors of CheckTimestamp.
+var (
+	ErrNoTimestamp  = errors.New("missing X-Timestamp")
+	ErrBadTimestamp = errors.New("X-Timestamp is not RFC 3339")
+	ErrOutOfWindow  = errors.New("X-Timestamp is more than 10 minutes off the hub's clock")
+)
+
+// CheckTimestamp checks that timestamp parses and lies within Window of now.
+func CheckTimestamp(timestamp string, now time.Time) error {
+	if timestamp == "" {
+		return ErrNoTimestamp
+	}
+	t, err := time.Parse(time.RFC3339, timestamp)
+	if err != nil {
+		return ErrBadTimestamp
+	}
+	d := now.Sub(t)
+	if d > Window || d < -Window {
+		return fmt.Errorf("%w (%s)", ErrOutOfWindow, d.Round(time.Second))
+	}
+	return nil
+}
+
+// SignRequest sets the three sync headers on req for a body about to be
+// sent (nil for a GET). The signed path is req.URL.Path.
+func SignRequest(req *http.Request, pointID, secret string, body []byte, now time.Time) {
+	ts := now.Format(TimeLayout)
+	req.Header.Set(HeaderPointID, pointID)
+	req.Header.Set(HeaderTimestamp, ts)
+	req.Header.Set(HeaderSignature, Sign(secret, ts, req.Method, req.URL.Path, body))
+}
