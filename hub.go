@@ -2,10 +2,102 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"budgetpoint/demo"
+	"budgetpoint/handlers"
+	"budgetpoint/hub"
+	"budgetpoint/web"
 )
 
-// runHub runs the committee hub (issue 3).
+// demoSecret is the secret of a point in the --demo points file: known, so
+// that a newcomer can start points against the demo hub. Never use it for real.
+func demoSecret(pointID string) string { return "demo-secret-" + pointID + "-2026" }
+
+// demoPassword is the password of the demo committee login.
+const demoPassword = "demo-pass-2026"
+
+// runHub runs the committee hub: the points' sync and the committee API.
 func runHub(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	return usage("hub 尚未实现 / hub is not implemented yet")
+	fl := flag.NewFlagSet("hub", flag.ContinueOnError)
+	addr := fl.String("addr", "127.0.0.1:8090", "listen address")
+	data := fl.String("data", "./hub-data", "data directory")
+	pointsPath := fl.String("points", "points.json", "points file: {\"points\": [{\"id\", \"name\", \"secret\"}]}")
+	withDemo := fl.Bool("demo", false, "use (and write if missing) a demo points file with the six points and known secrets")
+	if err := parseFlags(fl, args, getenv); err != nil {
+		return err
+	}
+	pointsGiven := false
+	fl.Visit(func(f *flag.Flag) { pointsGiven = pointsGiven || f.Name == "points" })
+	if getenv("BUDGETPOINT_POINTS") != "" {
+		pointsGiven = true
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("hub", true)
+	if *withDemo && !pointsGiven {
+		*pointsPath = filepath.Join(*data, "points-demo.json")
+		if err := writeDemoPoints(*data, *pointsPath, *addr, stdout); err != nil {
+			return err
+		}
+	}
+	points, err := hub.LoadPoints(*pointsPath)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && !pointsGiven {
+			return usage("找不到联系点文件 %s：用 --points 指定，或用 --demo 试用 / no points file %s: give --points FILE, or try --demo\n%v", *pointsPath, *pointsPath, err)
+		}
+		return usage("联系点文件 %s 有误 / bad points file %s: %v", *pointsPath, *pointsPath, err)
+	}
+	d, err := openData(*data)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := ensureAdmin(ctx, d, stdout); err != nil {
+		return err
+	}
+	if *withDemo {
+		if _, err := d.UserByName(ctx, "committee"); err != nil {
+			if _, err := d.CreateUser(ctx, "committee", "committee", demoPassword, ""); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "演示账号 / demo login: committee, password %s\n", demoPassword)
+		}
+	}
+	s := handlers.NewServer(d, "hub", log)
+	h := hub.New(s, points)
+	web.MountHub(s, h) // the committee's pages (package web)
+	fmt.Fprintf(stdout, "联系点 / points: %d (%s)\n", len(points), *pointsPath)
+	return serveHTTP(ctx, *addr, s.Router(), log, stdout, demo.CommitteeName+" / committee hub")
+}
+
+// writeDemoPoints writes the six points with known secrets, unless the file
+// exists, and prints how to start points against the demo hub.
+func writeDemoPoints(dir, path, addr string, stdout io.Writer) error {
+	if _, err := os.Stat(path); err != nil {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return usageError{fmt.Errorf("数据目录无法创建 / cannot create data directory %s: %w", dir, err)}
+		}
+		var f hub.PointsFile
+		for _, p := range demo.Points() {
+			f.Points = append(f.Points, hub.Point{ID: p.ID, Name: p.Name, Secret: demoSecret(p.ID)})
+		}
+		b, _ := json.MarshalIndent(f, "", "  ")
+		if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+			return usageError{fmt.Errorf("无法写入演示联系点文件 / cannot write the demo points file: %w", err)}
+		}
+		fmt.Fprintf(stdout, "已写入演示联系点文件 / wrote the demo points file %s\n", path)
+	}
+	fmt.Fprintln(stdout, "启动联系点，例如 / start points against this hub, for example:")
+	for i, p := range demo.Points()[:2] {
+		fmt.Fprintf(stdout, "  budgetpoint serve --demo --point-id %s --addr 127.0.0.1:%d --data ./data-%s --hub http://%s --hub-secret %s --sync-interval 5s\n",
+			p.ID, 8081+i, p.ID, addr, demoSecret(p.ID))
+	}
+	return nil
 }

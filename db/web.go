@@ -1,0 +1,185 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"budgetpoint/models"
+)
+
+// Queries the pages need beyond the API's (package web).
+
+// OutboxLength counts what waits to be sent to the committee.
+func (db *DB) OutboxLength(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM outbox`).Scan(&n)
+	return n, err
+}
+
+// ChannelStats is one question's answers counted for one channel.
+type ChannelStats struct {
+	Answered int64
+	Counts   map[string]int64 // option value or rating score → count
+	Sum      int64            // rating: score sum ×1000; number: thousandths
+	Min, Max int64            // number, in thousandths, when Answered > 0
+}
+
+// QuestionChannels holds a question's stats per channel ("online", "paper").
+type QuestionChannels map[string]*ChannelStats
+
+// ChannelSummary counts, per questionnaire, question and channel, the
+// answers of a topic's responses: the summary's distributions split into
+// online and paper. It reads the stored responses (not the counters), in one
+// consistent read; resp counts responses per questionnaire and channel.
+func (db *DB) ChannelSummary(ctx context.Context, topicID string) (stats map[string]map[string]QuestionChannels, resp map[string]map[string]int64, err error) {
+	stats = map[string]map[string]QuestionChannels{}
+	resp = map[string]map[string]int64{}
+	tx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer tx.Rollback()
+	defs, err := db.topicDefinitions(ctx, tx, topicID)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The type of each question key, from the newest version that has it.
+	types := map[string]map[string]string{}
+	for _, versions := range defs {
+		for _, d := range versions {
+			if types[d.ID] == nil {
+				types[d.ID] = map[string]string{}
+			}
+			for _, q := range d.Questions {
+				if _, ok := types[d.ID][q.Key]; !ok {
+					types[d.ID][q.Key] = q.Type
+				}
+			}
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT questionnaire_id, channel, answers FROM responses WHERE topic_id=? ORDER BY rowid`, topicID)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var qid, ch, ans string
+		if err := rows.Scan(&qid, &ch, &ans); err != nil {
+			return nil, nil, err
+		}
+		if resp[qid] == nil {
+			resp[qid] = map[string]int64{}
+			stats[qid] = map[string]QuestionChannels{}
+		}
+		resp[qid][ch]++
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(ans), &m); err != nil {
+			return nil, nil, err
+		}
+		for key, raw := range m {
+			qc := stats[qid][key]
+			if qc == nil {
+				qc = QuestionChannels{}
+				stats[qid][key] = qc
+			}
+			cs := qc[ch]
+			if cs == nil {
+				cs = &ChannelStats{Counts: map[string]int64{}}
+				qc[ch] = cs
+			}
+			cs.Answered++
+			switch types[qid][key] {
+			case models.SingleChoice:
+				var v string
+				json.Unmarshal(raw, &v)
+				cs.Counts[v]++
+			case models.MultipleChoice:
+				var vs []string
+				json.Unmarshal(raw, &vs)
+				for _, v := range vs {
+					cs.Counts[v]++
+				}
+			case models.Rating:
+				var v int
+				json.Unmarshal(raw, &v)
+				cs.Counts[itoa(v)]++
+				cs.Sum += int64(v) * models.NumberScale
+			case models.Number:
+				var n models.Num
+				if err := n.UnmarshalJSON(raw); err == nil {
+					if cs.Answered == 1 || int64(n) < cs.Min {
+						cs.Min = int64(n)
+					}
+					if cs.Answered == 1 || int64(n) > cs.Max {
+						cs.Max = int64(n)
+					}
+					cs.Sum += int64(n)
+				}
+			}
+		}
+	}
+	return stats, resp, rows.Err()
+}
+
+func itoa(i int) string {
+	b, _ := json.Marshal(i)
+	return string(b)
+}
+
+// ExportRow is one response as the Excel export writes it.
+type ExportRow struct {
+	ID, Channel, Kind, Desc, Serial, EnteredBy string
+	Version                                    int
+	CreatedAt                                  time.Time
+	Answers                                    map[string]json.RawMessage
+}
+
+// EachResponse calls fn for every response of a questionnaire in the order
+// they were stored, reading in one consistent snapshot without holding them
+// all in memory.
+func (db *DB) EachResponse(ctx context.Context, qid string, fn func(ExportRow) error) error {
+	tx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT id, channel, respondent_kind, respondent_desc, serial, entered_by, version, created_at, answers
+		FROM responses WHERE questionnaire_id=? ORDER BY rowid`, qid)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r ExportRow
+		var c, ans string
+		if err := rows.Scan(&r.ID, &r.Channel, &r.Kind, &r.Desc, &r.Serial, &r.EnteredBy, &r.Version, &c, &ans); err != nil {
+			return err
+		}
+		r.CreatedAt = parseTS(c)
+		if err := json.Unmarshal([]byte(ans), &r.Answers); err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// AllVersions returns every version of a questionnaire, newest first.
+func (db *DB) AllVersions(ctx context.Context, qid string) ([]*models.Definition, error) {
+	var latest int
+	if err := db.r.QueryRowContext(ctx, `SELECT latest_version FROM questionnaires WHERE id=?`, qid).Scan(&latest); err != nil {
+		return nil, models.NotFound("问卷", "questionnaire")
+	}
+	var out []*models.Definition
+	for v := latest; v >= 1; v-- {
+		d, _, err := db.Definition(ctx, qid, v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}

@@ -1,0 +1,317 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"golang.org/x/time/rate"
+
+	"budgetpoint/db"
+	"budgetpoint/handlers"
+	"budgetpoint/models"
+)
+
+func init() {
+	AddMessages(map[string][2]string{
+		"fill.asker":       {"%s 征求您的意见", "%s asks for your views"},
+		"fill.required":    {"必答", "required"},
+		"fill.reqmark":     {"（必答）", " (required)"},
+		"fill.submit":      {"提交", "Submit"},
+		"fill.sending":     {"正在提交…", "Sending…"},
+		"fill.choose_max":  {"最多选 %d 项", "choose at most %d"},
+		"fill.range":       {"%s 到 %s", "%s to %s"},
+		"fill.rating_hint": {"%d 分最低，%d 分最高", "%d is lowest, %d is highest"},
+		"fill.maxlen":      {"最多 %d 个字", "at most %d characters"},
+		"fill.who":         {"您的身份", "You are"},
+		"fill.desc":        {"身份说明（可不填，例如“教师”“个体工商户”）", "About you (optional, e.g. “teacher”, “shop owner”)"},
+		"fill.missing":     {"还有 %d 处需要填写或修改，请看标出的题目。", "%d answers need attention: see the marked questions."},
+		"fill.closed":      {"此问卷已停止公开填写，或链接有误。", "This questionnaire is no longer open to the public, or the link is wrong."},
+		"fill.preview":     {"预览：这是填写人看到的样子，提交按钮在预览中不可用。", "Preview: this is what respondents see; the submit button does not work in a preview."},
+		"fill.noscript":    {"", ""},
+		"done.title":       {"已提交", "Submitted"},
+		"done.thanks":      {"已提交，感谢您的参与", "Submitted — thank you for taking part"},
+		"done.once":        {"您的答卷已保存。再次点击提交也只计算一次。", "Your response is saved. Submitting again counts only once."},
+		"done.back":        {"返回我的问卷", "Back to my questionnaires"},
+		"my.title":         {"我的问卷", "My questionnaires"},
+		"my.fill":          {"填写", "Fill in"},
+		"my.none":          {"目前没有需要填写的问卷。", "There is no questionnaire to fill in at the moment."},
+		"myop.title":       {"我提出的意见", "My opinions"},
+		"myop.none":        {"您还没有提出过意见建议。", "You have not raised any opinion yet."},
+		"myop.answer":      {"预工委答复", "The committee's answer"},
+		"myop.evaluation":  {"评价", "Evaluation"},
+	})
+}
+
+// fillData is what the questionnaire page shows: one version of a
+// questionnaire, the answers given so far and the response id fixed when
+// the page was first shown.
+type fillData struct {
+	Q       models.Questionnaire
+	Action  string
+	RID     string
+	Answers url.Values
+	Public  bool
+	Preview bool
+	Kind    string
+	Desc    string
+	Missing int
+}
+
+// Val is the first value given for a question.
+func (d *fillData) Val(key string) string { return d.Answers.Get("a." + key) }
+
+// Has reports whether an option was chosen.
+func (d *fillData) Has(key, val string) bool {
+	for _, v := range d.Answers["a."+key] {
+		if v == val {
+			return true
+		}
+	}
+	return false
+}
+
+// Scale lists a rating question's scores.
+func (d *fillData) Scale(q models.Question) []int {
+	lo, hi := q.RatingBounds()
+	var out []int
+	for i := lo; i <= hi; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// Bounds describes a number question's limits, or "".
+func (d *fillData) Bounds(q models.Question) string {
+	if q.Min == nil && q.Max == nil {
+		return ""
+	}
+	f := func(p *float64, inf string) string {
+		if p == nil {
+			return inf
+		}
+		return strconv.FormatFloat(*p, 'f', -1, 64)
+	}
+	return f(q.Min, "−∞") + " – " + f(q.Max, "∞")
+}
+
+// answersFromForm turns the posted form into raw answers the way the API
+// receives them; a value of the wrong form is passed on as text so that the
+// questionnaire's own check names it.
+func answersFromForm(def *models.Definition, form url.Values) map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	for _, q := range def.Questions {
+		vals := form["a."+q.Key]
+		var clean []string
+		for _, v := range vals {
+			if v = strings.TrimSpace(v); v != "" {
+				clean = append(clean, v)
+			}
+		}
+		if len(clean) == 0 {
+			continue
+		}
+		str := func(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
+		switch q.Type {
+		case models.MultipleChoice:
+			b, _ := json.Marshal(clean)
+			out[q.Key] = b
+		case models.Rating:
+			if _, err := strconv.Atoi(clean[0]); err == nil {
+				out[q.Key] = json.RawMessage(clean[0])
+			} else {
+				out[q.Key] = str(clean[0])
+			}
+		case models.Number:
+			s := strings.ReplaceAll(strings.ReplaceAll(clean[0], ",", ""), "，", "")
+			var f float64
+			if json.Valid([]byte(s)) && json.Unmarshal([]byte(s), &f) == nil {
+				out[q.Key] = json.RawMessage(s)
+			} else {
+				out[q.Key] = str(clean[0])
+			}
+		case models.Text:
+			out[q.Key] = str(strings.Join(vals, "\n"))
+		default:
+			out[q.Key] = str(clean[0])
+		}
+	}
+	return out
+}
+
+var publicLimit = handlers.NewLimiters(rate.Every(time.Second), 60)
+
+func (a *App) publicFillPage(c *gin.Context) {
+	q, err := a.S.DB.QuestionnaireByToken(c.Request.Context(), c.Param("token"))
+	if err != nil {
+		a.fillClosed(c)
+		return
+	}
+	a.renderFill(c, http.StatusOK, &fillData{Q: q, Action: c.Request.URL.Path, RID: uuid.NewString(), Public: true, Kind: "public"}, nil)
+}
+
+func (a *App) fillClosed(c *gin.Context) {
+	v := a.View(c, "error.title", models.Errorf(models.ENotFound, "%s / %s", Translate(LangZH, "fill.closed"), Translate(LangEN, "fill.closed")))
+	v.Bare = true
+	a.Render(c, http.StatusNotFound, "error.html", v)
+}
+
+func (a *App) renderFill(c *gin.Context, status int, d *fillData, errs map[string]string) {
+	if d.Answers == nil {
+		d.Answers = url.Values{}
+	}
+	v := a.View(c, "", d)
+	v.Title = d.Q.Title
+	if LangOf(c) == LangEN && d.Q.TitleEN != "" {
+		v.Title = d.Q.TitleEN
+	}
+	v.Bare = d.Public
+	v.Nav = "my"
+	v.Errors = errs
+	d.Missing = len(errs)
+	a.Render(c, status, "fill.html", v)
+}
+
+func (a *App) publicFillSubmit(c *gin.Context) {
+	if !publicLimit.Allow(c.ClientIP()) {
+		a.Error(c, models.Errorf(models.ERateLimited, "提交过于频繁，请稍后再试 / too many submissions: wait a moment and try again"))
+		return
+	}
+	q, err := a.S.DB.QuestionnaireByToken(c.Request.Context(), c.Param("token"))
+	if err != nil {
+		a.fillClosed(c)
+		return
+	}
+	kind := c.PostForm("rkind")
+	if !models.In(kind, models.RespondentKinds) {
+		kind = "public"
+	}
+	d := &fillData{Action: c.Request.URL.Path, Public: true, Kind: kind, Desc: strings.TrimSpace(c.PostForm("rdesc"))}
+	a.submitFill(c, q, d, db.Submission{Channel: "online", Respondent: models.Respondent{Kind: kind, Description: d.Desc}}, "/done")
+}
+
+// submitFill stores a response from the fill-in page. The response id comes
+// from the page (fixed when it was first shown), so a double tap or a
+// resubmission is counted once and still ends on the confirmation.
+func (a *App) submitFill(c *gin.Context, q models.Questionnaire, d *fillData, sub db.Submission, done string) {
+	c.Request.ParseForm()
+	d.Answers = c.Request.PostForm
+	d.RID = c.PostForm("rid")
+	if _, err := uuid.Parse(d.RID); err != nil {
+		d.RID = uuid.NewString()
+	}
+	version, _ := strconv.Atoi(c.PostForm("v"))
+	if version < 1 {
+		version = q.Version
+	}
+	def, _, err := a.S.DB.Definition(c.Request.Context(), q.ID, version)
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	d.Q = q
+	d.Q.Definition = *def
+	d.Q.Version = version
+	sub.ID, sub.Version = d.RID, version
+	sub.Answers = answersFromForm(def, c.Request.PostForm)
+	_, _, err = a.S.DB.SubmitResponse(c.Request.Context(), q.ID, sub)
+	if err != nil {
+		if models.ErrorCode(err) == models.EConflict {
+			// The same page was sent before with other answers: the first counts.
+			a.Redirect(c, done, "", "")
+			return
+		}
+		if fe := FieldErrors(err); fe != nil {
+			a.renderFill(c, http.StatusUnprocessableEntity, d, fe)
+			return
+		}
+		a.Error(c, err)
+		return
+	}
+	a.Redirect(c, done, "", "")
+}
+
+func (a *App) donePage(c *gin.Context) {
+	signedIn := false
+	if _, err := a.S.Identify(c); err == nil {
+		signedIn = true
+	}
+	v := a.View(c, "done.title", signedIn)
+	v.Bare = !signedIn
+	a.Render(c, http.StatusOK, "done.html", v)
+}
+
+// fillPage is a signed-in deputy's own fill-in page.
+func (a *App) fillPage(c *gin.Context) {
+	q, err := a.S.DB.Questionnaire(c.Request.Context(), c.Param("id"), 0)
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	a.renderFill(c, http.StatusOK, &fillData{Q: q, Action: c.Request.URL.Path, RID: uuid.NewString(), Kind: "deputy"}, nil)
+}
+
+func (a *App) fillSubmit(c *gin.Context) {
+	q, err := a.S.DB.Questionnaire(c.Request.Context(), c.Param("id"), 0)
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	u := sessionUser(c)
+	d := &fillData{Action: c.Request.URL.Path, Kind: "deputy"}
+	a.submitFill(c, q, d, db.Submission{Channel: "online", Respondent: models.Respondent{Kind: "deputy", DeputyID: u.DeputyID}, SubmittedBy: u.ID}, "/done")
+}
+
+// previewPage shows a questionnaire as respondents see it.
+func (a *App) previewPage(c *gin.Context) {
+	v, _ := strconv.Atoi(c.Query("version"))
+	q, err := a.S.DB.Questionnaire(c.Request.Context(), c.Param("id"), v)
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	d := &fillData{Q: q, Action: "", RID: uuid.NewString(), Preview: true, Public: true, Kind: "public"}
+	if d.Answers == nil {
+		d.Answers = url.Values{}
+	}
+	view := a.View(c, "", d)
+	view.Title = q.Title
+	view.Nav = "questionnaires"
+	a.Render(c, http.StatusOK, "fill.html", view)
+}
+
+type myData struct {
+	Qs []models.Questionnaire
+}
+
+func (a *App) myHome(c *gin.Context) {
+	p, err := a.S.DB.Questionnaires(c.Request.Context(), "", 500, "")
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	v := a.View(c, "my.title", &myData{Qs: p.Items})
+	v.Nav = "my"
+	a.Render(c, http.StatusOK, "my.html", v)
+}
+
+func (a *App) myOpinions(c *gin.Context) {
+	u := sessionUser(c)
+	f := models.OpinionFilter{DeputyID: u.DeputyID, CreatedBy: u.ID, Limit: 500}
+	if f.DeputyID == "" {
+		f.DeputyID = "\x00"
+	}
+	p, err := a.S.DB.Opinions(c.Request.Context(), f)
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	v := a.View(c, "myop.title", p.Items)
+	v.Nav = "myopinions"
+	a.Render(c, http.StatusOK, "my_opinions.html", v)
+}

@@ -1,0 +1,235 @@
+package web
+
+// The committee's pages at the hub (预工委): sign-in, 六个联系点一览, 事项汇总,
+// 意见建议办理, 发布事项与问卷 and 导出Excel. They are built on the same
+// foundation as a point's pages (layout, words, View, Render, CSRF, Page),
+// with App.Hub set so that the layout shows the committee's name and the
+// hub's navigation. The data comes from package hub: its exported functions
+// where it has them, its committee API in-process (same session, same CSRF
+// token, same validation) where it has not.
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"budgetpoint/demo"
+	"budgetpoint/handlers"
+	"budgetpoint/hub"
+	"budgetpoint/models"
+)
+
+func init() {
+	AddMessages(map[string][2]string{
+		"hub.committee":     {demo.CommitteeName, "Budget Work Committee, Yuxi Municipal People's Congress"},
+		"hub.system":        {"预算工作基层联系点 · 汇总", "Budget-work contact points · committee hub"},
+		"hub.nav.points":    {"六个联系点一览", "The six points"},
+		"hub.nav.topics":    {"事项汇总", "Topic summaries"},
+		"hub.nav.opinions":  {"意见建议办理", "Opinions workbench"},
+		"hub.nav.publish":   {"发布事项与问卷", "Publish topics and questionnaires"},
+		"hub.nav.export":    {"导出Excel", "Export to Excel"},
+		"hub.points.title":  {"六个联系点一览", "The six contact points at a glance"},
+		"hub.points.lead":   {"每个联系点上次同步的时间和收到的内容。超过一天没有同步的联系点标为“超过一天未同步”。", "When each point last synced and what it has sent. A point that has not synced for more than a day is marked “silent for over a day”."},
+		"hub.point":         {"联系点", "Contact point"},
+		"hub.last_sync":     {"上次同步", "Last sync"},
+		"hub.sync_state":    {"同步状态", "Sync state"},
+		"hub.never":         {"从未同步", "never synced"},
+		"hub.silent":        {"超过一天未同步", "silent for over a day"},
+		"hub.silent_never":  {"从未同步，请联系该联系点", "never synced: contact the point"},
+		"hub.ok":            {"正常", "on time"},
+		"hub.silent_count":  {"有 %d 个联系点超过一天未同步或从未同步，已在下表中标出。", "%d points have not synced for more than a day (or never): they are marked below."},
+		"hub.all_ok":        {"所有联系点都在一天之内同步过。", "Every point has synced within the last day."},
+		"hub.topics_n":      {"事项", "Topics"},
+		"hub.responses":     {"答卷", "Responses"},
+		"hub.activities":    {"活动", "Activities"},
+		"hub.opinions":      {"意见建议", "Opinions"},
+		"hub.total":         {"合计", "Total"},
+		"hub.points_caption": {"各联系点的同步情况和数量", "Each point's sync and totals"},
+	})
+}
+
+// hubPages are the committee's pages: the web foundation (App) and the hub.
+type hubPages struct {
+	*App
+	H *hub.Hub
+}
+
+// MountHub adds the committee's pages to the hub's router; hub.go in package
+// main calls it after hub.New. It returns the pages' App (for tests).
+func MountHub(s *handlers.Server, h *hub.Hub) *App {
+	a, err := New(s)
+	if err != nil {
+		panic(err) // templates are embedded: a parse error is a build defect
+	}
+	a.Hub = true
+	p := &hubPages{App: a, H: h}
+	s.Mount = append(s.Mount, func(r *gin.Engine, _ *handlers.Server) { p.routes(r) })
+	return a
+}
+
+// routes lists the hub's page routes in one place.
+func (p *hubPages) routes(r *gin.Engine) {
+	a := p.App
+	a.engine = r
+	// The shared part of the foundation: static files, sign-in, language.
+	r.GET("/static/*filepath", a.static())
+	r.GET("/favicon.ico", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	r.GET("/login", a.loginPage)
+	r.POST("/login", a.loginSubmit)
+	r.POST("/logout", a.Page(handlers.Committee...), a.logout)
+	r.GET("/lang/:lang", a.switchLang)
+
+	cm := a.Page(handlers.Committee...)
+	r.GET("/", cm, p.pointsPage)
+	r.GET("/hub/topics", cm, p.topicsPage)
+	r.GET("/hub/topics/:id", cm, p.summaryPage)
+	r.GET("/hub/opinions", cm, p.opinionsPage)
+	r.POST("/hub/opinions/:id", cm, p.opinionMove)
+	r.GET("/hub/publish", cm, p.publishPage)
+	r.POST("/hub/publish/topic", cm, p.publishTopic)
+	r.GET("/hub/export", cm, p.exportPage)
+	// The point's questionnaire builder, reused: the same page and form,
+	// saved by publishing through the committee API.
+	r.GET("/questionnaires", cm, func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/hub/publish") })
+	r.GET("/questionnaires/new", cm, p.builderPage)
+	r.POST("/questionnaires/new", cm, p.builderSubmit)
+	r.GET("/questionnaires/:id/edit", cm, p.builderPage)
+	r.POST("/questionnaires/:id/edit", cm, p.builderSubmit)
+	r.GET("/questionnaires/:id/preview", cm, a.previewPage)
+	r.GET("/questionnaires/:id/share", cm, func(c *gin.Context) {
+		a.Redirect(c, "/questionnaires/"+url.PathEscape(c.Param("id"))+"/edit", "info", Translate(LangOf(c), "hub.q.share_at_point"))
+	})
+}
+
+// static serves the embedded static files (as Routes does at a point).
+func (a *App) static() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Header("Cache-Control", "public, max-age=86400")
+		c.Header("X-Content-Type-Options", "nosniff")
+		c.Request.URL.Path = "/static" + c.Param("filepath")
+		staticHandler.ServeHTTP(c.Writer, c.Request)
+	}
+}
+
+var staticHandler = func() http.Handler {
+	return http.FileServer(http.FS(staticFS))
+}()
+
+// view is a.View with the hub's nav entry set.
+func (p *hubPages) view(c *gin.Context, titleKey, nav string, data any) *View {
+	v := p.View(c, titleKey, data)
+	v.Nav = nav
+	return v
+}
+
+// api calls the hub's committee API in-process as the signed-in person
+// (same cookie or token, same CSRF token) and decodes a 2xx answer into
+// out; an error answer comes back as the *models.Error it carries.
+func (p *hubPages) api(c *gin.Context, method, path string, body, out any) error {
+	var rd io.Reader = http.NoBody
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	req = req.WithContext(c.Request.Context())
+	req.RemoteAddr = c.Request.RemoteAddr
+	for _, ck := range c.Request.Cookies() {
+		req.AddCookie(ck)
+	}
+	if h := c.GetHeader("Authorization"); h != "" {
+		req.Header.Set("Authorization", h)
+	}
+	if sess, ok := handlers.SessionOf(c); ok {
+		req.Header.Set("X-CSRF-Token", sess.CSRF)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	rec := httptest.NewRecorder()
+	p.engine.ServeHTTP(rec, req)
+	if rec.Code < 200 || rec.Code > 299 {
+		var e struct {
+			Error *models.Error `json:"error"`
+		}
+		if json.Unmarshal(rec.Body.Bytes(), &e) == nil && e.Error != nil && e.Error.Code != "" {
+			return e.Error
+		}
+		return models.Errorf(models.EInternal, "服务器内部错误，请稍后再试 / internal error: try again later")
+	}
+	if out != nil {
+		return json.Unmarshal(rec.Body.Bytes(), out)
+	}
+	return nil
+}
+
+// pointName is a point's name in the page's language.
+func (p *hubPages) pointName(lang, id string) string {
+	if lang == LangEN {
+		for _, d := range demo.Points() {
+			if d.ID == id && d.NameEN != "" {
+				return d.NameEN
+			}
+		}
+	}
+	for _, pt := range p.H.Points {
+		if pt.ID == id {
+			return pt.Name
+		}
+	}
+	return id
+}
+
+// silentAfter is how long a point may go without a batch before the
+// overview marks it.
+const silentAfter = 24 * time.Hour
+
+type pointRow struct {
+	hub.PointStatus
+	Name   string
+	Age    string
+	Silent bool
+}
+
+type pointsData struct {
+	Rows   []pointRow
+	Silent int
+	Total  hub.Totals
+}
+
+func (p *hubPages) pointsPage(c *gin.Context) {
+	ps, err := p.H.PointStatuses(c.Request.Context())
+	if err != nil {
+		p.Error(c, err)
+		return
+	}
+	lang := LangOf(c)
+	now := p.S.DB.Now()
+	d := &pointsData{}
+	for _, s := range ps {
+		r := pointRow{PointStatus: s, Name: p.pointName(lang, s.ID)}
+		if s.LastBatchAt == nil {
+			r.Silent = true
+		} else {
+			r.Age = Age(lang, *s.LastBatchAt, now)
+			r.Silent = now.Sub(*s.LastBatchAt) > silentAfter
+		}
+		if r.Silent {
+			d.Silent++
+		}
+		d.Total.Topics += s.Totals.Topics
+		d.Total.Responses += s.Totals.Responses
+		d.Total.Activities += s.Totals.Activities
+		d.Total.Opinions += s.Totals.Opinions
+		d.Rows = append(d.Rows, r)
+	}
+	p.Render(c, http.StatusOK, "hub_points.html", p.view(c, "hub.points.title", "hub-points", d))
+}

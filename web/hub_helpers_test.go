@@ -1,0 +1,121 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/crypto/bcrypt"
+
+	"budgetpoint/db"
+	"budgetpoint/demo"
+	"budgetpoint/handlers"
+	"budgetpoint/hub"
+	"budgetpoint/models"
+	"budgetpoint/syncproto"
+)
+
+// hubPointsForTest are the points of the test hub.
+var hubPointsForTest = []hub.Point{
+	{ID: "hongta", Name: "红塔区人大常委会", Secret: "secret-hongta-0123456789"},
+	{ID: "tonghai", Name: "通海县人大常委会", Secret: "secret-tonghai-0123456789"},
+	{ID: "yimen", Name: "易门县人大常委会", Secret: "secret-yimen-0123456789"},
+}
+
+// hubSite is a real hub (SQLite file, the real router with the hub's API
+// and the committee's pages) behind an httptest server.
+type hubSite struct {
+	*testSite
+	H *hub.Hub
+}
+
+func newHubSite(t *testing.T) *hubSite {
+	t.Helper()
+	db.BcryptCost = bcrypt.MinCost
+	d, err := db.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	ctx := context.Background()
+	for name, role := range map[string]string{"committee": "committee", "admin": "admin"} {
+		if _, err := d.CreateUser(ctx, name, role, demo.DemoPassword, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := handlers.NewServer(d, "hub", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := hub.New(s, append([]hub.Point(nil), hubPointsForTest...))
+	a := MountHub(s, h)
+	srv := httptest.NewServer(s.Router())
+	t.Cleanup(srv.Close)
+	return &hubSite{testSite: &testSite{DB: d, S: s, App: a, URL: srv.URL, srv: srv}, H: h}
+}
+
+var hubCSRFRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// hubCSRF reads the session's CSRF token from the publish page.
+func (hs *hubSite) hubCSRF(t *testing.T, c *http.Client) string {
+	t.Helper()
+	m := hubCSRFRe.FindStringSubmatch(hs.get(t, c, "/hub/publish", http.StatusOK))
+	if m == nil {
+		t.Fatal("no csrf token on the publish page")
+	}
+	return m[1]
+}
+
+const hubTopic = "t-2027-budget-draft"
+
+func ptrF(v float64) *float64 { return &v }
+
+// hubDef is a questionnaire with a choice, a rating, a number and a text question.
+func hubDef() *models.Definition {
+	return &models.Definition{ID: "q-2027", TopicID: hubTopic, Title: "2027年预算草案问卷", Questions: []models.Question{
+		{Key: "overall", Type: models.SingleChoice, Label: "总体评价", Options: []models.Option{{Value: "satisfied", Label: "满意"}, {Value: "basic", Label: "基本满意"}, {Value: "unsatisfied", Label: "不满意"}}},
+		{Key: "transparency", Type: models.Rating, Label: "公开透明程度", Min: ptrF(1), Max: ptrF(5)},
+		{Key: "amount", Type: models.Number, Label: "金额", Min: ptrF(0), Max: ptrF(100000)},
+		{Key: "advice", Type: models.Text, Label: "其他意见", Opinion: true},
+	}}
+}
+
+// ingest delivers a batch from a point as the sync would: n responses
+// (answers cycling through the options), and the opinions given.
+func (hs *hubSite) ingest(t *testing.T, point string, seq int64, n int, ops ...models.Opinion) {
+	t.Helper()
+	def := hubDef()
+	var ds []models.Delta
+	for i := 0; i < n; i++ {
+		a := models.Answers{
+			"overall":      models.Answer{Choice: def.Questions[0].Options[i%3].Value},
+			"transparency": models.Answer{Int: 1 + i%5},
+			"amount":       models.Answer{Milli: int64(i) * 1000},
+		}
+		ch := "online"
+		if i%2 == 1 {
+			ch = "paper"
+		}
+		ds = append(ds, models.ResponseDeltas(def, "deputy", ch, a)...)
+	}
+	for range ops {
+		ds = append(ds, models.OpinionDeltas("forum")...)
+	}
+	c := models.Counters{}
+	c.Apply(ds)
+	s := models.BuildSummary(hubTopic, point, seq, time.Now().Truncate(time.Second), c, [][]*models.Definition{{def}})
+	b := &syncproto.Batch{BatchID: uuid.NewString(), PointID: point, Summaries: []models.Summary{s}, Activities: []models.Activity{}, Opinions: ops}
+	if _, err := hs.H.Ingest(context.Background(), point, b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func hubOpinion(i int, content string) models.Opinion {
+	return models.Opinion{ID: uuid.NewString(), TopicID: hubTopic, Source: "forum", ActivityID: "a-" + strconv.Itoa(i),
+		Content: content, Proposer: models.Proposer{Kind: "deputy", Name: "张三", Level: "county"},
+		Status: "reported", RecordedAt: time.Now().Truncate(time.Second)}
+}

@@ -1,0 +1,251 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"budgetpoint/hub"
+	"budgetpoint/models"
+)
+
+func init() {
+	AddMessages(map[string][2]string{
+		"hub.op.title":       {"意见建议办理", "Opinions workbench"},
+		"hub.op.lead":        {"各联系点报送的意见建议：交办、答复，按提出人的评价办结。办理结果会同步回提出意见的联系点。", "Opinions the points reported: forward them, answer them, and close them with the proposer's evaluation. What you do goes back to the point the opinion came from."},
+		"hub.op.point":       {"联系点", "Contact point"},
+		"hub.op.count":       {"本页 %d 条", "%d on this page"},
+		"hub.op.none":        {"没有符合条件的意见建议。", "No opinions match."},
+		"hub.op.recorded_at": {"记录于 %s", "recorded %s"},
+		"hub.op.forward":     {"交办", "Forward"},
+		"hub.op.forward_hint": {"交办：转有关部门办理（状态改为“已交办”）。", "Forward: send it to the department concerned (status becomes “forwarded”)."},
+		"hub.op.answer":      {"答复内容", "Answer"},
+		"hub.op.answer_btn":  {"答复", "Answer"},
+		"hub.op.reanswer_btn": {"修改答复", "Correct the answer"},
+		"hub.op.eval":        {"提出人的评价", "The proposer's evaluation"},
+		"hub.op.close_btn":   {"办结", "Close"},
+		"hub.op.closed_note": {"已办结，不能再改动。", "Closed: it cannot change any more."},
+		"hub.op.the_answer":  {"答复", "Answer"},
+		"hub.op.evaluated":   {"评价", "Evaluation"},
+		"hub.op.forwarded_ok": {"已交办", "Forwarded"},
+		"hub.op.answered_ok": {"已答复，答复会同步到联系点", "Answered: the answer goes back to the point"},
+		"hub.op.closed_ok":   {"已办结", "Closed"},
+		"hub.op.error":       {"这条意见没有改动：%s", "This opinion was not changed: %s"},
+		"hub.op.bad_op":      {"请选择要做的办理操作 / choose what to do with the opinion", ""},
+		"hub.op.need_answer": {"请填写答复内容后再点“答复” / write the answer before pressing Answer", ""},
+		"hub.op.need_eval":   {"请选择提出人的评价：满意、基本满意或不满意 / choose the proposer's evaluation: satisfied, basically satisfied or not satisfied", ""},
+	})
+}
+
+// hubOp is one opinion row of the workbench.
+type hubOp struct {
+	models.Opinion
+	PointName string
+	TopicName string
+	// Error and the posted values when the last action on it failed.
+	Error   string
+	Answer  string
+	Eval    string
+	CanFwd  bool
+	CanAns  bool
+	CanClose bool
+}
+
+type hubOpsData struct {
+	Items                        []hubOp
+	Topics                       []hub.TopicInfo
+	Points                       [][2]string
+	Statuses, Sources, Evals     []string
+	Topic, Point, Status, Source string
+	Next                         string
+	Query                        string // the filters, to come back to
+	ErrorID                      string
+}
+
+// opFilter reads the workbench's filters from a query.
+func opFilter(q url.Values) models.OpinionFilter {
+	f := models.OpinionFilter{Topic: q.Get("topic"), Point: q.Get("point"), Status: q.Get("status"), Source: q.Get("source"), After: q.Get("after"), Limit: 20}
+	if !models.In(f.Status, models.OpinionStatuses) {
+		f.Status = ""
+	}
+	if !models.In(f.Source, models.OpinionSources) {
+		f.Source = ""
+	}
+	return f
+}
+
+func filterQuery(f models.OpinionFilter) string {
+	q := url.Values{}
+	for k, v := range map[string]string{"topic": f.Topic, "point": f.Point, "status": f.Status, "source": f.Source, "after": f.After} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	return q.Encode()
+}
+
+func (p *hubPages) opinionsPage(c *gin.Context) {
+	p.renderOpinions(c, http.StatusOK, opFilter(c.Request.URL.Query()), nil)
+}
+
+// renderOpinions shows the workbench; failed, when set, is the opinion whose
+// action failed, with its message and what was typed.
+func (p *hubPages) renderOpinions(c *gin.Context, status int, f models.OpinionFilter, failed *hubOp) {
+	lang := LangOf(c)
+	page, err := p.H.Opinions(c.Request.Context(), f)
+	if err != nil {
+		p.Error(c, err)
+		return
+	}
+	ts, err := p.topicInfos(c)
+	if err != nil {
+		p.Error(c, err)
+		return
+	}
+	names := map[string]string{}
+	for _, t := range ts {
+		names[t.ID] = t.Title
+		if lang == LangEN && t.TitleEN != "" {
+			names[t.ID] = t.TitleEN
+		}
+		if names[t.ID] == "" {
+			names[t.ID] = t.ID
+		}
+	}
+	d := &hubOpsData{Topics: ts, Statuses: models.OpinionStatuses, Sources: models.OpinionSources, Evals: models.Evaluations,
+		Topic: f.Topic, Point: f.Point, Status: f.Status, Source: f.Source, Query: filterQuery(f)}
+	for _, pt := range p.H.Points {
+		d.Points = append(d.Points, [2]string{pt.ID, p.pointName(lang, pt.ID)})
+	}
+	if page.Next != nil {
+		n := f
+		n.After = *page.Next
+		d.Next = filterQuery(n)
+	}
+	for _, o := range page.Items {
+		r := hubOp{Opinion: o, PointName: p.pointName(lang, o.PointID), TopicName: names[o.TopicID]}
+		if r.TopicName == "" {
+			r.TopicName = o.TopicID
+		}
+		r.CanFwd = models.ValidTransition(o.Status, "forwarded")
+		r.CanAns = models.ValidTransition(o.Status, "answered") || o.Status == "answered"
+		r.CanClose = models.ValidTransition(o.Status, "closed")
+		if failed != nil && failed.ID == o.ID {
+			r.Error, r.Answer, r.Eval = failed.Error, failed.Answer, failed.Eval
+			d.ErrorID = o.ID
+		}
+		d.Items = append(d.Items, r)
+	}
+	v := p.view(c, "hub.op.title", "hub-opinions", d)
+	if failed != nil {
+		// At the top too: the opinion may not be on this page any more.
+		v.Flash = append(v.Flash, Flash{Kind: "error", Msg: Translate(lang, "hub.op.error", Bilingual(lang, failed.Error))})
+	}
+	p.Render(c, status, "hub_opinions.html", v)
+}
+
+// actionWords names an action in a sentence ("交办", "forwarded").
+var actionWords = map[string][2]string{
+	"forwarded": {"交办", "forwarded"},
+	"answered":  {"答复", "answered"},
+	"closed":    {"办结", "closed"},
+}
+
+// opinionMove is the workbench's buttons: op=forward, answer or close.
+func (p *hubPages) opinionMove(c *gin.Context) {
+	lang := LangOf(c)
+	back, _ := url.ParseQuery(c.PostForm("back"))
+	f := opFilter(back)
+	id := c.Param("id")
+	patch := hub.OpinionPatch{Answer: strings.TrimSpace(c.PostForm("answer")), Evaluation: c.PostForm("evaluation")}
+	failed := &hubOp{Opinion: models.Opinion{ID: id}, Answer: c.PostForm("answer"), Eval: patch.Evaluation}
+	fail := func(msg string) {
+		failed.Error = msg
+		p.renderOpinions(c, http.StatusUnprocessableEntity, f, failed)
+	}
+	switch c.PostForm("op") {
+	case "forward":
+		patch.Status, patch.Answer, patch.Evaluation = "forwarded", "", ""
+	case "answer":
+		patch.Status, patch.Evaluation = "answered", ""
+		if patch.Answer == "" {
+			fail(Translate(LangZH, "hub.op.need_answer"))
+			return
+		}
+	case "close":
+		patch.Status, patch.Answer = "closed", ""
+		if !models.In(patch.Evaluation, models.Evaluations) {
+			fail(Translate(LangZH, "hub.op.need_eval"))
+			return
+		}
+	default:
+		fail(Translate(LangZH, "hub.op.bad_op"))
+		return
+	}
+	// Say plainly why a move is impossible (a stale page, a colleague was
+	// quicker); MoveOpinion checks again inside its transaction.
+	o, err := p.H.Opinion(c.Request.Context(), id)
+	if err != nil {
+		p.Error(c, err)
+		return
+	}
+	correction := o.Status == "answered" && patch.Status == "answered"
+	if !correction && !models.ValidTransition(o.Status, patch.Status) {
+		fail(cannotMessage(o.Status, patch.Status))
+		return
+	}
+	if _, err := p.H.MoveOpinion(c.Request.Context(), id, patch); err != nil {
+		if e, ok := models.AsError(err); ok && e.Code == models.EInvalid {
+			var msgs []string
+			for _, m := range e.Fields {
+				msgs = append(msgs, m)
+			}
+			if len(msgs) == 0 {
+				msgs = append(msgs, e.Message)
+			}
+			fail(joinBilingual(msgs))
+			return
+		}
+		p.Error(c, err)
+		return
+	}
+	key := map[string]string{"forwarded": "hub.op.forwarded_ok", "answered": "hub.op.answered_ok", "closed": "hub.op.closed_ok"}[patch.Status]
+	to := "/hub/opinions"
+	if q := filterQuery(f); q != "" {
+		to += "?" + q
+	}
+	p.Redirect(c, to+"#op-"+id, "ok", Translate(lang, key))
+}
+
+// cannotMessage explains an impossible move in both languages.
+func cannotMessage(from, to string) string {
+	zhWhy, enWhy := "", ""
+	switch {
+	case from == "closed":
+		zhWhy, enWhy = "已办结的意见不能再改动", "a closed opinion does not change any more"
+	case to == "closed":
+		zhWhy, enWhy = "请先答复，再按提出人的评价办结", "answer it first, then close it with the proposer's evaluation"
+	case to == "forwarded":
+		zhWhy, enWhy = "它已经交办过了", "it has been forwarded already"
+	default:
+		zhWhy, enWhy = "请刷新页面看它现在的状态", "reload the page to see where it stands"
+	}
+	return fmt.Sprintf("这条意见现在是“%s”，不能%s：%s / this opinion is %s: it cannot be %s now: %s",
+		Translate(LangZH, "status."+from), actionWords[to][0], zhWhy, Translate(LangEN, "status."+from), actionWords[to][1], enWhy)
+}
+
+// joinBilingual joins "中文 / English" messages into one such message.
+func joinBilingual(msgs []string) string {
+	var zh, en []string
+	for _, m := range msgs {
+		z, e, ok := strings.Cut(m, " / ")
+		if !ok {
+			e = m
+		}
+		zh, en = append(zh, strings.TrimSpace(z)), append(en, strings.TrimSpace(e))
+	}
+	return strings.Join(zh, "；") + " / " + strings.Join(en, "; ")
+}

@@ -1,0 +1,131 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Languages of the pages; Chinese is the default.
+const (
+	LangZH = "zh"
+	LangEN = "en"
+)
+
+// LangCookie remembers the language a person chose with the switch.
+const LangCookie = "bp_lang"
+
+var (
+	catMu   sync.RWMutex
+	catalog = map[string][2]string{}
+)
+
+// AddMessages adds entries to the message catalogue: key → {中文, English}.
+// Each file of the package registers its own words in an init function.
+func AddMessages(m map[string][2]string) {
+	catMu.Lock()
+	defer catMu.Unlock()
+	for k, v := range m {
+		catalog[k] = v
+	}
+}
+
+// Translate returns the message of key in lang, formatted with args; an
+// unknown key is returned as it is (so that a missing entry shows, not hides).
+func Translate(lang, key string, args ...any) string {
+	catMu.RLock()
+	v, ok := catalog[key]
+	catMu.RUnlock()
+	s := key
+	if ok {
+		s = v[0]
+		if lang == LangEN && v[1] != "" {
+			s = v[1]
+		}
+	}
+	if len(args) > 0 {
+		s = fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// Bilingual picks one half of a "中文 / English" message as the API writes
+// them; a message without " / " is returned as it is.
+func Bilingual(lang, msg string) string {
+	zh, en, ok := strings.Cut(msg, " / ")
+	if !ok {
+		// Some messages write "…（--hub）/ no hub…": a slash right after Chinese.
+		i := strings.Index(msg, "/ ")
+		if i <= 0 {
+			return msg
+		}
+		if r, _ := utf8.DecodeLastRuneInString(msg[:i]); r < 0x2E80 && r != '）' {
+			return msg
+		}
+		zh, en = msg[:i], msg[i+2:]
+	}
+	if lang == LangEN {
+		return strings.TrimSpace(en)
+	}
+	return strings.TrimSpace(zh)
+}
+
+// LangOf is the language of a request: the remembered switch, then
+// Accept-Language (the first of zh or en by preference), then Chinese.
+func LangOf(c *gin.Context) string {
+	if v, err := c.Cookie(LangCookie); err == nil && (v == LangZH || v == LangEN) {
+		return v
+	}
+	return langFromAccept(c.GetHeader("Accept-Language"))
+}
+
+func langFromAccept(h string) string {
+	best, bestQ := LangZH, -1.0
+	for _, part := range strings.Split(h, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		tag = strings.ToLower(strings.TrimSpace(tag))
+		q := 1.0
+		if p, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(p, 64); err == nil {
+				q = f
+			}
+		}
+		var l string
+		switch {
+		case tag == "zh" || strings.HasPrefix(tag, "zh-"):
+			l = LangZH
+		case tag == "en" || strings.HasPrefix(tag, "en-"):
+			l = LangEN
+		default:
+			continue
+		}
+		if q > bestQ {
+			best, bestQ = l, q
+		}
+	}
+	return best
+}
+
+// switchLang remembers the chosen language for a year and goes back to the page.
+func (a *App) switchLang(c *gin.Context) {
+	l := c.Param("lang")
+	if l != LangZH && l != LangEN {
+		l = LangZH
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: LangCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Request.TLS != nil})
+	c.Redirect(http.StatusSeeOther, localPath(c.Query("next"), "/"))
+}
+
+// localPath accepts only a path on this server (no scheme, no host, no //).
+func localPath(p, def string) string {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+		return def
+	}
+	return p
+}

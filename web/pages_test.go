@@ -1,0 +1,442 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/xuri/excelize/v2"
+)
+
+const draftQ, draftT = "q-2027-budget-draft", "t-2027-budget-draft"
+
+func TestStaffPagesRender(t *testing.T) {
+	ts := newTestSite(t)
+	c := ts.login(t, "staff")
+	pages := map[string][]string{
+		"/":                                      {"工作台", "立即同步", "待上报", "2027年玉溪市市级预算草案"},
+		"/topics":                                {"征求意见事项", "新建事项"},
+		"/topics/new":                            {`<label for="title">标题</label>`},
+		"/topics/" + draftT + "/edit":            {"2027年玉溪市市级预算草案"},
+		"/questionnaires":                        {"调查问卷", "新建问卷", "公开填写"},
+		"/questionnaires/new":                    {"添加题目", "保存并发布新版本"},
+		"/questionnaires/" + draftQ + "/edit":    {"总体评价", "第 1 题"},
+		"/questionnaires/" + draftQ + "/preview": {"预览", "总体评价"},
+		"/questionnaires/" + draftQ + "/share":   {"公开填写"},
+		"/activities":                            {"活动", "记录活动"},
+		"/activities/new":                        {"参加的人大代表", "李明", "第 2 条意见"},
+		"/opinions":                              {"意见建议", "筛选"},
+		"/opinions?status=recorded&source=forum": {"座谈会"},
+		"/deputies":                              {"人大代表", "13908771234", "添加代表"},
+		"/reports":                               {"汇总与报表"},
+		"/topics/" + draftT + "/summary":         {"线上填写", "纸质录入", "合计", "<svg", "平均分"},
+		"/topics/" + draftT + "/report":          {"签字盖章", "打印报表", "<svg", "红塔区人大常委会预算工作基层联系点"},
+	}
+	for p, want := range pages {
+		t.Run(p, func(t *testing.T) {
+			body := ts.get(t, c, p, http.StatusOK)
+			mustContain(t, body, want...)
+			if strings.Contains(body, `style="`) {
+				t.Errorf("%s has an inline style attribute (the CSP forbids it)", p)
+			}
+		})
+	}
+}
+
+func TestSignInRequiredAndRoles(t *testing.T) {
+	ts := newTestSite(t)
+	anon := ts.client(t)
+	res, err := anon.Get(ts.URL + "/topics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login?next=%2Ftopics") {
+		t.Fatalf("anonymous /topics: %d %q, want 303 to /login", res.StatusCode, res.Header.Get("Location"))
+	}
+
+	deputy := ts.login(t, "deputy")
+	for _, p := range []string{"/topics", "/deputies", "/topics/" + draftT + "/summary", "/questionnaires/" + draftQ + "/responses.xlsx"} {
+		body := ts.get(t, deputy, p, http.StatusForbidden)
+		mustContain(t, body, "无权")
+		if strings.Contains(body, "13908771234") {
+			t.Errorf("%s shows a deputy's phone to a deputy", p)
+		}
+	}
+	ts.get(t, deputy, "/my", http.StatusOK)
+	ts.get(t, deputy, "/my/opinions", http.StatusOK)
+	ts.get(t, deputy, "/fill/"+draftQ, http.StatusOK)
+
+	staff := ts.login(t, "staff")
+	ts.get(t, staff, "/my", http.StatusForbidden)
+	ts.get(t, staff, "/fill/"+draftQ, http.StatusForbidden)
+
+	t.Run("wrong password says so and stores no session", func(t *testing.T) {
+		c := ts.client(t)
+		body := ts.get(t, c, "/login", http.StatusOK)
+		tok := csrfRe.FindStringSubmatch(body)[1]
+		_, body = ts.post(t, c, "/login", url.Values{"csrf": {tok}, "name": {"staff"}, "password": {"nope-nope"}}, http.StatusUnauthorized)
+		mustContain(t, body, "用户名或密码不对")
+	})
+	t.Run("login form without its token is refused", func(t *testing.T) {
+		ts.post(t, ts.client(t), "/login", url.Values{"name": {"staff"}, "password": {"demo-pass-2026"}}, http.StatusForbidden)
+	})
+}
+
+func TestCSRFEnforced(t *testing.T) {
+	ts := newTestSite(t)
+	c := ts.login(t, "staff")
+	form := url.Values{"kind": {"other"}, "fiscal_year": {"2027"}, "title": {"CSRF 测试事项"}}
+	_, body := ts.post(t, c, "/topics/new", form, http.StatusForbidden)
+	mustContain(t, body, "页面已过期")
+	form.Set("csrf", "wrong")
+	ts.post(t, c, "/topics/new", form, http.StatusForbidden)
+	ts.post(t, c, "/sync/run", url.Values{}, http.StatusForbidden)
+	ts.post(t, c, "/questionnaires/"+draftQ+"/share", url.Values{"public": {"1"}}, http.StatusForbidden)
+	if q, _ := ts.DB.Questionnaire(context.Background(), draftQ, 0); q.Public {
+		t.Fatal("a POST without CSRF token opened the questionnaire")
+	}
+	form.Set("csrf", ts.csrf(t, c))
+	res, _ := ts.post(t, c, "/topics/new", form, http.StatusSeeOther)
+	if res.Header.Get("Location") != "/topics" {
+		t.Fatalf("after saving: %q", res.Header.Get("Location"))
+	}
+	mustContain(t, ts.get(t, c, "/topics", http.StatusOK), "CSRF 测试事项", "已保存")
+}
+
+func TestTopicFormShowsErrorsBesideFields(t *testing.T) {
+	ts := newTestSite(t)
+	c := ts.login(t, "staff")
+	_, body := ts.post(t, c, "/topics/new", url.Values{"csrf": {ts.csrf(t, c)}, "kind": {"other"}, "fiscal_year": {"1800"}, "title": {""}}, http.StatusUnprocessableEntity)
+	mustContain(t, body, `id="err-title"`, `id="err-fiscal_year"`, "标题为必填项", `aria-invalid="true"`)
+}
+
+// openPublic opens a questionnaire to the public through the share page and returns its path.
+func openPublic(t *testing.T, ts *testSite, c *http.Client, qid string) string {
+	t.Helper()
+	ts.post(t, c, "/questionnaires/"+qid+"/share", url.Values{"csrf": {ts.csrf(t, c)}, "public": {"1"}}, http.StatusSeeOther)
+	body := ts.get(t, c, "/questionnaires/"+qid+"/share", http.StatusOK)
+	m := regexp.MustCompile(`href="(/p/[^"]+)" id="public-link"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("share page shows no public link\n%s", truncate(body))
+	}
+	png := ts.get(t, c, "/questionnaires/"+qid+"/qr.png", http.StatusOK)
+	if !strings.HasPrefix(png, "\x89PNG") {
+		t.Fatal("QR code is not a PNG")
+	}
+	return m[1]
+}
+
+func TestPublicFillCountsOnce(t *testing.T) {
+	ts := newTestSite(t)
+	staff := ts.login(t, "staff")
+	link := openPublic(t, ts, staff, draftQ)
+	before, _ := ts.DB.Summary(context.Background(), draftT, "hongta")
+
+	anon := ts.client(t)
+	body := ts.get(t, anon, link, http.StatusOK)
+	mustContain(t, body, "2027年玉溪市市级预算草案征求意见问卷", "红塔区人大常委会预算工作基层联系点 征求您的意见", `name="rid"`)
+	rid := regexp.MustCompile(`name="rid" value="([^"]+)"`).FindStringSubmatch(body)[1]
+	if _, err := uuid.Parse(rid); err != nil {
+		t.Fatalf("response id %q is not a UUID", rid)
+	}
+	// The required "overall" is missing: the page comes back with the message and the answers kept.
+	form := url.Values{"rid": {rid}, "v": {"1"}, "a.transparency": {"4"}, "a.priorities": {"education", "health"}, "a.advice": {"建议公开三公经费明细"}, "rkind": {"deputy"}}
+	_, body = ts.post(t, anon, link, form, http.StatusUnprocessableEntity)
+	mustContain(t, body, `id="err-overall"`, "必答题", "建议公开三公经费明细", `value="education" checked`, `value="4" checked`, "还有 1 处")
+	mid, _ := ts.DB.Summary(context.Background(), draftT, "hongta")
+	if mid.Responses.Total != before.Responses.Total {
+		t.Fatal("an invalid response was stored")
+	}
+
+	form.Set("a.overall", "basic")
+	res, _ := ts.post(t, anon, link, form, http.StatusSeeOther)
+	if res.Header.Get("Location") != "/done" {
+		t.Fatalf("after submitting: %q", res.Header.Get("Location"))
+	}
+	mustContain(t, ts.get(t, anon, "/done", http.StatusOK), "已提交，感谢您的参与")
+	// A double tap: the same page again.
+	ts.post(t, anon, link, form, http.StatusSeeOther)
+	after, _ := ts.DB.Summary(context.Background(), draftT, "hongta")
+	if got := after.Responses.Total - before.Responses.Total; got != 1 {
+		t.Fatalf("responses grew by %d, want 1", got)
+	}
+	if got := after.Responses.ByKind["deputy"] - before.Responses.ByKind["deputy"]; got != 1 {
+		t.Fatalf("deputy responses grew by %d, want 1", got)
+	}
+	mustContain(t, ts.get(t, staff, "/topics/"+draftT+"/summary", http.StatusOK), "建议公开三公经费明细")
+
+	// Closed again: the link no longer works.
+	ts.post(t, staff, "/questionnaires/"+draftQ+"/share", url.Values{"csrf": {ts.csrf(t, staff)}, "public": {"0"}}, http.StatusSeeOther)
+	ts.get(t, anon, link, http.StatusNotFound)
+}
+
+func TestDeputyFillAndOwnOpinions(t *testing.T) {
+	ts := newTestSite(t)
+	c := ts.login(t, "deputy")
+	body := ts.get(t, c, "/fill/q-2026-state-assets", http.StatusOK)
+	rid := regexp.MustCompile(`name="rid" value="([^"]+)"`).FindStringSubmatch(body)[1]
+	form := url.Values{"csrf": {csrfRe.FindStringSubmatch(body)[1]}, "rid": {rid}, "a.admin_assets": {"satisfied"}, "a.enterprise_assets": {"basic"}, "a.advice": {"建议盘活闲置办公用房"}}
+	ts.post(t, c, "/fill/q-2026-state-assets", form, http.StatusSeeOther)
+	mustContain(t, ts.get(t, c, "/my/opinions", http.StatusOK), "建议盘活闲置办公用房", "已记录")
+}
+
+func TestBuilderPublishesVersions(t *testing.T) {
+	ts := newTestSite(t)
+	c := ts.login(t, "staff")
+	tok := ts.csrf(t, c)
+	base := url.Values{"csrf": {tok}, "id": {"q-web-test"}, "topic_id": {draftT}, "title": {"网页问卷"}, "n": {"2"},
+		"q0_key": {"q1"}, "q0_type": {"single_choice"}, "q0_label": {"您是否了解预算草案"}, "q0_options": {"了解\n不了解"}, "q0_required": {"1"},
+		"q1_key": {"q2"}, "q1_type": {"text"}, "q1_label": {"您的建议"}, "q1_opinion": {"1"}}
+	// Add a question (no JavaScript: the page comes back with one more).
+	add := cloneValues(base)
+	add.Set("op", "add")
+	_, body := ts.post(t, c, "/questionnaires/new", add, http.StatusOK)
+	mustContain(t, body, "第 3 题", `name="q2_key" value="q3"`)
+	// Move the second question up.
+	up := cloneValues(base)
+	up.Set("op", "up:1")
+	_, body = ts.post(t, c, "/questionnaires/new", up, http.StatusOK)
+	if strings.Index(body, "您的建议") > strings.Index(body, "您是否了解预算草案") {
+		t.Error("moving question 2 up did not put it first")
+	}
+	// A choice question with one option is refused beside the options.
+	bad := cloneValues(base)
+	bad.Set("op", "save")
+	bad.Set("q0_options", "了解")
+	_, body = ts.post(t, c, "/questionnaires/new", bad, http.StatusUnprocessableEntity)
+	mustContain(t, body, "选择题至少需要两个选项", `id="err-q0_options"`)
+
+	save := cloneValues(base)
+	save.Set("op", "save")
+	res, _ := ts.post(t, c, "/questionnaires/new", save, http.StatusSeeOther)
+	if res.Header.Get("Location") != "/questionnaires/q-web-test/edit" {
+		t.Fatalf("after saving: %q", res.Header.Get("Location"))
+	}
+	q, err := ts.DB.Questionnaire(context.Background(), "q-web-test", 0)
+	if err != nil || q.Version != 1 || len(q.Questions) != 2 || q.Questions[0].Options[1].Label != "不了解" || !q.Questions[1].Opinion {
+		t.Fatalf("stored: %+v %v", q, err)
+	}
+	// Edit: rename an option keeps its value; a new option gets a new one.
+	body = ts.get(t, c, "/questionnaires/q-web-test/edit", http.StatusOK)
+	ovals := regexp.MustCompile(`name="q0_ovals" value="([^"]*)"`).FindStringSubmatch(body)[1]
+	edit := cloneValues(base)
+	edit.Del("id")
+	edit.Set("op", "save")
+	edit.Set("q0_ovals", htmlUnescape(ovals))
+	edit.Set("q0_options", "了解\n不了解\n部分了解")
+	ts.post(t, c, "/questionnaires/q-web-test/edit", edit, http.StatusSeeOther)
+	q, _ = ts.DB.Questionnaire(context.Background(), "q-web-test", 0)
+	if q.Version != 2 || len(q.Questions[0].Options) != 3 || q.Questions[0].Options[0].Value != "o1" || q.Questions[0].Options[2].Value != "o3" {
+		t.Fatalf("version 2: %+v", q.Questions[0])
+	}
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+func htmlUnescape(s string) string {
+	return strings.NewReplacer("&#34;", `"`, "&quot;", `"`, "&amp;", "&", "&lt;", "<", "&gt;", ">", "&#39;", "'").Replace(s)
+}
+
+func TestActivityWithTwoOpinions(t *testing.T) {
+	ts := newTestSite(t)
+	c := ts.login(t, "staff")
+	body := ts.get(t, c, "/activities/new", http.StatusOK)
+	id := regexp.MustCompile(`name="id" value="([^"]+)"`).FindStringSubmatch(body)[1]
+	form := url.Values{"csrf": {ts.csrf(t, c)}, "id": {id}, "kind": {"forum"}, "topic_id": {draftT}, "title": {"预算草案座谈会（网页测试）"}, "held_on": {"2026-11-18"},
+		"location": {"秀山街道会议室"}, "host": {"红塔区人大常委会"}, "p_deputies": {"6"}, "p_public": {"12"}, "p_other": {"2"}, "deputy_ids": {"d-liming", "d-wangfang"},
+		"minutes": {"会议听取了预算草案说明。"}, "rows": {"3"}, "op": {"save"},
+		"o0_content": {"建议增加农村公路养护资金"}, "o0_kind": {"deputy"}, "o0_deputy": {"d-liming"},
+		"o1_content": {"希望公开预算绩效目标"}, "o1_kind": {"public"}, "o1_desc": {"退休教师"},
+		"o2_content": {""}, "o2_kind": {"public"}}
+	before, _ := ts.DB.Summary(context.Background(), draftT, "hongta")
+	res, _ := ts.post(t, c, "/activities/new", form, http.StatusSeeOther)
+	if res.Header.Get("Location") != "/activities/"+id {
+		t.Fatalf("after saving: %q", res.Header.Get("Location"))
+	}
+	ts.post(t, c, "/activities/new", form, http.StatusSeeOther) // sent twice: stored once
+	a, err := ts.DB.Activity(context.Background(), id)
+	if err != nil || len(a.Opinions) != 2 || a.Opinions[0].Proposer.Name != "李明" || a.Participants.Public != 12 || len(a.DeputyIDs) != 2 {
+		t.Fatalf("stored: %+v %v", a, err)
+	}
+	after, _ := ts.DB.Summary(context.Background(), draftT, "hongta")
+	if after.Opinions.Total-before.Opinions.Total != 2 || after.Activities.Forum-before.Activities.Forum != 1 {
+		t.Fatalf("summary: opinions +%d forums +%d", after.Opinions.Total-before.Opinions.Total, after.Activities.Forum-before.Activities.Forum)
+	}
+	mustContain(t, ts.get(t, c, "/activities/"+id, http.StatusOK), "建议增加农村公路养护资金", "退休教师", "李明、王芳")
+
+	t.Run("a deputy opinion without a deputy is refused beside the row", func(t *testing.T) {
+		f := cloneValues(form)
+		f.Set("id", uuid.NewString())
+		f.Set("o0_deputy", "")
+		_, body := ts.post(t, c, "/activities/new", f, http.StatusUnprocessableEntity)
+		mustContain(t, body, `id="err-o0_deputy"`, "退休教师")
+	})
+}
+
+func TestExcelExports(t *testing.T) {
+	ts := newTestSite(t)
+	c := ts.login(t, "staff")
+	for _, p := range []string{"/questionnaires/" + draftQ + "/responses.xlsx", "/topics/" + draftT + "/summary.xlsx"} {
+		res, err := c.Get(ts.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("%s: %d %q", p, res.StatusCode, res.Header.Get("Content-Disposition"))
+		}
+		f, err := excelize.OpenReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		rows, _ := f.GetRows(f.GetSheetName(0))
+		if strings.Contains(p, "responses") {
+			if len(rows) != 241 {
+				t.Errorf("responses export has %d rows, want 1 header + 240", len(rows))
+			}
+			mustContain(t, strings.Join(rows[0], "|"), "总体评价", "填写方式")
+			joined := ""
+			for _, r := range rows[1:] {
+				joined += strings.Join(r, "|") + "\n"
+			}
+			mustContain(t, joined, "基本满意")
+			if strings.Contains(joined, "|basic|") || strings.Contains(joined, "|satisfied|") {
+				t.Error("the export shows option codes instead of labels")
+			}
+		} else {
+			flat := ""
+			for _, r := range rows {
+				flat += strings.Join(r, "|") + "\n"
+			}
+			mustContain(t, flat, "答卷总数|", "线上填写", "纸质录入", "满意")
+			ops, _ := f.GetRows("意见建议")
+			if len(ops) < 2 {
+				t.Error("the summary export has no opinions sheet rows")
+			}
+		}
+		f.Close()
+	}
+}
+
+func TestLanguage(t *testing.T) {
+	ts := newTestSite(t)
+	c := ts.client(t)
+	req, _ := http.NewRequest("GET", ts.URL+"/login", nil)
+	req.Header.Set("Accept-Language", "en-GB,en;q=0.9,zh;q=0.5")
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	mustContain(t, string(b), "Sign in", `lang="en"`)
+	// The switch is remembered over Accept-Language.
+	ts.get(t, c, "/lang/zh?next=/login", http.StatusSeeOther)
+	res, _ = c.Do(req)
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	mustContain(t, string(b), "登录", `lang="zh-CN"`)
+	// The switch never sends anyone to another host.
+	res, _ = c.Get(ts.URL + "/lang/en?next=//evil.example/")
+	res.Body.Close()
+	if res.Header.Get("Location") != "/" {
+		t.Errorf("lang switch redirected to %q", res.Header.Get("Location"))
+	}
+	for _, tc := range []struct{ h, want string }{{"", "zh"}, {"en-US", "en"}, {"zh-CN,en;q=0.8", "zh"}, {"fr, en;q=0.4", "en"}, {"de", "zh"}} {
+		if got := langFromAccept(tc.h); got != tc.want {
+			t.Errorf("Accept-Language %q: %s, want %s", tc.h, got, tc.want)
+		}
+	}
+}
+
+// TestNoOtherHosts scans every embedded template and static file: no page or
+// asset may refer to a host other than the server itself.
+func TestNoOtherHosts(t *testing.T) {
+	external := regexp.MustCompile(`(?i)(https?:)?//[a-z0-9][a-z0-9.-]*\.[a-z]{2,}|https?:`)
+	n := 0
+	for _, fsys := range []fs.FS{templateFS, staticFS} {
+		fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, _ := fs.ReadFile(fsys, p)
+			n++
+			for _, line := range strings.Split(string(b), "\n") {
+				if m := external.FindString(line); m != "" {
+					t.Errorf("%s refers to another host: %q in %q", p, m, strings.TrimSpace(line))
+				}
+			}
+			return nil
+		})
+	}
+	if n < 10 {
+		t.Fatalf("scanned only %d files", n)
+	}
+	// The scanner itself must catch what it is for.
+	for _, bad := range []string{`<script src="https://cdn.example.com/x.js">`, `url(//fonts.example.org/a.woff)`, `href="http://x"`} {
+		if !external.MatchString(bad) {
+			t.Errorf("scanner misses %q", bad)
+		}
+	}
+	// And a rendered page has no absolute src or href either.
+	ts := newTestSite(t)
+	c := ts.login(t, "staff")
+	body := ts.get(t, c, "/topics/"+draftT+"/report", http.StatusOK)
+	if m := regexp.MustCompile(`(src|href)="(https?:)?//`).FindString(body); m != "" {
+		t.Errorf("report page refers to another host: %s", m)
+	}
+}
+
+func TestDashboardSyncBox(t *testing.T) {
+	ts := newTestSite(t)
+	c := ts.login(t, "staff")
+	n, _ := ts.DB.OutboxLength(context.Background())
+	if n == 0 {
+		t.Fatal("demo data queued nothing")
+	}
+	body := ts.get(t, c, "/", http.StatusOK)
+	mustContain(t, body, "上次同步", `id="sync-queue">`+itoa(n)+" 条", `action="/sync/run"`, `data-api="/api/v1/sync/run"`)
+	// Without JavaScript, "sync now" comes back to the dashboard with a message.
+	res, _ := ts.post(t, c, "/sync/run", url.Values{"csrf": {ts.csrf(t, c)}}, http.StatusSeeOther)
+	if res.Header.Get("Location") != "/" {
+		t.Fatalf("sync now: %q", res.Header.Get("Location"))
+	}
+	body = ts.get(t, c, "/", http.StatusOK)
+	if !strings.Contains(body, "同步") || !strings.Contains(body, `class="flash`) {
+		t.Errorf("no message after sync now\n%s", truncate(body))
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestBilingual(t *testing.T) {
+	for _, tc := range []struct{ msg, zh, en string }{
+		{"必答题 / required", "必答题", "required"},
+		{"此联系点未配置预工委服务器（--hub）/ no hub is configured", "此联系点未配置预工委服务器（--hub）", "no hub is configured"},
+		{"plain", "plain", "plain"},
+		{"a/ b", "a/ b", "a/ b"},
+	} {
+		if got := Bilingual(LangZH, tc.msg); got != tc.zh {
+			t.Errorf("zh of %q: %q", tc.msg, got)
+		}
+		if got := Bilingual(LangEN, tc.msg); got != tc.en {
+			t.Errorf("en of %q: %q", tc.msg, got)
+		}
+	}
+}

@@ -1,0 +1,241 @@
+package web
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"budgetpoint/db"
+	"budgetpoint/demo"
+	"budgetpoint/handlers"
+	"budgetpoint/models"
+)
+
+// View is what every page template gets as its root: the request's
+// language, who is signed in, the CSRF token, the point's name, flash
+// messages, and the page's own Data.
+type View struct {
+	Lang      string
+	Title     string // already translated
+	PointName string
+	User      *models.User
+	CSRF      string
+	Flash     []Flash
+	Nav       string // which nav entry is current
+	Path      string // the request path, for the language switch
+	Bare      bool   // the fill-in page: no staff navigation
+	Hub       bool   // the committee's pages at the hub: the hub's navigation
+	Asset     string // static asset version
+	Errors    map[string]string
+	Data      any
+}
+
+// Flash is a one-time message shown at the top of the next page.
+type Flash struct {
+	Kind string `json:"k"` // ok | error | info
+	Msg  string `json:"m"`
+}
+
+// T translates a catalogue key in the page's language.
+func (v *View) T(key string, args ...any) string { return Translate(v.Lang, key, args...) }
+
+// B picks the page's language out of a "中文 / English" message.
+func (v *View) B(msg string) string { return Bilingual(v.Lang, msg) }
+
+// CSRFField is the hidden form field every POST form of a signed-in page carries.
+func (v *View) CSRFField() template.HTML {
+	return template.HTML(`<input type="hidden" name="csrf" value="` + template.HTMLEscapeString(v.CSRF) + `">`)
+}
+
+// Err is the message for a field (by its name), in the page's language, or "".
+func (v *View) Err(field string) string {
+	if v.Errors == nil {
+		return ""
+	}
+	return Bilingual(v.Lang, v.Errors[field])
+}
+
+// IsStaff reports whether the signed-in user is admin or staff.
+func (v *View) IsStaff() bool { return v.User != nil && models.In(v.User.Role, StaffRoles) }
+
+// View prepares the page view of a request: title is a catalogue key.
+func (a *App) View(c *gin.Context, titleKey string, data any) *View {
+	lang := LangOf(c)
+	v := &View{Lang: lang, Title: Translate(lang, titleKey), Data: data, Path: c.Request.URL.RequestURI(), Asset: assetVersion}
+	v.Hub = a.Hub
+	v.PointName = a.pointNameIn(c, lang)
+	if sess, ok := handlers.SessionOf(c); ok {
+		u := sess.User
+		v.User = &u
+		v.CSRF = sess.CSRF
+	}
+	v.Flash = takeFlash(c)
+	return v
+}
+
+func (a *App) pointNameIn(c *gin.Context, lang string) string {
+	if a.Hub {
+		return Translate(lang, "hub.committee")
+	}
+	if lang == LangEN {
+		if n := a.S.DB.Setting(c.Request.Context(), "point_name_en", ""); n != "" {
+			return n
+		}
+		for _, p := range demo.Points() {
+			if p.ID == a.S.PointID && a.S.DB.Setting(c.Request.Context(), "point_name", "") == "" {
+				return p.NameEN + " — budget-work contact point"
+			}
+		}
+	}
+	return a.PointName(c.Request.Context())
+}
+
+// Render writes a page with the given status. page is the template file name
+// ("dashboard.html"); the page defines "title" (optional) and "content".
+func (a *App) Render(c *gin.Context, status int, page string, v *View) {
+	t, ok := a.pages[page]
+	if !ok {
+		a.S.Log.Error("no such page template", "page", page)
+		c.String(http.StatusInternalServerError, "page not found: %s", page)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		a.S.Log.Error("rendering page", "page", page, "err", err)
+		c.String(http.StatusInternalServerError, "服务器内部错误 / internal error")
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Header("X-Frame-Options", "DENY")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Referrer-Policy", "same-origin")
+	// Nothing from any other host: the policy says so to the browser too.
+	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+	c.Abort()
+}
+
+// Error renders an error page for err: application errors with their
+// status and message, anything else as internal (logged).
+func (a *App) Error(c *gin.Context, err error) {
+	e, ok := models.AsError(err)
+	if !ok {
+		a.S.Log.Error("page error", "path", c.Request.URL.Path, "err", err)
+		e = models.Errorf(models.EInternal, "服务器内部错误，请稍后再试 / internal error: try again later")
+	}
+	v := a.View(c, "error.title", e)
+	a.Render(c, handlers.Status(e.Code), "error.html", v)
+}
+
+// Forbidden renders the 403 page (a signed-in person whose role may not see the page).
+func (a *App) Forbidden(c *gin.Context) {
+	v := a.View(c, "error.forbidden", models.Errorf(models.EForbidden, "您的账号无权查看此页面 / your account may not see this page"))
+	a.Render(c, http.StatusForbidden, "error.html", v)
+}
+
+const flashCookie = "bp_flash"
+
+// SetFlash remembers a message for the next page (after a redirect).
+func SetFlash(c *gin.Context, kind, msg string) {
+	var fs []Flash
+	if ck, err := c.Request.Cookie(flashCookie); err == nil {
+		if b, err := base64.RawURLEncoding.DecodeString(ck.Value); err == nil {
+			json.Unmarshal(b, &fs)
+		}
+	}
+	fs = append(fs, Flash{Kind: kind, Msg: msg})
+	b, _ := json.Marshal(fs)
+	http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/", MaxAge: 60,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Request.TLS != nil})
+}
+
+func takeFlash(c *gin.Context) []Flash {
+	ck, err := c.Request.Cookie(flashCookie)
+	if err != nil || ck.Value == "" {
+		return nil
+	}
+	var fs []Flash
+	if b, err := base64.RawURLEncoding.DecodeString(ck.Value); err == nil {
+		json.Unmarshal(b, &fs)
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	return fs
+}
+
+// Redirect answers 303 See Other to a path on this server, with an optional flash message.
+func (a *App) Redirect(c *gin.Context, to, kind, msg string) {
+	if msg != "" {
+		SetFlash(c, kind, msg)
+	}
+	c.Redirect(http.StatusSeeOther, localPath(to, "/"))
+	c.Abort()
+}
+
+// FieldErrors returns the bad fields of a validation error, or nil.
+func FieldErrors(err error) map[string]string {
+	if e, ok := models.AsError(err); ok && e.Code == models.EInvalid {
+		return e.Fields
+	}
+	return nil
+}
+
+// funcs are the helpers every template may call.
+var funcs = template.FuncMap{
+	"add": func(a, b int) int { return a + b },
+	"seq": func(n int) []int {
+		s := make([]int, n)
+		for i := range s {
+			s[i] = i
+		}
+		return s
+	},
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(db.CST).Format("2006-01-02")
+	},
+	"datetime": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(db.CST).Format("2006-01-02 15:04")
+	},
+	"dateptr": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.In(db.CST).Format("2006-01-02")
+	},
+	"query": url.QueryEscape,
+	"deref": func(t *time.Time) time.Time {
+		if t == nil {
+			return time.Time{}
+		}
+		return *t
+	},
+	"has":  func(list []string, s string) bool { return models.In(s, list) },
+	"join": strings.Join,
+	"list": func(s ...string) []string { return s },
+	"pct": func(n, total int64) string {
+		if total == 0 {
+			return "0%"
+		}
+		return fmt.Sprintf("%.1f%%", float64(n)*100/float64(total))
+	},
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
+}

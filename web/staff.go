@@ -1,0 +1,167 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
+
+	"budgetpoint/forms"
+	"budgetpoint/handlers"
+	"budgetpoint/models"
+)
+
+// bindForm reads a posted form into f (by its form tags) and checks it,
+// returning validation_failed with each bad field named.
+func bindForm(c *gin.Context, what string, f any) error {
+	if err := c.Request.ParseForm(); err != nil {
+		return models.Errorf(models.EBadRequest, "表单无法读取 / the form could not be read")
+	}
+	if err := binding.MapFormWithTag(f, c.Request.PostForm, "form"); err != nil {
+		return models.Invalid(what, map[string]string{"form": "有的内容格式不对，例如年份应为数字 / some values have the wrong form, e.g. the year must be a number"})
+	}
+	return forms.Check(what, f)
+}
+
+type topicRow struct {
+	T          models.Topic
+	Responses  int64
+	Opinions   int64
+	Activities int64
+}
+
+type dashData struct {
+	Open    []topicRow
+	Sync    SyncState
+	SyncAge string
+	Stale   bool
+}
+
+// allTopics reads every topic (a point has tens, not thousands).
+func (a *App) allTopics(c *gin.Context) ([]models.Topic, error) {
+	var out []models.Topic
+	after := ""
+	for {
+		p, err := a.S.DB.Topics(c.Request.Context(), 500, after)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Items...)
+		if p.Next == nil {
+			return out, nil
+		}
+		after = *p.Next
+	}
+}
+
+func isOpen(t models.Topic, now time.Time) bool {
+	return (t.OpensAt == nil || !now.Before(*t.OpensAt)) && (t.ClosesAt == nil || !now.After(t.ClosesAt.Add(24*time.Hour)))
+}
+
+func (a *App) dashboard(c *gin.Context) {
+	ts, err := a.allTopics(c)
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	d := &dashData{}
+	now := a.S.DB.Now()
+	for _, t := range ts {
+		if !isOpen(t, now) {
+			continue
+		}
+		sum, err := a.S.DB.Summary(c.Request.Context(), t.ID, a.S.PointID)
+		if err != nil {
+			a.Error(c, err)
+			return
+		}
+		act := sum.Activities
+		d.Open = append(d.Open, topicRow{T: t, Responses: sum.Responses.Total, Opinions: sum.Opinions.Total, Activities: act.Forum + act.FieldResearch + act.Written})
+	}
+	d.Sync = a.syncState(c)
+	lang := LangOf(c)
+	if d.Sync.LastPush != nil {
+		d.SyncAge = Age(lang, *d.Sync.LastPush, now)
+		d.Stale = now.Sub(*d.Sync.LastPush) > 24*time.Hour
+	}
+	v := a.View(c, "dash.title", d)
+	v.Nav = "dashboard"
+	a.Render(c, http.StatusOK, "dashboard.html", v)
+}
+
+func (a *App) topicsList(c *gin.Context) {
+	ts, err := a.allTopics(c)
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	v := a.View(c, "topics.title", ts)
+	v.Nav = "topics"
+	a.Render(c, http.StatusOK, "topics.html", v)
+}
+
+type topicFormData struct {
+	ID       string
+	Form     forms.TopicForm
+	ReadOnly bool
+	Kinds    []string
+}
+
+func (a *App) topicForm(c *gin.Context) {
+	d := &topicFormData{Kinds: models.TopicKinds, Form: forms.TopicForm{Kind: "budget_draft", FiscalYear: a.S.DB.Now().Year() + 1}}
+	title := "topics.new"
+	if id := c.Param("id"); id != "" {
+		t, err := a.S.DB.Topic(c.Request.Context(), id)
+		if err != nil {
+			a.Error(c, err)
+			return
+		}
+		title = "topics.edit"
+		d.ID = t.ID
+		d.ReadOnly = t.Origin == models.OriginCommittee
+		d.Form = forms.TopicForm{Kind: t.Kind, FiscalYear: t.FiscalYear, Title: t.Title, TitleEN: t.TitleEN, Summary: t.Summary,
+			OpensAt: funcs["dateptr"].(func(*time.Time) string)(t.OpensAt), ClosesAt: funcs["dateptr"].(func(*time.Time) string)(t.ClosesAt)}
+	}
+	v := a.View(c, title, d)
+	v.Nav = "topics"
+	a.Render(c, http.StatusOK, "topic_form.html", v)
+}
+
+func (a *App) topicSave(c *gin.Context) {
+	d := &topicFormData{Kinds: models.TopicKinds, ID: c.Param("id")}
+	err := bindForm(c, "事项", &d.Form)
+	if err == nil {
+		if d.ID == "" {
+			var t models.Topic
+			if t, err = d.Form.Topic(); err == nil {
+				err = a.S.DB.CreateTopic(c.Request.Context(), &t)
+				d.ID = t.ID
+			}
+		} else {
+			_, err = a.S.DB.PatchTopic(c.Request.Context(), d.ID, d.Form.Patch())
+		}
+	}
+	if err != nil {
+		fe := FieldErrors(err)
+		if fe == nil {
+			a.Error(c, err)
+			return
+		}
+		title := "topics.new"
+		if c.Param("id") != "" {
+			title = "topics.edit"
+		}
+		v := a.View(c, title, d)
+		v.Nav, v.Errors = "topics", fe
+		a.Render(c, http.StatusUnprocessableEntity, "topic_form.html", v)
+		return
+	}
+	a.Redirect(c, "/topics", "ok", Translate(LangOf(c), "flash.saved"))
+}
+
+// sessionUser is the signed-in user of a page request.
+func sessionUser(c *gin.Context) models.User {
+	s, _ := handlers.SessionOf(c)
+	return s.User
+}

@@ -1,0 +1,58 @@
+// budgetpoint paper entry (纸质问卷录入): Enter moves to the next question;
+// Enter on the last one saves. Beside each choice question the typed numbers
+// are echoed as their option labels. Without this file the page is a plain
+// form: Enter in any field submits it.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-paper-entry]");
+  if (!form) return;
+  var steps = Array.prototype.slice.call(form.querySelectorAll("input[data-step]"));
+  form.dataset.ready = "1";
+  var sent = false;
+  form.addEventListener("submit", function (e) {
+    if (sent) { e.preventDefault(); return; } // a second Enter must not send the form twice
+    sent = true;
+  });
+  function echo(inp) {
+    if (inp.id.indexOf("a-") !== 0 || !inp.dataset.labels) return;
+    var out = document.getElementById("echo-" + inp.id.slice(2));
+    if (!out) return;
+    var map = {};
+    inp.dataset.labels.split("|").forEach(function (p) {
+      var i = p.indexOf("=");
+      map[p.slice(0, i)] = p.slice(i + 1);
+    });
+    var v = inp.value.trim();
+    if (!v) { out.textContent = ""; return; }
+    var sep = /[\s,，、;；]+/;
+    var parts = inp.hasAttribute("data-multi") && !inp.hasAttribute("data-separated") && !sep.test(v) ? v.split("") : v.split(sep);
+    var bad = false;
+    out.textContent = parts.filter(Boolean).map(function (p) {
+      if (map[p] === undefined) { bad = true; return p + " ?"; }
+      return p + " " + map[p];
+    }).join("、");
+    out.classList.toggle("paper-bad", bad);
+  }
+  steps.forEach(function (inp, i) {
+    echo(inp);
+    inp.addEventListener("input", function () { echo(inp); });
+    // Some input paths send Enter's keypress apart from its keydown: stop
+    // that one too, or the browser submits the form early.
+    inp.addEventListener("keypress", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) e.preventDefault();
+    });
+    inp.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter" || e.isComposing || e.keyCode === 229 || e.shiftKey || e.altKey || e.ctrlKey || e.metaKey) return;
+      e.preventDefault();
+      var next = steps[i + 1];
+      if (next) {
+        next.focus();
+        next.select();
+      } else if (form.requestSubmit) {
+        form.requestSubmit();
+      } else {
+        form.submit();
+      }
+    });
+  });
+})();

@@ -1,0 +1,212 @@
+// Package web serves budgetpoint's HTML pages at a contact point: sign-in,
+// the staff pages, the questionnaire fill-in page for phones, summaries and
+// printable reports. Templates and static files are embedded in the binary;
+// no page loads anything from another host. See README.md for how to add a page.
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+
+	"budgetpoint/demo"
+	"budgetpoint/handlers"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// App holds what the pages need: the API server (its DB, its auth) and the
+// parsed page templates, one template set per page.
+type App struct {
+	S     *handlers.Server
+	pages map[string]*template.Template
+	// Sync reports the sync state on the dashboard; nil until a sync engine
+	// is wired, in which case the status is read from the API in-process.
+	Sync SyncSource
+	// Hub is true for the committee's pages at the hub (web/hub.go): the
+	// layout then shows the committee's name and the hub's navigation.
+	Hub bool
+
+	engine *gin.Engine
+}
+
+// routeHooks lets other files of this package (paper entry) add their
+// routes: func init() { routeHooks = append(routeHooks, func(a *App, r *gin.Engine) {...}) }.
+var routeHooks []func(a *App, r *gin.Engine)
+
+var (
+	appsMu sync.Mutex
+	apps   = map[*handlers.Server]*App{}
+)
+
+// Mount adds the pages to a contact point's router; it is what main_web.go
+// appends to handlers.Server.Mount.
+func Mount(r *gin.Engine, s *handlers.Server) {
+	a, err := New(s)
+	if err != nil {
+		panic(err) // templates are embedded: a parse error is a build defect
+	}
+	a.Routes(r)
+}
+
+// New parses the templates and prepares the pages of a server.
+func New(s *handlers.Server) (*App, error) {
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	a := &App{S: s, pages: pages}
+	appsMu.Lock()
+	apps[s] = a
+	appsMu.Unlock()
+	return a, nil
+}
+
+// AppOf returns the pages mounted for a server (for tests and other packages).
+func AppOf(s *handlers.Server) *App {
+	appsMu.Lock()
+	defer appsMu.Unlock()
+	return apps[s]
+}
+
+// parsePages builds one template set per page: layout.html and every
+// partial (_*.html) together with one page file, so that pages may all
+// define "title" and "content" without colliding.
+func parsePages() (map[string]*template.Template, error) {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	var shared []string
+	var pageFiles []string
+	for _, n := range names {
+		b := path.Base(n)
+		if b == "layout.html" || strings.HasPrefix(b, "_") {
+			shared = append(shared, n)
+		} else {
+			pageFiles = append(pageFiles, n)
+		}
+	}
+	sort.Strings(shared)
+	out := map[string]*template.Template{}
+	for _, p := range pageFiles {
+		t := template.New(path.Base(p)).Funcs(funcs)
+		files := append(append([]string{}, shared...), p)
+		t, err := t.ParseFS(templateFS, files...)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", p, err)
+		}
+		out[path.Base(p)] = t
+	}
+	return out, nil
+}
+
+// assetVersion changes when any static file changes, for cache busting.
+var assetVersion = func() string {
+	h := sha256.New()
+	fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := staticFS.ReadFile(p)
+			h.Write(b)
+		}
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:10]
+}()
+
+// Routes lists every page route in one place (paper entry adds its own through routeHooks).
+func (a *App) Routes(r *gin.Engine) {
+	a.engine = r
+	sub, _ := fs.Sub(staticFS, "static")
+	files := http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
+	r.GET("/static/*filepath", func(c *gin.Context) {
+		c.Header("Cache-Control", "public, max-age=86400")
+		c.Header("X-Content-Type-Options", "nosniff")
+		files.ServeHTTP(c.Writer, c.Request)
+	})
+	r.GET("/favicon.ico", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+
+	r.GET("/login", a.loginPage)
+	r.POST("/login", a.loginSubmit)
+	r.POST("/logout", a.Page(AnyRole...), a.logout)
+	r.GET("/lang/:lang", a.switchLang)
+
+	staff := a.Page(StaffRoles...)
+	r.GET("/", a.Page(AnyRole...), a.home)
+	r.GET("/sync/status", staff, a.syncStatusJSON)
+	r.POST("/sync/run", staff, a.syncRun)
+
+	r.GET("/topics", staff, a.topicsList)
+	r.GET("/topics/new", staff, a.topicForm)
+	r.POST("/topics/new", staff, a.topicSave)
+	r.GET("/topics/:id/edit", staff, a.topicForm)
+	r.POST("/topics/:id/edit", staff, a.topicSave)
+	r.GET("/topics/:id/summary", staff, a.summaryPage)
+	r.GET("/topics/:id/report", staff, a.reportPage)
+	r.GET("/topics/:id/summary.xlsx", staff, a.exportSummary)
+
+	r.GET("/questionnaires", staff, a.questionnairesList)
+	r.GET("/questionnaires/new", staff, a.builderPage)
+	r.POST("/questionnaires/new", staff, a.builderSubmit)
+	r.GET("/questionnaires/:id/edit", staff, a.builderPage)
+	r.POST("/questionnaires/:id/edit", staff, a.builderSubmit)
+	r.GET("/questionnaires/:id/preview", staff, a.previewPage)
+	r.GET("/questionnaires/:id/share", staff, a.sharePage)
+	r.POST("/questionnaires/:id/share", staff, a.shareSubmit)
+	r.GET("/questionnaires/:id/qr.png", staff, a.qrPNG)
+	r.GET("/questionnaires/:id/responses.xlsx", staff, a.exportResponses)
+
+	r.GET("/activities", staff, a.activitiesList)
+	r.GET("/activities/new", staff, a.activityForm)
+	r.POST("/activities/new", staff, a.activitySubmit)
+	r.GET("/activities/:id", staff, a.activityView)
+
+	r.GET("/opinions", staff, a.opinionsList)
+	r.GET("/deputies", staff, a.deputiesList)
+	r.POST("/deputies", staff, a.deputyCreate)
+	r.GET("/reports", staff, a.reportsList)
+
+	// Deputies, signed in.
+	deputy := a.Page("deputy")
+	r.GET("/my", deputy, a.myHome)
+	r.GET("/my/opinions", deputy, a.myOpinions)
+	r.GET("/fill/:id", deputy, a.fillPage)
+	r.POST("/fill/:id", deputy, a.fillSubmit)
+
+	// The public, through a questionnaire's public link.
+	r.GET("/p/:token", a.publicFillPage)
+	r.POST("/p/:token", a.publicFillSubmit)
+	r.GET("/done", a.donePage)
+
+	for _, h := range routeHooks {
+		h(a, r)
+	}
+}
+
+// PointName is this contact point's name as people know it: the setting
+// point_name when an administrator set one, else the registered name.
+func (a *App) PointName(ctx context.Context) string {
+	if n := a.S.DB.Setting(ctx, "point_name", ""); n != "" {
+		return n
+	}
+	if a.S.PointID == "" {
+		return "预算工作基层联系点"
+	}
+	n := demo.PointName(a.S.PointID)
+	return n + "预算工作基层联系点"
+}
