@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -239,27 +238,7 @@ func (p *hubPages) builderSubmit(c *gin.Context) {
 		}
 		d.Version = q.Version
 	}
-	op, arg, _ := strings.Cut(c.PostForm("op"), ":")
-	i, _ := strconv.Atoi(arg)
-	switch op {
-	case "add":
-		d.Qs = append(d.Qs, bq{Key: d.nextKey(), Type: models.SingleChoice})
-		p.renderBuilder(c, http.StatusOK, points, d, nil)
-		return
-	case "del":
-		if i >= 0 && i < len(d.Qs) {
-			d.Qs = append(d.Qs[:i], d.Qs[i+1:]...)
-		}
-		p.renderBuilder(c, http.StatusOK, points, d, nil)
-		return
-	case "up", "down":
-		j := i - 1
-		if op == "down" {
-			j = i + 1
-		}
-		if i >= 0 && j >= 0 && i < len(d.Qs) && j < len(d.Qs) {
-			d.Qs[i], d.Qs[j] = d.Qs[j], d.Qs[i]
-		}
+	if d.applyEdit(c.PostForm("op")) {
 		p.renderBuilder(c, http.StatusOK, points, d, nil)
 		return
 	}

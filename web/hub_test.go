@@ -39,10 +39,10 @@ func TestHubPagesRenderForCommittee(t *testing.T) {
 	mustContain(t, body, `<span class="big">9</span>`, `<span class="big">6</span>`, `<span class="big">3</span>`)
 
 	for path, want := range map[string]string{
-		"/hub/topics":       hubTopic,
-		"/hub/opinions":     "建议加大乡村道路投入",
-		"/hub/publish":      "发布征求意见事项",
-		"/hub/export":       "/api/v1/committee/topics/" + hubTopic + "/export.xlsx",
+		"/hub/topics":   hubTopic,
+		"/hub/opinions": "建议加大乡村道路投入",
+		"/hub/publish":  "发布征求意见事项",
+		"/hub/export":   "/api/v1/committee/topics/" + hubTopic + "/export.xlsx",
 		"/questionnaires/new?to=some&points=hongta": "发布问卷（发往：红塔区人大常委会）",
 	} {
 		mustContain(t, hs.get(t, c, path, http.StatusOK), want)

@@ -286,6 +286,32 @@ func (d *builderData) definition() (models.Definition, map[string]string) {
 	return def, bad
 }
 
+// applyEdit applies a builder button that changes the form without saving
+// it ("add", "del:i", "up:i", "down:i") and reports whether op was one.
+func (d *builderData) applyEdit(op string) bool {
+	op, arg, _ := strings.Cut(op, ":")
+	i, _ := strconv.Atoi(arg)
+	switch op {
+	case "add":
+		d.Qs = append(d.Qs, bq{Key: d.nextKey(), Type: models.SingleChoice})
+	case "del":
+		if i >= 0 && i < len(d.Qs) {
+			d.Qs = append(d.Qs[:i], d.Qs[i+1:]...)
+		}
+	case "up", "down":
+		j := i - 1
+		if op == "down" {
+			j = i + 1
+		}
+		if i >= 0 && j >= 0 && i < len(d.Qs) && j < len(d.Qs) {
+			d.Qs[i], d.Qs[j] = d.Qs[j], d.Qs[i]
+		}
+	default:
+		return false
+	}
+	return true
+}
+
 // nextKey is a question key not used yet in the form.
 func (d *builderData) nextKey() string {
 	used := map[string]bool{}
@@ -316,27 +342,7 @@ func (a *App) builderSubmit(c *gin.Context) {
 		d.Version = q.Version
 		d.ReadOnly = q.Origin == models.OriginCommittee
 	}
-	op, arg, _ := strings.Cut(c.PostForm("op"), ":")
-	i, _ := strconv.Atoi(arg)
-	switch op {
-	case "add":
-		d.Qs = append(d.Qs, bq{Key: d.nextKey(), Type: models.SingleChoice})
-		a.renderBuilder(c, http.StatusOK, title, d, nil)
-		return
-	case "del":
-		if i >= 0 && i < len(d.Qs) {
-			d.Qs = append(d.Qs[:i], d.Qs[i+1:]...)
-		}
-		a.renderBuilder(c, http.StatusOK, title, d, nil)
-		return
-	case "up", "down":
-		j := i - 1
-		if op == "down" {
-			j = i + 1
-		}
-		if i >= 0 && j >= 0 && i < len(d.Qs) && j < len(d.Qs) {
-			d.Qs[i], d.Qs[j] = d.Qs[j], d.Qs[i]
-		}
+	if d.applyEdit(c.PostForm("op")) {
 		a.renderBuilder(c, http.StatusOK, title, d, nil)
 		return
 	}
