@@ -30,6 +30,10 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// now is the clock: microseconds, as times are stored, so that what an answer
+// shows right after a change equals what a later read shows.
+func now() time.Time { return time.Now().Truncate(time.Microsecond) }
+
 // FileName is the database file inside a data directory.
 const FileName = "budgetpoint.db"
 
@@ -113,7 +117,7 @@ func Open(dir string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	db := &DB{Path: path, Now: time.Now, w: w, r: r, reqs: make(chan *writeReq, 1024), close: make(chan struct{})}
+	db := &DB{Path: path, Now: now, w: w, r: r, reqs: make(chan *writeReq, 1024), close: make(chan struct{})}
 	if err := db.migrate(); err != nil {
 		w.Close()
 		r.Close()

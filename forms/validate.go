@@ -74,6 +74,9 @@ func Setup() {
 		override("oneof", "{0}应为以下之一：{1}", "{0} must be one of: {1}")
 		override("uuid", "{0}应为 UUID", "{0} must be a UUID")
 		override("datetime", "{0}应为日期，格式 {1}", "{0} must be a date in the form {1}")
+		// The defaults print numbers with thousands separators ("2,000").
+		override("gte", "{0}不能小于 {1}", "{0} must be at least {1}")
+		override("lte", "{0}不能大于 {1}", "{0} must be at most {1}")
 	})
 }
 
