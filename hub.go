@@ -72,6 +72,18 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	s := handlers.NewServer(d, "hub", log)
 	h := hub.New(s, points)
+	if *withDemo {
+		// The committee publishes the demo topics to every point, as it does in
+		// life, so that its pages show their titles.
+		for _, t := range demo.Topics() {
+			if _, err := d.Topic(ctx, t.ID); err == nil {
+				continue
+			}
+			if _, _, err := h.PublishTopic(ctx, t, nil); err != nil {
+				return err
+			}
+		}
+	}
 	web.MountHub(s, h) // the committee's pages (package web)
 	fmt.Fprintf(stdout, "联系点 / points: %d (%s)\n", len(points), *pointsPath)
 	return serveHTTP(ctx, *addr, s.Router(), log, stdout, demo.CommitteeName+" / committee hub")

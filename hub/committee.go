@@ -198,6 +198,27 @@ func queue(tx *sql.Tx, targets []string, kind, ref string, version int, now time
 	return nil
 }
 
+// PublishTopic stores a topic as the committee's and queues it for the given
+// points (none: every point). created is false when it replaced an earlier copy.
+func (h *Hub) PublishTopic(ctx context.Context, t models.Topic, points []string) (created bool, targets []string, err error) {
+	targets, err = h.checkTargets("事项", points)
+	if err != nil {
+		return false, nil, err
+	}
+	err = h.DB.Write(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRow(`SELECT count(*) FROM topics WHERE id=?`, t.ID).Scan(&n); err != nil {
+			return err
+		}
+		created = n == 0
+		if err := h.DB.UpsertCommitteeTopic(tx, t); err != nil {
+			return err
+		}
+		return queue(tx, targets, "topic", t.ID, 0, h.DB.Now())
+	})
+	return created, targets, err
+}
+
 // topicPublication is POST /api/v1/committee/topics.
 type topicPublication struct {
 	forms.TopicRequest
@@ -215,23 +236,7 @@ func (h *Hub) publishTopic(c *gin.Context) {
 		h.S.Fail(c, err)
 		return
 	}
-	targets, err := h.checkTargets("事项", req.Points)
-	if err != nil {
-		h.S.Fail(c, err)
-		return
-	}
-	created := false
-	err = h.DB.Write(c.Request.Context(), func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRow(`SELECT count(*) FROM topics WHERE id=?`, t.ID).Scan(&n); err != nil {
-			return err
-		}
-		created = n == 0
-		if err := h.DB.UpsertCommitteeTopic(tx, t); err != nil {
-			return err
-		}
-		return queue(tx, targets, "topic", t.ID, 0, h.DB.Now())
-	})
+	created, targets, err := h.PublishTopic(c.Request.Context(), t, req.Points)
 	if err != nil {
 		h.S.Fail(c, err)
 		return
@@ -323,12 +328,35 @@ func (h *Hub) publishQuestionnaire(c *gin.Context) {
 				return err
 			}
 			if oldHash != hash {
-				var prev models.Definition
-				if err := json.Unmarshal([]byte(oldDef), &prev); err != nil {
+				// A kept key keeps its type against every earlier version,
+				// not only the latest (as db.SaveQuestionnaire checks): a key
+				// dropped and brought back with another type would mix two
+				// kinds of answers in one counter at every point.
+				rows, err := tx.Query(`SELECT definition FROM questionnaire_versions WHERE questionnaire_id=? ORDER BY version DESC`, d.ID)
+				if err != nil {
 					return err
 				}
-				if err := d.CompatibleWith(&prev); err != nil {
+				var prevs []string
+				for rows.Next() {
+					var s string
+					if err := rows.Scan(&s); err != nil {
+						rows.Close()
+						return err
+					}
+					prevs = append(prevs, s)
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
 					return err
+				}
+				for _, s := range prevs {
+					var prev models.Definition
+					if err := json.Unmarshal([]byte(s), &prev); err != nil {
+						return err
+					}
+					if err := d.CompatibleWith(&prev); err != nil {
+						return err
+					}
 				}
 			}
 			if oldHash == hash {
