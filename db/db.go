@@ -278,9 +278,14 @@ func (db *DB) commit(batch []*writeReq) {
 				break
 			}
 		}
+		// A savepoint that cannot be made, rolled back to or released means
+		// the transaction is no longer the batch's (SQLite ends it by itself
+		// on SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM…): going on would run the
+		// next requests in transactions of their own, committed by RELEASE
+		// while their callers are told they failed. Fail the whole batch.
 		if _, err := tx.Exec("SAVEPOINT req"); err != nil {
-			errs[i] = err
-			continue
+			fatal = fmt.Errorf("savepoint: %w", err)
+			break
 		}
 		if r.countLater {
 			db.stage.reset()
@@ -291,6 +296,8 @@ func (db *DB) commit(batch []*writeReq) {
 		if errs[i] != nil {
 			if _, err := tx.Exec("ROLLBACK TO req"); err != nil {
 				slog.Error("rollback to savepoint", "err", err)
+				fatal = fmt.Errorf("rollback to savepoint: %w", err)
+				break
 			}
 		} else {
 			applied++
@@ -298,7 +305,10 @@ func (db *DB) commit(batch []*writeReq) {
 				db.pending.add(&db.stage)
 			}
 		}
-		tx.Exec("RELEASE req")
+		if _, err := tx.Exec("RELEASE req"); err != nil {
+			fatal = fmt.Errorf("release savepoint: %w", err)
+			break
+		}
 	}
 	if fatal == nil && applied > 0 && !db.pending.empty() {
 		fatal = db.flushCounts(tx, &db.pending)

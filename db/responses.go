@@ -73,6 +73,12 @@ func (db *DB) CheckSubmission(ctx context.Context, qid string, s Submission) (*C
 	def, version, err := db.Definition(ctx, qid, s.Version)
 	if err != nil {
 		if models.ErrorCode(err) == models.ENotFound && s.Version != 0 {
+			// A version of a questionnaire that does not exist at all is
+			// not_found, as without a version; only a missing version of an
+			// existing one is a bad field.
+			if _, _, qerr := db.Definition(ctx, qid, 0); qerr != nil {
+				return nil, qerr
+			}
 			return nil, models.Invalid("答卷", map[string]string{"version": "问卷没有这个版本 / no such version of this questionnaire"})
 		}
 		return nil, err

@@ -20,7 +20,7 @@ type TopicRequest struct {
 	TitleEN    string     `json:"title_en" form:"title_en" label:"英文标题,English title" binding:"max=200"`
 	Summary    string     `json:"summary" form:"summary" label:"说明,summary" binding:"max=2000"`
 	OpensAt    *time.Time `json:"opens_at" form:"opens_at" label:"开始时间,opens at"`
-	ClosesAt   *time.Time `json:"closes_at" form:"closes_at" label:"截止时间,closes at" binding:"omitempty,gtefield=OpensAt"`
+	ClosesAt   *time.Time `json:"closes_at" form:"closes_at" label:"截止时间,closes at"` // checked against opens_at in Topic (gtefield refuses a deadline without a start)
 }
 
 // Topic converts the request, giving it an id when it has none.
@@ -30,6 +30,9 @@ func (r *TopicRequest) Topic() (models.Topic, error) {
 	}
 	if !models.ValidID(r.ID) {
 		return models.Topic{}, models.Invalid("事项", map[string]string{"id": "编号只能含字母、数字、- 和 _ / id: letters, digits, - and _"})
+	}
+	if r.OpensAt != nil && r.ClosesAt != nil && r.ClosesAt.Before(*r.OpensAt) {
+		return models.Topic{}, models.Invalid("事项", map[string]string{"closes_at": "截止时间不能早于开始时间 / must not be before opens_at"})
 	}
 	return models.Topic{ID: r.ID, Kind: r.Kind, FiscalYear: r.FiscalYear, Title: strings.TrimSpace(r.Title), TitleEN: r.TitleEN,
 		Summary: r.Summary, OpensAt: r.OpensAt, ClosesAt: r.ClosesAt}, nil

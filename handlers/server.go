@@ -118,6 +118,10 @@ func (s *Server) logRequests(c *gin.Context) {
 func (s *Server) Router() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
+	// Proxies are not trusted (see clientIP): without this, gin's
+	// c.ClientIP() believes any X-Forwarded-For, and a client that sends a
+	// new one with each request escapes the per-address rate limits.
+	r.SetTrustedProxies(nil)
 	r.Use(gin.CustomRecovery(s.recovery), s.logRequests, s.limitBody)
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {

@@ -250,7 +250,18 @@ func ValidID(s string) bool { return keyIDRe.MatchString(s) }
 
 func exactThousandths(v float64) bool {
 	m := v * NumberScale
-	return math.Abs(m-math.Round(m)) < 1e-6
+	if math.Abs(m-math.Round(m)) < 1e-6 {
+		return true
+	}
+	// Above about 10^7, v*1000 can miss an integer by more than 1e-6 even
+	// when v was written with three decimals: judge by the shortest
+	// decimal that reads back as v, that is by what the client wrote.
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return false
+	}
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	_, frac, _ := strings.Cut(s, ".")
+	return len(frac) <= 3
 }
 
 // Question returns the question with the given key.

@@ -255,7 +255,10 @@ func (s *Syncer) push(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if ack.BatchID != "" && ack.BatchID != id {
+		// Only the hub's acknowledgement of this very batch empties the
+		// outbox: a 2xx from anything else (a proxy, a wrong --hub) that
+		// names no batch acknowledges nothing.
+		if ack.BatchID != id {
 			return fmt.Errorf("预工委确认的批次 %s 不是发送的 %s / the hub acknowledged batch %s, not %s", ack.BatchID, id, ack.BatchID, id)
 		}
 		removed, err := s.db.AckBatch(ctx, id)
@@ -339,8 +342,12 @@ func OutgoingActivity(a models.Activity, pointID string) models.Activity {
 // point's own status (recorded is reported by this very batch), nothing that
 // the committee owns (answer, evaluation).
 func OutgoingOpinion(o models.Opinion, pointID string) models.Opinion {
-	o.Proposer = models.Proposer{Kind: o.Proposer.Kind, Name: Redact(o.Proposer.Name), Level: o.Proposer.Level,
-		Description: Redact(o.Proposer.Description)}
+	p := models.Proposer{Kind: o.Proposer.Kind, Description: Redact(o.Proposer.Description)}
+	if p.Kind == "deputy" {
+		// Only a deputy goes up by name and level; a citizen's name stays here.
+		p.Name, p.Level = Redact(o.Proposer.Name), o.Proposer.Level
+	}
+	o.Proposer = p
 	o.ResponseID = ""
 	o.Content = Redact(o.Content)
 	if o.Status == "recorded" {

@@ -124,7 +124,10 @@ func (a *App) switchLang(c *gin.Context) {
 
 // localPath accepts only a path on this server (no scheme, no host, no //).
 func localPath(p, def string) string {
-	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+	// Browsers drop tabs and newlines from a URL ("/\t/evil" becomes
+	// "//evil"), so no control character may appear at all.
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") ||
+		strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return def
 	}
 	return p
