@@ -200,3 +200,39 @@ func clientIP(c *gin.Context) string {
 	}
 	return host
 }
+
+// ListPage answers one page of a whole list that is already in memory (a
+// short list such as the hub's points), taking ?limit= and ?after= like every
+// list: after is the cursor of the last item of the previous page.
+func ListPage[T any](c *gin.Context, all []T, key func(T) string) (models.Page[T], error) {
+	limit, after, err := pageParams(c)
+	if err != nil {
+		return models.Page[T]{}, err
+	}
+	start := 0
+	if after != "" {
+		k, err := db.DecodeCursor(after)
+		if err != nil {
+			return models.Page[T]{}, err
+		}
+		start = -1
+		for i, it := range all {
+			if key(it) == k {
+				start = i + 1
+				break
+			}
+		}
+		if start < 0 {
+			return models.Page[T]{}, &models.Error{Code: models.EBadRequest, Message: "翻页参数无效 / invalid cursor", Fields: map[string]string{"after": "无效 / invalid"}}
+		}
+	}
+	p := models.Page[T]{Items: all[start:]}
+	if len(p.Items) > limit {
+		p.Items = p.Items[:limit]
+		p.Next = db.EncodeCursor(key(p.Items[limit-1]))
+	}
+	if p.Items == nil {
+		p.Items = []T{}
+	}
+	return p, nil
+}

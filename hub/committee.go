@@ -17,6 +17,7 @@ import (
 
 	"budgetpoint/db"
 	"budgetpoint/forms"
+	"budgetpoint/handlers"
 	"budgetpoint/models"
 )
 
@@ -90,7 +91,12 @@ func (h *Hub) listPoints(c *gin.Context) {
 		h.S.Fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, models.Page[PointStatus]{Items: ps})
+	page, err := handlers.ListPage(c, ps, func(p PointStatus) string { return p.ID })
+	if err != nil {
+		h.S.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, page)
 }
 
 // TopicInfo is a topic in the committee's list: the committee's own topics,
@@ -146,7 +152,12 @@ func (h *Hub) listTopics(c *gin.Context) {
 			items = append(items, TopicInfo{Topic: models.Topic{ID: id, Origin: models.OriginLocal}, Points: reporting[id]})
 		}
 	}
-	c.JSON(http.StatusOK, models.Page[TopicInfo]{Items: items})
+	page, err := handlers.ListPage(c, items, func(t TopicInfo) string { return t.ID })
+	if err != nil {
+		h.S.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, page)
 }
 
 func nonNil(s []string) []string {
