@@ -11,7 +11,19 @@ const Redacted = "[已隐去]"
 var (
 	digitRun = regexp.MustCompile(`[0-9]+[Xx]?`)
 	landline = regexp.MustCompile(`(^|[^0-9])(0[0-9]{2,3}-[0-9]{7,8})([^0-9]|$)`)
+	// A mobile number written with a country code or separators:
+	// +86 139 1234 5678, 8613912345678, 139-1234-5678.
+	mobile = regexp.MustCompile(`(^|[^0-9])((?:(?:\+|00)?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]){8})([^0-9]|$)`)
 )
+
+// halfWidth turns full-width digits (０-９) into ASCII ones so that a number
+// typed with a Chinese input method is recognised too.
+func halfWidth(r rune) rune {
+	if r >= '０' && r <= '９' {
+		return '0' + (r - '０')
+	}
+	return r
+}
 
 // Redact blanks what looks like a phone or ID number in free text that goes
 // up (an opinion's content, an activity's minutes, a self-description): a
@@ -22,8 +34,12 @@ var (
 // minutes or an opinion without thinking of it. Budget amounts are rarely
 // written as a bare run of exactly 11, 15 or 18 digits.
 func Redact(s string) string {
+	s = strings.Map(halfWidth, s)
 	if s == "" || !strings.ContainsAny(s, "0123456789") {
 		return s
+	}
+	for mobile.MatchString(s) {
+		s = mobile.ReplaceAllString(s, "${1}"+Redacted+"${3}")
 	}
 	s = digitRun.ReplaceAllStringFunc(s, func(run string) string {
 		n := len(run)
