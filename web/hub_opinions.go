@@ -47,6 +47,7 @@ type hubOp struct {
 	TopicName string
 	// Error and the posted values when the last action on it failed.
 	Error    string
+	Op       string // the action that failed: forward, answer or close
 	Answer   string
 	Eval     string
 	CanFwd   bool
@@ -134,7 +135,7 @@ func (p *hubPages) renderOpinions(c *gin.Context, status int, f models.OpinionFi
 		r.CanAns = models.ValidTransition(o.Status, "answered") || o.Status == "answered"
 		r.CanClose = models.ValidTransition(o.Status, "closed")
 		if failed != nil && failed.ID == o.ID {
-			r.Error, r.Answer, r.Eval = failed.Error, failed.Answer, failed.Eval
+			r.Error, r.Op, r.Answer, r.Eval = failed.Error, failed.Op, failed.Answer, failed.Eval
 			d.ErrorID = o.ID
 		}
 		d.Items = append(d.Items, r)
@@ -161,7 +162,7 @@ func (p *hubPages) opinionMove(c *gin.Context) {
 	f := opFilter(back)
 	id := c.Param("id")
 	patch := hub.OpinionPatch{Answer: strings.TrimSpace(c.PostForm("answer")), Evaluation: c.PostForm("evaluation")}
-	failed := &hubOp{Opinion: models.Opinion{ID: id}, Answer: c.PostForm("answer"), Eval: patch.Evaluation}
+	failed := &hubOp{Opinion: models.Opinion{ID: id}, Op: c.PostForm("op"), Answer: c.PostForm("answer"), Eval: patch.Evaluation}
 	fail := func(msg string) {
 		failed.Error = msg
 		p.renderOpinions(c, http.StatusUnprocessableEntity, f, failed)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -222,6 +223,11 @@ func TestHubOpinionWorkbench(t *testing.T) {
 	// Closing needs the proposer's evaluation.
 	body = move(url.Values{"op": {"close"}}, http.StatusUnprocessableEntity)
 	mustContain(t, body, "请选择提出人的评价")
+	// The message belongs to the evaluation choices, not to the answer box.
+	if !regexp.MustCompile(`<fieldset aria-invalid="true" aria-describedby="err-[^"]+">\s*<legend>`).MatchString(body) ||
+		regexp.MustCompile(`<textarea[^>]*aria-invalid`).MatchString(body) {
+		t.Errorf("a failed close should mark the evaluation fieldset, not the answer box")
+	}
 	move(url.Values{"op": {"close"}, "evaluation": {"basic"}}, http.StatusSeeOther)
 	if o := status(); o.Status != "closed" || o.Evaluation != "basic" {
 		t.Fatalf("after closing: %+v", o)
