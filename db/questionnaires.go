@@ -65,34 +65,8 @@ func (db *DB) SaveQuestionnaire(ctx context.Context, d models.Definition, origin
 			if oldHash == h {
 				return nil
 			}
-			// A kept key keeps its type against every earlier version, not
-			// only the latest: a key dropped in one version and brought back
-			// with another type would mix two kinds of answers in one count.
-			rows, err := tx.Query(`SELECT definition FROM questionnaire_versions WHERE questionnaire_id=? ORDER BY version DESC`, d.ID)
-			if err != nil {
+			if err := CompatibleWithStored(tx, &d); err != nil {
 				return err
-			}
-			var prevs []string
-			for rows.Next() {
-				var s string
-				if err := rows.Scan(&s); err != nil {
-					rows.Close()
-					return err
-				}
-				prevs = append(prevs, s)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			for _, s := range prevs {
-				var prev models.Definition
-				if err := json.Unmarshal([]byte(s), &prev); err != nil {
-					return err
-				}
-				if err := d.CompatibleWith(&prev); err != nil {
-					return err
-				}
 			}
 		}
 		b, _ := json.Marshal(d)
@@ -110,6 +84,39 @@ func (db *DB) SaveQuestionnaire(ctx context.Context, d models.Definition, origin
 	}
 	q, err = db.Questionnaire(ctx, d.ID, 0)
 	return q, created, err
+}
+
+// CompatibleWithStored checks a new version of a questionnaire against every
+// stored version, not only the latest: a key dropped in one version and
+// brought back with another type would mix two kinds of answers in one count.
+func CompatibleWithStored(tx *sql.Tx, d *models.Definition) error {
+	rows, err := tx.Query(`SELECT definition FROM questionnaire_versions WHERE questionnaire_id=? ORDER BY version DESC`, d.ID)
+	if err != nil {
+		return err
+	}
+	var prevs []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return err
+		}
+		prevs = append(prevs, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, s := range prevs {
+		var prev models.Definition
+		if err := json.Unmarshal([]byte(s), &prev); err != nil {
+			return err
+		}
+		if err := d.CompatibleWith(&prev); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Definition returns one version (0: the latest) of a questionnaire's definition.

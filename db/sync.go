@@ -467,6 +467,11 @@ func (db *DB) saveCommitteeQuestionnaire(tx *sql.Tx, q models.Questionnaire) (bo
 	case !errors.Is(err, sql.ErrNoRows):
 		return false, err
 	}
+	// The hub checks this too; a point does not count on it, since a key
+	// changing type here would make its own counters meaningless.
+	if err := CompatibleWithStored(tx, &d); err != nil {
+		return false, err
+	}
 	b, _ := json.Marshal(d)
 	if _, err := tx.Exec(`INSERT INTO questionnaire_versions VALUES(?,?,?,?,?)`, d.ID, version, string(b), h, ts(db.Now())); err != nil {
 		return false, err

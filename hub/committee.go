@@ -339,35 +339,9 @@ func (h *Hub) publishQuestionnaire(c *gin.Context) {
 				return err
 			}
 			if oldHash != hash {
-				// A kept key keeps its type against every earlier version,
-				// not only the latest (as db.SaveQuestionnaire checks): a key
-				// dropped and brought back with another type would mix two
-				// kinds of answers in one counter at every point.
-				rows, err := tx.Query(`SELECT definition FROM questionnaire_versions WHERE questionnaire_id=? ORDER BY version DESC`, d.ID)
-				if err != nil {
+				// Against every earlier version, as a point's own save checks.
+				if err := db.CompatibleWithStored(tx, &d); err != nil {
 					return err
-				}
-				var prevs []string
-				for rows.Next() {
-					var s string
-					if err := rows.Scan(&s); err != nil {
-						rows.Close()
-						return err
-					}
-					prevs = append(prevs, s)
-				}
-				rows.Close()
-				if err := rows.Err(); err != nil {
-					return err
-				}
-				for _, s := range prevs {
-					var prev models.Definition
-					if err := json.Unmarshal([]byte(s), &prev); err != nil {
-						return err
-					}
-					if err := d.CompatibleWith(&prev); err != nil {
-						return err
-					}
 				}
 			}
 			if oldHash == hash {
