@@ -93,7 +93,8 @@ func PublicBase(s string) (base, msg string) {
 				return "", host
 			}
 		}
-		if len(h) > 253 {
+		// A name whose last label is all digits is a mistyped IP address ("192.168.1.256").
+		if len(h) > 253 || strings.Trim(labels[len(labels)-1], "0123456789") == "" {
 			return "", host
 		}
 	} else if ip.IsUnspecified() || ip.IsMulticast() {

@@ -141,10 +141,10 @@ func (a *App) evalIssue(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
-	d := &slipsData{Set: set, Title: q.Title, Entry: absURL(c, "/e")}
+	d := &slipsData{Set: set, Title: q.Title, Entry: a.absURL(c, "/e")}
 	d.Set.Issued = n
 	for i, code := range codes {
-		s := slip{Code: db.FormatEvalCode(code), Link: absURL(c, EvalPath(code))}
+		s := slip{Code: db.FormatEvalCode(code), Link: a.absURL(c, EvalPath(code))}
 		if i < len(names) {
 			s.Deputy = names[i]
 		}

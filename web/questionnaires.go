@@ -385,17 +385,11 @@ func (a *App) builderSubmit(c *gin.Context) {
 
 type shareData struct {
 	Q   models.Questionnaire
-	URL string
-}
-
-// absURL is a path on this server as an absolute link (for the QR code and
-// for copying): the address the staff member reached the server by.
-func absURL(c *gin.Context, path string) string {
-	scheme := "http"
-	if c.Request.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + c.Request.Host + path
+	URL string // the public link as phones open it (absURL)
+	// Loopback is the link's host when phones cannot reach it (127.0.0.1, localhost).
+	Loopback string
+	// FromSettings: the link uses the public address of 系统设置.
+	FromSettings bool
 }
 
 func (a *App) sharePage(c *gin.Context) {
@@ -406,7 +400,9 @@ func (a *App) sharePage(c *gin.Context) {
 	}
 	d := &shareData{Q: q}
 	if q.PublicURL != "" {
-		d.URL = absURL(c, q.PublicURL)
+		d.URL = a.absURL(c, q.PublicURL)
+		d.Loopback = loopbackHost(d.URL)
+		d.FromSettings = a.publicBase(c.Request.Context()) != ""
 	}
 	v := a.View(c, "share.title", d)
 	v.Nav = "questionnaires"
@@ -437,7 +433,7 @@ func (a *App) qrPNG(c *gin.Context) {
 		a.Error(c, models.Errorf(models.ENotFound, "此问卷未公开填写 / this questionnaire is not open to the public"))
 		return
 	}
-	png, err := qrcode.Encode(absURL(c, q.PublicURL), qrcode.Medium, 512)
+	png, err := qrcode.Encode(a.absURL(c, q.PublicURL), qrcode.Medium, 512)
 	if err != nil {
 		a.Error(c, err)
 		return

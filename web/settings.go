@@ -1,0 +1,327 @@
+package web
+
+// 系统设置 (settings, admin only): the point's name in Chinese and English,
+// the public address that links and QR codes use (absURL), and the point's
+// logins, with a form to add one (its password is generated and shown once).
+
+import (
+	"context"
+	"crypto/rand"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"budgetpoint/demo"
+	"budgetpoint/forms"
+	"budgetpoint/models"
+)
+
+// Setting keys of this page.
+const (
+	SettingPointName   = "point_name"
+	SettingPointNameEN = "point_name_en"
+	// SettingPublicURL is scheme://host[:port] as people reach the point from
+	// their phones; links and QR codes use it (absURL).
+	SettingPublicURL = "public_url"
+)
+
+func init() {
+	routeHooks = append(routeHooks, func(a *App, r *gin.Engine) {
+		admin := a.Page("admin")
+		r.GET("/settings", admin, a.settingsPage)
+		r.POST("/settings", admin, a.settingsSave)
+		r.POST("/settings/users", admin, a.settingsAddUser)
+	})
+	AddMessages(map[string][2]string{
+		"nav.settings":         {"系统设置", "Settings"},
+		"set.title":            {"系统设置", "Settings"},
+		"set.point":            {"联系点名称与公开访问地址", "Name and public address"},
+		"set.name":             {"联系点名称（中文）", "Name in Chinese"},
+		"set.name_hint":        {"显示在每个页面的顶部、问卷填写页和打印的报表上。默认：%s", "Shown at the top of every page, on the fill-in page and on printed reports. Default: %s"},
+		"set.name_en":          {"联系点名称（英文）", "Name in English"},
+		"set.name_en_hint":     {"英文页面使用。留空则英文页面也显示中文名称。默认：%s", "Used on the English pages; if empty, they show the Chinese name. Default: %s"},
+		"set.name_en_hint0":    {"英文页面使用。留空则英文页面也显示中文名称。", "Used on the English pages; if empty, they show the Chinese name."},
+		"set.public":           {"公开访问地址", "Public address"},
+		"set.public_hint":      {"公开填写链接、二维码和测评码纸条都用这个地址，手机要能打开它：填写本机在局域网中的地址或域名，例如 http://192.168.1.20:8080 或 https://ys.example.cn，不带路径。留空则使用您现在打开本页所用的地址：%s", "Public links, QR codes and evaluation-code slips use this address, so phones must be able to open it: this computer's address on the local network or a domain name, e.g. http://192.168.1.20:8080 or https://ys.example.cn, without a path. If empty, the address you opened this page by is used: %s"},
+		"set.loopback":         {"手机无法访问 %s：请在系统设置中填写公开访问地址", "Phones cannot reach %s: enter the public address in Settings"},
+		"set.loopback_staff":   {"手机无法访问 %s：请管理员在系统设置中填写公开访问地址", "Phones cannot reach %s: ask the administrator to enter the public address in Settings"},
+		"set.saved":            {"系统设置已保存", "Settings saved"},
+		"set.users":            {"登录账号", "Logins"},
+		"set.user_name":        {"用户名", "User name"},
+		"set.user_name_hint":   {"登录时填写，2 到 32 个字，不含空格。", "Typed when signing in: 2 to 32 characters, no spaces."},
+		"set.role":             {"角色", "Role"},
+		"set.deputy":           {"代表（角色为人大代表时选择）", "Deputy (for a deputy's login)"},
+		"set.deputy_col":       {"代表", "Deputy"},
+		"set.not_deputy":       {"（不是代表）", "(not a deputy)"},
+		"set.created":          {"添加时间", "Added"},
+		"set.add_user":         {"添加登录账号", "Add a login"},
+		"set.add_user_hint":    {"密码由系统生成，添加后只显示一次。", "The password is generated and shown once, after adding."},
+		"set.user_added":       {"已添加登录账号 %s。", "Login %s added."},
+		"set.password":         {"初始密码", "Password"},
+		"set.password_once":    {"请现在抄下或交给本人：此密码只显示这一次，离开本页后无法再查看。", "Write it down or hand it over now: it is shown only this once and cannot be seen again after you leave this page."},
+		"set.no_users":         {"还没有登录账号。", "No logins yet."},
+		"set.role.admin":       {"管理员", "administrator"},
+		"set.role.staff":       {"工作人员", "staff"},
+		"set.role.deputy":      {"人大代表", "deputy"},
+		"share.public_address": {"链接和二维码使用系统设置中的公开访问地址。", "The link and QR code use the public address from Settings."},
+	})
+}
+
+// publicBase is the public address an administrator set, or "".
+func (a *App) publicBase(ctx context.Context) string {
+	return a.S.DB.Setting(ctx, SettingPublicURL, "")
+}
+
+// absURL is a path on this server as an absolute link (for QR codes, slips
+// and copying): the public address of 系统设置 when one is set, else the
+// address the staff member reached the server by.
+func (a *App) absURL(c *gin.Context, path string) string {
+	if base := a.publicBase(c.Request.Context()); base != "" {
+		return base + path
+	}
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request.Host + path
+}
+
+// loopbackHost returns the host of an absolute link when phones cannot
+// reach it (127.0.0.1, ::1, localhost), else "".
+func loopbackHost(link string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return ""
+	}
+	h := strings.ToLower(u.Hostname())
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return h
+	}
+	if ip := net.ParseIP(h); ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) {
+		return h
+	}
+	return ""
+}
+
+// defaultPointNames are the point's names when no administrator set any:
+// the registered name of one of the six points.
+func (a *App) defaultPointNames() (zh, en string) {
+	if a.S.PointID == "" {
+		return "预算工作基层联系点", ""
+	}
+	zh = demo.PointName(a.S.PointID) + "预算工作基层联系点"
+	for _, p := range demo.Points() {
+		if p.ID == a.S.PointID {
+			en = p.NameEN + " — budget-work contact point"
+		}
+	}
+	return zh, en
+}
+
+type userRow struct {
+	U      models.User
+	Deputy string
+}
+
+type settingsData struct {
+	Form          forms.PointSettingsForm
+	DefaultZH     string
+	DefaultEN     string
+	RequestBase   string // the address of this request, used when no public address is set
+	Users         []userRow
+	Deputies      []models.Deputy
+	Roles         []string
+	UserForm      forms.NewUserForm
+	Which         string // the form the errors belong to: "point" or "user"
+	Added         *models.User
+	AddedPassword string
+}
+
+func (a *App) settingsPage(c *gin.Context) {
+	d := &settingsData{Form: a.currentSettings(c.Request.Context()), UserForm: forms.NewUserForm{Role: "staff"}}
+	a.renderSettings(c, http.StatusOK, d, nil)
+}
+
+func (a *App) renderSettings(c *gin.Context, status int, d *settingsData, errs map[string]string) {
+	ctx := c.Request.Context()
+	d.DefaultZH, d.DefaultEN = a.defaultPointNames()
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	d.RequestBase = scheme + "://" + c.Request.Host
+	d.Roles = []string{"staff", "deputy", "admin"}
+	users, err := a.S.DB.ListUsers(ctx)
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	deps, err := a.S.DB.Deputies(ctx, 500, "")
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	d.Deputies = deps.Items
+	names := map[string]string{}
+	for _, x := range deps.Items {
+		names[x.ID] = x.Name
+	}
+	for _, u := range users {
+		r := userRow{U: u}
+		if u.DeputyID != "" {
+			r.Deputy = names[u.DeputyID]
+			if r.Deputy == "" {
+				r.Deputy = u.DeputyID
+			}
+		}
+		d.Users = append(d.Users, r)
+	}
+	v := a.View(c, "set.title", d)
+	v.Nav = "settings"
+	v.Path = "/settings" // the language switch comes back to the page, not to a POST-only path
+	v.Errors = errs
+	a.Render(c, status, "settings.html", v)
+}
+
+// settingsSave stores the names and the public address. Nothing is stored
+// when any field is refused.
+func (a *App) settingsSave(c *gin.Context) {
+	var f forms.PointSettingsForm
+	errs, err := formErrors(bindForm(c, "系统设置", &f))
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	if cerr := f.Clean(); cerr != nil {
+		fe := FieldErrors(cerr)
+		if fe == nil {
+			a.Error(c, cerr)
+			return
+		}
+		if errs == nil {
+			errs = map[string]string{}
+		}
+		for k, m := range fe {
+			if _, ok := errs[k]; !ok {
+				errs[k] = m
+			}
+		}
+	}
+	if len(errs) > 0 {
+		a.renderSettings(c, http.StatusUnprocessableEntity, &settingsData{Form: f, Which: "point"}, errs)
+		return
+	}
+	ctx := c.Request.Context()
+	zh, _ := a.defaultPointNames()
+	name := f.PointName
+	if name == zh {
+		// The default, kept unset: the English default then still applies.
+		name = ""
+	}
+	for _, kv := range [][2]string{{SettingPointName, name}, {SettingPointNameEN, f.PointNameEN}, {SettingPublicURL, f.PublicURL}} {
+		if err := a.S.DB.SetSetting(ctx, kv[0], kv[1]); err != nil {
+			a.Error(c, err)
+			return
+		}
+	}
+	a.Redirect(c, "/settings", "ok", Translate(LangOf(c), "set.saved"))
+}
+
+// formErrors splits a bindForm error into field errors (validation_failed)
+// and any other error.
+func formErrors(err error) (map[string]string, error) {
+	if err == nil {
+		return nil, nil
+	}
+	if fe := FieldErrors(err); fe != nil {
+		return fe, nil
+	}
+	return nil, err
+}
+
+// settingsAddUser adds a login with a generated password, shown once on the
+// page this POST answers (never in a cookie or a redirect).
+func (a *App) settingsAddUser(c *gin.Context) {
+	ctx := c.Request.Context()
+	var f forms.NewUserForm
+	errs, err := formErrors(bindForm(c, "用户", &f))
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	if cerr := f.Clean(); cerr != nil {
+		fe := FieldErrors(cerr)
+		if fe == nil {
+			a.Error(c, cerr)
+			return
+		}
+		if errs == nil {
+			errs = map[string]string{}
+		}
+		for k, m := range fe {
+			if _, ok := errs[k]; !ok {
+				errs[k] = m
+			}
+		}
+	}
+	refuse := func(errs map[string]string) {
+		a.renderSettings(c, http.StatusUnprocessableEntity, &settingsData{Form: a.currentSettings(ctx), UserForm: f, Which: "user"}, errs)
+	}
+	if len(errs) > 0 {
+		refuse(errs)
+		return
+	}
+	pw := readablePassword(12)
+	u, err := a.S.DB.CreateUser(ctx, f.Name, f.Role, pw, f.DeputyID)
+	if err != nil {
+		if fe := FieldErrors(err); fe != nil {
+			refuse(fe)
+			return
+		}
+		if e, ok := models.AsError(err); ok && e.Code == models.EConflict {
+			refuse(map[string]string{"name": e.Message})
+			return
+		}
+		a.Error(c, err)
+		return
+	}
+	d := &settingsData{Form: a.currentSettings(ctx), UserForm: forms.NewUserForm{Role: "staff"}, Added: &u, AddedPassword: pw}
+	a.renderSettings(c, http.StatusOK, d, nil)
+}
+
+// passwordLetters are letters and digits that cannot be mistaken for one
+// another when copied from a screen (no 0/o, 1/l/i).
+const passwordLetters = "23456789abcdefghjkmnpqrstuvwxyz"
+
+// readablePassword is a random password of n characters of passwordLetters
+// (12 characters: about 59 bits).
+func readablePassword(n int) string {
+	b := make([]byte, n)
+	max := big.NewInt(int64(len(passwordLetters)))
+	for i := range b {
+		k, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic(err) // crypto/rand does not fail on supported systems
+		}
+		b[i] = passwordLetters[k.Int64()]
+	}
+	return string(b)
+}
+
+// currentSettings is the settings form as stored (defaults filled in).
+func (a *App) currentSettings(ctx context.Context) forms.PointSettingsForm {
+	zh, en := a.defaultPointNames()
+	f := forms.PointSettingsForm{
+		PointName:   a.S.DB.Setting(ctx, SettingPointName, zh),
+		PointNameEN: a.S.DB.Setting(ctx, SettingPointNameEN, ""),
+		PublicURL:   a.publicBase(ctx),
+	}
+	if f.PointNameEN == "" && a.S.DB.Setting(ctx, SettingPointName, "") == "" {
+		f.PointNameEN = en
+	}
+	return f
+}
