@@ -99,7 +99,10 @@ func (s *Server) getOpinion(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	if sess, _ := SessionOf(c); sess.User.Role == "deputy" && (sess.User.DeputyID == "" || o.Proposer.DeputyID != sess.User.DeputyID) {
+	// A deputy reads their own: raised as them, or recorded by their login
+	// (the same rule as the list).
+	if sess, _ := SessionOf(c); sess.User.Role == "deputy" &&
+		!(sess.User.DeputyID != "" && o.Proposer.DeputyID == sess.User.DeputyID) && o.CreatedBy != sess.User.ID {
 		s.Fail(c, models.NotFound("意见", "opinion"))
 		return
 	}

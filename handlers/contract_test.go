@@ -280,6 +280,20 @@ func TestDeputyPrivacy(t *testing.T) {
 	}
 	fx.Do(t, "GET", "/api/v1/opinions/"+othersOpinion, other, nil).Want(t, 200, "own opinion")
 	fx.Do(t, "GET", "/api/v1/opinions/"+othersOpinion, fx.tokens["staff"], nil).Want(t, 200, "staff read any opinion")
+
+	// A deputy login not linked to the registry reads, one by one, exactly
+	// the opinions its list shows: those from its own responses.
+	_, unlinked := fx.User(t, "deputy3", "deputy", "")
+	fx.Do(t, "POST", "/api/v1/questionnaires/q1/responses", unlinked, testutil.Response(newID(), 9)).Want(t, 201, "unlinked deputy's response")
+	var own models.Page[models.Opinion]
+	fx.Do(t, "GET", "/api/v1/opinions", unlinked, nil).Want(t, 200, "unlinked deputy's opinions").JSON(t, &own)
+	if len(own.Items) != 1 {
+		t.Fatalf("unlinked deputy lists %d opinions, want 1: %+v", len(own.Items), own.Items)
+	}
+	fx.Do(t, "GET", "/api/v1/opinions/"+own.Items[0].ID, unlinked, nil).Want(t, 200, "unlinked deputy reads its own opinion")
+	if res := fx.Do(t, "GET", "/api/v1/opinions/"+othersOpinion, unlinked, nil); res.Status != 404 {
+		t.Fatalf("unlinked deputy reads another's opinion: %d", res.Status)
+	}
 	testutil.CheckCounters(t, fx.DB, "t1")
 }
 

@@ -123,6 +123,9 @@ type Opinion struct {
 	PointID     string    `json:"point_id,omitempty"`
 	RecordedAt  time.Time `json:"recorded_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// CreatedBy is the login that recorded it at the point (0: none); it
+	// never leaves the point.
+	CreatedBy int64 `json:"-"`
 }
 
 // OpinionFilter selects opinions; empty fields do not filter.
