@@ -564,3 +564,26 @@ func TestPointsFile(t *testing.T) {
 		t.Fatalf("%v %+v", err, ps)
 	}
 }
+
+// A batch id another point already used is not this point's replay: its
+// content is stored (a point drops what the hub acknowledged as duplicate).
+func TestSameBatchIDFromAnotherPointStored(t *testing.T) {
+	e := newEnv(t)
+	first := batch("hongta", nil, []models.Opinion{opinion(topicID, 1)})
+	if ack := e.push(t, first); ack.Duplicate {
+		t.Fatalf("first: %+v", ack)
+	}
+	second := batch("yimen", nil, []models.Opinion{opinion(topicID, 2)})
+	second.BatchID = first.BatchID
+	if ack := e.push(t, second); ack.Duplicate {
+		t.Fatalf("another point's batch with the same id was taken as a replay: %+v", ack)
+	}
+	var page models.Page[models.Opinion]
+	e.apiJSON(t, "GET", "/api/v1/committee/opinions?point=yimen", nil, 200, &page)
+	if len(page.Items) != 1 {
+		t.Fatalf("yimen's opinion was not stored: %+v", page.Items)
+	}
+	if ack := e.push(t, second); !ack.Duplicate {
+		t.Fatalf("yimen's own replay: %+v", ack)
+	}
+}

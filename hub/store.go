@@ -55,7 +55,7 @@ func (h *Hub) Ingest(ctx context.Context, pointID string, b *syncproto.Batch) (d
 	err = h.DB.Write(ctx, func(tx *sql.Tx) error {
 		dup = false
 		res, err := tx.Exec(`INSERT INTO hub_batches(batch_id, point_id, received_at, summaries, activities, opinions)
-			VALUES(?,?,?,?,?,?) ON CONFLICT(batch_id) DO NOTHING`,
+			VALUES(?,?,?,?,?,?) ON CONFLICT(point_id, batch_id) DO NOTHING`,
 			b.BatchID, pointID, nowS, len(b.Summaries), len(b.Activities), len(b.Opinions))
 		if err != nil {
 			return err

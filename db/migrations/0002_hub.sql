@@ -3,13 +3,17 @@
 -- questionnaires and questionnaire_versions tables of 0001 (origin 'committee').
 
 -- Every batch received, remembered (90 days) so a replay is recognised.
+-- Keyed by point too: a batch id another point happened to use (a cloned data
+-- directory, say) must not be taken as this point's replay, or the point
+-- would drop what it never delivered.
 CREATE TABLE hub_batches (
-  batch_id    TEXT PRIMARY KEY,
+  batch_id    TEXT NOT NULL,
   point_id    TEXT NOT NULL,
   received_at TEXT NOT NULL,
   summaries   INTEGER NOT NULL,
   activities  INTEGER NOT NULL,
-  opinions    INTEGER NOT NULL
+  opinions    INTEGER NOT NULL,
+  PRIMARY KEY (point_id, batch_id)
 ) WITHOUT ROWID;
 CREATE INDEX hub_batches_point ON hub_batches(point_id, received_at);
 CREATE INDEX hub_batches_received ON hub_batches(received_at);
