@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -152,6 +153,7 @@ func Load(ctx context.Context, d *db.DB, pointID string, out io.Writer) error {
 		act := a.Activity
 		act.ID = uuid.NewSHA1(uuid.NameSpaceOID, []byte(pointID+"/demo-activity/"+fmt.Sprint(i))).String()
 		act.Opinions = nil
+		act.Location = localPlace(act.Location, pointID)
 		for j, o := range a.Opinions {
 			act.Opinions = append(act.Opinions, models.Opinion{ID: uuid.NewSHA1(uuid.NameSpaceOID, []byte(act.ID+fmt.Sprint(j))).String(), Content: o.Content, Proposer: o.Proposer})
 		}
@@ -290,4 +292,30 @@ func RandomSubmission(rng *rand.Rand, d *models.Definition, pointID string) db.S
 		s.Answers[q.Key] = b
 	}
 	return s
+}
+
+// sampleCounties are the places the sample activities name.
+var sampleCounties = []string{"通海县", "易门县", "元江县"}
+
+// localPlace moves a sample activity's place to the point that loads it, so
+// that 红塔区's demo forum is not held in 通海县's meeting room.
+func localPlace(place, pointID string) string {
+	name := PointName(pointID)
+	if name == pointID {
+		return place // not one of the six: leave the sample's place
+	}
+	short := name
+	for _, suffix := range []string{"人大常委会", "人大"} {
+		if i := strings.Index(name, suffix); i > 0 {
+			short = name[:i]
+			break
+		}
+	}
+	if i := strings.Index(short, "区"); i > 0 && i+len("区") < len(short) {
+		short = short[i+len("区"):] // 江川区江城镇 → 江城镇
+	}
+	for _, c := range sampleCounties {
+		place = strings.Replace(place, c, short, 1)
+	}
+	return place
 }
