@@ -121,6 +121,7 @@ func (h *Hub) Mount(r *gin.Engine, s *handlers.Server) {
 	c.GET("/topics/:id/export.xlsx", h.exportTopic)
 	c.POST("/questionnaires", h.publishQuestionnaire)
 	c.GET("/opinions", h.listOpinions)
+	c.GET("/activities", h.listActivities)
 	c.PATCH("/opinions/:id", h.patchOpinion)
 }
 

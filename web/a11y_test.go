@@ -37,6 +37,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"budgetpoint/db"
+	"budgetpoint/models"
 )
 
 // a11yPage is one checked page.
@@ -794,6 +795,7 @@ func TestA11yHubPages(t *testing.T) {
 	op := hubOpinion(1, "建议加大乡村道路投入")
 	hs.ingest(t, "hongta", 1, 6, op, hubOpinion(2, "建议公开三公经费"))
 	hs.ingest(t, "tonghai", 1, 3, hubOpinion(3, "建议压减一般性支出"))
+	hs.pushActivities(t, "hongta", []models.Activity{hubActivity("forum", "2027年预算草案座谈会", "2026-11-18", "研和街道", models.Participants{Deputies: 7, Public: 15})})
 	c := hs.login(t, "committee")
 	tok := hs.hubCSRF(t, c)
 	// A published topic and questionnaire, for the builder's edit and preview.

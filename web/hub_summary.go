@@ -107,6 +107,7 @@ type hubSummaryData struct {
 	All    hubSum
 	Points []hubSum
 	AsOf   string
+	Acts   *hubActsData
 }
 
 // questionRows turns one question's counts into rows: options in their
@@ -212,6 +213,10 @@ func (p *hubPages) summaryPage(c *gin.Context) {
 		hs := buildHubSum(lang, ps, false)
 		hs.Name = p.pointName(lang, ps.PointID)
 		d.Points = append(d.Points, hs)
+	}
+	if d.Acts, err = p.topicActivities(ctx, lang, id, c.Query("point")); err != nil {
+		p.Error(c, err)
+		return
 	}
 	v := p.view(c, "hub.sum.title", "hub-topics", d)
 	title := d.Topic.Title
