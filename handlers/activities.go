@@ -10,7 +10,7 @@ import (
 )
 
 func (s *Server) listActivities(c *gin.Context) {
-	limit, after, err := pageParams(c)
+	limit, after, err := PageParams(c)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -53,7 +53,7 @@ func (s *Server) getActivity(c *gin.Context) {
 }
 
 func (s *Server) listOpinions(c *gin.Context) {
-	limit, after, err := pageParams(c)
+	limit, after, err := PageParams(c)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -110,7 +110,7 @@ func (s *Server) getOpinion(c *gin.Context) {
 }
 
 func (s *Server) listDeputies(c *gin.Context) {
-	limit, after, err := pageParams(c)
+	limit, after, err := PageParams(c)
 	if err != nil {
 		s.Fail(c, err)
 		return

@@ -145,7 +145,7 @@ func (s *Server) apiMe(c *gin.Context) {
 }
 
 func (s *Server) listUsers(c *gin.Context) {
-	limit, after, err := pageParams(c)
+	limit, after, err := PageParams(c)
 	if err != nil {
 		s.Fail(c, err)
 		return

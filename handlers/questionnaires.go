@@ -12,7 +12,7 @@ import (
 )
 
 func (s *Server) listQuestionnaires(c *gin.Context) {
-	limit, after, err := pageParams(c)
+	limit, after, err := PageParams(c)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -128,7 +128,7 @@ func (s *Server) answerSubmit(c *gin.Context, qid string, sub db.Submission) {
 }
 
 func (s *Server) listResponses(c *gin.Context) {
-	limit, after, err := pageParams(c)
+	limit, after, err := PageParams(c)
 	if err != nil {
 		s.Fail(c, err)
 		return

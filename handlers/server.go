@@ -137,8 +137,9 @@ func (s *Server) Router() *gin.Engine {
 	return r
 }
 
-// pageParams reads ?limit= (default 50, at most 500) and ?after=.
-func pageParams(c *gin.Context) (int, string, error) {
+// PageParams reads ?limit= (default 50, at most 500) and ?after=; a bad
+// limit is a bad request naming it.
+func PageParams(c *gin.Context) (int, string, error) {
 	limit := 50
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -205,7 +206,7 @@ func clientIP(c *gin.Context) string {
 // short list such as the hub's points), taking ?limit= and ?after= like every
 // list: after is the cursor of the last item of the previous page.
 func ListPage[T any](c *gin.Context, all []T, key func(T) string) (models.Page[T], error) {
-	limit, after, err := pageParams(c)
+	limit, after, err := PageParams(c)
 	if err != nil {
 		return models.Page[T]{}, err
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 func (s *Server) listTopics(c *gin.Context) {
-	limit, after, err := pageParams(c)
+	limit, after, err := PageParams(c)
 	if err != nil {
 		s.Fail(c, err)
 		return

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"budgetpoint/db"
+	"budgetpoint/handlers"
 	"budgetpoint/models"
 )
 
@@ -127,15 +128,10 @@ func (h *Hub) countActivityOpinions(ctx context.Context, items []HubActivity) er
 
 // listActivities is GET /api/v1/committee/activities.
 func (h *Hub) listActivities(c *gin.Context) {
-	limit := 50
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			h.S.Fail(c, &models.Error{Code: models.EBadRequest, Message: "limit 应为 1 到 500 之间的整数 / limit must be a whole number from 1 to 500",
-				Fields: map[string]string{"limit": "1–500"}})
-			return
-		}
-		limit = n
+	limit, _, err := handlers.PageParams(c)
+	if err != nil {
+		h.S.Fail(c, err)
+		return
 	}
 	f := ActivityFilter{Topic: c.Query("topic"), Point: c.Query("point"), Kind: c.Query("kind"), Limit: limit, After: c.Query("after")}
 	if f.Kind != "" && !models.In(f.Kind, models.ActivityKinds) {

@@ -454,15 +454,10 @@ func (h *Hub) Opinions(ctx context.Context, f models.OpinionFilter) (models.Page
 }
 
 func (h *Hub) listOpinions(c *gin.Context) {
-	limit := 50
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			h.S.Fail(c, &models.Error{Code: models.EBadRequest, Message: "limit 应为 1 到 500 之间的整数 / limit must be a whole number from 1 to 500",
-				Fields: map[string]string{"limit": "1–500"}})
-			return
-		}
-		limit = n
+	limit, _, err := handlers.PageParams(c)
+	if err != nil {
+		h.S.Fail(c, err)
+		return
 	}
 	f := models.OpinionFilter{Topic: c.Query("topic"), Point: c.Query("point"), Status: c.Query("status"), Source: c.Query("source"),
 		Limit: limit, After: c.Query("after")}

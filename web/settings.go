@@ -196,20 +196,9 @@ func (a *App) settingsSave(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
-	if cerr := f.Clean(); cerr != nil {
-		fe := FieldErrors(cerr)
-		if fe == nil {
-			a.Error(c, cerr)
-			return
-		}
-		if errs == nil {
-			errs = map[string]string{}
-		}
-		for k, m := range fe {
-			if _, ok := errs[k]; !ok {
-				errs[k] = m
-			}
-		}
+	if errs, err = addFieldErrors(errs, f.Clean()); err != nil {
+		a.Error(c, err)
+		return
 	}
 	if len(errs) > 0 {
 		a.renderSettings(c, http.StatusUnprocessableEntity, &settingsData{Form: f, Which: "point"}, errs)
@@ -253,20 +242,9 @@ func (a *App) settingsAddUser(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
-	if cerr := f.Clean(); cerr != nil {
-		fe := FieldErrors(cerr)
-		if fe == nil {
-			a.Error(c, cerr)
-			return
-		}
-		if errs == nil {
-			errs = map[string]string{}
-		}
-		for k, m := range fe {
-			if _, ok := errs[k]; !ok {
-				errs[k] = m
-			}
-		}
+	if errs, err = addFieldErrors(errs, f.Clean()); err != nil {
+		a.Error(c, err)
+		return
 	}
 	refuse := func(errs map[string]string) {
 		a.renderSettings(c, http.StatusUnprocessableEntity, &settingsData{Form: a.currentSettings(ctx), UserForm: f, Which: "user"}, errs)
@@ -324,4 +302,25 @@ func (a *App) currentSettings(ctx context.Context) forms.PointSettingsForm {
 		f.PointNameEN = en
 	}
 	return f
+}
+
+// addFieldErrors adds the fields of a validation error to errs, keeping what
+// errs already says about a field; any other error is returned.
+func addFieldErrors(errs map[string]string, err error) (map[string]string, error) {
+	if err == nil {
+		return errs, nil
+	}
+	fe := FieldErrors(err)
+	if fe == nil {
+		return errs, err
+	}
+	if errs == nil {
+		errs = map[string]string{}
+	}
+	for k, m := range fe {
+		if _, ok := errs[k]; !ok {
+			errs[k] = m
+		}
+	}
+	return errs, nil
 }
