@@ -159,14 +159,15 @@ func (r *OpinionRequest) Opinion() models.Opinion {
 }
 
 // DeputyRequest adds a deputy to the registry.
+// The API (JSON) and the deputies page (form) decode into it alike.
 type DeputyRequest struct {
-	ID       string `json:"id" label:"编号,id" binding:"omitempty,max=64"`
-	Name     string `json:"name" label:"姓名,name" binding:"required,max=50"`
-	Level    string `json:"level" label:"代表层级,level" binding:"required,oneof=national provincial municipal county township"`
-	Unit     string `json:"unit" label:"工作单位,unit" binding:"max=200"`
-	Phone    string `json:"phone" label:"电话,phone" binding:"omitempty,max=32"`
-	IDNumber string `json:"id_number" label:"身份证号,ID number" binding:"omitempty,len=18"`
-	Liaison  bool   `json:"liaison" label:"预算审查联系代表,liaison deputy"`
+	ID       string `json:"id" form:"id" label:"编号,id" binding:"omitempty,max=64"`
+	Name     string `json:"name" form:"name" label:"姓名,name" binding:"required,max=50"`
+	Level    string `json:"level" form:"level" label:"代表层级,level" binding:"required,oneof=national provincial municipal county township"`
+	Unit     string `json:"unit" form:"unit" label:"工作单位,unit" binding:"max=200"`
+	Phone    string `json:"phone" form:"phone" label:"电话,phone" binding:"omitempty,max=32"`
+	IDNumber string `json:"id_number" form:"id_number" label:"身份证号,ID number" binding:"omitempty,len=18"`
+	Liaison  bool   `json:"liaison" form:"liaison" label:"预算审查联系代表,liaison deputy"`
 }
 
 // Deputy converts the request.
@@ -177,7 +178,8 @@ func (r *DeputyRequest) Deputy() (models.Deputy, error) {
 	if !models.ValidID(r.ID) {
 		return models.Deputy{}, models.Invalid("代表", map[string]string{"id": "编号只能含字母、数字、- 和 _ / id: letters, digits, - and _"})
 	}
-	return models.Deputy{ID: r.ID, Name: strings.TrimSpace(r.Name), Level: r.Level, Unit: r.Unit, Phone: r.Phone, IDNumber: r.IDNumber, Liaison: r.Liaison}, nil
+	return models.Deputy{ID: r.ID, Name: strings.TrimSpace(r.Name), Level: r.Level, Unit: strings.TrimSpace(r.Unit),
+		Phone: strings.TrimSpace(r.Phone), IDNumber: strings.TrimSpace(r.IDNumber), Liaison: r.Liaison}, nil
 }
 
 // UserRequest adds a login.

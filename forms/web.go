@@ -51,19 +51,3 @@ func (f *TopicForm) Patch() models.TopicPatch {
 	title, en, sum := strings.TrimSpace(f.Title), strings.TrimSpace(f.TitleEN), strings.TrimSpace(f.Summary)
 	return models.TopicPatch{Kind: &f.Kind, FiscalYear: &f.FiscalYear, Title: &title, TitleEN: &en, Summary: &sum, OpensAt: o, ClosesAt: c}
 }
-
-// DeputyForm adds a deputy to the registry from the deputies page.
-type DeputyForm struct {
-	Name     string `form:"name" label:"姓名,name" binding:"required,max=50"`
-	Level    string `form:"level" label:"代表层级,level" binding:"required,oneof=national provincial municipal county township"`
-	Unit     string `form:"unit" label:"工作单位,unit" binding:"max=200"`
-	Phone    string `form:"phone" label:"电话,phone" binding:"omitempty,max=32"`
-	IDNumber string `form:"id_number" label:"身份证号,ID number" binding:"omitempty,len=18"`
-	Liaison  bool   `form:"liaison" label:"预算审查联系代表,liaison deputy"`
-}
-
-// Deputy converts the form.
-func (f *DeputyForm) Deputy() (models.Deputy, error) {
-	r := DeputyRequest{Name: f.Name, Level: f.Level, Unit: strings.TrimSpace(f.Unit), Phone: strings.TrimSpace(f.Phone), IDNumber: strings.TrimSpace(f.IDNumber), Liaison: f.Liaison}
-	return r.Deputy()
-}

@@ -77,19 +77,9 @@ type actFormData struct {
 }
 
 func (a *App) allDeputies(c *gin.Context) ([]models.Deputy, error) {
-	var out []models.Deputy
-	after := ""
-	for {
-		p, err := a.S.DB.Deputies(c.Request.Context(), 500, after)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p.Items...)
-		if p.Next == nil {
-			return out, nil
-		}
-		after = *p.Next
-	}
+	return allPages(func(after string) (models.Page[models.Deputy], error) {
+		return a.S.DB.Deputies(c.Request.Context(), 500, after)
+	})
 }
 
 func (a *App) activityForm(c *gin.Context) {
@@ -295,15 +285,15 @@ func (a *App) opinionsList(c *gin.Context) {
 
 type depData struct {
 	Items  []models.Deputy
-	Form   forms.DeputyForm
+	Form   forms.DeputyRequest
 	Levels []string
 }
 
 func (a *App) deputiesList(c *gin.Context) {
-	a.renderDeputies(c, http.StatusOK, forms.DeputyForm{Level: "county"}, nil)
+	a.renderDeputies(c, http.StatusOK, forms.DeputyRequest{Level: "county"}, nil)
 }
 
-func (a *App) renderDeputies(c *gin.Context, status int, f forms.DeputyForm, errs map[string]string) {
+func (a *App) renderDeputies(c *gin.Context, status int, f forms.DeputyRequest, errs map[string]string) {
 	deps, err := a.allDeputies(c)
 	if err != nil {
 		a.Error(c, err)
@@ -315,7 +305,7 @@ func (a *App) renderDeputies(c *gin.Context, status int, f forms.DeputyForm, err
 }
 
 func (a *App) deputyCreate(c *gin.Context) {
-	var f forms.DeputyForm
+	var f forms.DeputyRequest
 	err := bindForm(c, "代表", &f)
 	if err == nil {
 		var d models.Deputy

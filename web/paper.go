@@ -55,19 +55,7 @@ type paperListData struct {
 
 // allQuestionnaires reads the latest version of every questionnaire.
 func (a *App) allQuestionnaires(c *gin.Context) ([]models.Questionnaire, error) {
-	var out []models.Questionnaire
-	after := ""
-	for {
-		p, err := a.S.DB.Questionnaires(c.Request.Context(), "", 500, after)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p.Items...)
-		if p.Next == nil {
-			return out, nil
-		}
-		after = *p.Next
-	}
+	return a.questionnairesOf(c, "")
 }
 
 func (a *App) paperList(c *gin.Context) {

@@ -66,20 +66,11 @@ func init() {
 	})
 }
 
+// questionnairesOf reads the latest version of every questionnaire of a topic ("": of all).
 func (a *App) questionnairesOf(c *gin.Context, topic string) ([]models.Questionnaire, error) {
-	var out []models.Questionnaire
-	after := ""
-	for {
-		p, err := a.S.DB.Questionnaires(c.Request.Context(), topic, 500, after)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p.Items...)
-		if p.Next == nil {
-			return out, nil
-		}
-		after = *p.Next
-	}
+	return allPages(func(after string) (models.Page[models.Questionnaire], error) {
+		return a.S.DB.Questionnaires(c.Request.Context(), topic, 500, after)
+	})
 }
 
 type qListData struct {

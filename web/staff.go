@@ -40,10 +40,17 @@ type dashData struct {
 
 // allTopics reads every topic (a point has tens, not thousands).
 func (a *App) allTopics(c *gin.Context) ([]models.Topic, error) {
-	var out []models.Topic
+	return allPages(func(after string) (models.Page[models.Topic], error) {
+		return a.S.DB.Topics(c.Request.Context(), 500, after)
+	})
+}
+
+// allPages reads a short list through every page of it.
+func allPages[T any](page func(after string) (models.Page[T], error)) ([]T, error) {
+	var out []T
 	after := ""
 	for {
-		p, err := a.S.DB.Topics(c.Request.Context(), 500, after)
+		p, err := page(after)
 		if err != nil {
 			return nil, err
 		}

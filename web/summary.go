@@ -201,18 +201,13 @@ func (a *App) buildSummary(c *gin.Context, topicID, lang string) (*summaryData, 
 		}
 		d.Qns = append(d.Qns, qn)
 	}
-	after := ""
-	for {
-		p, err := a.S.DB.Opinions(ctx, models.OpinionFilter{Topic: topicID, Limit: 500, After: after})
-		if err != nil {
-			return nil, err
-		}
-		d.Opinions = append(d.Opinions, p.Items...)
-		if p.Next == nil {
-			break
-		}
-		after = *p.Next
+	ops, err := allPages(func(after string) (models.Page[models.Opinion], error) {
+		return a.S.DB.Opinions(ctx, models.OpinionFilter{Topic: topicID, Limit: 500, After: after})
+	})
+	if err != nil {
+		return nil, err
 	}
+	d.Opinions = append(d.Opinions, ops...)
 	return d, nil
 }
 
