@@ -119,11 +119,10 @@ func (db *DB) Activity(ctx context.Context, id string) (models.Activity, error) 
 // Activities lists activities in the order they were recorded, optionally of one topic and kind.
 func (db *DB) Activities(ctx context.Context, topic, kind string, limit int, after string) (models.Page[models.Activity], error) {
 	p := models.Page[models.Activity]{Items: []models.Activity{}}
-	c, err := DecodeCursor(after)
+	from, err := DecodeRowCursor(after)
 	if err != nil {
 		return p, err
 	}
-	from, _ := strconv.ParseInt(c, 10, 64)
 	rows, err := db.r.QueryContext(ctx, `SELECT `+activityCols+` FROM activities WHERE rowid > ? AND (?='' OR topic_id=?) AND (?='' OR kind=?) ORDER BY rowid LIMIT ?`,
 		from, topic, topic, kind, kind, limit+1)
 	if err != nil {

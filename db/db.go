@@ -422,9 +422,23 @@ func DecodeCursor(c string) (string, error) {
 	}
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
-		return "", &models.Error{Code: models.EBadRequest, Message: "翻页参数无效 / invalid cursor", Fields: map[string]string{"after": "无效 / invalid"}}
+		return "", &models.Error{Code: models.EBadRequest, Message: "翻页参数无效，请从第一页重新开始 / invalid cursor: start again from the first page", Fields: map[string]string{"after": "无效 / invalid"}}
 	}
 	return string(b), nil
+}
+
+// DecodeRowCursor reads a cursor that holds a row number ("" is the start);
+// anything else is a bad request, not a silent restart at page one.
+func DecodeRowCursor(c string) (int64, error) {
+	k, err := DecodeCursor(c)
+	if err != nil || k == "" {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(k, 10, 64)
+	if err != nil || n < 0 {
+		return 0, &models.Error{Code: models.EBadRequest, Message: "翻页参数无效，请从第一页重新开始 / invalid cursor: start again from the first page", Fields: map[string]string{"after": "无效 / invalid"}}
+	}
+	return n, nil
 }
 
 // Settings reads a setting, or def when it is not set.

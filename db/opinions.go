@@ -124,11 +124,10 @@ func (db *DB) Opinion(ctx context.Context, id string) (models.Opinion, error) {
 // Opinions lists opinions in the order they were recorded.
 func (db *DB) Opinions(ctx context.Context, f models.OpinionFilter) (models.Page[models.Opinion], error) {
 	p := models.Page[models.Opinion]{Items: []models.Opinion{}}
-	a, err := DecodeCursor(f.After)
+	after, err := DecodeRowCursor(f.After)
 	if err != nil {
 		return p, err
 	}
-	after, _ := strconv.ParseInt(a, 10, 64)
 	q := `SELECT ` + opinionCols + ` FROM opinions WHERE rowid > ?`
 	args := []any{after}
 	for col, v := range map[string]string{"topic_id": f.Topic, "source": f.Source, "status": f.Status} {

@@ -225,11 +225,10 @@ type ResponseFilter struct {
 // Responses lists a questionnaire's responses in the order they were stored.
 func (db *DB) Responses(ctx context.Context, qid string, f ResponseFilter) (models.Page[models.Response], error) {
 	p := models.Page[models.Response]{Items: []models.Response{}}
-	a, err := DecodeCursor(f.After)
+	after, err := DecodeRowCursor(f.After)
 	if err != nil {
 		return p, err
 	}
-	after, _ := strconv.ParseInt(a, 10, 64)
 	rows, err := db.r.QueryContext(ctx, `SELECT rowid, id, questionnaire_id, version, topic_id, respondent_kind, coalesce(deputy_id,''), respondent_desc, channel, answers, serial, entered_by, created_at
 		FROM responses WHERE questionnaire_id=? AND rowid > ? AND (?=0 OR submitted_by=?) ORDER BY rowid LIMIT ?`, qid, after, f.SubmittedBy, f.SubmittedBy, f.Limit+1)
 	if err != nil {

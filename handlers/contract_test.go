@@ -106,6 +106,14 @@ func TestListsArePaged(t *testing.T) {
 			}
 		}
 	}
+	// A well-formed cursor that is no row number is refused too, not taken
+	// as the first page ("YWJj" is "abc").
+	for _, path := range []string{"questionnaires/q1/responses", "opinions", "activities"} {
+		res := fx.Do(t, "GET", "/api/v1/"+path+"?after=YWJj", admin, nil)
+		if res.Status != 400 || res.Err(t).Error.Fields["after"] == "" {
+			t.Fatalf("%s?after=YWJj: %d %s", path, res.Status, res.Body)
+		}
+	}
 	// The default page is 50.
 	var p models.Page[models.Response]
 	fx.Do(t, "GET", "/api/v1/questionnaires/q1/responses", staff, nil).Want(t, 200, "default").JSON(t, &p)

@@ -224,7 +224,7 @@ func ListPage[T any](c *gin.Context, all []T, key func(T) string) (models.Page[T
 			}
 		}
 		if start < 0 {
-			return models.Page[T]{}, &models.Error{Code: models.EBadRequest, Message: "翻页参数无效 / invalid cursor", Fields: map[string]string{"after": "无效 / invalid"}}
+			return models.Page[T]{}, &models.Error{Code: models.EBadRequest, Message: "翻页参数无效，请从第一页重新开始 / invalid cursor: start again from the first page", Fields: map[string]string{"after": "无效 / invalid"}}
 		}
 	}
 	p := models.Page[T]{Items: all[start:]}

@@ -35,15 +35,9 @@ type ActivityFilter struct {
 // arrived (a later correction from the point keeps its place), like Opinions.
 func (h *Hub) Activities(ctx context.Context, f ActivityFilter) (models.Page[HubActivity], error) {
 	p := models.Page[HubActivity]{Items: []HubActivity{}}
-	a, err := db.DecodeCursor(f.After)
+	after, err := db.DecodeRowCursor(f.After)
 	if err != nil {
 		return p, err
-	}
-	after := int64(0)
-	if a != "" {
-		if after, err = strconv.ParseInt(a, 10, 64); err != nil {
-			return p, &models.Error{Code: models.EBadRequest, Message: "翻页参数无效 / invalid cursor", Fields: map[string]string{"after": "无效 / invalid"}}
-		}
 	}
 	if f.Limit < 1 {
 		f.Limit = 50

@@ -407,15 +407,9 @@ func (h *Hub) Opinion(ctx context.Context, id string) (models.Opinion, error) {
 // Opinions lists opinions of all points in the order they arrived.
 func (h *Hub) Opinions(ctx context.Context, f models.OpinionFilter) (models.Page[models.Opinion], error) {
 	p := models.Page[models.Opinion]{Items: []models.Opinion{}}
-	a, err := db.DecodeCursor(f.After)
+	after, err := db.DecodeRowCursor(f.After)
 	if err != nil {
 		return p, err
-	}
-	after := int64(0)
-	if a != "" {
-		if after, err = strconv.ParseInt(a, 10, 64); err != nil {
-			return p, &models.Error{Code: models.EBadRequest, Message: "翻页参数无效 / invalid cursor", Fields: map[string]string{"after": "无效 / invalid"}}
-		}
 	}
 	q := `SELECT hrow, ` + opinionCols + ` FROM hub_opinions WHERE hrow > ?`
 	args := []any{after}
