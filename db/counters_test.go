@@ -201,7 +201,10 @@ type storedOpinion struct {
 func TestCountersEqualRecountUnderRandomLoad(t *testing.T) {
 	seed := uint64(20261127)
 	if s := os.Getenv("BUDGETPOINT_TEST_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("BUDGETPOINT_TEST_SEED: %v", err)
+		}
 	}
 	t.Logf("seed %d (set BUDGETPOINT_TEST_SEED to repeat another)", seed)
 	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
@@ -237,7 +240,7 @@ func TestCountersEqualRecountUnderRandomLoad(t *testing.T) {
 		}
 		stored, v, err := d.Definition(ctx, def.ID, wantVersion)
 		if err != nil || v != wantVersion {
-			t.Fatal(err)
+			t.Fatalf("definition %s: version %d (%v), want %d", def.ID, v, err, wantVersion)
 		}
 		if defs[def.ID] == nil {
 			defs[def.ID] = []*models.Definition{nil}
@@ -400,7 +403,9 @@ func TestCountersEqualRecountUnderRandomLoad(t *testing.T) {
 		var n int
 		for _, table := range []string{"responses", "activities", "opinions"} {
 			var m int
-			d.R().QueryRow(`SELECT count(*) FROM `+table+` WHERE id=?`, id).Scan(&m)
+			if err := d.R().QueryRow(`SELECT count(*) FROM `+table+` WHERE id=?`, id).Scan(&m); err != nil {
+				t.Fatal(err)
+			}
 			n += m
 		}
 		return n > 0

@@ -12,7 +12,8 @@ import (
 
 // Writes racing with Close either commit or answer unavailable; none hangs.
 func TestWriteAfterCloseAnswers(t *testing.T) {
-	d, err := db.Open(t.TempDir())
+	dir := t.TempDir()
+	d, err := db.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,15 +29,34 @@ func TestWriteAfterCloseAnswers(t *testing.T) {
 			})
 		}()
 	}
-	d.Close()
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
 	wg.Wait() // a hang here is the defect
 	close(errs)
+	committed := 0
 	for err := range errs {
-		if err != nil && models.ErrorCode(err) != models.EUnavailable {
+		switch {
+		case err == nil:
+			committed++
+		case models.ErrorCode(err) != models.EUnavailable:
 			t.Errorf("write during close: %v", err)
 		}
 	}
 	if err := d.Write(context.Background(), func(*sql.Tx) error { return nil }); models.ErrorCode(err) != models.EUnavailable {
 		t.Errorf("write after close = %v, want unavailable", err)
+	}
+	// Every write answered as committed is stored, and no other.
+	d2, err := db.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	var stored int
+	if err := d2.R().QueryRow(`SELECT count(*) FROM settings WHERE value='x'`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored != committed {
+		t.Fatalf("%d writes answered committed, %d stored", committed, stored)
 	}
 }

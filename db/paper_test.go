@@ -170,7 +170,10 @@ func TestDoubleEntry(t *testing.T) {
 		if got := paperAuditActions(t, d, b.ID, "2"); !reflect.DeepEqual(got, want) {
 			t.Fatalf("audit = %v, want %v", got, want)
 		}
-		log, _ := d.PaperAuditLog(ctx, b.ID, "2")
+		log, err := d.PaperAuditLog(ctx, b.ID, "2")
+		if err != nil || len(log) != len(want) {
+			t.Fatalf("audit log: %d rows (%v), want %d", len(log), err, len(want))
+		}
 		re := log[3]
 		if re.QuestionKey != "amount" || re.OldValue != "50" || re.NewValue != "5" || re.UserName != "clerk2" || re.Pass != 2 {
 			t.Fatalf("re-entry audit row: %+v", re)
@@ -187,7 +190,10 @@ func TestDoubleEntry(t *testing.T) {
 		if _, err := d.ResolvePaper(ctx, b.ID, "3", paperAns(t, a2), "chief", 0); models.ErrorCode(err) != models.EConflict {
 			t.Fatalf("resolving a form without mismatch: %v, want conflict", err)
 		}
-		got, _ := d.PaperBatch(ctx, b.ID)
+		got, err := d.PaperBatch(ctx, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if got.Pending != 1 || got.Pass1 != 3 || got.Pass2 != 2 {
 			t.Fatalf("batch: %+v", got)
 		}
@@ -214,7 +220,10 @@ func TestSingleEntryCountsAtOnce(t *testing.T) {
 		t.Fatalf("%+v %v", r, err)
 	}
 	paperCheckCounts(t, d, 1)
-	s, _ := d.Summary(ctx, "t1", "x")
+	s, err := d.Summary(ctx, "t1", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if s.Opinions.Total != 1 || s.Responses.ByChannel["paper"] != 1 {
 		t.Fatalf("summary: %+v", s)
 	}
@@ -254,8 +263,8 @@ func TestImportAllOrNothing(t *testing.T) {
 		t.Errorf("fields %v", e.Fields)
 	}
 	paperCheckCounts(t, d, 0)
-	if forms, _ := d.PaperForms(ctx, b.ID); len(forms) != 0 {
-		t.Fatalf("stored forms of a refused file: %v", forms)
+	if forms, err := d.PaperForms(ctx, b.ID); err != nil || len(forms) != 0 {
+		t.Fatalf("stored forms of a refused file: %v (%v)", forms, err)
 	}
 
 	n, err := d.ImportPaper(ctx, b.ID, rows[:2], "clerk1", 0)
@@ -277,7 +286,9 @@ func TestImportAllOrNothing(t *testing.T) {
 	}
 
 	de := db.PaperBatch{Name: "双人", QuestionnaireID: qid, Expected: 3, DoubleEntry: true}
-	d.CreatePaperBatch(ctx, &de)
+	if err := d.CreatePaperBatch(ctx, &de); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := d.ImportPaper(ctx, de.ID, rows[:1], "clerk1", 0); models.ErrorCode(err) != models.EConflict {
 		t.Fatalf("import into a double entry batch: %v", err)
 	}
@@ -314,10 +325,13 @@ func TestEvalCodes(t *testing.T) {
 	if _, err := d.IssueEvalCodes(ctx, db.EvalCodeSet{ID: setID, QuestionnaireID: qid, Name: "测评"}, 3); models.ErrorCode(err) != models.EConflict {
 		t.Fatalf("same set twice: %v", err)
 	}
-	var n int
-	d.R().QueryRow(`SELECT count(*) FROM eval_codes WHERE hash=?`, []byte(codes[0])).Scan(&n)
-	if n != 0 {
-		t.Fatal("a code is stored in plain text")
+	var n, plain int
+	if err := d.R().QueryRow(`SELECT count(*), coalesce(sum(hash=? OR CAST(hash AS TEXT) IN (?,?)),0) FROM eval_codes WHERE set_id=?`,
+		[]byte(codes[0]), codes[0], db.FormatEvalCode(codes[0]), setID).Scan(&n, &plain); err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 || plain != 0 {
+		t.Fatalf("%d codes stored, %d of them in plain text; want 3 and none", n, plain)
 	}
 	ans := paperAns(t, map[string]any{"overall": "unsatisfied"})
 	rid := uuid.NewString()
@@ -344,11 +358,16 @@ func TestEvalCodes(t *testing.T) {
 	}
 	paperCheckCounts(t, d, 1)
 	var dep, by, serial any
-	d.R().QueryRow(`SELECT deputy_id, submitted_by, serial FROM responses WHERE id=?`, rid).Scan(&dep, &by, &serial)
+	if err := d.R().QueryRow(`SELECT deputy_id, submitted_by, serial FROM responses WHERE id=?`, rid).Scan(&dep, &by, &serial); err != nil {
+		t.Fatal(err)
+	}
 	if dep != nil || by != nil || serial != "" {
 		t.Fatalf("the response keeps something of the person: %v %v %v", dep, by, serial)
 	}
-	sets, _ := d.EvalCodeSets(ctx, qid)
+	sets, err := d.EvalCodeSets(ctx, qid)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(sets) != 1 || sets[0].Used != 1 || sets[0].Issued != 3 {
 		t.Fatalf("%+v", sets)
 	}
