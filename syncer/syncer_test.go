@@ -121,8 +121,8 @@ func TestChangeDuringPushStaysQueued(t *testing.T) {
 	if len(s1) != 1 || s1[0].Responses.Total != 1 || len(s2) != 1 || s2[0].Responses.Total != 2 || s2[0].Seq <= s1[0].Seq {
 		t.Fatalf("summaries sent: %+v then %+v", s1, s2)
 	}
-	if n, _, _ := d.OutboxStats(context.Background()); n != 0 {
-		t.Fatalf("outbox %d after both acknowledged", n)
+	if n, _, err := d.OutboxStats(context.Background()); err != nil || n != 0 {
+		t.Fatalf("outbox %d (%v) after both acknowledged", n, err)
 	}
 }
 
@@ -139,13 +139,21 @@ func TestRetryKeepsBatchIDUntilContentChanges(t *testing.T) {
 		return 0
 	}
 	ctx := context.Background()
-	if sy.RunOnce(ctx) == nil || sy.RunOnce(ctx) == nil {
-		t.Fatal("runs against a failing hub succeeded")
+	for i := range 2 {
+		if err := sy.RunOnce(ctx); err == nil {
+			t.Fatalf("run %d against a failing hub succeeded", i+1)
+		}
+	}
+	if len(h.batches) != 2 {
+		t.Fatalf("%d batches sent by two runs, want 2", len(h.batches))
 	}
 	if h.batches[0].BatchID != h.batches[1].BatchID {
 		t.Fatalf("retry of the same content under a new id: %s, %s", h.batches[0].BatchID, h.batches[1].BatchID)
 	}
-	st, _ := sy.Status(ctx)
+	st, err := sy.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if st.LastError == "" || st.ConsecutiveFailures != 2 || st.QueueLength == 0 || st.PendingBatchID != h.batches[0].BatchID {
 		t.Fatalf("status: %+v", st)
 	}
@@ -155,10 +163,12 @@ func TestRetryKeepsBatchIDUntilContentChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	last := h.batches[len(h.batches)-1]
-	if last.BatchID == h.batches[0].BatchID || last.Summaries[0].Responses.Total != 2 {
+	if len(h.batches) != 3 || last.BatchID == h.batches[0].BatchID || len(last.Summaries) != 1 || last.Summaries[0].Responses.Total != 2 {
 		t.Fatalf("after a change: batch %s with %+v", last.BatchID, last.Summaries)
 	}
-	st, _ = sy.Status(ctx)
+	if st, err = sy.Status(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if st.LastError != "" || st.QueueLength != 0 || st.LastPushAt == nil || st.PendingBatchID != "" {
 		t.Fatalf("status after success: %+v", st)
 	}
@@ -205,7 +215,10 @@ func TestPull(t *testing.T) {
 	if err := sy.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ops, _ := d.Opinions(ctx, models.OpinionFilter{Limit: 10})
+	ops, err := d.Opinions(ctx, models.OpinionFilter{Limit: 10})
+	if err != nil || len(ops.Items) != 1 {
+		t.Fatalf("opinions: %+v %v", ops.Items, err)
+	}
 	id := ops.Items[0].ID
 	def := models.Definition{ID: "qc", TopicID: "tc", Title: "committee", Questions: []models.Question{
 		{Key: "x", Type: "rating", Label: "x"}}}
@@ -221,19 +234,22 @@ func TestPull(t *testing.T) {
 	if err != nil || q.Origin != models.OriginCommittee || q.Version != 3 {
 		t.Fatalf("committee questionnaire: %+v %v", q, err)
 	}
-	o, _ := d.Opinion(ctx, id)
-	if o.Status != "answered" || o.Answer != "已答复" {
-		t.Fatalf("opinion after pull: %+v", o)
+	o, err := d.Opinion(ctx, id)
+	if err != nil || o.Status != "answered" || o.Answer != "已答复" {
+		t.Fatalf("opinion after pull: %+v %v", o, err)
 	}
 	// A late, older update does not move it back.
 	h.updates = syncproto.Updates{OpinionUpdates: []syncproto.OpinionUpdate{{ID: id, Status: "forwarded"}}, Next: "c2"}
 	if err := sy.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if o, _ := d.Opinion(ctx, id); o.Status != "answered" || o.Answer != "已答复" {
-		t.Fatalf("opinion moved back: %+v", o)
+	if o, err := d.Opinion(ctx, id); err != nil || o.Status != "answered" || o.Answer != "已答复" {
+		t.Fatalf("opinion moved back: %+v %v", o, err)
 	}
-	st, _ := d.SyncState(ctx)
+	st, err := d.SyncState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if st["cursor"] != "c2" {
 		t.Fatalf("cursor %q", st["cursor"])
 	}

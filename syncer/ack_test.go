@@ -14,7 +14,7 @@ import (
 // wrong --hub's answer such as {} or {"status":"ok"}) must not empty the
 // outbox: contract.md, "A point removes an outbox entry only after the
 // hub's 2xx" for that batch, {"batch_id": "...", "duplicate": ...}.
-func TestReviewAckMustNameTheBatch(t *testing.T) {
+func TestAckMustNameTheBatch(t *testing.T) {
 	d, _, _ := setup(t)
 	respond(t, d, "建议")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -27,7 +27,11 @@ func TestReviewAckMustNameTheBatch(t *testing.T) {
 	if err := sy.RunOnce(context.Background()); err == nil {
 		t.Error("an answer without batch_id was taken as success")
 	}
-	if n, _, _ := d.OutboxStats(context.Background()); n == 0 {
+	n, _, err := d.OutboxStats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
 		t.Fatal("the outbox was emptied by an answer that acknowledges nothing")
 	}
 }

@@ -10,7 +10,7 @@ import (
 // proposer by role: a deputy by name and level, anyone else as "public" or
 // "other" with an optional self-description. The API accepts a name for any
 // proposer kind; a citizen's name must stay at the point.
-func TestReviewOutgoingOpinionKeepsCitizenNamesAtThePoint(t *testing.T) {
+func TestOutgoingOpinionKeepsCitizenNamesAtThePoint(t *testing.T) {
 	o := OutgoingOpinion(models.Opinion{ID: "o1", TopicID: "t1", Source: "forum", Content: "建议",
 		Proposer: models.Proposer{Kind: "public", Name: "张三", Level: "county", Description: "个体工商户"}}, "hongta")
 	if o.Proposer.Name != "" || o.Proposer.Level != "" {
