@@ -130,8 +130,11 @@ func TestCheckAnswers(t *testing.T) {
 func TestMarshalAnswersIsCanonical(t *testing.T) {
 	d := sample()
 	d.Normalize()
-	a1, _ := d.CheckAnswers(rawAnswers(map[string]any{"overall": "basic", "priorities": []string{"c", "a"}, "amount": json.RawMessage("12.50"), "advice": "建议 "}))
-	a2, _ := d.CheckAnswers(rawAnswers(map[string]any{"advice": " 建议", "amount": json.RawMessage("12.5"), "priorities": []string{"a", "c"}, "overall": "basic"}))
+	a1, bad1 := d.CheckAnswers(rawAnswers(map[string]any{"overall": "basic", "priorities": []string{"c", "a"}, "amount": json.RawMessage("12.50"), "advice": "建议 "}))
+	a2, bad2 := d.CheckAnswers(rawAnswers(map[string]any{"advice": " 建议", "amount": json.RawMessage("12.5"), "priorities": []string{"a", "c"}, "overall": "basic"}))
+	if len(bad1) != 0 || len(bad2) != 0 {
+		t.Fatalf("answers refused: %v %v", bad1, bad2)
+	}
 	m1, m2 := d.MarshalAnswers(a1), d.MarshalAnswers(a2)
 	if string(m1) != string(m2) {
 		t.Fatalf("%s != %s", m1, m2)

@@ -9,18 +9,27 @@ import (
 // (MaxNumber, NumberScale); about 1.5% of such values at 10^7 and above were
 // refused as "at most 3 decimals" because v*1000 in float64 misses an
 // integer by more than the absolute tolerance 1e-6.
-func TestReviewLargeNumbersWithThreeDecimalsAccepted(t *testing.T) {
+func TestLargeNumbersWithThreeDecimalsAccepted(t *testing.T) {
 	max := 1e9
 	d := &Definition{ID: "q", TopicID: "t", Title: "q", Questions: []Question{{Key: "amount", Type: Number, Label: "金额", Max: &max}}}
-	for _, s := range []string{"33554432.123", "12345678.901", "987654321.987", "0.3", "0.30000000000000004"} {
+	for s, want := range map[string]int64{
+		"33554432.123":  33554432123,
+		"12345678.901":  12345678901,
+		"987654321.987": 987654321987,
+		"0.3":           300,
+		// 0.1+0.2 in float64: within the tolerance of 300 thousandths.
+		"0.30000000000000004": 300,
+	} {
 		a, bad := d.CheckAnswers(map[string]json.RawMessage{"amount": json.RawMessage(s)})
 		if len(bad) > 0 {
 			t.Errorf("%s refused: %v", s, bad)
 			continue
 		}
-		t.Logf("%s → %d thousandths", s, a["amount"].Milli)
+		if got := a["amount"].Milli; got != want {
+			t.Errorf("%s → %d thousandths, want %d", s, got, want)
+		}
 	}
-	if _, bad := d.CheckAnswers(map[string]json.RawMessage{"amount": json.RawMessage("1.0001")}); len(bad) == 0 {
-		t.Error("four decimals accepted")
+	if _, bad := d.CheckAnswers(map[string]json.RawMessage{"amount": json.RawMessage("1.0001")}); bad["answers.amount"] == "" {
+		t.Errorf("four decimals accepted (refusals: %v)", bad)
 	}
 }
