@@ -61,7 +61,9 @@ func pageAll(t *testing.T, fx *fixture, token, path string, n int) []string {
 			ids = append(ids, id)
 		}
 		var next *string
-		json.Unmarshal(raw["next"], &next)
+		if err := json.Unmarshal(raw["next"], &next); err != nil {
+			t.Fatalf("%s: next is neither a cursor nor null: %s", q, raw["next"])
+		}
 		if next == nil {
 			return ids
 		}
@@ -90,7 +92,9 @@ func TestListsArePaged(t *testing.T) {
 		"opinions": `SELECT count(*) FROM opinions`, "deputies": `SELECT count(*) FROM deputies`, "users": `SELECT count(*) FROM users`}
 	for path, q := range counts {
 		var want int
-		fx.DB.R().QueryRow(q).Scan(&want)
+		if err := fx.DB.R().QueryRow(q).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
 		if want < 7 {
 			t.Fatalf("%s: only %d items to page", path, want)
 		}
@@ -202,8 +206,8 @@ func TestPublicLink(t *testing.T) {
 func TestPublicRateLimit(t *testing.T) {
 	fx := newFixture(t)
 	path := "/api/v1/public/" + fx.publicToken + "/responses"
-	limited := 0
-	for i := 0; i < 300 && limited == 0; i++ {
+	limited := -1 // the number of submissions accepted before the first 429
+	for i := 0; i < 300 && limited < 0; i++ {
 		res := fx.Do(t, "POST", path, "", testutil.Response(newID(), i))
 		switch res.Status {
 		case 201:
@@ -216,7 +220,7 @@ func TestPublicRateLimit(t *testing.T) {
 			t.Fatalf("request %d: %d %s", i, res.Status, res.Body)
 		}
 	}
-	if limited == 0 {
+	if limited < 0 {
 		t.Fatal("300 public submissions in a row were never rate limited")
 	}
 	if limited < 10 {
@@ -379,8 +383,12 @@ func TestHealthAndSummaryShape(t *testing.T) {
 		s.Activities.Forum != 1 || s.Activities.Participants.Public != 12 || s.Opinions.BySource["questionnaire"] != 4 || s.Opinions.Total != 5 {
 		t.Fatalf("summary counts: %s", res.Body)
 	}
-	qs := s.Questionnaires[0]
-	for _, q := range qs.Questions {
+	if len(s.Questionnaires) != 1 {
+		t.Fatalf("summary has %d questionnaires, want 1: %s", len(s.Questionnaires), res.Body)
+	}
+	checked := map[string]bool{}
+	for _, q := range s.Questionnaires[0].Questions {
+		checked[q.Key] = true
 		switch q.Key {
 		case "priorities": // per option, not per combination: 3 × {education} 3 × {health, transport} 3 × {education, health, social_security}
 			if q.Counts["education"] != 6 || q.Counts["health"] != 6 || q.Counts["transport"] != 3 || q.Counts["social_security"] != 3 || q.Answered != 9 {
@@ -396,8 +404,32 @@ func TestHealthAndSummaryShape(t *testing.T) {
 			}
 		}
 	}
+	for _, k := range []string{"priorities", "transparency", "amount"} {
+		if !checked[k] {
+			t.Fatalf("summary has no question %s: %s", k, res.Body)
+		}
+	}
 	if res := fx.Do(t, "GET", "/api/v1/topics/nope/summary", fx.tokens["staff"], nil); res.Status != 404 {
 		t.Fatalf("summary of an unknown topic: %d", res.Status)
 	}
 	testutil.CheckCounters(t, fx.DB, "t1")
+}
+
+// contract.md: 404 for a questionnaire that does not exist, whether or not
+// the submission names a version; a topic may have a deadline without a
+// start date; a deadline before the start is 422 on closes_at.
+func TestContractEdges(t *testing.T) {
+	fx := newFixture(t)
+	staff := fx.tokens["staff"]
+	sub := map[string]any{"version": 1, "respondent": map[string]any{"kind": "public"}, "answers": map[string]any{}}
+	fx.Do(t, "POST", "/api/v1/questionnaires/nope/responses", staff, sub).Want(t, 404, "unknown questionnaire with a version")
+	sub["version"] = 99
+	fx.Do(t, "POST", "/api/v1/questionnaires/q1/responses", staff, sub).Want(t, 422, "unknown version")
+	fx.Do(t, "POST", "/api/v1/topics", staff, map[string]any{"id": "t9", "kind": "other", "fiscal_year": 2027, "title": "x",
+		"closes_at": "2027-01-01T00:00:00+08:00"}).Want(t, 201, "deadline without a start")
+	r := fx.Do(t, "POST", "/api/v1/topics", staff, map[string]any{"id": "t10", "kind": "other", "fiscal_year": 2027, "title": "x",
+		"opens_at": "2027-02-01T00:00:00+08:00", "closes_at": "2027-01-01T00:00:00+08:00"}).Want(t, 422, "deadline before the start")
+	if e := r.Err(t); e.Error.Fields["closes_at"] == "" {
+		t.Fatalf("fields %v", e.Error.Fields)
+	}
 }

@@ -318,7 +318,7 @@ func TestQuestionnaireVersionsOverHTTP(t *testing.T) {
 	}
 	latest["version"] = 2
 	res = fx.Do(t, "POST", "/api/v1/questionnaires/q1/responses", staff, latest)
-	if res.Status != 422 {
+	if res.Status != 422 || res.Err(t).Error.Fields["answers.overall"] == "" {
 		t.Fatalf("removed option against v2: %d %s", res.Status, res.Body)
 	}
 	var page models.Page[models.Response]

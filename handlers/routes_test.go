@@ -226,6 +226,7 @@ func TestSessionCookie(t *testing.T) {
 	if res.Status != 403 {
 		t.Fatalf("change with a cookie and no CSRF token: %d, want 403", res.Status)
 	}
+	do("GET", "/api/v1/topics/t-cookie-1", nil, "").Want(t, 404, "the topic of a change refused for want of a CSRF token")
 	do("POST", "/api/v1/topics", testutil.Topic("t-cookie-2"), login.CSRF).Want(t, 201, "change with CSRF token")
 	do("POST", "/api/v1/logout", nil, login.CSRF).Want(t, 200, "logout")
 	res = do("GET", "/api/v1/me", nil, "")
