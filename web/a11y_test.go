@@ -692,10 +692,13 @@ func TestA11yPointPages(t *testing.T) {
 	navPages := []string{"/", "/topics", "/questionnaires", "/paper", "/activities", "/opinions", "/deputies", "/reports"}
 
 	// The crawl only GETs: nothing may change (the outbox grows with every stored change).
-	outbox, _ := ts.DB.OutboxLength(ctx)
+	outbox, err := ts.DB.OutboxLength(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer func() {
-		if n, _ := ts.DB.OutboxLength(ctx); n != outbox {
-			t.Errorf("the outbox went from %d to %d during the crawl: a GET changed something", outbox, n)
+		if n, err := ts.DB.OutboxLength(ctx); err != nil || n != outbox {
+			t.Errorf("the outbox went from %d to %d (%v) during the crawl: a GET changed something", outbox, n, err)
 		}
 	}()
 	for _, lang := range []string{"zh", "en"} {
@@ -771,7 +774,7 @@ func TestA11yPointPages(t *testing.T) {
 		a11yPost(t, ts, staff, "/topics/new", url.Values{"csrf": {tok}, "kind": {"other"}, "fiscal_year": {"2027"}, "title": {"日期"}, "opens_at": {"x"}}, http.StatusUnprocessableEntity, true)
 		a11yPost(t, ts, staff, "/paper", url.Values{"csrf": {tok}, "name": {"批次"}, "questionnaire_id": {"q-nope"}, "expected": {"3"}, "respondent_kind": {"nope"}}, http.StatusUnprocessableEntity, true)
 		a11yPost(t, ts, staff, "/codes", url.Values{"csrf": {tok}, "set_id": {uuid.NewString()}, "questionnaire_id": {"q-nope"}, "name": {"测评"}, "count": {"2"},
-			"respondent_kind": {"nope"}, "mode": {"slips"}}, 0, true)
+			"respondent_kind": {"nope"}, "mode": {"slips"}}, http.StatusUnprocessableEntity, true)
 		anon := ts.client(t)
 		body := ts.get(t, anon, public, http.StatusOK)
 		rid := regexp.MustCompile(`name="rid" value="([^"]+)"`).FindStringSubmatch(body)[1]
@@ -781,7 +784,7 @@ func TestA11yPointPages(t *testing.T) {
 		fill := ts.get(t, dep, "/fill/q-2026-state-assets", http.StatusOK)
 		a11yPost(t, ts, dep, "/fill/q-2026-state-assets", url.Values{"csrf": {csrfRe.FindStringSubmatch(fill)[1]}, "rid": {uuid.NewString()}}, http.StatusUnprocessableEntity, true)
 		a11yCheckPage(t, "/e?code=bad", ts.get(t, anon, "/e?code=bad", http.StatusUnprocessableEntity), u.Host, false)
-		a11yCheckPage(t, "/e/AAAAAAAAAA", ts.get(t, anon, "/e/AAAAAAAAAA", 0), u.Host, false)
+		a11yCheckPage(t, "/e/AAAAAAAAAA", ts.get(t, anon, "/e/AAAAAAAAAA", http.StatusNotFound), u.Host, false)
 		a11yCheckPage(t, "/topics/no-such-topic/edit", ts.get(t, staff, "/topics/no-such-topic/edit", http.StatusNotFound), u.Host, true)
 		a11yCheckPage(t, "/deputies (deputy: 403)", ts.get(t, ts.login(t, "deputy"), "/deputies", http.StatusForbidden), u.Host, true)
 		lc := ts.client(t)

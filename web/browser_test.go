@@ -117,7 +117,7 @@ func TestBrowserDeputyFillsOnPhoneAndSummaryShowsIt(t *testing.T) {
 	ts := newTestSite(t)
 	staffHTTP := ts.login(t, "staff")
 	link := openPublic(t, ts, staffHTTP, draftQ)
-	before, _ := ts.DB.Summary(context.Background(), draftT, "hongta")
+	before := summaryOf(t, ts, draftT)
 	ctx := browser(t)
 
 	// A deputy's phone: 390×844, touch, mobile.
@@ -156,7 +156,7 @@ func TestBrowserDeputyFillsOnPhoneAndSummaryShowsIt(t *testing.T) {
 		t.Errorf("the answers were not kept: %q", kept)
 	}
 	shotView(t, ctx, "2-missing-answer")
-	if now, _ := ts.DB.Summary(context.Background(), draftT, "hongta"); now.Responses.Total != before.Responses.Total {
+	if now := summaryOf(t, ts, draftT); now.Responses.Total != before.Responses.Total {
 		t.Fatal("an incomplete response was stored")
 	}
 
@@ -181,7 +181,7 @@ func TestBrowserDeputyFillsOnPhoneAndSummaryShowsIt(t *testing.T) {
 		`fetch(sessionStorage.getItem("link"), {method: "POST", headers: {"Content-Type": "application/x-www-form-urlencoded"}, body: sessionStorage.getItem("sent"), redirect: "manual"}).then(r => r.type === "opaqueredirect" ? 303 : r.status)`,
 		chromedp.EvalAwaitPromise))
 	resubmitted := status == 303
-	after, _ := ts.DB.Summary(context.Background(), draftT, "hongta")
+	after := summaryOf(t, ts, draftT)
 	if got := after.Responses.Total - before.Responses.Total; got != 1 {
 		t.Fatalf("the response was counted %d times (resubmitted from the kept page: %v)", got, resubmitted)
 	}
@@ -247,7 +247,10 @@ func TestBrowserActivityWithTwoOpinions(t *testing.T) {
 	}
 	mustContain(t, body, "建议增加农村饮水安全资金", "希望预算说明更通俗易懂", "李明、杨霞", "社区居民")
 	shot(t, ctx, "2-saved")
-	p, _ := ts.DB.Activities(context.Background(), draftT, "forum", 100, "")
+	p, err := ts.DB.Activities(context.Background(), draftT, "forum", 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	found := false
 	for _, a := range p.Items {
 		if a.Title == "2027年预算草案座谈会" {
@@ -259,8 +262,24 @@ func TestBrowserActivityWithTwoOpinions(t *testing.T) {
 	}
 }
 
+// basicCount is how many answers of the state-assets questionnaire chose
+// 基本满意 for enterprise_assets.
+func basicCount(t *testing.T, ts *testSite) int64 {
+	t.Helper()
+	for _, q := range summaryOf(t, ts, "t-2026-state-assets").Questionnaires {
+		for _, qq := range q.Questions {
+			if qq.Key == "enterprise_assets" {
+				return qq.Counts["basic"]
+			}
+		}
+	}
+	t.Fatal("the state-assets summary has no enterprise_assets question")
+	return 0
+}
+
 func TestBrowserKeyboardOnly(t *testing.T) {
 	ts := newTestSite(t)
+	basicBefore := basicCount(t, ts)
 	ctx := browser(t)
 	// Sign in with the keyboard alone: type, Tab, type, Tab to the button, Enter.
 	run(t, ctx, "login page", chromedp.Navigate(ts.URL+"/login"), chromedp.WaitVisible(chromedp.ID("name")))
@@ -309,13 +328,8 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	run(t, ctx, "submit", chromedp.KeyEvent(kb.Enter))
 	waitFor(t, ctx, "#done-h")
 	shot(t, ctx, "3-done")
-	sum, _ := ts.DB.Summary(context.Background(), "t-2026-state-assets", "hongta")
-	for _, q := range sum.Questionnaires {
-		for _, qq := range q.Questions {
-			if qq.Key == "enterprise_assets" && qq.Counts["basic"] == 0 {
-				t.Error("the arrow key did not choose 基本满意")
-			}
-		}
+	if got := basicCount(t, ts) - basicBefore; got != 1 {
+		t.Errorf("基本满意 for enterprise_assets grew by %d, want 1: the arrow key did not choose it", got)
 	}
 }
 

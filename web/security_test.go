@@ -3,15 +3,18 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+
+	"budgetpoint/demo"
 )
 
 // Browsers drop tabs and newlines from a URL before resolving it, so a
 // Location of "/\t/evil.example" goes to //evil.example: an open redirect
 // through ?next= of /login and /lang/:lang.
-func TestReviewNextCannotLeaveTheServer(t *testing.T) {
+func TestNextCannotLeaveTheServer(t *testing.T) {
 	for _, p := range []string{"/\t/evil.example", "/\x0b/evil.example", "/\x00/evil.example", "\t//evil.example"} {
 		if got := localPath(p, "/"); got != "/" {
 			t.Errorf("localPath(%q) = %q, want /", p, got)
@@ -24,15 +27,25 @@ func TestReviewNextCannotLeaveTheServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if loc := res.Header.Get("Location"); strings.Contains(loc, "evil") {
-		t.Fatalf("redirected to %q", loc)
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/" {
+		t.Fatalf("/lang/en?next=/%%09/evil.example: status %d to %q, want 303 to /", res.StatusCode, loc)
+	}
+	// And the sign-in form's next.
+	c = ts.client(t)
+	m := csrfRe.FindStringSubmatch(ts.get(t, c, "/login", http.StatusOK))
+	if m == nil {
+		t.Fatal("login page has no csrf field")
+	}
+	res2, _ := ts.post(t, c, "/login", url.Values{"csrf": {m[1]}, "name": {"staff"}, "password": {demo.DemoPassword}, "next": {"/\t/evil.example"}}, http.StatusSeeOther)
+	if loc := res2.Header.Get("Location"); loc != "/" {
+		t.Fatalf("login with next=/\\t/evil.example: redirected to %q, want /", loc)
 	}
 }
 
 // The public rate limits (public link, evaluation codes) must key on the
 // peer address: gin's ClientIP trusts any X-Forwarded-For by default, so a
 // client that sends a new one each time is never limited.
-func TestReviewPublicRateLimitIgnoresForwardedFor(t *testing.T) {
+func TestPublicRateLimitIgnoresForwardedFor(t *testing.T) {
 	ts := newTestSite(t)
 	h := ts.srv.Config.Handler
 	for _, path := range []string{"/p/no-such-token", "/e/ABCDEFGHJK", "/api/v1/eval/ABCDEFGHJK/responses"} {
