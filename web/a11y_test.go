@@ -130,8 +130,11 @@ func (cr *a11yCrawl) run(starts ...string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := io.ReadAll(res.Body)
+		b, err := io.ReadAll(res.Body)
 		res.Body.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", p.URL, err)
+		}
 		p.Status = res.StatusCode
 		cr.Pages = append(cr.Pages, p)
 		switch {
