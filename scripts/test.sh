@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test of budgetpoint on a fresh machine: installs what the browser
 # tests need (Debian's chromium and CJK fonts) when it is missing, then runs
-# go test over the whole module.
+# go test over the whole module: with the race detector for the packages
+# where goroutines meet (the group-committing writer, the syncer, the hub,
+# the HTTP handlers), without it for the rest. Both runs always run; the
+# script exits non-zero, closing with a FAIL line, if either failed.
+# Arguments (for example -run X or -short) go to both runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then
@@ -13,4 +17,18 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "no
     echo "chromium or fonts-noto-cjk missing and not root: run 'sudo apt-get install chromium fonts-noto-cjk'" >&2
   fi
 fi
-exec go test -count=1 -timeout 28m "$@" ./...
+race_pkgs=(./db/ ./syncer/ ./hub/ ./handlers/)
+mapfile -t other_pkgs < <(go list ./... | grep -vxF -f <(go list "${race_pkgs[@]}"))
+if [ "${#other_pkgs[@]}" -eq 0 ]; then
+  echo "go list found no packages besides ${race_pkgs[*]}" >&2
+  exit 1
+fi
+status=0
+echo "== go test -race ${race_pkgs[*]}" >&2
+go test -race -count=1 -timeout 28m "$@" "${race_pkgs[@]}" || status=1
+echo "== go test, without -race, of the other ${#other_pkgs[@]} packages" >&2
+go test -count=1 -timeout 28m "$@" "${other_pkgs[@]}" || status=1
+if [ "$status" -ne 0 ]; then
+  echo "FAIL"
+fi
+exit "$status"
