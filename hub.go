@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"budgetpoint/db"
 	"budgetpoint/demo"
 	"budgetpoint/handlers"
 	"budgetpoint/hub"
@@ -54,7 +55,7 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		return usage("联系点文件 %s 有误 / bad points file %s: %v", *pointsPath, *pointsPath, err)
 	}
-	d, err := openData(*data)
+	d, err := openHubData(*data)
 	if err != nil {
 		return err
 	}
@@ -70,13 +71,14 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 			fmt.Fprintf(stdout, "演示账号 / demo login: committee, password %s\n", demoPassword)
 		}
 	}
-	s := handlers.NewServer(d, "hub", log)
-	h := hub.New(s, points)
+
+	// The parts of the hub, each handed what it needs.
+	h := hub.New(hub.NewStore(d, log), points, log)
 	if *withDemo {
 		// The committee publishes the demo topics to every point, as it does in
 		// life, so that its pages show their titles.
 		for _, t := range demo.Topics() {
-			if _, err := d.Topic(ctx, t.ID); err == nil {
+			if _, err := h.Topic(ctx, t.ID); err == nil {
 				continue
 			}
 			if _, _, err := h.PublishTopic(ctx, t, nil); err != nil {
@@ -84,9 +86,25 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 			}
 		}
 	}
-	web.MountHub(s, h) // the committee's pages (package web)
+	s := handlers.NewServer(d, handlers.Config{PointID: "hub", Hub: true, Log: log, BodyLimits: hub.BodyLimits()})
+	pages, err := web.NewCommittee(s, h)
+	if err != nil {
+		return err
+	}
+	r := s.Router() // logins and accounts (handlers/routes.go)
+	h.Routes(r, s)  // the points' sync and the committee API (hub/api.go)
+	pages.Routes(r) // the committee's pages
 	fmt.Fprintf(stdout, "联系点 / points: %d (%s)\n", len(points), *pointsPath)
-	return serveHTTP(ctx, *addr, s.Router(), log, stdout, demo.CommitteeName+" / committee hub")
+	return serveHTTP(ctx, *addr, r, log, stdout, demo.CommitteeName+" / committee hub")
+}
+
+// openHubData opens the hub's database: the accounts tables and the hub's own.
+func openHubData(dir string) (*db.DB, error) {
+	d, err := db.OpenWith(dir, hub.Schema())
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return d, nil
 }
 
 // writeDemoPoints writes the six points with known secrets, unless the file

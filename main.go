@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -21,7 +22,10 @@ import (
 	"budgetpoint/db"
 	"budgetpoint/demo"
 	"budgetpoint/handlers"
+	"budgetpoint/hub"
 	"budgetpoint/models"
+	"budgetpoint/syncer"
+	"budgetpoint/web"
 )
 
 func main() {
@@ -108,8 +112,35 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 	return err
 }
 
+// openData opens a contact point's data directory.
 func openData(dir string) (*db.DB, error) {
 	d, err := db.Open(dir)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return d, nil
+}
+
+// openAnyData opens a data directory for the CLI: a hub's as the hub's, a
+// point's as a point's, and one whose server has not started yet with the
+// accounts tables only (pointTables: as a point's, for a deputy's login).
+func openAnyData(dir string, pointTables bool) (*db.DB, error) {
+	names, err := db.StoredSchemas(dir)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	for _, n := range names {
+		switch n {
+		case hub.Schema().Name:
+			return openHubData(dir)
+		case "point":
+			return openData(dir)
+		}
+	}
+	if pointTables {
+		return openData(dir)
+	}
+	d, err := db.OpenAccounts(dir)
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -193,24 +224,30 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return fmt.Errorf("载入演示数据失败 / loading demo content: %w", err)
 		}
 	}
-	s := handlers.NewServer(d, *pointID, log)
-	for _, hook := range pointHooks {
-		if err := hook(ctx, s, PointConfig{Hub: *hub, HubSecret: *hubSecret, Interval: *interval}); err != nil {
-			return err
+	if *hub != "" {
+		u, err := url.Parse(*hub)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			return usage("--hub 应为 http(s)://主机[:端口] / --hub must be an http(s)://host[:port] URL, got %q", *hub)
 		}
 	}
-	return serveHTTP(ctx, *addr, s.Router(), log, stdout, "联系点 "+*pointID+" / contact point")
-}
 
-// PointConfig is what hooks at a contact point (sync, pages) need from the command line.
-type PointConfig struct {
-	Hub, HubSecret string
-	Interval       time.Duration
+	// The parts of a contact point, each handed what it needs.
+	s := handlers.NewServer(d, handlers.Config{PointID: *pointID, Log: log, BodyLimits: web.BodyLimits()})
+	sy := syncer.New(d, syncer.Config{Hub: *hub, Secret: *hubSecret, PointID: *pointID,
+		Interval: *interval, Log: log.With("part", "sync")})
+	pages, err := web.New(s, sy)
+	if err != nil {
+		return err
+	}
+	r := s.Router() // the API (handlers/routes.go)
+	sy.Routes(r, s) // /api/v1/sync/status and /run (syncer/routes.go)
+	pages.Routes(r) // the pages (web/web.go)
+	if sy.Enabled() {
+		log.Info("sync with the hub", "hub", *hub, "interval", *interval)
+		go sy.Run(ctx)
+	}
+	return serveHTTP(ctx, *addr, r, log, stdout, "联系点 "+*pointID+" / contact point")
 }
-
-// pointHooks start what else a contact point runs (sync, pages); each file
-// that adds one registers it in an init function.
-var pointHooks []func(ctx context.Context, s *handlers.Server, cfg PointConfig) error
 
 func runUserAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
@@ -238,7 +275,7 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 	if len(pw) < 8 {
 		return usage("密码至少 8 个字符 / the password needs at least 8 characters")
 	}
-	d, err := openData(*data)
+	d, err := openAnyData(*data, *deputy != "")
 	if err != nil {
 		return err
 	}
@@ -269,7 +306,7 @@ func runTokenCreate(ctx context.Context, args []string, getenv func(string) stri
 	if *user == "" {
 		return usage("需要 --user / --user is required")
 	}
-	d, err := openData(*data)
+	d, err := openAnyData(*data, false)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,11 +20,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
 	"budgetpoint/db"
-	"budgetpoint/handlers"
 	"budgetpoint/internal/testutil"
 	"budgetpoint/models"
 )
@@ -548,7 +547,7 @@ func TestRunUsersTokensAndBackup(t *testing.T) {
 	}
 	defer b.Close()
 	var n int
-	b.R().QueryRow(`SELECT count(*) FROM responses`).Scan(&n)
+	testutil.RawOf(t, b).QueryRow(`SELECT count(*) FROM responses`).Scan(&n)
 	if n < 40 {
 		t.Fatalf("the backup holds %d responses, want at least 40", n)
 	}
@@ -561,30 +560,35 @@ func TestRunUsersTokensAndBackup(t *testing.T) {
 // Cancelling the context (SIGINT/SIGTERM in main) lets requests in flight
 // finish, their writes included, then closes the database cleanly.
 func TestRunGracefulShutdown(t *testing.T) {
-	entered, release := make(chan struct{}), make(chan struct{})
-	saved := pointHooks
-	t.Cleanup(func() { pointHooks = saved })
-	pointHooks = append(append([]func(context.Context, *handlers.Server, PointConfig) error(nil), saved...),
-		func(ctx context.Context, s *handlers.Server, cfg PointConfig) error {
-			s.Mount = append(s.Mount, func(r *gin.Engine, s *handlers.Server) {
-				r.POST("/api/v1/test-slow", func(c *gin.Context) {
-					close(entered)
-					<-release
-					t := models.Topic{ID: "t-slow", Kind: "other", FiscalYear: 2026, Title: "在途请求"}
-					if err := s.DB.CreateTopic(c.Request.Context(), &t); err != nil {
-						s.Fail(c, err)
-						return
-					}
-					c.JSON(http.StatusCreated, t)
-				})
-			})
-			return nil
-		})
+	// The request in flight is a real one (creating a topic) whose body is
+	// still on its way when the shutdown begins: it asks "Expect:
+	// 100-continue", so the client learns when the handler starts reading the
+	// body, and the body comes through a pipe only after the cancel.
 	data := t.TempDir()
+	var out testutil.Buffer
+	if err := run(context.Background(), []string{"user", "add", "--data", data, "--name", "clerk", "--role", "staff"}, envOf(nil), strings.NewReader("clerk-password-1\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	out = testutil.Buffer{}
+	if err := run(context.Background(), []string{"token", "create", "--data", data, "--user", "clerk"}, envOf(nil), nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(out.String())
 	r := serveRun(t, []string{"--data", data, "--addr", "127.0.0.1:0"}, nil)
-	got := make(chan *testutil.Resp, 1)
+	entered := make(chan struct{})
+	pr, pw := io.Pipe()
+	req, err := http.NewRequest("POST", r.url+"/api/v1/topics", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Expect", "100-continue")
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{Got100Continue: func() { close(entered) }}))
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
+	got := make(chan *http.Response, 1)
 	go func() {
-		res, err := testutil.Request(r.url, "POST", "/api/v1/test-slow", "", nil)
+		res, err := client.Do(req)
 		if err != nil {
 			t.Error(err)
 		}
@@ -593,11 +597,15 @@ func TestRunGracefulShutdown(t *testing.T) {
 	<-entered
 	r.cancel()
 	r.cancel = nil
-	close(release)
+	if _, err := pw.Write([]byte(`{"id": "t-slow", "kind": "other", "fiscal_year": 2026, "title": "在途请求"}`)); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
 	res := <-got
-	if res == nil || res.Status != 201 {
+	if res == nil || res.StatusCode != 201 {
 		t.Fatalf("the request in flight did not finish: %v", res)
 	}
+	res.Body.Close()
 	if err := <-r.done; err != nil {
 		t.Fatalf("run after cancel: %v", err)
 	}

@@ -387,14 +387,14 @@ func TestCountersEqualRecountUnderRandomLoad(t *testing.T) {
 
 	seqOf := func(topic string) int64 {
 		var n int64
-		if err := d.R().QueryRow(`SELECT seq FROM topics WHERE id=?`, topic).Scan(&n); err != nil {
+		if err := testutil.RawOf(t, d).QueryRow(`SELECT seq FROM topics WHERE id=?`, topic).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}
 	countRows := func(table, topic string) int {
 		var n int
-		if err := d.R().QueryRow(`SELECT count(*) FROM `+table+` WHERE topic_id=?`, topic).Scan(&n); err != nil {
+		if err := testutil.RawOf(t, d).QueryRow(`SELECT count(*) FROM `+table+` WHERE topic_id=?`, topic).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -403,7 +403,7 @@ func TestCountersEqualRecountUnderRandomLoad(t *testing.T) {
 		var n int
 		for _, table := range []string{"responses", "activities", "opinions"} {
 			var m int
-			if err := d.R().QueryRow(`SELECT count(*) FROM `+table+` WHERE id=?`, id).Scan(&m); err != nil {
+			if err := testutil.RawOf(t, d).QueryRow(`SELECT count(*) FROM `+table+` WHERE id=?`, id).Scan(&m); err != nil {
 				t.Fatal(err)
 			}
 			n += m

@@ -27,8 +27,29 @@ import (
 	"budgetpoint/models"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/accounts/*.sql migrations/point/*.sql
 var migrations embed.FS
+
+// Schema is one package's set of migrations: files NNNN_name.sql applied in
+// order, each in its own transaction, recorded under the schema's name.
+type Schema struct {
+	Name  string
+	Files fs.FS // the .sql files at its root
+}
+
+func subSchema(name, dir string) Schema {
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		panic(err) // embedded: a build defect
+	}
+	return Schema{Name: name, Files: sub}
+}
+
+// accountsSchema is in every database: settings, users and tokens.
+var accountsSchema = subSchema("accounts", "migrations/accounts")
+
+// pointSchema is a contact point's own tables.
+var pointSchema = subSchema("point", "migrations/point")
 
 // now is the clock: microseconds, as times are stored, so that what an answer
 // shows right after a change equals what a later read shows.
@@ -92,8 +113,23 @@ func DSN(path string, extra string) string {
 	return s
 }
 
-// Open opens (creating if needed) the database in dir and applies migrations.
-func Open(dir string) (*DB, error) {
+// Open opens (creating if needed) a contact point's database in dir: the
+// accounts tables and the point's own.
+func Open(dir string) (*DB, error) { return open(dir, accountsSchema, pointSchema) }
+
+// OpenWith opens (creating if needed) a database in dir with the accounts
+// tables and another package's own schema (the hub's): that package reads
+// and writes its tables through Read and Write; the point's methods of DB do
+// not apply to such a database.
+func OpenWith(dir string, own Schema) (*DB, error) { return open(dir, accountsSchema, own) }
+
+// OpenAccounts opens (creating if needed) a database in dir with only the
+// accounts tables: what the CLI needs in a data directory whose server has
+// not started yet, so that the first server to start (a point's or the
+// hub's) adds its own schema.
+func OpenAccounts(dir string) (*DB, error) { return open(dir, accountsSchema) }
+
+func open(dir string, schemas ...Schema) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("数据目录无法创建 / cannot create data directory %s: %w", dir, err)
 	}
@@ -118,7 +154,7 @@ func Open(dir string) (*DB, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	db := &DB{Path: path, Now: now, w: w, r: r, reqs: make(chan *writeReq, 1024), close: make(chan struct{})}
-	if err := db.migrate(); err != nil {
+	if err := db.migrate(schemas...); err != nil {
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("数据库迁移失败 / migrating %s: %w", path, err)
@@ -146,49 +182,115 @@ func (db *DB) Close() error {
 	return err
 }
 
-// R is the read pool.
-func (db *DB) R() *sql.DB { return db.r }
-
-func (db *DB) migrate() error {
-	if _, err := db.w.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
-		return err
+// Read runs fn in a read-only transaction on the read pool: one consistent
+// snapshot of the database. It is for the package that owns a schema given
+// to OpenWith; package db's own reads use its pool directly.
+func (db *DB) Read(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	defer tx.Rollback() // read only: nothing to commit
+	return fn(tx)
+}
+
+func (db *DB) migrate(schemas ...Schema) error {
+	if _, err := db.w.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (schema TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (schema, version))`); err != nil {
+		return fmt.Errorf("schema_migrations: %w", err)
+	}
+	// A point's data directory is not a hub's, nor the other way round.
+	have, err := schemaNames(db.w)
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		base := filepath.Base(name)
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+	for _, h := range have {
+		found := false
+		for _, sc := range schemas {
+			found = found || sc.Name == h
+		}
+		if !found {
+			return fmt.Errorf("此数据目录属于另一种安装（%s）/ this data directory belongs to another kind of installation (%s)", h, h)
+		}
+	}
+	for _, sc := range schemas {
+		names, err := fs.Glob(sc.Files, "*.sql")
 		if err != nil {
-			return fmt.Errorf("bad migration name %s", base)
+			return fmt.Errorf("%s migrations: %w", sc.Name, err)
 		}
-		var n int
-		if err := db.w.QueryRow(`SELECT count(*) FROM schema_migrations WHERE version=?`, v).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			continue
-		}
-		body, _ := migrations.ReadFile(name)
-		tx, err := db.w.Begin()
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(string(body)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("%s: %w", base, err)
-		}
-		if _, err := tx.Exec(`INSERT INTO schema_migrations VALUES (?,?,?)`, v, base, ts(time.Now())); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
-			return err
+		sort.Strings(names)
+		for _, base := range names {
+			v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+			if err != nil {
+				return fmt.Errorf("bad migration name %s/%s", sc.Name, base)
+			}
+			var n int
+			if err := db.w.QueryRow(`SELECT count(*) FROM schema_migrations WHERE schema=? AND version=?`, sc.Name, v).Scan(&n); err != nil {
+				return fmt.Errorf("%s/%s: %w", sc.Name, base, err)
+			}
+			if n > 0 {
+				continue
+			}
+			body, err := fs.ReadFile(sc.Files, base)
+			if err != nil {
+				return fmt.Errorf("%s/%s: %w", sc.Name, base, err)
+			}
+			tx, err := db.w.Begin()
+			if err != nil {
+				return fmt.Errorf("%s/%s: %w", sc.Name, base, err)
+			}
+			if _, err := tx.Exec(string(body)); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("%s/%s: %w", sc.Name, base, err)
+			}
+			if _, err := tx.Exec(`INSERT INTO schema_migrations VALUES (?,?,?,?)`, sc.Name, v, base, ts(time.Now())); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("%s/%s: %w", sc.Name, base, err)
+			}
+			if err := tx.Commit(); err != nil {
+				return fmt.Errorf("%s/%s: %w", sc.Name, base, err)
+			}
 		}
 	}
 	return nil
+}
+
+func schemaNames(q interface {
+	Query(string, ...any) (*sql.Rows, error)
+}) ([]string, error) {
+	rows, err := q.Query(`SELECT DISTINCT schema FROM schema_migrations ORDER BY schema`)
+	if err != nil {
+		return nil, fmt.Errorf("schema names: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("schema names: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// StoredSchemas names the schemas of the database in dir ("accounts",
+// "point" or "hub"…), none when there is no database yet: the CLI opens a
+// hub's data directory as the hub's.
+func StoredSchemas(dir string) ([]string, error) {
+	path := filepath.Join(dir, FileName)
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil
+	}
+	c, err := sql.Open("sqlite3", DSN(path, "_query_only=1"))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer c.Close()
+	var n int
+	if err := c.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name='schema_migrations'`).Scan(&n); err != nil || n == 0 {
+		return nil, err
+	}
+	return schemaNames(c)
 }
 
 // Write runs fn in the writer's transaction and returns once that
@@ -457,3 +559,10 @@ func (db *DB) SetSetting(ctx context.Context, key, value string) error {
 		return err
 	})
 }
+
+// FormatTime is how every table of every schema stores a time: UTC, fixed
+// width, microseconds (so stored times sort as text).
+func FormatTime(t time.Time) string { return ts(t) }
+
+// ParseTime reads a time stored by FormatTime.
+func ParseTime(s string) time.Time { return parseTS(s) }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"budgetpoint/db"
+	"budgetpoint/internal/testutil"
 	"budgetpoint/models"
 )
 
@@ -53,7 +54,7 @@ func TestWriteAfterCloseAnswers(t *testing.T) {
 	}
 	defer d2.Close()
 	var stored int
-	if err := d2.R().QueryRow(`SELECT count(*) FROM settings WHERE value='x'`).Scan(&stored); err != nil {
+	if err := testutil.RawOf(t, d2).QueryRow(`SELECT count(*) FROM settings WHERE value='x'`).Scan(&stored); err != nil {
 		t.Fatal(err)
 	}
 	if stored != committed {

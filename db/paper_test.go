@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"budgetpoint/db"
+	"budgetpoint/internal/testutil"
 	"budgetpoint/models"
 )
 
@@ -326,7 +327,7 @@ func TestEvalCodes(t *testing.T) {
 		t.Fatalf("same set twice: %v", err)
 	}
 	var n, plain int
-	if err := d.R().QueryRow(`SELECT count(*), coalesce(sum(hash=? OR CAST(hash AS TEXT) IN (?,?)),0) FROM eval_codes WHERE set_id=?`,
+	if err := testutil.RawOf(t, d).QueryRow(`SELECT count(*), coalesce(sum(hash=? OR CAST(hash AS TEXT) IN (?,?)),0) FROM eval_codes WHERE set_id=?`,
 		[]byte(codes[0]), codes[0], db.FormatEvalCode(codes[0]), setID).Scan(&n, &plain); err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +359,7 @@ func TestEvalCodes(t *testing.T) {
 	}
 	paperCheckCounts(t, d, 1)
 	var dep, by, serial any
-	if err := d.R().QueryRow(`SELECT deputy_id, submitted_by, serial FROM responses WHERE id=?`, rid).Scan(&dep, &by, &serial); err != nil {
+	if err := testutil.RawOf(t, d).QueryRow(`SELECT deputy_id, submitted_by, serial FROM responses WHERE id=?`, rid).Scan(&dep, &by, &serial); err != nil {
 		t.Fatal(err)
 	}
 	if dep != nil || by != nil || serial != "" {

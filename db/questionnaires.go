@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
+	"time"
 
 	"budgetpoint/models"
 )
@@ -28,52 +30,44 @@ func hashJSON(v any) string {
 
 // SaveQuestionnaire publishes a definition: a new questionnaire gets version 1,
 // a changed definition under an existing id gets the next version, and the
-// same definition again changes nothing (created is false).
+// same definition again changes nothing (created is false). The versioning
+// rule is models.NextVersion, the same at the hub.
 func (db *DB) SaveQuestionnaire(ctx context.Context, d models.Definition, origin string) (q models.Questionnaire, created bool, err error) {
 	d.Normalize()
 	if err := d.Validate(); err != nil {
 		return q, false, err
 	}
-	h := hashJSON(d)
 	now := db.Now()
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		created = false
 		var n int
-		tx.QueryRow(`SELECT count(*) FROM topics WHERE id=?`, d.TopicID).Scan(&n)
+		if err := tx.QueryRow(`SELECT count(*) FROM topics WHERE id=?`, d.TopicID).Scan(&n); err != nil {
+			return fmt.Errorf("save questionnaire %s: topic: %w", d.ID, err)
+		}
 		if n == 0 {
 			return models.Invalid("问卷", map[string]string{"topic_id": "没有这个征求意见事项 / no such topic"})
 		}
-		var latest int
 		var qOrigin string
-		err := tx.QueryRow(`SELECT latest_version, origin FROM questionnaires WHERE id=?`, d.ID).Scan(&latest, &qOrigin)
+		err := tx.QueryRow(`SELECT origin FROM questionnaires WHERE id=?`, d.ID).Scan(&qOrigin)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			if _, err := tx.Exec(`INSERT INTO questionnaires(id, topic_id, latest_version, origin, created_at) VALUES(?,?,1,?,?)`, d.ID, d.TopicID, origin, ts(now)); err != nil {
-				return err
+			if _, err := tx.Exec(`INSERT INTO questionnaires(id, topic_id, latest_version, origin, created_at) VALUES(?,?,0,?,?)`, d.ID, d.TopicID, origin, ts(now)); err != nil {
+				return fmt.Errorf("save questionnaire %s: %w", d.ID, err)
 			}
-			latest = 0
 		case err != nil:
-			return err
-		default:
-			if qOrigin != origin {
-				return models.Errorf(models.EForbidden, "此问卷由预工委发布，不能在联系点修改 / this questionnaire was published by the committee and cannot be changed here")
-			}
-			var oldDef, oldHash string
-			if err := tx.QueryRow(`SELECT definition, hash FROM questionnaire_versions WHERE questionnaire_id=? AND version=?`, d.ID, latest).Scan(&oldDef, &oldHash); err != nil {
-				return err
-			}
-			if oldHash == h {
-				return nil
-			}
-			if err := CompatibleWithStored(tx, &d); err != nil {
-				return err
-			}
+			return fmt.Errorf("save questionnaire %s: %w", d.ID, err)
+		case qOrigin != origin:
+			return models.Errorf(models.EForbidden, "此问卷由预工委发布，不能在联系点修改 / this questionnaire was published by the committee and cannot be changed here")
 		}
-		b, _ := json.Marshal(d)
-		if _, err := tx.Exec(`INSERT INTO questionnaire_versions VALUES(?,?,?,?,?)`, d.ID, latest+1, string(b), h, ts(now)); err != nil {
+		stored, err := storedVersions(tx, d.ID)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(`UPDATE questionnaires SET latest_version=? WHERE id=?`, latest+1, d.ID); err != nil {
+		version, isNew, err := models.NextVersion(&d, stored)
+		if err != nil || !isNew {
+			return err
+		}
+		if err := insertVersion(tx, &d, version, now); err != nil {
 			return err
 		}
 		created = true
@@ -86,35 +80,43 @@ func (db *DB) SaveQuestionnaire(ctx context.Context, d models.Definition, origin
 	return q, created, err
 }
 
-// CompatibleWithStored checks a new version of a questionnaire against every
-// stored version, not only the latest: a key dropped in one version and
-// brought back with another type would mix two kinds of answers in one count.
-func CompatibleWithStored(tx *sql.Tx, d *models.Definition) error {
-	rows, err := tx.Query(`SELECT definition FROM questionnaire_versions WHERE questionnaire_id=? ORDER BY version DESC`, d.ID)
+// storedVersions reads every stored version of a questionnaire, for models.NextVersion.
+func storedVersions(tx *sql.Tx, id string) ([]models.StoredVersion, error) {
+	rows, err := tx.Query(`SELECT version, hash, definition FROM questionnaire_versions WHERE questionnaire_id=? ORDER BY version`, id)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("questionnaire %s versions: %w", id, err)
 	}
-	var prevs []string
+	defer rows.Close()
+	var out []models.StoredVersion
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			rows.Close()
-			return err
+		var v models.StoredVersion
+		var def string
+		if err := rows.Scan(&v.Version, &v.Hash, &def); err != nil {
+			return nil, fmt.Errorf("questionnaire %s versions: %w", id, err)
 		}
-		prevs = append(prevs, s)
+		v.Definition = &models.Definition{}
+		if err := json.Unmarshal([]byte(def), v.Definition); err != nil {
+			return nil, fmt.Errorf("questionnaire %s version %d: stored definition: %w", id, v.Version, err)
+		}
+		out = append(out, v)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, fmt.Errorf("questionnaire %s versions: %w", id, err)
 	}
-	for _, s := range prevs {
-		var prev models.Definition
-		if err := json.Unmarshal([]byte(s), &prev); err != nil {
-			return err
-		}
-		if err := d.CompatibleWith(&prev); err != nil {
-			return err
-		}
+	return out, nil
+}
+
+// insertVersion stores version of d and makes it the latest when it is newer.
+func insertVersion(tx *sql.Tx, d *models.Definition, version int, now time.Time) error {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("questionnaire %s: %w", d.ID, err)
+	}
+	if _, err := tx.Exec(`INSERT INTO questionnaire_versions VALUES(?,?,?,?,?)`, d.ID, version, string(b), d.Hash(), ts(now)); err != nil {
+		return fmt.Errorf("questionnaire %s version %d: %w", d.ID, version, err)
+	}
+	if _, err := tx.Exec(`UPDATE questionnaires SET latest_version=max(latest_version, ?) WHERE id=?`, version, d.ID); err != nil {
+		return fmt.Errorf("questionnaire %s version %d: %w", d.ID, version, err)
 	}
 	return nil
 }

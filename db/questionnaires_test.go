@@ -79,7 +79,7 @@ func TestQuestionnaireVersions(t *testing.T) {
 		t.Fatalf("refused definitions changed the latest version to %d (%v)", q.Version, err)
 	}
 	var n int
-	if err := d.R().QueryRow(`SELECT count(*) FROM questionnaire_versions`).Scan(&n); err != nil {
+	if err := testutil.RawOf(t, d).QueryRow(`SELECT count(*) FROM questionnaire_versions`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 2 {

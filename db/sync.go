@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -425,61 +424,56 @@ func (db *DB) ApplyUpdates(ctx context.Context, u Updates) (UpdatesResult, error
 // with the same id, is an application error (the caller skips it).
 func (db *DB) saveCommitteeQuestionnaire(tx *sql.Tx, q models.Questionnaire) (bool, error) {
 	d := q.Definition
-	h := hashJSON(d)
+	h := d.Hash()
 	var n int
 	if err := tx.QueryRow(`SELECT count(*) FROM topics WHERE id=?`, d.TopicID).Scan(&n); err != nil {
-		return false, err
+		return false, fmt.Errorf("committee questionnaire %s: topic: %w", d.ID, err)
 	}
 	if n == 0 {
 		return false, models.Invalid("问卷", map[string]string{"topic_id": "没有这个征求意见事项 / no such topic"})
 	}
-	var latest int
 	var origin string
-	err := tx.QueryRow(`SELECT latest_version, origin FROM questionnaires WHERE id=?`, d.ID).Scan(&latest, &origin)
+	err := tx.QueryRow(`SELECT origin FROM questionnaires WHERE id=?`, d.ID).Scan(&origin)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		latest = 0
 		if _, err := tx.Exec(`INSERT INTO questionnaires(id, topic_id, latest_version, origin, created_at) VALUES(?,?,?,?,?)`,
 			d.ID, d.TopicID, 0, models.OriginCommittee, ts(db.Now())); err != nil {
-			return false, err
+			return false, fmt.Errorf("committee questionnaire %s: %w", d.ID, err)
 		}
 	case err != nil:
-		return false, err
+		return false, fmt.Errorf("committee questionnaire %s: %w", d.ID, err)
 	case origin != models.OriginCommittee:
 		return false, models.Errorf(models.EConflict, "联系点已有同编号的本地问卷 / a local questionnaire here has the same id")
 	}
+	stored, err := storedVersions(tx, d.ID)
+	if err != nil {
+		return false, err
+	}
 	version := q.Version
 	if version < 1 {
-		// No version from the hub: the same definition as the latest is nothing new.
-		var lh string
-		if latest > 0 && tx.QueryRow(`SELECT hash FROM questionnaire_versions WHERE questionnaire_id=? AND version=?`, d.ID, latest).Scan(&lh) == nil && lh == h {
-			return false, nil
-		}
-		version = latest + 1
-	}
-	var old string
-	err = tx.QueryRow(`SELECT hash FROM questionnaire_versions WHERE questionnaire_id=? AND version=?`, d.ID, version).Scan(&old)
-	switch {
-	case err == nil && old == h:
-		return false, nil
-	case err == nil:
-		return false, models.Errorf(models.EConflict, "第 %d 版已存在且内容不同 / version %d exists here with another definition", version, version)
-	case !errors.Is(err, sql.ErrNoRows):
-		return false, err
-	}
-	// The hub checks this too; a point does not count on it, since a key
-	// changing type here would make its own counters meaningless.
-	if err := CompatibleWithStored(tx, &d); err != nil {
-		return false, err
-	}
-	b, _ := json.Marshal(d)
-	if _, err := tx.Exec(`INSERT INTO questionnaire_versions VALUES(?,?,?,?,?)`, d.ID, version, string(b), h, ts(db.Now())); err != nil {
-		return false, err
-	}
-	if version > latest {
-		if _, err := tx.Exec(`UPDATE questionnaires SET latest_version=? WHERE id=?`, version, d.ID); err != nil {
+		// No version from the hub: the rule of a local save applies.
+		v, isNew, err := models.NextVersion(&d, stored)
+		if err != nil || !isNew {
 			return false, err
 		}
+		version = v
+	} else {
+		for _, s := range stored {
+			if s.Version == version && s.Hash == h {
+				return false, nil
+			}
+			if s.Version == version {
+				return false, models.Errorf(models.EConflict, "第 %d 版已存在且内容不同 / version %d exists here with another definition", version, version)
+			}
+		}
+		// The hub checks this too; a point does not count on it, since a key
+		// changing type here would make its own counters meaningless.
+		if err := d.CompatibleWithAll(stored); err != nil {
+			return false, err
+		}
+	}
+	if err := insertVersion(tx, &d, version, db.Now()); err != nil {
+		return false, err
 	}
 	return true, nil
 }

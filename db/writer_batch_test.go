@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"budgetpoint/db"
+	"budgetpoint/internal/testutil"
 )
 
 // inOneBatch runs fns as write requests committed together in one batch, in
@@ -49,7 +50,7 @@ func inOneBatch(t *testing.T, d *db.DB, fns ...func(*sql.Tx) error) []error {
 func storedSetting(t *testing.T, d *db.DB, key string) bool {
 	t.Helper()
 	var n int
-	if err := d.R().QueryRow(`SELECT count(*) FROM settings WHERE key=?`, key).Scan(&n); err != nil {
+	if err := testutil.RawOf(t, d).QueryRow(`SELECT count(*) FROM settings WHERE key=?`, key).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n > 0

@@ -107,7 +107,7 @@ func (s *Server) Login(c *gin.Context, name, password string) (models.User, stri
 		return u, "", "", err
 	}
 	allowed := models.PointRoles
-	if s.Hub {
+	if s.hub {
 		allowed = models.HubRoles
 	}
 	if !models.In(u.Role, allowed) {
@@ -181,7 +181,7 @@ func (s *Server) createUser(c *gin.Context) {
 		return
 	}
 	allowed := models.PointRoles
-	if s.Hub {
+	if s.hub {
 		allowed = models.HubRoles
 	}
 	if !models.In(req.Role, allowed) {

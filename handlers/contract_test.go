@@ -92,7 +92,7 @@ func TestListsArePaged(t *testing.T) {
 		"opinions": `SELECT count(*) FROM opinions`, "deputies": `SELECT count(*) FROM deputies`, "users": `SELECT count(*) FROM users`}
 	for path, q := range counts {
 		var want int
-		if err := fx.DB.R().QueryRow(q).Scan(&want); err != nil {
+		if err := testutil.RawOf(t, fx.DB).QueryRow(q).Scan(&want); err != nil {
 			t.Fatal(err)
 		}
 		if want < 7 {
@@ -316,10 +316,8 @@ func TestInternalErrors(t *testing.T) {
 	saved := gin.DefaultErrorWriter
 	gin.DefaultErrorWriter = io.Discard
 	t.Cleanup(func() { gin.DefaultErrorWriter = saved })
-	e := testutil.NewWith(t, func(s *handlers.Server) {
-		s.Mount = append(s.Mount, func(r *gin.Engine, s *handlers.Server) {
-			r.GET("/api/v1/test-panic", func(c *gin.Context) { panic("boom: SELECT secret FROM users") })
-		})
+	e := testutil.New(t, func(r *gin.Engine, s *handlers.Server) {
+		r.GET("/api/v1/test-panic", func(c *gin.Context) { panic("boom: SELECT secret FROM users") })
 	})
 	res := e.Do(t, "GET", "/api/v1/test-panic", "", nil)
 	if res.Status != 500 || res.Err(t).Error.Code != "internal" {

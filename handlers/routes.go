@@ -13,7 +13,7 @@ func (s *Server) routes(r *gin.Engine) {
 	api.POST("/login", s.apiLogin)
 
 	loggedIn := AnyPointRole
-	if s.Hub {
+	if s.hub {
 		loggedIn = Committee
 	}
 	api.POST("/logout", s.Require(loggedIn...), s.apiLogout)
@@ -22,8 +22,8 @@ func (s *Server) routes(r *gin.Engine) {
 	api.DELETE("/tokens/:id", s.Require(loggedIn...), s.revokeToken)
 	api.GET("/users", s.Require(AdminOnly...), s.listUsers)
 	api.POST("/users", s.Require(AdminOnly...), s.createUser)
-	if s.Hub {
-		return // the committee's routes are mounted by the hub package
+	if s.hub {
+		return // the committee's routes are the hub package's (hub.Hub.Routes)
 	}
 
 	api.GET("/topics", s.Require(AnyPointRole...), s.listTopics)

@@ -22,43 +22,60 @@ import (
 // MaxBody is the largest request body accepted, in bytes.
 const MaxBody = 1 << 20
 
+// Config is what a server is told at construction: which installation it
+// serves, and the routes of other packages that take larger bodies.
+type Config struct {
+	// PointID is the contact point's id; at the hub it is "hub".
+	PointID string
+	// Hub: the server serves the committee hub (committee logins only, no
+	// point API); otherwise a contact point.
+	Hub bool
+	Log *slog.Logger
+	// BodyLimits raises MaxBody for some routes (gin full path → bytes),
+	// such as the hub's sync batches and the paper import.
+	BodyLimits map[string]int64
+}
+
 // Server holds what the handlers need.
 type Server struct {
 	DB      *db.DB
 	PointID string
-	// Hub is true when this binary serves the committee.
-	Hub     bool
 	Version string
 	Log     *slog.Logger
-	// Mount lets other packages (sync, pages) add their routes.
-	Mount []func(r *gin.Engine, s *Server)
-	// BodyLimits raises MaxBody for some routes (gin full path → bytes),
-	// such as the hub's sync batches.
-	BodyLimits map[string]int64
 
+	hub         bool
+	bodyLimits  map[string]int64
 	publicLimit *Limiters
 	loginLimit  *Limiters
 }
 
-// NewServer prepares a server.
-func NewServer(d *db.DB, pointID string, log *slog.Logger) *Server {
+// NewServer prepares the API server of a contact point or of the hub.
+func NewServer(d *db.DB, cfg Config) *Server {
 	forms.Setup()
-	return &Server{DB: d, PointID: pointID, Version: "0.1.0", Log: log,
+	limits := map[string]int64{}
+	for k, v := range cfg.BodyLimits {
+		limits[k] = v
+	}
+	return &Server{DB: d, PointID: cfg.PointID, Version: "0.1.0", Log: cfg.Log, hub: cfg.Hub, bodyLimits: limits,
 		publicLimit: NewLimiters(rate.Every(time.Second), 60),
 		loginLimit:  NewLimiters(rate.Every(6*time.Second), 10)}
 }
 
+// Hub reports whether the server serves the committee hub.
+func (s *Server) Hub() bool { return s.hub }
+
 var statusOf = map[string]int{
-	models.EBadRequest:  http.StatusBadRequest,
-	models.EUnauth:      http.StatusUnauthorized,
-	models.EForbidden:   http.StatusForbidden,
-	models.ENotFound:    http.StatusNotFound,
-	models.EConflict:    http.StatusConflict,
-	models.ETooLarge:    http.StatusRequestEntityTooLarge,
-	models.EInvalid:     http.StatusUnprocessableEntity,
-	models.ERateLimited: http.StatusTooManyRequests,
-	models.EUnavailable: http.StatusServiceUnavailable,
-	models.EInternal:    http.StatusInternalServerError,
+	models.EBadRequest:       http.StatusBadRequest,
+	models.EUnauth:           http.StatusUnauthorized,
+	models.EForbidden:        http.StatusForbidden,
+	models.ENotFound:         http.StatusNotFound,
+	models.EConflict:         http.StatusConflict,
+	models.ETooLarge:         http.StatusRequestEntityTooLarge,
+	models.EInvalid:          http.StatusUnprocessableEntity,
+	models.ERateLimited:      http.StatusTooManyRequests,
+	models.EUnavailable:      http.StatusServiceUnavailable,
+	models.EMethodNotAllowed: http.StatusMethodNotAllowed,
+	models.EInternal:         http.StatusInternalServerError,
 }
 
 // Status returns the HTTP status of an error code.
@@ -94,12 +111,11 @@ func (s *Server) recovery(c *gin.Context, p any) {
 // with 413 and caps what is read.
 func (s *Server) limitBody(c *gin.Context) {
 	limit := int64(MaxBody)
-	if n, ok := s.BodyLimits[c.FullPath()]; ok {
+	if n, ok := s.bodyLimits[c.FullPath()]; ok {
 		limit = n
 	}
 	if c.Request.ContentLength > limit {
-		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": models.Errorf(models.ETooLarge,
-			"请求内容超过 %d 字节的上限 / the request body is over the limit of %d bytes", limit, limit)})
+		s.Fail(c, models.Errorf(models.ETooLarge, "请求内容超过 %d 字节的上限 / the request body is over the limit of %d bytes", limit, limit))
 		return
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
@@ -114,7 +130,9 @@ func (s *Server) logRequests(c *gin.Context) {
 	}
 }
 
-// Router builds the whole router: every route is listed in routes.go.
+// Router builds the router with the API's routes (every one listed in
+// routes.go). main then adds the routes of the other parts it constructs
+// (sync, pages, the hub's), each listed in its package's Routes.
 func (s *Server) Router() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -128,12 +146,9 @@ func (s *Server) Router() *gin.Engine {
 		s.Fail(c, models.Errorf(models.ENotFound, "没有这个地址 / no such path"))
 	})
 	r.NoMethod(func(c *gin.Context) {
-		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, gin.H{"error": models.Errorf("method_not_allowed", "不支持此请求方法 / method not allowed")})
+		s.Fail(c, models.Errorf(models.EMethodNotAllowed, "不支持此请求方法 / method not allowed"))
 	})
 	s.routes(r)
-	for _, m := range s.Mount {
-		m(r, s)
-	}
 	return r
 }
 

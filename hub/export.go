@@ -6,9 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
 
 	"budgetpoint/db"
@@ -197,7 +195,7 @@ func (h *Hub) Export(ctx context.Context, topicID string) (*excelize.File, error
 	if err != nil {
 		return nil, err
 	}
-	t, err := h.DB.Topic(ctx, topicID)
+	t, err := h.Store.Topic(ctx, topicID)
 	if err != nil {
 		t = models.Topic{ID: topicID, Title: topicID}
 	}
@@ -263,51 +261,17 @@ func (h *Hub) Export(ctx context.Context, topicID string) (*excelize.File, error
 		return nil, err
 	}
 	w.put("联系点", "来源", "意见建议", "提出人", "办理状态", "答复", "评价", "记录时间", "编号")
-	rows, err := h.DB.R().QueryContext(ctx, `SELECT `+opinionCols+` FROM hub_opinions WHERE topic_id=? ORDER BY point_id, hrow`, topicID)
+	ops, err := h.Store.TopicOpinions(ctx, topicID)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		o, err := scanOpinion(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		pname := o.PointID
-		if p, ok := h.point(o.PointID); ok {
-			pname = p.Name
-		}
-		w.put(pname, label(sourceLabels, o.Source), o.Content, proposerText(o.Proposer), StatusLabel(o.Status),
+	for _, o := range ops {
+		w.put(h.PointName(o.PointID), label(sourceLabels, o.Source), o.Content, proposerText(o.Proposer), StatusLabel(o.Status),
 			o.Answer, label(evalLabels, o.Evaluation), o.RecordedAt.In(db.CST).Format("2006-01-02 15:04"), o.ID)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	if err := finish(w); err != nil {
 		return nil, err
 	}
 	ok = true
 	return f, nil
-}
-
-func (h *Hub) exportTopic(c *gin.Context) {
-	id := c.Param("id")
-	f, err := h.Export(c.Request.Context(), id)
-	if err != nil {
-		h.S.Fail(c, err)
-		return
-	}
-	defer f.Close()
-	safe := id
-	if !models.ValidID(safe) {
-		safe = "topic"
-	}
-	name := "topic-" + safe + "-" + time.Now().In(db.CST).Format("20060102") + ".xlsx"
-	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
-	c.Status(200)
-	if _, err := f.WriteTo(c.Writer); err != nil {
-		h.Log.Warn("export interrupted", "topic", id, "err", err)
-	}
 }

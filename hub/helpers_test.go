@@ -2,10 +2,8 @@ package hub_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -14,62 +12,33 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/crypto/bcrypt"
 
 	"budgetpoint/db"
-	"budgetpoint/handlers"
 	"budgetpoint/hub"
+	"budgetpoint/internal/testutil"
 	"budgetpoint/models"
 	"budgetpoint/syncproto"
 )
 
-var testPoints = []hub.Point{
-	{ID: "hongta", Name: "红塔区人大常委会", Secret: "secret-hongta-0123456789"},
-	{ID: "tonghai", Name: "通海县人大常委会", Secret: "secret-tonghai-0123456789"},
-	{ID: "yimen", Name: "易门县人大常委会", Secret: "secret-yimen-0123456789"},
-}
+var testPoints = testutil.HubPoints
 
-func secretOf(id string) string {
-	for _, p := range testPoints {
-		if p.ID == id {
-			return p.Secret
-		}
-	}
-	return "no-such-secret-0000"
-}
+func secretOf(id string) string { return testutil.SecretOf(id) }
 
-// env is a hub on a real SQLite file behind the real router over HTTP.
+// env is a hub on a real SQLite file behind the real router over HTTP
+// (testutil.NewHub), with a committee login's bearer token.
 type env struct {
 	t     *testing.T
 	h     *hub.Hub
 	d     *db.DB
+	dir   string
 	srv   *httptest.Server
 	token string // a committee user's bearer token
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	db.BcryptCost = bcrypt.MinCost
-	d, err := db.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	s := handlers.NewServer(d, "hub", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	pts := append([]hub.Point(nil), testPoints...)
-	h := hub.New(s, pts)
-	srv := httptest.NewServer(s.Router())
-	t.Cleanup(srv.Close)
-	ctx := context.Background()
-	u, err := d.CreateUser(ctx, "committee1", "committee", "password-123", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _, _, err := d.CreateToken(ctx, u.ID, db.TokenAPI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{h: h, d: d, srv: srv, token: tok}
+	he := testutil.NewHub(t)
+	e := &env{h: he.Hub, d: he.DB, dir: he.Dir, srv: he.HTTP, token: he.User(t, "committee1", "committee")}
 	if tt, ok := t.(*testing.T); ok {
 		e.t = tt
 	}
@@ -144,11 +113,7 @@ func (e *env) apiJSON(t testing.TB, method, path string, body any, want int, out
 // count returns the rows of a hub table.
 func (e *env) count(t testing.TB, table string) int {
 	t.Helper()
-	var n int
-	if err := e.d.R().QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return testutil.Count(t, e.dir, table)
 }
 
 const topicID = "t-2027-budget-draft"

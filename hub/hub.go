@@ -4,87 +4,40 @@
 // (cross-point summaries summed exactly, opinions along the closed loop,
 // publishing topics and questionnaires, the xlsx export) and answers the
 // points' pulls of what the committee published or changed for them.
+//
+// Store (store.go) owns the hub's tables and is the only place with SQL;
+// Hub is the service that the committee API (api.go), the sync endpoints
+// (sync.go) and the committee's pages (package web/committee) all call.
 package hub
 
 import (
-	"encoding/json"
-	"errors"
+	"context"
 	"fmt"
 	"log/slog"
-	"os"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
-	"budgetpoint/db"
-	"budgetpoint/handlers"
 	"budgetpoint/models"
 	"budgetpoint/syncproto"
 )
-
-// Point is one contact point as the points file lists it.
-type Point struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Secret string `json:"secret"`
-}
-
-// PointsFile is the hub's points file: {"points": [{"id","name","secret"}]}.
-type PointsFile struct {
-	Points []Point `json:"points"`
-}
-
-// MinSecretLength is the shortest secret the hub accepts.
-const MinSecretLength = 16
 
 // BatchMemory is how long the hub remembers batch ids (far longer than
 // syncproto.Window, so a captured batch replayed is always recognised).
 const BatchMemory = 90 * 24 * time.Hour
 
-// LoadPoints reads and checks a points file: it must parse, list at least
-// one point, with valid unique ids and secrets of at least MinSecretLength.
-func LoadPoints(path string) ([]Point, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("无法读取联系点文件 / cannot read the points file: %w", err)
-	}
-	return ParsePoints(b)
-}
+// MaxChanges bounds how many changes one answer to a pull covers.
+const MaxChanges = 1000
 
-// ParsePoints checks the content of a points file (see LoadPoints).
-func ParsePoints(b []byte) ([]Point, error) {
-	// Other fields (name_en, level…) are allowed; the shape must parse.
-	var f PointsFile
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("联系点文件不是有效的 JSON / the points file does not parse: %v", err)
-	}
-	if len(f.Points) == 0 {
-		return nil, errors.New(`联系点文件没有列出联系点 / the points file lists no points: expected {"points": [{"id": "hongta", "name": "…", "secret": "…"}]}`)
-	}
-	seen := map[string]bool{}
-	for i, p := range f.Points {
-		switch {
-		case !models.ValidID(p.ID):
-			return nil, fmt.Errorf("联系点文件第 %d 项的 id 无效 / points[%d]: bad id %q", i+1, i, p.ID)
-		case seen[p.ID]:
-			return nil, fmt.Errorf("联系点 %s 重复 / points[%d]: duplicate id %s", p.ID, i, p.ID)
-		case len(p.Secret) < MinSecretLength:
-			return nil, fmt.Errorf("联系点 %s 的密钥太短（至少 %d 个字符）/ points[%d] (%s): the secret needs at least %d characters", p.ID, MinSecretLength, i, p.ID, MinSecretLength)
-		}
-		seen[p.ID] = true
-		if f.Points[i].Name == "" {
-			f.Points[i].Name = p.ID
-		}
-	}
-	return f.Points, nil
-}
+// AllPoints is the point_id of a summary across all points.
+const AllPoints = "all"
 
-// Hub serves the committee and the points' sync on top of a handlers.Server.
+// Hub is the committee's service over its store and the points file.
 type Hub struct {
-	S      *handlers.Server
-	DB     *db.DB
-	Log    *slog.Logger
+	Store *Store
+	Log   *slog.Logger
+	// Points are the points of the points file, in its order.
 	Points []Point
 	byID   map[string]*Point
 
@@ -92,37 +45,13 @@ type Hub struct {
 	lastPurge time.Time
 }
 
-// New makes a hub serving the given points and registers its routes on s
-// (which becomes a hub server: committee logins only).
-func New(s *handlers.Server, points []Point) *Hub {
-	h := &Hub{S: s, DB: s.DB, Log: s.Log, Points: points, byID: map[string]*Point{}}
+// New makes the hub serving the given points over st.
+func New(st *Store, points []Point, log *slog.Logger) *Hub {
+	h := &Hub{Store: st, Log: log, Points: points, byID: map[string]*Point{}}
 	for i := range points {
 		h.byID[points[i].ID] = &points[i]
 	}
-	s.Hub = true
-	if s.BodyLimits == nil {
-		s.BodyLimits = map[string]int64{}
-	}
-	s.BodyLimits[syncproto.PathBatches] = syncproto.MaxBatchBytes
-	s.Mount = append(s.Mount, h.Mount)
 	return h
-}
-
-// Mount adds the hub's routes: sync (signed by points) and the committee API.
-func (h *Hub) Mount(r *gin.Engine, s *handlers.Server) {
-	r.POST(syncproto.PathBatches, h.postBatch)
-	r.GET(syncproto.PathUpdates, h.getUpdates)
-
-	c := r.Group("/api/v1/committee", s.Require(handlers.Committee...))
-	c.GET("/points", h.listPoints)
-	c.GET("/topics", h.listTopics)
-	c.POST("/topics", h.publishTopic)
-	c.GET("/topics/:id/summary", h.topicSummary)
-	c.GET("/topics/:id/export.xlsx", h.exportTopic)
-	c.POST("/questionnaires", h.publishQuestionnaire)
-	c.GET("/opinions", h.listOpinions)
-	c.GET("/activities", h.listActivities)
-	c.PATCH("/opinions/:id", h.patchOpinion)
 }
 
 // point returns a configured point by id.
@@ -131,15 +60,362 @@ func (h *Hub) point(id string) (*Point, bool) {
 	return p, ok
 }
 
-const tsLayout = "2006-01-02T15:04:05.000000Z07:00"
-
-// ts formats a time for storage like package db: UTC, fixed width.
-func ts(t time.Time) string { return t.UTC().Format(tsLayout) }
-
-func parseTS(s string) time.Time {
-	t, err := time.Parse(tsLayout, s)
-	if err != nil {
-		t, _ = time.Parse(time.RFC3339Nano, s)
+// PointName is a point's name from the points file, or its id when it is
+// not (or no longer) listed.
+func (h *Hub) PointName(id string) string {
+	if p, ok := h.point(id); ok {
+		return p.Name
 	}
-	return t.In(db.CST)
+	return id
+}
+
+// purgeDue reports whether forgetting old batch ids is due (once an hour).
+func (h *Hub) purgeDue(now time.Time) bool {
+	h.purgeMu.Lock()
+	defer h.purgeMu.Unlock()
+	if now.Sub(h.lastPurge) < time.Hour {
+		return false
+	}
+	h.lastPurge = now
+	return true
+}
+
+// PointStatus is one point as GET /api/v1/committee/points shows it.
+type PointStatus struct {
+	ID              string     `json:"id"`
+	Name            string     `json:"name"`
+	LastBatchAt     *time.Time `json:"last_batch_at"`
+	LastBatchID     string     `json:"last_batch_id,omitempty"`
+	LastBatchAgeSec *int64     `json:"last_batch_age_seconds"`
+	Totals          Totals     `json:"totals"`
+}
+
+// Totals counts what the hub holds from one point.
+type Totals struct {
+	Topics     int64 `json:"topics"`
+	Responses  int64 `json:"responses"`
+	Activities int64 `json:"activities"`
+	Opinions   int64 `json:"opinions"`
+}
+
+// PointStatuses returns each configured point with its last batch and totals.
+func (h *Hub) PointStatuses(ctx context.Context) ([]PointStatus, error) {
+	ids := make([]string, len(h.Points))
+	for i, p := range h.Points {
+		ids[i] = p.ID
+	}
+	recs, err := h.Store.PointRecords(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	now := h.Store.Now()
+	out := make([]PointStatus, 0, len(h.Points))
+	for _, p := range h.Points {
+		r := recs[p.ID]
+		ps := PointStatus{ID: p.ID, Name: p.Name, LastBatchAt: r.LastBatchAt, LastBatchID: r.LastBatchID, Totals: r.Totals}
+		if r.LastBatchAt != nil {
+			age := int64(now.Sub(*r.LastBatchAt) / time.Second)
+			ps.LastBatchAgeSec = &age
+		}
+		out = append(out, ps)
+	}
+	return out, nil
+}
+
+// TopicInfo is a topic in the committee's list: the committee's own topics,
+// and topics that points created locally and report (known only by id).
+type TopicInfo struct {
+	models.Topic
+	Points []string `json:"points"`
+}
+
+// Topics lists the committee's topics (by id), then the topics only points
+// report, each with the points that report it.
+func (h *Hub) Topics(ctx context.Context) ([]TopicInfo, error) {
+	order, reporting, err := h.Store.ReportingPoints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := h.Store.Topics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]TopicInfo, 0, len(ts)+len(order))
+	known := map[string]bool{}
+	for _, t := range ts {
+		known[t.ID] = true
+		items = append(items, TopicInfo{Topic: t, Points: nonNil(reporting[t.ID])})
+	}
+	for _, id := range order {
+		if !known[id] {
+			items = append(items, TopicInfo{Topic: models.Topic{ID: id, Origin: models.OriginLocal}, Points: reporting[id]})
+		}
+	}
+	return items, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Topic returns a topic the committee published.
+func (h *Hub) Topic(ctx context.Context, id string) (models.Topic, error) {
+	return h.Store.Topic(ctx, id)
+}
+
+// checkTargets checks a publication's point list; empty means every point.
+func (h *Hub) checkTargets(what string, points []string) ([]string, error) {
+	f := map[string]string{}
+	seen := map[string]bool{}
+	var out []string
+	for i, p := range points {
+		if _, ok := h.point(p); !ok {
+			f[fmt.Sprintf("points[%d]", i)] = "没有这个联系点 / no such point"
+		} else if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	if len(f) > 0 {
+		return nil, models.Invalid(what, f)
+	}
+	return out, nil
+}
+
+// TargetIDs lists the points a publication goes to (none named: every point).
+func (h *Hub) TargetIDs(targets []string) []string {
+	if len(targets) > 0 {
+		return targets
+	}
+	ids := make([]string, 0, len(h.Points))
+	for _, p := range h.Points {
+		ids = append(ids, p.ID)
+	}
+	return ids
+}
+
+// PublishTopic stores a topic as the committee's and queues it for the given
+// points (none: every point). created is false when it replaced an earlier
+// copy; targets are the points it goes to.
+func (h *Hub) PublishTopic(ctx context.Context, t models.Topic, points []string) (created bool, targets []string, err error) {
+	targets, err = h.checkTargets("事项", points)
+	if err != nil {
+		return false, nil, err
+	}
+	created, err = h.Store.PublishTopic(ctx, t, targets)
+	return created, h.TargetIDs(targets), err
+}
+
+// PublishQuestionnaire publishes a questionnaire version to the given points
+// (none: every point): a changed definition under an existing id is the next
+// version; the same one again changes nothing but still goes to the points.
+func (h *Hub) PublishQuestionnaire(ctx context.Context, d models.Definition, points []string) (q models.Questionnaire, created bool, targets []string, err error) {
+	d.Normalize()
+	if err := d.Validate(); err != nil {
+		return q, false, nil, err
+	}
+	targets, err = h.checkTargets("问卷", points)
+	if err != nil {
+		return q, false, nil, err
+	}
+	q, created, err = h.Store.PublishQuestionnaire(ctx, d, targets)
+	return q, created, h.TargetIDs(targets), err
+}
+
+// PointSummaries returns each point's newest summary of a topic, in the
+// order of the points file (points no longer listed come last).
+func (h *Hub) PointSummaries(ctx context.Context, topicID string) ([]models.Summary, error) {
+	out, err := h.Store.PointSummaries(ctx, topicID)
+	if err != nil {
+		return nil, err
+	}
+	order := map[string]int{}
+	for i, p := range h.Points {
+		order[p.ID] = i
+	}
+	rank := func(id string) int {
+		if i, ok := order[id]; ok {
+			return i
+		}
+		return len(order)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		ri, rj := rank(out[i].PointID), rank(out[j].PointID)
+		if ri != rj {
+			return ri < rj
+		}
+		return out[i].PointID < out[j].PointID
+	})
+	return out, nil
+}
+
+// definitions returns the topic's questionnaire shapes for BuildSummary: the
+// committee's own questionnaires (every version, newest first), then any
+// that only the points' summaries know.
+func (h *Hub) definitions(ctx context.Context, topicID string, ss []models.Summary) ([][]*models.Definition, error) {
+	out, err := h.Store.TopicDefinitions(ctx, topicID)
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, vs := range out {
+		have[vs[0].ID] = true
+	}
+	for _, vs := range models.DefinitionsFromSummaries(ss) {
+		if len(vs) > 0 && !have[vs[0].ID] {
+			out = append(out, vs)
+		}
+	}
+	return out, nil
+}
+
+// TopicSummary sums a topic's newest summaries of every point exactly: each
+// becomes counters again, they are merged (sums add, min and max keep the
+// extreme) and rendered once, so means come from summed sums and counts.
+// by_point holds each point's own summary rendered against the same
+// definitions. not_found when neither the committee nor any point knows it.
+func (h *Hub) TopicSummary(ctx context.Context, topicID string) (models.Summary, [][]*models.Definition, error) {
+	ss, err := h.PointSummaries(ctx, topicID)
+	if err != nil {
+		return models.Summary{}, nil, err
+	}
+	if len(ss) == 0 {
+		if _, err := h.Store.Topic(ctx, topicID); err != nil {
+			return models.Summary{}, nil, err
+		}
+	}
+	defs, err := h.definitions(ctx, topicID, ss)
+	if err != nil {
+		return models.Summary{}, nil, err
+	}
+	total := models.Counters{}
+	var seq int64
+	var asOf time.Time
+	byPoint := make([]models.Summary, 0, len(ss))
+	for i := range ss {
+		c := ss[i].Counters()
+		total.Merge(c)
+		seq += ss[i].Seq
+		if ss[i].AsOf.After(asOf) {
+			asOf = ss[i].AsOf
+		}
+		byPoint = append(byPoint, models.BuildSummary(topicID, ss[i].PointID, ss[i].Seq, ss[i].AsOf, c, defs))
+	}
+	if asOf.IsZero() {
+		asOf = h.Store.Now()
+	}
+	out := models.BuildSummary(topicID, AllPoints, seq, asOf, total, defs)
+	out.ByPoint = byPoint
+	return out, defs, nil
+}
+
+// Opinion returns one opinion held at the hub.
+func (h *Hub) Opinion(ctx context.Context, id string) (models.Opinion, error) {
+	return h.Store.Opinion(ctx, id)
+}
+
+// Opinions lists opinions of all points in the order they arrived; a bad
+// status or source filter is a bad request naming it.
+func (h *Hub) Opinions(ctx context.Context, f models.OpinionFilter) (models.Page[models.Opinion], error) {
+	bad := map[string]string{}
+	if f.Status != "" && !models.In(f.Status, models.OpinionStatuses) {
+		bad["status"] = "应为 " + strings.Join(models.OpinionStatuses, "、") + " 之一 / must be one of " + strings.Join(models.OpinionStatuses, ", ")
+	}
+	if f.Source != "" && !models.In(f.Source, models.OpinionSources) {
+		bad["source"] = "应为 " + strings.Join(models.OpinionSources, "、") + " 之一 / must be one of " + strings.Join(models.OpinionSources, ", ")
+	}
+	if len(bad) > 0 {
+		return models.Page[models.Opinion]{}, &models.Error{Code: models.EBadRequest, Message: "筛选条件无效 / invalid filter", Fields: bad}
+	}
+	if f.Limit < 1 {
+		f.Limit = 50
+	}
+	return h.Store.Opinions(ctx, f)
+}
+
+// OpinionPatch is PATCH /api/v1/committee/opinions/{id}.
+type OpinionPatch struct {
+	Status     string `json:"status" label:"状态,status" binding:"required,oneof=recorded reported forwarded answered closed"`
+	Answer     string `json:"answer" label:"答复,answer" binding:"max=10000"`
+	Evaluation string `json:"evaluation" label:"评价,evaluation" binding:"omitempty,oneof=satisfied basic unsatisfied"`
+}
+
+// MoveOpinion moves an opinion along the closed loop and queues the change
+// for its point. An answered opinion may have its answer corrected (status
+// answered again). validation_failed for an impossible transition, a
+// missing answer or a missing evaluation.
+func (h *Hub) MoveOpinion(ctx context.Context, id string, p OpinionPatch) (models.Opinion, error) {
+	p.Answer = strings.TrimSpace(p.Answer)
+	return h.Store.MoveOpinion(ctx, id, p)
+}
+
+// checkMove checks a move from status from (with the stored answer) and
+// returns the answer to store.
+func checkMove(from, answer string, p OpinionPatch) (string, error) {
+	f := map[string]string{}
+	correction := from == "answered" && p.Status == "answered"
+	if !correction && !models.ValidTransition(from, p.Status) {
+		f["status"] = fmt.Sprintf("不能从“%s”改为“%s” / cannot go from %s to %s", StatusLabel(from), StatusLabel(p.Status), from, p.Status)
+	}
+	if p.Answer != "" {
+		answer = p.Answer
+	}
+	if p.Status == "answered" && p.Answer == "" {
+		f["answer"] = "答复时须填写答复内容 / an answer is required"
+	}
+	if p.Status == "closed" && !models.In(p.Evaluation, models.Evaluations) {
+		f["evaluation"] = "办结时须填写评价：satisfied、basic 或 unsatisfied / closing needs the evaluation: satisfied, basic or unsatisfied"
+	}
+	if p.Status != "closed" && p.Evaluation != "" {
+		f["evaluation"] = "只有办结时才填写评价 / an evaluation is given only on closing"
+	}
+	if len(f) > 0 {
+		return "", models.Invalid("意见", f)
+	}
+	return answer, nil
+}
+
+// HubActivity is an activity as GET /api/v1/committee/activities lists it:
+// the record the point pushed (with point_id), and how many opinions the
+// hub holds from that activity. The points send an activity's opinions on
+// their own (each with activity_id), so the record's opinions list stays
+// empty; see GET /api/v1/committee/opinions for them.
+type HubActivity struct {
+	models.Activity
+	OpinionCount int64 `json:"opinion_count"`
+}
+
+// ActivityFilter selects activities at the hub; empty fields do not filter.
+type ActivityFilter struct {
+	Topic, Point, Kind string
+	Limit              int
+	After              string
+}
+
+// Activities lists the activities of all points in the order they first
+// arrived; a bad kind filter is a bad request naming it.
+func (h *Hub) Activities(ctx context.Context, f ActivityFilter) (models.Page[HubActivity], error) {
+	if f.Kind != "" && !models.In(f.Kind, models.ActivityKinds) {
+		return models.Page[HubActivity]{}, &models.Error{Code: models.EBadRequest, Message: "筛选条件无效 / invalid filter", Fields: map[string]string{
+			"kind": "应为 " + strings.Join(models.ActivityKinds, "、") + " 之一 / must be one of " + strings.Join(models.ActivityKinds, ", ")}}
+	}
+	return h.Store.Activities(ctx, f)
+}
+
+// Ingest stores a batch from an authenticated point (see Store.Ingest) and
+// logs what it did not store.
+func (h *Hub) Ingest(ctx context.Context, pointID string, b *syncproto.Batch) (dup bool, err error) {
+	res, err := h.Store.Ingest(ctx, pointID, b, h.purgeDue(h.Store.Now()))
+	for _, f := range res.Foreign {
+		h.Log.Warn("id belongs to another point: ignored", "point", pointID, "item", f)
+	}
+	return res.Duplicate, err
+}
+
+// Updates returns what changed for pointID after the cursor since.
+func (h *Hub) Updates(ctx context.Context, pointID string, since int64, max int) (syncproto.Updates, error) {
+	return h.Store.Updates(ctx, pointID, since, max)
 }

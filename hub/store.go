@@ -3,27 +3,104 @@ package hub
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"encoding/json"
 	"errors"
-	"sort"
+	"fmt"
+	"io/fs"
+	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
+	"budgetpoint/db"
 	"budgetpoint/models"
 	"budgetpoint/syncproto"
 )
 
-// MaxChanges bounds how many changes one answer to a pull covers.
-const MaxChanges = 1000
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Schema is the hub's own tables (hub_*), to open a hub database with
+// db.OpenWith: package hub owns them, and only Store runs SQL on them.
+func Schema() db.Schema {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		panic(err) // embedded: a build defect
+	}
+	return db.Schema{Name: "hub", Files: sub}
+}
+
+// Store keeps what the hub holds: batches, summaries, activities, opinions,
+// the change feed, and the committee's topics and questionnaires. Each
+// exported method is one transaction (db.DB's Write or Read).
+type Store struct {
+	db  *db.DB
+	log *slog.Logger
+}
+
+// NewStore is the store of a database opened with db.OpenWith(dir, Schema()).
+func NewStore(d *db.DB, log *slog.Logger) *Store { return &Store{db: d, log: log} }
+
+// Now is the store's clock (the database's, which tests may fix).
+func (st *Store) Now() time.Time { return st.db.Now() }
+
+func ts(t time.Time) string      { return db.FormatTime(t) }
+func parseTS(s string) time.Time { return db.ParseTime(s) }
+
+func tsPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return ts(*t)
+}
+
+func parseTSPtr(s sql.NullString) *time.Time {
+	if !s.Valid || s.String == "" {
+		return nil
+	}
+	t := parseTS(s.String)
+	return &t
+}
+
+// errorf wraps err with the store operation that failed; application errors
+// (models.Error) pass unchanged so that their code still reaches the client.
+func errorf(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := models.AsError(err); ok {
+		return err
+	}
+	return fmt.Errorf("hub %s: %w", op, err)
+}
+
+// opinionNotFound maps sql.ErrNoRows to not_found for an opinion.
+func opinionNotFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return models.NotFound("意见", "opinion")
+	}
+	return err
+}
+
+// ---- batches from points ----
+
+// IngestResult is what storing a batch did besides storing.
+type IngestResult struct {
+	Duplicate bool
+	// Foreign lists activity and opinion ids of the batch that already
+	// belong to another point (not stored).
+	Foreign []string
+}
 
 // Ingest stores one authenticated batch from pointID in one durable
 // transaction and reports whether its batch_id had been seen already (then
 // nothing changes). A summary replaces the stored one of its point and topic
 // only with a higher seq; activities and opinions are upserted by id; an
 // opinion's status never goes back, and its answer and evaluation belong to
-// the committee.
-func (h *Hub) Ingest(ctx context.Context, pointID string, b *syncproto.Batch) (dup bool, err error) {
-	now := h.DB.Now()
+// the committee. With purge, batch ids older than BatchMemory are forgotten.
+func (st *Store) Ingest(ctx context.Context, pointID string, b *syncproto.Batch, purge bool) (IngestResult, error) {
+	now := st.Now()
 	type row struct {
 		id, topic string
 		seq       int64
@@ -36,7 +113,7 @@ func (h *Hub) Ingest(ctx context.Context, pointID string, b *syncproto.Batch) (d
 		s.ByPoint = nil
 		body, err := json.Marshal(s)
 		if err != nil {
-			return false, err
+			return IngestResult{}, errorf("ingest: summary", err)
 		}
 		sums = append(sums, row{topic: s.TopicID, seq: s.Seq, body: body})
 	}
@@ -46,60 +123,64 @@ func (h *Hub) Ingest(ctx context.Context, pointID string, b *syncproto.Batch) (d
 		a.PointID = pointID
 		body, err := json.Marshal(a)
 		if err != nil {
-			return false, err
+			return IngestResult{}, errorf("ingest: activity", err)
 		}
 		acts = append(acts, row{id: a.ID, topic: a.TopicID, body: body})
 	}
-	purge := h.purgeDue(now)
 	nowS := ts(now)
-	err = h.DB.Write(ctx, func(tx *sql.Tx) error {
-		dup = false
-		res, err := tx.Exec(`INSERT INTO hub_batches(batch_id, point_id, received_at, summaries, activities, opinions)
+	var res IngestResult
+	err := st.db.Write(ctx, func(tx *sql.Tx) error {
+		res = IngestResult{}
+		r, err := tx.Exec(`INSERT INTO hub_batches(batch_id, point_id, received_at, summaries, activities, opinions)
 			VALUES(?,?,?,?,?,?) ON CONFLICT(point_id, batch_id) DO NOTHING`,
 			b.BatchID, pointID, nowS, len(b.Summaries), len(b.Activities), len(b.Opinions))
 		if err != nil {
-			return err
+			return errorf("ingest: batch id", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			dup = true
+		if n, err := r.RowsAffected(); err != nil {
+			return errorf("ingest: batch id", err)
+		} else if n == 0 {
+			res.Duplicate = true
 			return nil
 		}
 		if len(sums) > 0 {
-			st, err := tx.Prepare(`INSERT INTO hub_summaries(point_id, topic_id, seq, body, received_at) VALUES(?,?,?,?,?)
+			ps, err := tx.Prepare(`INSERT INTO hub_summaries(point_id, topic_id, seq, body, received_at) VALUES(?,?,?,?,?)
 				ON CONFLICT(point_id, topic_id) DO UPDATE SET seq=excluded.seq, body=excluded.body, received_at=excluded.received_at
 				WHERE excluded.seq > hub_summaries.seq`)
 			if err != nil {
-				return err
+				return errorf("ingest: summaries", err)
 			}
-			defer st.Close()
+			defer ps.Close()
 			for _, s := range sums {
-				if _, err := st.Exec(pointID, s.topic, s.seq, s.body, nowS); err != nil {
-					return err
+				if _, err := ps.Exec(pointID, s.topic, s.seq, s.body, nowS); err != nil {
+					return errorf("ingest: summary "+s.topic, err)
 				}
 			}
 		}
 		if len(acts) > 0 {
-			st, err := tx.Prepare(`INSERT INTO hub_activities(id, point_id, topic_id, kind, body, received_at, updated_at) VALUES(?,?,?,?,?,?,?)
+			ps, err := tx.Prepare(`INSERT INTO hub_activities(id, point_id, topic_id, kind, body, received_at, updated_at) VALUES(?,?,?,?,?,?,?)
 				ON CONFLICT(id) DO UPDATE SET topic_id=excluded.topic_id, kind=excluded.kind, body=excluded.body, updated_at=excluded.updated_at
 				WHERE hub_activities.point_id = excluded.point_id`)
 			if err != nil {
-				return err
+				return errorf("ingest: activities", err)
 			}
-			defer st.Close()
+			defer ps.Close()
 			for i, a := range acts {
-				res, err := st.Exec(a.id, pointID, a.topic, b.Activities[i].Kind, a.body, nowS, nowS)
+				r, err := ps.Exec(a.id, pointID, a.topic, b.Activities[i].Kind, a.body, nowS, nowS)
 				if err != nil {
-					return err
+					return errorf("ingest: activity "+a.id, err)
 				}
-				if n, _ := res.RowsAffected(); n == 0 {
-					h.Log.Warn("activity id belongs to another point: ignored", "point", pointID, "activity", a.id)
+				if n, err := r.RowsAffected(); err != nil {
+					return errorf("ingest: activity "+a.id, err)
+				} else if n == 0 {
+					res.Foreign = append(res.Foreign, "activity "+a.id)
 				}
 			}
 		}
 		if len(b.Opinions) > 0 {
 			// A point only ever sets recorded or reported; later states are the
 			// committee's and a re-delivery never moves them back.
-			st, err := tx.Prepare(`INSERT INTO hub_opinions(id, point_id, topic_id, source, activity_id, response_id, question_key,
+			ps, err := tx.Prepare(`INSERT INTO hub_opinions(id, point_id, topic_id, source, activity_id, response_id, question_key,
 				content, proposer, status, recorded_at, received_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)
 				ON CONFLICT(id) DO UPDATE SET topic_id=excluded.topic_id, source=excluded.source, activity_id=excluded.activity_id,
 				response_id=excluded.response_id, question_key=excluded.question_key, content=excluded.content, proposer=excluded.proposer,
@@ -109,27 +190,32 @@ func (h *Hub) Ingest(ctx context.Context, pointID string, b *syncproto.Batch) (d
 				  OR (hub_opinions.status='recorded' AND excluded.status='reported') THEN excluded.updated_at ELSE hub_opinions.updated_at END
 				WHERE hub_opinions.point_id = excluded.point_id`)
 			if err != nil {
-				return err
+				return errorf("ingest: opinions", err)
 			}
-			defer st.Close()
+			defer ps.Close()
 			for i := range b.Opinions {
 				o := &b.Opinions[i]
 				status := o.Status
 				if status != "recorded" {
 					status = "reported" // it reached the committee
 				}
-				prop, _ := json.Marshal(o.Proposer)
+				prop, err := json.Marshal(o.Proposer)
+				if err != nil {
+					return errorf("ingest: opinion "+o.ID, err)
+				}
 				rec := o.RecordedAt
 				if rec.IsZero() {
 					rec = now
 				}
-				res, err := st.Exec(o.ID, pointID, o.TopicID, o.Source, o.ActivityID, o.ResponseID, o.QuestionKey,
+				r, err := ps.Exec(o.ID, pointID, o.TopicID, o.Source, o.ActivityID, o.ResponseID, o.QuestionKey,
 					o.Content, string(prop), status, ts(rec), nowS, nowS)
 				if err != nil {
-					return err
+					return errorf("ingest: opinion "+o.ID, err)
 				}
-				if n, _ := res.RowsAffected(); n == 0 {
-					h.Log.Warn("opinion id belongs to another point: ignored", "point", pointID, "opinion", o.ID)
+				if n, err := r.RowsAffected(); err != nil {
+					return errorf("ingest: opinion "+o.ID, err)
+				} else if n == 0 {
+					res.Foreign = append(res.Foreign, "opinion "+o.ID)
 				}
 			}
 		}
@@ -137,98 +223,105 @@ func (h *Hub) Ingest(ctx context.Context, pointID string, b *syncproto.Batch) (d
 			// Forget old batch ids, but keep each point's latest batch for /points.
 			if _, err := tx.Exec(`DELETE FROM hub_batches WHERE received_at < ? AND batch_id NOT IN
 				(SELECT batch_id FROM (SELECT batch_id, max(received_at) FROM hub_batches GROUP BY point_id))`, ts(now.Add(-BatchMemory))); err != nil {
-				return err
+				return errorf("ingest: purge batch ids", err)
 			}
 		}
 		return nil
 	})
-	return dup, err
+	return res, err
 }
 
-// purgeDue reports whether forgetting old batch ids is due (once an hour).
-func (h *Hub) purgeDue(now time.Time) bool {
-	h.purgeMu.Lock()
-	defer h.purgeMu.Unlock()
-	if now.Sub(h.lastPurge) < time.Hour {
-		return false
+// ---- the change feed ----
+
+// queue adds a change for each target point (or, with none, for every point).
+func queue(tx *sql.Tx, targets []string, kind, ref string, version int, now time.Time) error {
+	if len(targets) == 0 {
+		_, err := tx.Exec(`INSERT INTO hub_changes(point_id, kind, ref_id, version, created_at) VALUES(NULL,?,?,?,?)`, kind, ref, version, ts(now))
+		return errorf("queue "+kind+" "+ref, err)
 	}
-	h.lastPurge = now
-	return true
+	for _, p := range targets {
+		if _, err := tx.Exec(`INSERT INTO hub_changes(point_id, kind, ref_id, version, created_at) VALUES(?,?,?,?,?)`, p, kind, ref, version, ts(now)); err != nil {
+			return errorf("queue "+kind+" "+ref, err)
+		}
+	}
+	return nil
 }
 
 // Updates returns what changed for pointID after the cursor since, at most
-// max changes (then More is set).
-func (h *Hub) Updates(ctx context.Context, pointID string, since int64, max int) (syncproto.Updates, error) {
+// max changes (then More is set), read in one snapshot.
+func (st *Store) Updates(ctx context.Context, pointID string, since int64, max int) (syncproto.Updates, error) {
 	u := syncproto.Updates{Topics: []models.Topic{}, Questionnaires: []models.Questionnaire{}, OpinionUpdates: []syncproto.OpinionUpdate{}}
-	r := h.DB.R()
-	// A cursor from before the hub's database was replaced starts over.
-	var top int64
-	if err := r.QueryRowContext(ctx, `SELECT coalesce(max(seq),0) FROM hub_changes`).Scan(&top); err != nil {
-		return u, err
-	}
-	if since > top {
-		since = 0
-	}
-	rows, err := r.QueryContext(ctx, `SELECT seq, kind, ref_id FROM hub_changes
-		WHERE seq > ? AND (point_id = ? OR point_id IS NULL) ORDER BY seq LIMIT ?`, since, pointID, max+1)
-	if err != nil {
-		return u, err
-	}
-	type change struct{ kind, ref string }
-	var changes []change
-	next := since
-	for rows.Next() {
-		var seq int64
-		var ch change
-		if err := rows.Scan(&seq, &ch.kind, &ch.ref); err != nil {
-			rows.Close()
-			return u, err
+	err := st.db.Read(ctx, func(tx *sql.Tx) error {
+		// A cursor from before the hub's database was replaced starts over.
+		var top int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq),0) FROM hub_changes`).Scan(&top); err != nil {
+			return errorf("updates: top", err)
 		}
-		if len(changes) == max {
-			u.More = true
-			break
+		if since > top {
+			since = 0
 		}
-		changes = append(changes, ch)
-		next = seq
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return u, err
-	}
-	if !u.More {
-		// Nothing more for this point: skip past other points' changes too.
-		next = max64(next, top)
-	}
-	u.Next = strconv.FormatInt(next, 10)
-	seen := map[change]bool{}
-	for _, ch := range changes {
-		if seen[ch] {
-			continue
+		rows, err := tx.QueryContext(ctx, `SELECT seq, kind, ref_id FROM hub_changes
+			WHERE seq > ? AND (point_id = ? OR point_id IS NULL) ORDER BY seq LIMIT ?`, since, pointID, max+1)
+		if err != nil {
+			return errorf("updates", err)
 		}
-		seen[ch] = true
-		switch ch.kind {
-		case "topic":
-			t, err := h.DB.Topic(ctx, ch.ref)
-			if err != nil {
-				return u, err
+		type change struct{ kind, ref string }
+		var changes []change
+		next := since
+		for rows.Next() {
+			var seq int64
+			var ch change
+			if err := rows.Scan(&seq, &ch.kind, &ch.ref); err != nil {
+				rows.Close()
+				return errorf("updates", err)
 			}
-			u.Topics = append(u.Topics, t)
-		case "questionnaire":
-			qs, err := h.questionnaireVersions(ctx, ch.ref)
-			if err != nil {
-				return u, err
+			if len(changes) == max {
+				u.More = true
+				break
 			}
-			u.Questionnaires = append(u.Questionnaires, qs...)
-		case "opinion":
-			o, err := h.Opinion(ctx, ch.ref)
-			if err != nil {
-				return u, err
-			}
-			u.OpinionUpdates = append(u.OpinionUpdates, syncproto.OpinionUpdate{ID: o.ID, Status: o.Status,
-				Answer: o.Answer, Evaluation: o.Evaluation, UpdatedAt: o.UpdatedAt})
+			changes = append(changes, ch)
+			next = seq
 		}
-	}
-	return u, nil
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return errorf("updates", err)
+		}
+		if !u.More {
+			// Nothing more for this point: skip past other points' changes too.
+			next = max64(next, top)
+		}
+		u.Next = strconv.FormatInt(next, 10)
+		seen := map[change]bool{}
+		for _, ch := range changes {
+			if seen[ch] {
+				continue
+			}
+			seen[ch] = true
+			switch ch.kind {
+			case "topic":
+				t, err := topic(ctx, tx, ch.ref)
+				if err != nil {
+					return errorf("updates: topic "+ch.ref, err)
+				}
+				u.Topics = append(u.Topics, t)
+			case "questionnaire":
+				qs, err := questionnaireVersions(ctx, tx, ch.ref)
+				if err != nil {
+					return errorf("updates: questionnaire "+ch.ref, err)
+				}
+				u.Questionnaires = append(u.Questionnaires, qs...)
+			case "opinion":
+				o, err := opinion(ctx, tx, ch.ref)
+				if err != nil {
+					return errorf("updates: opinion "+ch.ref, err)
+				}
+				u.OpinionUpdates = append(u.OpinionUpdates, syncproto.OpinionUpdate{ID: o.ID, Status: o.Status,
+					Answer: o.Answer, Evaluation: o.Evaluation, UpdatedAt: o.UpdatedAt})
+			}
+		}
+		return nil
+	})
+	return u, err
 }
 
 func max64(a, b int64) int64 {
@@ -238,160 +331,608 @@ func max64(a, b int64) int64 {
 	return b
 }
 
+// ---- points ----
+
+// PointRecord is what the hub holds from one point.
+type PointRecord struct {
+	LastBatchID string
+	LastBatchAt *time.Time
+	Totals      Totals
+}
+
+// PointRecords returns, for each point id given, its last batch and totals.
+func (st *Store) PointRecords(ctx context.Context, ids []string) (map[string]PointRecord, error) {
+	out := make(map[string]PointRecord, len(ids))
+	err := st.db.Read(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			var pr PointRecord
+			var bid, at string
+			err := tx.QueryRowContext(ctx, `SELECT batch_id, received_at FROM hub_batches WHERE point_id=? ORDER BY received_at DESC LIMIT 1`, id).Scan(&bid, &at)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+			case err != nil:
+				return errorf("point "+id+": last batch", err)
+			default:
+				t := parseTS(at)
+				pr.LastBatchAt, pr.LastBatchID = &t, bid
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT topic_id, body FROM hub_summaries WHERE point_id=?`, id)
+			if err != nil {
+				return errorf("point "+id+": summaries", err)
+			}
+			for rows.Next() {
+				var topic, body string
+				var s struct {
+					Responses models.ResponseCounts `json:"responses"`
+				}
+				if err := rows.Scan(&topic, &body); err != nil {
+					rows.Close()
+					return errorf("point "+id+": summaries", err)
+				}
+				if err := json.Unmarshal([]byte(body), &s); err != nil {
+					rows.Close()
+					return errorf("point "+id+": summary of "+topic, err)
+				}
+				pr.Totals.Responses += s.Responses.Total
+				pr.Totals.Topics++
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return errorf("point "+id+": summaries", err)
+			}
+			if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM hub_activities WHERE point_id=?), (SELECT count(*) FROM hub_opinions WHERE point_id=?)`,
+				id, id).Scan(&pr.Totals.Activities, &pr.Totals.Opinions); err != nil {
+				return errorf("point "+id+": totals", err)
+			}
+			out[id] = pr
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ReportingPoints returns the topics that points report summaries of, in
+// topic order, each with the points reporting it.
+func (st *Store) ReportingPoints(ctx context.Context) (order []string, points map[string][]string, err error) {
+	points = map[string][]string{}
+	err = st.db.Read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT topic_id, point_id FROM hub_summaries ORDER BY topic_id, point_id`)
+		if err != nil {
+			return errorf("reporting points", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t, p string
+			if err := rows.Scan(&t, &p); err != nil {
+				return errorf("reporting points", err)
+			}
+			if _, ok := points[t]; !ok {
+				order = append(order, t)
+			}
+			points[t] = append(points[t], p)
+		}
+		return errorf("reporting points", rows.Err())
+	})
+	return order, points, err
+}
+
+// PointSummaries returns each point's newest summary of a topic, in no set order.
+func (st *Store) PointSummaries(ctx context.Context, topicID string) ([]models.Summary, error) {
+	var out []models.Summary
+	err := st.db.Read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT point_id, body FROM hub_summaries WHERE topic_id=?`, topicID)
+		if err != nil {
+			return errorf("summaries of "+topicID, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var pid, body string
+			if err := rows.Scan(&pid, &body); err != nil {
+				return errorf("summaries of "+topicID, err)
+			}
+			var s models.Summary
+			if err := json.Unmarshal([]byte(body), &s); err != nil {
+				return errorf("summary of "+topicID+" from "+pid, err)
+			}
+			s.PointID = pid
+			out = append(out, s)
+		}
+		return errorf("summaries of "+topicID, rows.Err())
+	})
+	return out, err
+}
+
+// ---- the committee's topics and questionnaires ----
+
+const topicCols = `id, kind, fiscal_year, title, title_en, summary, opens_at, closes_at, created_at, updated_at`
+
+func scanTopic(sc interface{ Scan(...any) error }) (models.Topic, error) {
+	var t models.Topic
+	var o, c sql.NullString
+	var ca, ua string
+	err := sc.Scan(&t.ID, &t.Kind, &t.FiscalYear, &t.Title, &t.TitleEN, &t.Summary, &o, &c, &ca, &ua)
+	t.OpensAt, t.ClosesAt = parseTSPtr(o), parseTSPtr(c)
+	t.CreatedAt, t.UpdatedAt = parseTS(ca), parseTS(ua)
+	t.Origin = models.OriginCommittee
+	return t, err
+}
+
+func topic(ctx context.Context, tx *sql.Tx, id string) (models.Topic, error) {
+	t, err := scanTopic(tx.QueryRowContext(ctx, `SELECT `+topicCols+` FROM hub_topics WHERE id=?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, models.NotFound("事项", "topic")
+	}
+	return t, err
+}
+
+// Topic returns a topic the committee published. not_found otherwise.
+func (st *Store) Topic(ctx context.Context, id string) (models.Topic, error) {
+	var t models.Topic
+	err := st.db.Read(ctx, func(tx *sql.Tx) error {
+		var err error
+		t, err = topic(ctx, tx, id)
+		return errorf("topic "+id, err)
+	})
+	return t, err
+}
+
+// Topics returns every topic the committee published, by id.
+func (st *Store) Topics(ctx context.Context) ([]models.Topic, error) {
+	out := []models.Topic{}
+	err := st.db.Read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+topicCols+` FROM hub_topics ORDER BY id`)
+		if err != nil {
+			return errorf("topics", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			t, err := scanTopic(rows)
+			if err != nil {
+				return errorf("topics", err)
+			}
+			out = append(out, t)
+		}
+		return errorf("topics", rows.Err())
+	})
+	return out, err
+}
+
+// PublishTopic stores a topic as the committee's (replacing an earlier copy)
+// and queues it for the targets (none: every point). created is false when
+// it replaced an earlier copy.
+func (st *Store) PublishTopic(ctx context.Context, t models.Topic, targets []string) (created bool, err error) {
+	now := st.Now()
+	err = st.db.Write(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRow(`SELECT count(*) FROM hub_topics WHERE id=?`, t.ID).Scan(&n); err != nil {
+			return errorf("publish topic "+t.ID, err)
+		}
+		created = n == 0
+		_, err := tx.Exec(`INSERT INTO hub_topics(`+topicCols+`) VALUES(?,?,?,?,?,?,?,?,?,?)
+			ON CONFLICT(id) DO UPDATE SET kind=excluded.kind, fiscal_year=excluded.fiscal_year, title=excluded.title,
+			title_en=excluded.title_en, summary=excluded.summary, opens_at=excluded.opens_at, closes_at=excluded.closes_at,
+			updated_at=excluded.updated_at`,
+			t.ID, t.Kind, t.FiscalYear, t.Title, t.TitleEN, t.Summary, tsPtr(t.OpensAt), tsPtr(t.ClosesAt), ts(now), ts(now))
+		if err != nil {
+			return errorf("publish topic "+t.ID, err)
+		}
+		return queue(tx, targets, "topic", t.ID, 0, now)
+	})
+	return created, err
+}
+
+// PublishQuestionnaire publishes a version of a questionnaire (d normalized
+// and valid) under the one versioning rule, models.NextVersion: a changed
+// definition under an existing id is the next version, the same one again
+// changes nothing but still goes to the targets. Its topic goes along.
+func (st *Store) PublishQuestionnaire(ctx context.Context, d models.Definition, targets []string) (q models.Questionnaire, created bool, err error) {
+	now := st.Now()
+	err = st.db.Write(ctx, func(tx *sql.Tx) error {
+		created = false
+		var n int
+		if err := tx.QueryRow(`SELECT count(*) FROM hub_topics WHERE id=?`, d.TopicID).Scan(&n); err != nil {
+			return errorf("publish questionnaire "+d.ID, err)
+		}
+		if n == 0 {
+			return models.Invalid("问卷", map[string]string{"topic_id": "没有这个征求意见事项，请先发布事项 / no such topic: publish the topic first"})
+		}
+		var topicID string
+		err := tx.QueryRow(`SELECT topic_id FROM hub_questionnaires WHERE id=?`, d.ID).Scan(&topicID)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := tx.Exec(`INSERT INTO hub_questionnaires(id, topic_id, latest_version, created_at) VALUES(?,?,0,?)`, d.ID, d.TopicID, ts(now)); err != nil {
+				return errorf("publish questionnaire "+d.ID, err)
+			}
+		case err != nil:
+			return errorf("publish questionnaire "+d.ID, err)
+		case topicID != d.TopicID:
+			return models.Invalid("问卷", map[string]string{"topic_id": "已发布的问卷不能改到其他事项 / a published questionnaire cannot move to another topic"})
+		}
+		stored, err := storedVersions(ctx, tx, d.ID)
+		if err != nil {
+			return errorf("publish questionnaire "+d.ID, err)
+		}
+		version, isNew, err := models.NextVersion(&d, stored)
+		if err != nil {
+			return err
+		}
+		if isNew {
+			b, err := json.Marshal(d)
+			if err != nil {
+				return errorf("publish questionnaire "+d.ID, err)
+			}
+			if _, err := tx.Exec(`INSERT INTO hub_questionnaire_versions(questionnaire_id, version, definition, hash, created_at) VALUES(?,?,?,?,?)`,
+				d.ID, version, string(b), d.Hash(), ts(now)); err != nil {
+				return errorf("publish questionnaire "+d.ID, err)
+			}
+			if _, err := tx.Exec(`UPDATE hub_questionnaires SET latest_version=? WHERE id=?`, version, d.ID); err != nil {
+				return errorf("publish questionnaire "+d.ID, err)
+			}
+			created = true
+		}
+		if err := queue(tx, targets, "topic", d.TopicID, 0, now); err != nil {
+			return err
+		}
+		if err := queue(tx, targets, "questionnaire", d.ID, version, now); err != nil {
+			return err
+		}
+		q, err = questionnaire(ctx, tx, d.ID, version)
+		return errorf("publish questionnaire "+d.ID, err)
+	})
+	return q, created, err
+}
+
+func storedVersions(ctx context.Context, tx *sql.Tx, id string) ([]models.StoredVersion, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT version, hash, definition FROM hub_questionnaire_versions WHERE questionnaire_id=? ORDER BY version`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []models.StoredVersion
+	for rows.Next() {
+		var v models.StoredVersion
+		var def string
+		if err := rows.Scan(&v.Version, &v.Hash, &def); err != nil {
+			return nil, err
+		}
+		v.Definition = &models.Definition{}
+		if err := json.Unmarshal([]byte(def), v.Definition); err != nil {
+			return nil, fmt.Errorf("version %d: %w", v.Version, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// questionnaire returns one version of a committee questionnaire (0: the latest).
+func questionnaire(ctx context.Context, tx *sql.Tx, id string, version int) (models.Questionnaire, error) {
+	var q models.Questionnaire
+	var def, c string
+	err := tx.QueryRowContext(ctx, `SELECT q.id, q.latest_version, v.version, v.definition, v.created_at FROM hub_questionnaires q
+		JOIN hub_questionnaire_versions v ON v.questionnaire_id=q.id AND v.version = CASE WHEN ?=0 THEN q.latest_version ELSE ? END
+		WHERE q.id=?`, version, version, id).Scan(&q.ID, &q.LatestVersion, &q.Version, &def, &c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return q, models.NotFound("问卷", "questionnaire")
+	}
+	if err != nil {
+		return q, err
+	}
+	if err := json.Unmarshal([]byte(def), &q.Definition); err != nil {
+		return q, fmt.Errorf("version %d: %w", q.Version, err)
+	}
+	q.Origin = models.OriginCommittee
+	q.CreatedAt = parseTS(c)
+	return q, nil
+}
+
+// Questionnaire returns one version (0: the latest) of a committee questionnaire.
+func (st *Store) Questionnaire(ctx context.Context, id string, version int) (models.Questionnaire, error) {
+	var q models.Questionnaire
+	err := st.db.Read(ctx, func(tx *sql.Tx) error {
+		var err error
+		q, err = questionnaire(ctx, tx, id, version)
+		return errorf("questionnaire "+id, err)
+	})
+	return q, err
+}
+
+// Questionnaires returns the latest version of every committee questionnaire, by id.
+func (st *Store) Questionnaires(ctx context.Context) ([]models.Questionnaire, error) {
+	out := []models.Questionnaire{}
+	err := st.db.Read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM hub_questionnaires WHERE latest_version > 0 ORDER BY id`)
+		if err != nil {
+			return errorf("questionnaires", err)
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return errorf("questionnaires", err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return errorf("questionnaires", err)
+		}
+		for _, id := range ids {
+			q, err := questionnaire(ctx, tx, id, 0)
+			if err != nil {
+				return errorf("questionnaire "+id, err)
+			}
+			out = append(out, q)
+		}
+		return nil
+	})
+	return out, err
+}
+
 // questionnaireVersions returns every published version of a questionnaire, oldest first.
-func (h *Hub) questionnaireVersions(ctx context.Context, id string) ([]models.Questionnaire, error) {
+func questionnaireVersions(ctx context.Context, tx *sql.Tx, id string) ([]models.Questionnaire, error) {
 	var latest int
-	if err := h.DB.R().QueryRowContext(ctx, `SELECT latest_version FROM questionnaires WHERE id=?`, id).Scan(&latest); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT latest_version FROM hub_questionnaires WHERE id=?`, id).Scan(&latest); err != nil {
 		return nil, err
 	}
 	out := make([]models.Questionnaire, 0, latest)
 	for v := 1; v <= latest; v++ {
-		q, err := h.DB.Questionnaire(ctx, id, v)
+		q, err := questionnaire(ctx, tx, id, v)
 		if err != nil {
 			return nil, err
 		}
-		q.Origin = models.OriginCommittee
-		q.Public, q.PublicURL = false, ""
 		out = append(out, q)
 	}
 	return out, nil
 }
 
-// definitions returns the topic's questionnaire shapes for BuildSummary: the
-// committee's own questionnaires (every version, newest first), then any
-// that only the points' summaries know.
-func (h *Hub) definitions(ctx context.Context, topicID string, ss []models.Summary) ([][]*models.Definition, error) {
-	rows, err := h.DB.R().QueryContext(ctx, `SELECT id, latest_version FROM questionnaires WHERE topic_id=? ORDER BY created_at, id`, topicID)
-	if err != nil {
-		return nil, err
-	}
-	type qv struct {
-		id     string
-		latest int
-	}
-	var qs []qv
-	for rows.Next() {
-		var q qv
-		if err := rows.Scan(&q.id, &q.latest); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		qs = append(qs, q)
-	}
-	rows.Close()
+// TopicDefinitions returns every version of each committee questionnaire of
+// a topic, newest version first, in the order they were first published.
+func (st *Store) TopicDefinitions(ctx context.Context, topicID string) ([][]*models.Definition, error) {
 	var out [][]*models.Definition
-	have := map[string]bool{}
-	for _, q := range qs {
-		var vs []*models.Definition
-		for v := q.latest; v >= 1; v-- {
-			d, _, err := h.DB.Definition(ctx, q.id, v)
-			if err != nil {
-				return nil, err
+	err := st.db.Read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT v.questionnaire_id, v.definition FROM hub_questionnaire_versions v
+			JOIN hub_questionnaires q ON q.id=v.questionnaire_id WHERE q.topic_id=? ORDER BY q.created_at, q.id, v.version DESC`, topicID)
+		if err != nil {
+			return errorf("definitions of "+topicID, err)
+		}
+		defer rows.Close()
+		last := ""
+		for rows.Next() {
+			var id, s string
+			if err := rows.Scan(&id, &s); err != nil {
+				return errorf("definitions of "+topicID, err)
 			}
-			vs = append(vs, d)
+			d := &models.Definition{}
+			if err := json.Unmarshal([]byte(s), d); err != nil {
+				return errorf("definition of "+id, err)
+			}
+			if id != last {
+				out = append(out, nil)
+				last = id
+			}
+			out[len(out)-1] = append(out[len(out)-1], d)
 		}
-		out = append(out, vs)
-		have[q.id] = true
-	}
-	for _, vs := range models.DefinitionsFromSummaries(ss) {
-		if len(vs) > 0 && !have[vs[0].ID] {
-			out = append(out, vs)
-		}
-	}
-	return out, nil
+		return errorf("definitions of "+topicID, rows.Err())
+	})
+	return out, err
 }
 
-// PointSummaries returns each point's newest summary of a topic, in the
-// order of the points file (points no longer listed come last).
-func (h *Hub) PointSummaries(ctx context.Context, topicID string) ([]models.Summary, error) {
-	rows, err := h.DB.R().QueryContext(ctx, `SELECT point_id, body FROM hub_summaries WHERE topic_id=?`, topicID)
+// ---- opinions ----
+
+const opinionCols = `id, point_id, topic_id, source, activity_id, response_id, question_key, content, proposer, status, answer, evaluation, recorded_at, updated_at`
+
+func scanOpinion(sc interface{ Scan(...any) error }, extra ...any) (models.Opinion, error) {
+	var o models.Opinion
+	var prop, rec, upd string
+	dest := append(extra, &o.ID, &o.PointID, &o.TopicID, &o.Source, &o.ActivityID, &o.ResponseID, &o.QuestionKey, &o.Content, &prop,
+		&o.Status, &o.Answer, &o.Evaluation, &rec, &upd)
+	if err := sc.Scan(dest...); err != nil {
+		return o, err
+	}
+	if err := json.Unmarshal([]byte(prop), &o.Proposer); err != nil {
+		return o, fmt.Errorf("opinion %s: proposer: %w", o.ID, err)
+	}
+	o.RecordedAt, o.UpdatedAt = parseTS(rec), parseTS(upd)
+	return o, nil
+}
+
+func opinion(ctx context.Context, tx *sql.Tx, id string) (models.Opinion, error) {
+	o, err := scanOpinion(tx.QueryRowContext(ctx, `SELECT `+opinionCols+` FROM hub_opinions WHERE id=?`, id))
+	return o, opinionNotFound(err)
+}
+
+// Opinion returns one opinion held at the hub.
+func (st *Store) Opinion(ctx context.Context, id string) (models.Opinion, error) {
+	var o models.Opinion
+	err := st.db.Read(ctx, func(tx *sql.Tx) error {
+		var err error
+		o, err = opinion(ctx, tx, id)
+		return errorf("opinion "+id, err)
+	})
+	return o, err
+}
+
+// Opinions lists opinions of all points in the order they arrived.
+func (st *Store) Opinions(ctx context.Context, f models.OpinionFilter) (models.Page[models.Opinion], error) {
+	p := models.Page[models.Opinion]{Items: []models.Opinion{}}
+	after, err := db.DecodeRowCursor(f.After)
 	if err != nil {
-		return nil, err
+		return p, err
+	}
+	q := `SELECT hrow, ` + opinionCols + ` FROM hub_opinions WHERE hrow > ?`
+	args := []any{after}
+	for _, cv := range [][2]string{{"topic_id", f.Topic}, {"point_id", f.Point}, {"status", f.Status}, {"source", f.Source}} {
+		if cv[1] != "" {
+			q += " AND " + cv[0] + " = ?"
+			args = append(args, cv[1])
+		}
+	}
+	q += " ORDER BY hrow LIMIT ?"
+	args = append(args, f.Limit+1)
+	err = st.db.Read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return errorf("opinions", err)
+		}
+		defer rows.Close()
+		var last int64
+		for rows.Next() {
+			if len(p.Items) == f.Limit {
+				p.Next = db.EncodeCursor(strconv.FormatInt(last, 10))
+				break
+			}
+			var hrow int64
+			o, err := scanOpinion(rows, &hrow)
+			if err != nil {
+				return errorf("opinions", err)
+			}
+			p.Items = append(p.Items, o)
+			last = hrow
+		}
+		return errorf("opinions", rows.Err())
+	})
+	return p, err
+}
+
+// TopicOpinions returns every opinion of a topic, by point and arrival.
+func (st *Store) TopicOpinions(ctx context.Context, topicID string) ([]models.Opinion, error) {
+	var out []models.Opinion
+	err := st.db.Read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+opinionCols+` FROM hub_opinions WHERE topic_id=? ORDER BY point_id, hrow`, topicID)
+		if err != nil {
+			return errorf("opinions of "+topicID, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			o, err := scanOpinion(rows)
+			if err != nil {
+				return errorf("opinions of "+topicID, err)
+			}
+			out = append(out, o)
+		}
+		return errorf("opinions of "+topicID, rows.Err())
+	})
+	return out, err
+}
+
+// MoveOpinion applies the committee's move of an opinion (checked by
+// checkMove against its current state, in the same transaction) and queues
+// the change for its point.
+func (st *Store) MoveOpinion(ctx context.Context, id string, p OpinionPatch) (models.Opinion, error) {
+	now := st.Now()
+	err := st.db.Write(ctx, func(tx *sql.Tx) error {
+		var from, point, answer string
+		if err := tx.QueryRow(`SELECT status, point_id, answer FROM hub_opinions WHERE id=?`, id).Scan(&from, &point, &answer); err != nil {
+			return errorf("move opinion "+id, opinionNotFound(err))
+		}
+		answer, err := checkMove(from, answer, p)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`UPDATE hub_opinions SET status=?, answer=?, evaluation=?, updated_at=? WHERE id=?`,
+			p.Status, answer, p.Evaluation, ts(now), id); err != nil {
+			return errorf("move opinion "+id, err)
+		}
+		return queue(tx, []string{point}, "opinion", id, 0, now)
+	})
+	if err != nil {
+		return models.Opinion{}, err
+	}
+	return st.Opinion(ctx, id)
+}
+
+// ---- activities ----
+
+// Activities lists the activities of all points in the order they first
+// arrived (a later correction from the point keeps its place), like Opinions,
+// each with how many opinions the hub holds from it.
+func (st *Store) Activities(ctx context.Context, f ActivityFilter) (models.Page[HubActivity], error) {
+	p := models.Page[HubActivity]{Items: []HubActivity{}}
+	after, err := db.DecodeRowCursor(f.After)
+	if err != nil {
+		return p, err
+	}
+	if f.Limit < 1 {
+		f.Limit = 50
+	}
+	q := `SELECT hrow, point_id, body FROM hub_activities WHERE hrow > ?`
+	args := []any{after}
+	for _, cv := range [][2]string{{"topic_id", f.Topic}, {"point_id", f.Point}, {"kind", f.Kind}} {
+		if cv[1] != "" {
+			q += " AND " + cv[0] + " = ?"
+			args = append(args, cv[1])
+		}
+	}
+	q += " ORDER BY hrow LIMIT ?"
+	args = append(args, f.Limit+1)
+	err = st.db.Read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return errorf("activities", err)
+		}
+		var last int64
+		for rows.Next() {
+			if len(p.Items) == f.Limit {
+				p.Next = db.EncodeCursor(strconv.FormatInt(last, 10))
+				break
+			}
+			var hrow int64
+			var pid, body string
+			if err := rows.Scan(&hrow, &pid, &body); err != nil {
+				rows.Close()
+				return errorf("activities", err)
+			}
+			var act models.Activity
+			if err := json.Unmarshal([]byte(body), &act); err != nil {
+				rows.Close()
+				return errorf("activity of "+pid, err)
+			}
+			act.PointID = pid
+			act.DeputyIDs = nil
+			if act.Opinions == nil {
+				act.Opinions = []models.Opinion{}
+			}
+			p.Items = append(p.Items, HubActivity{Activity: act})
+			last = hrow
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return errorf("activities", err)
+		}
+		return countActivityOpinions(ctx, tx, p.Items)
+	})
+	return p, err
+}
+
+// countActivityOpinions sets each activity's opinion count in one query per
+// page (an opinion counts for the activity of its own point only).
+func countActivityOpinions(ctx context.Context, tx *sql.Tx, items []HubActivity) error {
+	if len(items) == 0 {
+		return nil
+	}
+	idx := make(map[[2]string]int, len(items))
+	args := make([]any, 0, len(items))
+	for i, it := range items {
+		idx[[2]string{it.PointID, it.ID}] = i
+		args = append(args, it.ID)
+	}
+	q := `SELECT point_id, activity_id, count(*) FROM hub_opinions WHERE activity_id IN (?` +
+		strings.Repeat(",?", len(items)-1) + `) GROUP BY point_id, activity_id`
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return errorf("activity opinion counts", err)
 	}
 	defer rows.Close()
-	var out []models.Summary
 	for rows.Next() {
-		var pid, body string
-		if err := rows.Scan(&pid, &body); err != nil {
-			return nil, err
+		var pid, aid string
+		var n int64
+		if err := rows.Scan(&pid, &aid, &n); err != nil {
+			return errorf("activity opinion counts", err)
 		}
-		var s models.Summary
-		if err := json.Unmarshal([]byte(body), &s); err != nil {
-			return nil, err
-		}
-		s.PointID = pid
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	order := map[string]int{}
-	for i, p := range h.Points {
-		order[p.ID] = i
-	}
-	rank := func(id string) int {
-		if i, ok := order[id]; ok {
-			return i
-		}
-		return len(order)
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		ri, rj := rank(out[i].PointID), rank(out[j].PointID)
-		if ri != rj {
-			return ri < rj
-		}
-		return out[i].PointID < out[j].PointID
-	})
-	return out, nil
-}
-
-// TopicSummary sums a topic's newest summaries of every point exactly: each
-// becomes counters again, they are merged (sums add, min and max keep the
-// extreme) and rendered once, so means come from summed sums and counts.
-// by_point holds each point's own summary rendered against the same
-// definitions. not_found when neither the committee nor any point knows it.
-func (h *Hub) TopicSummary(ctx context.Context, topicID string) (models.Summary, [][]*models.Definition, error) {
-	ss, err := h.PointSummaries(ctx, topicID)
-	if err != nil {
-		return models.Summary{}, nil, err
-	}
-	if len(ss) == 0 {
-		if _, err := h.DB.Topic(ctx, topicID); err != nil {
-			return models.Summary{}, nil, err
+		if i, ok := idx[[2]string{pid, aid}]; ok {
+			items[i].OpinionCount = n
 		}
 	}
-	defs, err := h.definitions(ctx, topicID, ss)
-	if err != nil {
-		return models.Summary{}, nil, err
-	}
-	total := models.Counters{}
-	var seq int64
-	var asOf time.Time
-	byPoint := make([]models.Summary, 0, len(ss))
-	for i := range ss {
-		c := ss[i].Counters()
-		total.Merge(c)
-		seq += ss[i].Seq
-		if ss[i].AsOf.After(asOf) {
-			asOf = ss[i].AsOf
-		}
-		byPoint = append(byPoint, models.BuildSummary(topicID, ss[i].PointID, ss[i].Seq, ss[i].AsOf, c, defs))
-	}
-	if asOf.IsZero() {
-		asOf = h.DB.Now()
-	}
-	out := models.BuildSummary(topicID, AllPoints, seq, asOf, total, defs)
-	out.ByPoint = byPoint
-	return out, defs, nil
-}
-
-// AllPoints is the point_id of a summary across all points.
-const AllPoints = "all"
-
-// opinionNotFound maps sql.ErrNoRows to not_found for an opinion.
-func opinionNotFound(err error) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return models.NotFound("意见", "opinion")
-	}
-	return err
+	return errorf("activity opinion counts", rows.Err())
 }

@@ -17,26 +17,26 @@ import (
 // reads its body and checks the signature over it: all before anything is
 // stored. On failure it answers 401, logs the point and the reason, and
 // returns false. A body over the route's limit is 413.
-func (h *Hub) authenticate(c *gin.Context) (*Point, []byte, bool) {
+func (a *api) authenticate(c *gin.Context) (*Point, []byte, bool) {
 	id := c.GetHeader(syncproto.HeaderPointID)
 	stamp := c.GetHeader(syncproto.HeaderTimestamp)
 	reason := ""
 	var body []byte
-	p, ok := h.point(id)
+	p, ok := a.h.point(id)
 	switch {
 	case id == "":
 		reason = "missing " + syncproto.HeaderPointID
 	case !ok:
 		reason = "unknown point"
 	default:
-		if err := syncproto.CheckTimestamp(stamp, h.DB.Now()); err != nil {
+		if err := syncproto.CheckTimestamp(stamp, a.h.Store.Now()); err != nil {
 			reason = err.Error()
 			break
 		}
 		// Only a known point within the window gets its body read.
 		b, err := io.ReadAll(c.Request.Body)
 		if err != nil {
-			h.S.Fail(c, err)
+			a.s.Fail(c, err)
 			return nil, nil, false
 		}
 		body = b
@@ -47,35 +47,35 @@ func (h *Hub) authenticate(c *gin.Context) (*Point, []byte, bool) {
 	if reason == "" {
 		return p, body, true
 	}
-	h.Log.Warn("sync request refused", "point", id, "reason", reason, "method", c.Request.Method,
+	a.h.Log.Warn("sync request refused", "point", id, "reason", reason, "method", c.Request.Method,
 		"path", c.Request.URL.Path, "remote", c.Request.RemoteAddr)
-	h.S.Fail(c, models.Errorf(models.EUnauth, "同步请求未通过验证（联系点、时间戳或签名不对）/ sync request refused: unknown point, timestamp outside the window or bad signature"))
+	a.s.Fail(c, models.Errorf(models.EUnauth, "同步请求未通过验证（联系点、时间戳或签名不对）/ sync request refused: unknown point, timestamp outside the window or bad signature"))
 	return nil, nil, false
 }
 
 // postBatch is POST /api/v1/sync/batches: a point's signed batch.
-func (h *Hub) postBatch(c *gin.Context) {
-	p, body, ok := h.authenticate(c)
+func (a *api) postBatch(c *gin.Context) {
+	p, body, ok := a.authenticate(c)
 	if !ok {
 		return
 	}
 	var b syncproto.Batch
 	if err := forms.DecodeOnly(bytes.NewReader(body), &b); err != nil {
-		h.S.Fail(c, err)
+		a.s.Fail(c, err)
 		return
 	}
 	if err := checkBatch(p.ID, &b); err != nil {
-		h.Log.Warn("sync batch invalid", "point", p.ID, "batch", b.BatchID, "err", err)
-		h.S.Fail(c, err)
+		a.h.Log.Warn("sync batch invalid", "point", p.ID, "batch", b.BatchID, "err", err)
+		a.s.Fail(c, err)
 		return
 	}
-	dup, err := h.Ingest(c.Request.Context(), p.ID, &b)
+	dup, err := a.h.Ingest(c.Request.Context(), p.ID, &b)
 	if err != nil {
-		h.S.Fail(c, err)
+		a.s.Fail(c, err)
 		return
 	}
 	if dup {
-		h.Log.Info("sync batch replayed", "point", p.ID, "batch", b.BatchID)
+		a.h.Log.Info("sync batch replayed", "point", p.ID, "batch", b.BatchID)
 	}
 	c.JSON(http.StatusOK, syncproto.BatchAck{BatchID: b.BatchID, Duplicate: dup})
 }
@@ -132,8 +132,8 @@ func checkBatch(pointID string, b *syncproto.Batch) error {
 
 // getUpdates is GET /api/v1/sync/updates?since=: what the committee
 // published or changed for the signing point since the cursor.
-func (h *Hub) getUpdates(c *gin.Context) {
-	p, _, ok := h.authenticate(c)
+func (a *api) getUpdates(c *gin.Context) {
+	p, _, ok := a.authenticate(c)
 	if !ok {
 		return
 	}
@@ -142,14 +142,14 @@ func (h *Hub) getUpdates(c *gin.Context) {
 		var err error
 		since, err = strconv.ParseInt(v, 10, 64)
 		if err != nil || since < 0 {
-			h.S.Fail(c, &models.Error{Code: models.EBadRequest, Message: "since 参数无效 / invalid since cursor",
+			a.s.Fail(c, &models.Error{Code: models.EBadRequest, Message: "since 参数无效 / invalid since cursor",
 				Fields: map[string]string{"since": "应为上次答复中的 next / must be the next of an earlier answer"}})
 			return
 		}
 	}
-	u, err := h.Updates(c.Request.Context(), p.ID, since, MaxChanges)
+	u, err := a.h.Updates(c.Request.Context(), p.ID, since, MaxChanges)
 	if err != nil {
-		h.S.Fail(c, err)
+		a.s.Fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, u)

@@ -19,6 +19,8 @@ const (
 	ERateLimited = "rate_limited"
 	EInternal    = "internal"
 	EUnavailable = "unavailable"
+	// EMethodNotAllowed: the path exists, but not with this method (405).
+	EMethodNotAllowed = "method_not_allowed"
 )
 
 // Error is an application error: a stable code and a message safe to show,

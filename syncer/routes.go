@@ -13,11 +13,11 @@ import (
 // RunTimeout bounds how long POST /api/v1/sync/run waits for its round.
 var RunTimeout = 3 * time.Minute
 
-// Mount adds the point's sync routes; use it as a handlers.Server.Mount entry.
+// Routes lists the point's sync routes; main adds them to the API server's router.
 //
 //	GET  /api/v1/sync/status  admin, staff: last push and pull, queue, last error
 //	POST /api/v1/sync/run     admin, staff: push and pull now, then the status
-func (s *Syncer) Mount(r *gin.Engine, hs *handlers.Server) {
+func (s *Syncer) Routes(r *gin.Engine, hs *handlers.Server) {
 	api := r.Group("/api/v1/sync")
 	api.GET("/status", hs.Require(handlers.Staff...), func(c *gin.Context) {
 		st, err := s.Status(c.Request.Context())

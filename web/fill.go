@@ -275,6 +275,12 @@ func (a *App) previewPage(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
+	a.renderPreview(c, q)
+}
+
+// renderPreview shows a questionnaire as the public sees it, posting nowhere
+// (the point's preview and the committee's).
+func (a *App) renderPreview(c *gin.Context, q models.Questionnaire) {
 	d := &fillData{Q: q, Action: "", RID: uuid.NewString(), Preview: true, Public: true, Kind: "public"}
 	if d.Answers == nil {
 		d.Answers = url.Values{}

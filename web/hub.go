@@ -9,11 +9,7 @@ package web
 // token, same validation) where it has not.
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"time"
 
@@ -22,7 +18,6 @@ import (
 	"budgetpoint/demo"
 	"budgetpoint/handlers"
 	"budgetpoint/hub"
-	"budgetpoint/models"
 )
 
 func init() {
@@ -60,18 +55,24 @@ type hubPages struct {
 	H *hub.Hub
 }
 
-// MountHub adds the committee's pages to the hub's router; hub.go in package
-// main calls it after hub.New. It returns the pages' App (for tests).
-func MountHub(s *handlers.Server, h *hub.Hub) *App {
-	a, err := New(s)
+// CommitteePages are the committee's pages at the hub.
+type CommitteePages struct{ p *hubPages }
+
+// NewCommittee prepares the committee's pages over the hub's service.
+func NewCommittee(s *handlers.Server, h *hub.Hub) (*CommitteePages, error) {
+	a, err := New(s, nil)
 	if err != nil {
-		panic(err) // templates are embedded: a parse error is a build defect
+		return nil, err
 	}
 	a.Hub = true
-	p := &hubPages{App: a, H: h}
-	s.Mount = append(s.Mount, func(r *gin.Engine, _ *handlers.Server) { p.routes(r) })
-	return a
+	return &CommitteePages{p: &hubPages{App: a, H: h}}, nil
 }
+
+// Routes adds the committee's pages to the hub's router.
+func (cp *CommitteePages) Routes(r *gin.Engine) { cp.p.routes(r) }
+
+// App is the pages' foundation (for tests).
+func (cp *CommitteePages) App() *App { return cp.p.App }
 
 // routes lists the hub's page routes in one place.
 func (p *hubPages) routes(r *gin.Engine) {
@@ -101,7 +102,7 @@ func (p *hubPages) routes(r *gin.Engine) {
 	r.POST("/questionnaires/new", cm, p.builderSubmit)
 	r.GET("/questionnaires/:id/edit", cm, p.builderPage)
 	r.POST("/questionnaires/:id/edit", cm, p.builderSubmit)
-	r.GET("/questionnaires/:id/preview", cm, a.previewPage)
+	r.GET("/questionnaires/:id/preview", cm, p.previewPage)
 	r.GET("/questionnaires/:id/share", cm, func(c *gin.Context) {
 		a.Redirect(c, "/questionnaires/"+url.PathEscape(c.Param("id"))+"/edit", "info", Translate(LangOf(c), "hub.q.share_at_point"))
 	})
@@ -130,46 +131,6 @@ func (p *hubPages) view(c *gin.Context, titleKey, nav string, data any) *View {
 
 // api calls the hub's committee API in-process as the signed-in person
 // (same cookie or token, same CSRF token) and decodes a 2xx answer into
-// out; an error answer comes back as the *models.Error it carries.
-func (p *hubPages) api(c *gin.Context, method, path string, body, out any) error {
-	var rd io.Reader = http.NoBody
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req := httptest.NewRequest(method, path, rd)
-	req = req.WithContext(c.Request.Context())
-	req.RemoteAddr = c.Request.RemoteAddr
-	for _, ck := range c.Request.Cookies() {
-		req.AddCookie(ck)
-	}
-	if h := c.GetHeader("Authorization"); h != "" {
-		req.Header.Set("Authorization", h)
-	}
-	if sess, ok := handlers.SessionOf(c); ok {
-		req.Header.Set("X-CSRF-Token", sess.CSRF)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	rec := httptest.NewRecorder()
-	p.engine.ServeHTTP(rec, req)
-	if rec.Code < 200 || rec.Code > 299 {
-		var e struct {
-			Error *models.Error `json:"error"`
-		}
-		if json.Unmarshal(rec.Body.Bytes(), &e) == nil && e.Error != nil && e.Error.Code != "" {
-			return e.Error
-		}
-		return models.Errorf(models.EInternal, "服务器内部错误，请稍后再试 / internal error: try again later")
-	}
-	if out != nil {
-		return json.Unmarshal(rec.Body.Bytes(), out)
-	}
-	return nil
-}
 
 // pointName is a point's name in the page's language.
 func (p *hubPages) pointName(lang, id string) string {

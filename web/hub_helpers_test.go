@@ -2,32 +2,25 @@ package web
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
-	"golang.org/x/crypto/bcrypt"
 
-	"budgetpoint/db"
 	"budgetpoint/demo"
 	"budgetpoint/handlers"
 	"budgetpoint/hub"
+	"budgetpoint/internal/testutil"
 	"budgetpoint/models"
 	"budgetpoint/syncproto"
 )
 
 // hubPointsForTest are the points of the test hub.
-var hubPointsForTest = []hub.Point{
-	{ID: "hongta", Name: "红塔区人大常委会", Secret: "secret-hongta-0123456789"},
-	{ID: "tonghai", Name: "通海县人大常委会", Secret: "secret-tonghai-0123456789"},
-	{ID: "yimen", Name: "易门县人大常委会", Secret: "secret-yimen-0123456789"},
-}
+var hubPointsForTest = testutil.HubPoints
 
 // hubSite is a real hub (SQLite file, the real router with the hub's API
 // and the committee's pages) behind an httptest server.
@@ -38,24 +31,22 @@ type hubSite struct {
 
 func newHubSite(t *testing.T) *hubSite {
 	t.Helper()
-	db.BcryptCost = bcrypt.MinCost
-	d, err := db.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	var a *App
+	he := testutil.NewHub(t, func(r *gin.Engine, s *handlers.Server, h *hub.Hub) {
+		cp, err := NewCommittee(s, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp.Routes(r)
+		a = cp.App()
+	})
 	ctx := context.Background()
 	for name, role := range map[string]string{"committee": "committee", "admin": "admin"} {
-		if _, err := d.CreateUser(ctx, name, role, demo.DemoPassword, ""); err != nil {
+		if _, err := he.DB.CreateUser(ctx, name, role, demo.DemoPassword, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s := handlers.NewServer(d, "hub", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	h := hub.New(s, append([]hub.Point(nil), hubPointsForTest...))
-	a := MountHub(s, h)
-	srv := httptest.NewServer(s.Router())
-	t.Cleanup(srv.Close)
-	return &hubSite{testSite: &testSite{DB: d, S: s, App: a, URL: srv.URL, srv: srv}, H: h}
+	return &hubSite{testSite: &testSite{DB: he.DB, S: he.S, App: a, URL: he.URL, srv: he.HTTP}, H: he.Hub}
 }
 
 var hubCSRFRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)

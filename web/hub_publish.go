@@ -3,12 +3,14 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
 	"budgetpoint/forms"
+	"budgetpoint/hub"
 	"budgetpoint/models"
 )
 
@@ -114,10 +116,26 @@ func (p *hubPages) publishData(c *gin.Context) (*publishData, error) {
 	for _, t := range ts {
 		d.TNames[t.ID] = t.Title
 	}
-	if d.Qs, err = p.questionnairesOf(c, ""); err != nil {
+	if d.Qs, err = p.H.Store.Questionnaires(c.Request.Context()); err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// allTopics are the committee's own topics (the point pages' allTopics reads a point's).
+func (p *hubPages) allTopics(c *gin.Context) ([]models.Topic, error) {
+	return p.H.Store.Topics(c.Request.Context())
+}
+
+// previewPage shows a committee questionnaire as the public will see it.
+func (p *hubPages) previewPage(c *gin.Context) {
+	v, _ := strconv.Atoi(c.Query("version"))
+	q, err := p.H.Store.Questionnaire(c.Request.Context(), c.Param("id"), v)
+	if err != nil {
+		p.Error(c, err)
+		return
+	}
+	p.renderPreview(c, q)
 }
 
 func (p *hubPages) publishPage(c *gin.Context) {
@@ -157,13 +175,14 @@ func (p *hubPages) publishTopic(c *gin.Context) {
 	if err == nil {
 		var t models.Topic
 		if t, err = d.Form.Topic(); err == nil {
-			req := forms.TopicRequest{ID: d.TopicID, Kind: t.Kind, FiscalYear: t.FiscalYear, Title: t.Title, TitleEN: t.TitleEN,
-				Summary: t.Summary, OpensAt: t.OpensAt, ClosesAt: t.ClosesAt}
-			body := struct {
-				forms.TopicRequest
-				Points []string `json:"points,omitempty"`
-			}{req, points}
-			err = p.api(c, http.MethodPost, "/api/v1/committee/topics", body, nil)
+			// The same request type and checks as POST /api/v1/committee/topics.
+			req := hub.TopicPublication{TopicRequest: forms.TopicRequest{ID: d.TopicID, Kind: t.Kind, FiscalYear: t.FiscalYear,
+				Title: t.Title, TitleEN: t.TitleEN, Summary: t.Summary, OpensAt: t.OpensAt, ClosesAt: t.ClosesAt}, Points: points}
+			if err = forms.Check("事项", &req); err == nil {
+				if t, err = req.Topic(); err == nil {
+					_, _, err = p.H.PublishTopic(c.Request.Context(), t, req.Points)
+				}
+			}
 		}
 	}
 	if err != nil {
@@ -192,7 +211,7 @@ func (p *hubPages) builderPage(c *gin.Context) {
 	}
 	var d *builderData
 	if id := c.Param("id"); id != "" {
-		q, err := p.S.DB.Questionnaire(c.Request.Context(), id, 0)
+		q, err := p.H.Store.Questionnaire(c.Request.Context(), id, 0)
 		if err != nil {
 			p.Error(c, err)
 			return
@@ -231,7 +250,7 @@ func (p *hubPages) builderSubmit(c *gin.Context) {
 	}
 	d := builderFromForm(c)
 	if !d.IsNew {
-		q, err := p.S.DB.Questionnaire(c.Request.Context(), d.ID, 0)
+		q, err := p.H.Store.Questionnaire(c.Request.Context(), d.ID, 0)
 		if err != nil {
 			p.Error(c, err)
 			return
@@ -254,15 +273,9 @@ func (p *hubPages) builderSubmit(c *gin.Context) {
 		p.renderBuilder(c, http.StatusUnprocessableEntity, points, d, map[string]string{"topic_id": Translate(LangZH, "hub.pub.need_topic")})
 		return
 	}
-	body := struct {
-		models.Definition
-		Points []string `json:"points,omitempty"`
-	}{def, points}
-	var out struct {
-		Questionnaire models.Questionnaire `json:"questionnaire"`
-	}
 	before := d.Version
-	if err := p.api(c, http.MethodPost, "/api/v1/committee/questionnaires", body, &out); err != nil {
+	q, _, _, err := p.H.PublishQuestionnaire(c.Request.Context(), def, points)
+	if err != nil {
 		fe := FieldErrors(err)
 		if fe == nil {
 			p.Error(c, err)
@@ -281,8 +294,8 @@ func (p *hubPages) builderSubmit(c *gin.Context) {
 		p.renderBuilder(c, http.StatusUnprocessableEntity, points, d, o)
 		return
 	}
-	msg := Translate(lang, "hub.pub.q_ok", out.Questionnaire.Version, p.targetNames(lang, points))
-	if out.Questionnaire.Version == before {
+	msg := Translate(lang, "hub.pub.q_ok", q.Version, p.targetNames(lang, points))
+	if q.Version == before {
 		msg = Translate(lang, "hub.pub.q_same", before, p.targetNames(lang, points))
 	}
 	p.Redirect(c, "/hub/publish", "ok", msg)

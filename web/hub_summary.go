@@ -56,9 +56,7 @@ type hubTopicsData struct {
 
 // topicInfos lists the committee's topics and those the points report.
 func (p *hubPages) topicInfos(c *gin.Context) ([]hub.TopicInfo, error) {
-	var out models.Page[hub.TopicInfo]
-	err := p.api(c, http.MethodGet, "/api/v1/committee/topics", nil, &out)
-	return out.Items, err
+	return p.H.Topics(c.Request.Context())
 }
 
 func (p *hubPages) topicsPage(c *gin.Context) {
@@ -201,7 +199,7 @@ func (p *hubPages) summaryPage(c *gin.Context) {
 		return
 	}
 	d := &hubSummaryData{Topic: models.Topic{ID: id, Title: id}}
-	if t, err := p.S.DB.Topic(ctx, id); err == nil {
+	if t, err := p.H.Topic(ctx, id); err == nil {
 		d.Topic, d.Known = t, true
 	}
 	d.All = buildHubSum(lang, s, true)

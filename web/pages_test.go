@@ -135,7 +135,7 @@ func TestCSRFEnforced(t *testing.T) {
 func countRows(t *testing.T, ts *testSite, query string, args ...any) int64 {
 	t.Helper()
 	var n int64
-	if err := ts.DB.R().QueryRow(query, args...).Scan(&n); err != nil {
+	if err := testutil.RawOf(t, ts.DB).QueryRow(query, args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n

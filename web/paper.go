@@ -34,10 +34,6 @@ func init() {
 		r.GET("/paper/:id/template.xlsx", staff, a.paperTemplate)
 		r.POST("/paper/:id/import", staff, a.paperImport)
 		r.GET("/paper/:id/import/:job", staff, a.paperImportStatus)
-		if a.S.BodyLimits == nil {
-			a.S.BodyLimits = map[string]int64{}
-		}
-		a.S.BodyLimits["/paper/:id/import"] = maxImportBytes
 	})
 }
 

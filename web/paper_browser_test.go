@@ -23,6 +23,7 @@ import (
 
 	"budgetpoint/db"
 	"budgetpoint/demo"
+	"budgetpoint/internal/testutil"
 )
 
 const paperQID = "q-2027-budget-draft"
@@ -534,7 +535,7 @@ func TestEvalCodeOnceBrowser(t *testing.T) {
 	}
 	// Nothing in the stored responses points to a code or a person.
 	var all, n int
-	if err := site.DB.R().QueryRow(`SELECT count(*), coalesce(sum(deputy_id IS NOT NULL OR submitted_by IS NOT NULL OR serial != ''),0) FROM responses
+	if err := testutil.RawOf(t, site.DB).QueryRow(`SELECT count(*), coalesce(sum(deputy_id IS NOT NULL OR submitted_by IS NOT NULL OR serial != ''),0) FROM responses
 		WHERE channel='online' AND created_at >= (SELECT max(created_at) FROM eval_code_sets)`).Scan(&all, &n); err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,9 @@ import (
 // maxImportBytes is the largest Excel file accepted.
 const maxImportBytes = 8 << 20
 
+// BodyLimits are the point's page routes that take more than handlers.MaxBody.
+func BodyLimits() map[string]int64 { return map[string]int64{"/paper/:id/import": maxImportBytes} }
+
 const (
 	sheetAnswers = "答卷"
 	sheetHelp    = "说明"

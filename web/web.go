@@ -16,12 +16,12 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/gin-gonic/gin"
 
 	"budgetpoint/demo"
 	"budgetpoint/handlers"
+	"budgetpoint/syncer"
 )
 
 //go:embed templates/*.html
@@ -35,9 +35,9 @@ var staticFS embed.FS
 type App struct {
 	S     *handlers.Server
 	pages map[string]*template.Template
-	// Sync reports the sync state on the dashboard; nil until a sync engine
-	// is wired, in which case the status is read from the API in-process.
-	Sync SyncSource
+	// Sync is the point's sync engine, for the dashboard's sync box and
+	// 立即同步; nil where pages run without one.
+	Sync *syncer.Syncer
 	// Hub is true for the committee's pages at the hub (web/hub.go): the
 	// layout then shows the committee's name and the hub's navigation.
 	Hub bool
@@ -49,39 +49,14 @@ type App struct {
 // routes: func init() { routeHooks = append(routeHooks, func(a *App, r *gin.Engine) {...}) }.
 var routeHooks []func(a *App, r *gin.Engine)
 
-var (
-	appsMu sync.Mutex
-	apps   = map[*handlers.Server]*App{}
-)
-
-// Mount adds the pages to a contact point's router; it is what main_web.go
-// appends to handlers.Server.Mount.
-func Mount(r *gin.Engine, s *handlers.Server) {
-	a, err := New(s)
-	if err != nil {
-		panic(err) // templates are embedded: a parse error is a build defect
-	}
-	a.Routes(r)
-}
-
-// New parses the templates and prepares the pages of a server.
-func New(s *handlers.Server) (*App, error) {
+// New parses the templates and prepares the pages of a server; sy is the
+// point's sync engine (nil at the hub, or without sync).
+func New(s *handlers.Server, sy *syncer.Syncer) (*App, error) {
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
 	}
-	a := &App{S: s, pages: pages}
-	appsMu.Lock()
-	apps[s] = a
-	appsMu.Unlock()
-	return a, nil
-}
-
-// AppOf returns the pages mounted for a server (for tests and other packages).
-func AppOf(s *handlers.Server) *App {
-	appsMu.Lock()
-	defer appsMu.Unlock()
-	return apps[s]
+	return &App{S: s, Sync: sy, pages: pages}, nil
 }
 
 // parsePages builds one template set per page: layout.html and every

@@ -43,11 +43,16 @@ func newTestSite(t *testing.T) *testSite {
 	if _, err := d.CreateUser(context.Background(), "admin", "admin", demo.DemoPassword, ""); err != nil {
 		t.Fatal(err)
 	}
-	s := handlers.NewServer(d, "hongta", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	s.Mount = append(s.Mount, Mount)
-	srv := httptest.NewServer(s.Router())
+	s := handlers.NewServer(d, handlers.Config{PointID: "hongta", Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BodyLimits: BodyLimits()})
+	a, err := New(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := s.Router()
+	a.Routes(r)
+	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
-	return &testSite{DB: d, S: s, App: AppOf(s), URL: srv.URL, srv: srv}
+	return &testSite{DB: d, S: s, App: a, URL: srv.URL, srv: srv}
 }
 
 // client is a browser-like client: cookies kept, redirects not followed.

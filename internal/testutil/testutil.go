@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/bcrypt"
 
 	"budgetpoint/db"
@@ -47,7 +49,7 @@ func (b *Buffer) String() string {
 	return b.b.String()
 }
 
-// OpenDB opens a fresh database in a temporary directory, closed at the end of the test.
+// OpenDB opens a fresh point database in a temporary directory, closed at the end of the test.
 func OpenDB(t testing.TB) *db.DB {
 	t.Helper()
 	d, err := db.Open(t.TempDir())
@@ -58,6 +60,9 @@ func OpenDB(t testing.TB) *db.DB {
 	return d
 }
 
+// Dir is the data directory of a database opened in a temporary directory.
+func Dir(d *db.DB) string { return filepath.Dir(d.Path) }
+
 // Env is a real contact point server over HTTP on a temporary data directory.
 type Env struct {
 	DB   *db.DB
@@ -67,21 +72,19 @@ type Env struct {
 	Logs *Buffer
 }
 
-// New starts a server.
-func New(t testing.TB) *Env {
-	t.Helper()
-	return NewWith(t, func(*handlers.Server) {})
-}
-
-// NewWith starts a server after letting prepare change it (for example to add Mount functions).
-func NewWith(t testing.TB, prepare func(s *handlers.Server)) *Env {
+// New starts a contact point's API server (point hongta). extra adds more
+// routes after the API's.
+func New(t testing.TB, extra ...func(r *gin.Engine, s *handlers.Server)) *Env {
 	t.Helper()
 	d := OpenDB(t)
 	logs := &Buffer{}
-	s := handlers.NewServer(d, "hongta", slog.New(slog.NewTextHandler(logs, nil)))
-	prepare(s)
+	s := handlers.NewServer(d, handlers.Config{PointID: "hongta", Log: slog.New(slog.NewTextHandler(logs, nil))})
+	r := s.Router()
+	for _, f := range extra {
+		f(r, s)
+	}
 	e := &Env{DB: d, S: s, Logs: logs}
-	e.HTTP = httptest.NewServer(s.Router())
+	e.HTTP = httptest.NewServer(r)
 	e.URL = e.HTTP.URL
 	t.Cleanup(e.HTTP.Close)
 	return e
@@ -317,6 +320,7 @@ func DiffCounters(a, b models.Counters) string {
 func Snapshot(t testing.TB, d *db.DB) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
+	raw := RawDB(t, Dir(d))
 	for name, q := range map[string]string{
 		"responses": `SELECT count(*) FROM responses`, "opinions": `SELECT count(*) FROM opinions`,
 		"activities": `SELECT count(*) FROM activities`, "topics": `SELECT count(*) FROM topics`,
@@ -325,7 +329,7 @@ func Snapshot(t testing.TB, d *db.DB) map[string]int64 {
 		"seq": `SELECT coalesce(sum(seq),0) FROM topics`, "outbox": `SELECT coalesce(sum(version),0) FROM outbox`,
 	} {
 		var n int64
-		if err := d.R().QueryRow(q).Scan(&n); err != nil {
+		if err := raw.QueryRow(q).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		out[name] = n

@@ -1,6 +1,38 @@
--- The committee hub: what points pushed, and what the committee published or
--- changed for them. Committee topics and questionnaires use the topics,
--- questionnaires and questionnaire_versions tables of 0001 (origin 'committee').
+-- The committee hub's own tables (package hub owns them): what points pushed,
+-- and what the committee published or changed for them. The accounts tables
+-- (package db) come first; a hub database has none of a point's tables.
+
+-- Topics the committee published.
+CREATE TABLE hub_topics (
+  id          TEXT PRIMARY KEY,
+  kind        TEXT NOT NULL,
+  fiscal_year INTEGER NOT NULL,
+  title       TEXT NOT NULL,
+  title_en    TEXT NOT NULL DEFAULT '',
+  summary     TEXT NOT NULL DEFAULT '',
+  opens_at    TEXT,
+  closes_at   TEXT,
+  created_at  TEXT NOT NULL,
+  updated_at  TEXT NOT NULL
+);
+
+-- Questionnaires the committee published, each version kept (models.NextVersion).
+CREATE TABLE hub_questionnaires (
+  id             TEXT PRIMARY KEY,
+  topic_id       TEXT NOT NULL REFERENCES hub_topics(id),
+  latest_version INTEGER NOT NULL,
+  created_at     TEXT NOT NULL
+);
+CREATE INDEX hub_questionnaires_topic ON hub_questionnaires(topic_id);
+
+CREATE TABLE hub_questionnaire_versions (
+  questionnaire_id TEXT NOT NULL REFERENCES hub_questionnaires(id),
+  version          INTEGER NOT NULL,
+  definition       TEXT NOT NULL,
+  hash             TEXT NOT NULL,
+  created_at       TEXT NOT NULL,
+  PRIMARY KEY (questionnaire_id, version)
+) WITHOUT ROWID;
 
 -- Every batch received, remembered (90 days) so a replay is recognised.
 -- Keyed by point too: a batch id another point happened to use (a cloned data

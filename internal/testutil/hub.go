@@ -1,0 +1,128 @@
+package testutil
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"budgetpoint/db"
+	"budgetpoint/handlers"
+	"budgetpoint/hub"
+)
+
+// HubPoints are the points of every test hub: three of the six, with secrets.
+var HubPoints = []hub.Point{
+	{ID: "hongta", Name: "红塔区人大常委会", Secret: "secret-hongta-0123456789"},
+	{ID: "tonghai", Name: "通海县人大常委会", Secret: "secret-tonghai-0123456789"},
+	{ID: "yimen", Name: "易门县人大常委会", Secret: "secret-yimen-0123456789"},
+}
+
+// SecretOf is a test point's secret (a wrong one for an unknown point).
+func SecretOf(id string) string {
+	for _, p := range HubPoints {
+		if p.ID == id {
+			return p.Secret
+		}
+	}
+	return "no-such-secret-0000"
+}
+
+// HubEnv is a real hub over HTTP: its database on a temporary SQLite file,
+// the hub's service, the real router with the accounts API, the points' sync
+// and the committee API.
+type HubEnv struct {
+	DB   *db.DB
+	Hub  *hub.Hub
+	S    *handlers.Server
+	HTTP *httptest.Server
+	URL  string
+	Logs *Buffer
+	Dir  string
+}
+
+// NewHub starts a hub serving HubPoints. extra adds more routes (the
+// committee's pages) after the hub's own.
+func NewHub(t testing.TB, extra ...func(r *gin.Engine, s *handlers.Server, h *hub.Hub)) *HubEnv {
+	t.Helper()
+	dir := t.TempDir()
+	d, err := db.OpenWith(dir, hub.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	logs := &Buffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	h := hub.New(hub.NewStore(d, log), append([]hub.Point(nil), HubPoints...), log)
+	s := handlers.NewServer(d, handlers.Config{PointID: "hub", Hub: true, Log: log, BodyLimits: hub.BodyLimits()})
+	r := s.Router()
+	h.Routes(r, s)
+	for _, f := range extra {
+		f(r, s, h)
+	}
+	e := &HubEnv{DB: d, Hub: h, S: s, Logs: logs, Dir: dir}
+	e.HTTP = httptest.NewServer(r)
+	e.URL = e.HTTP.URL
+	t.Cleanup(e.HTTP.Close)
+	return e
+}
+
+// User creates a login at the hub and returns a bearer token for it.
+func (e *HubEnv) User(t testing.TB, name, role string) string {
+	t.Helper()
+	_, tok := MakeUser(t, e.DB, name, role, "")
+	return tok
+}
+
+// RawDB opens the database file in dir read-only beside the server, for a
+// test to count rows of any table; closed at the end of the test.
+func RawDB(t testing.TB, dir string) *sql.DB {
+	t.Helper()
+	c, err := sql.Open("sqlite3", db.DSN(filepath.Join(dir, db.FileName), "_query_only=1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Count returns the rows of a table in the database in dir.
+func Count(t testing.TB, dir, table string) int {
+	t.Helper()
+	var n int
+	if err := RawDB(t, dir).QueryRowContext(context.Background(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+		t.Fatalf("count %s: %v", table, err)
+	}
+	return n
+}
+
+var rawMu sync.Mutex
+var raws = map[string]*sql.DB{}
+
+// RawOf is RawDB for the directory of d, opened once per database and test.
+func RawOf(t testing.TB, d *db.DB) *sql.DB {
+	t.Helper()
+	rawMu.Lock()
+	defer rawMu.Unlock()
+	if c, ok := raws[d.Path]; ok {
+		return c
+	}
+	c, err := sql.Open("sqlite3", db.DSN(d.Path, "_query_only=1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raws[d.Path] = c
+	path := d.Path
+	t.Cleanup(func() {
+		rawMu.Lock()
+		defer rawMu.Unlock()
+		delete(raws, path)
+		c.Close()
+	})
+	return c
+}
