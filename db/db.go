@@ -118,7 +118,12 @@ func Open(dir string) (*DB, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	db := &DB{Path: path, Now: now, w: w, r: r, reqs: make(chan *writeReq, 1024), close: make(chan struct{})}
-	if err := db.migrate(); err != nil {
+	if err := connect(w); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("数据库无法打开 / cannot open %s: %w", path, err)
+	}
+	if err := migrate(w, migrations, "migrations/*.sql"); err != nil {
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("数据库迁移失败 / migrating %s: %w", path, err)
@@ -126,6 +131,43 @@ func Open(dir string) (*DB, error) {
 	db.wg.Add(1)
 	go db.writer()
 	return db, nil
+}
+
+// connectWait bounds how long Open retries the first connection while other
+// processes hold the new file's locks.
+const connectWait = 30 * time.Second
+
+// connect makes the writer's first connection and checks it is in WAL mode.
+// Switching a brand-new file to WAL (the DSN's _journal_mode, run as the
+// connection opens) fails at once with SQLITE_BUSY, without waiting for the
+// busy timeout, when another process is switching the same file at that
+// moment; the switch is then tried again on a new connection.
+func connect(w *sql.DB) error {
+	deadline := time.Now().Add(connectWait)
+	for delay := time.Millisecond; ; delay = min(2*delay, 50*time.Millisecond) {
+		err := w.Ping()
+		if err == nil {
+			break
+		}
+		if !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(delay)
+	}
+	var mode string
+	if err := w.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
+		return err
+	}
+	if mode != "wal" {
+		return fmt.Errorf("数据库不是 WAL 模式 / the database is in journal mode %q, not WAL", mode)
+	}
+	return nil
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
 }
 
 // Close stops the writer after the requests already queued and closes the database.
@@ -149,46 +191,80 @@ func (db *DB) Close() error {
 // R is the read pool.
 func (db *DB) R() *sql.DB { return db.r }
 
-func (db *DB) migrate() error {
-	if _, err := db.w.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
-		return err
-	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+// migrate applies the migrations in fsys matching glob, named
+// NNNN_what.sql and applied in the order of NNNN, that schema_migrations does
+// not record yet, and records each. It runs as one transaction on w, which
+// must be the writer (its DSN has _txlock=immediate): BEGIN IMMEDIATE takes
+// the write lock before schema_migrations is created or read, so processes
+// opening the same new database at once apply each migration once between
+// them, and one that waited finds them applied. A failing migration leaves
+// nothing behind.
+func migrate(w *sql.DB, fsys fs.FS, glob string) error {
+	names, err := fs.Glob(fsys, glob)
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
+	type migration struct {
+		version int
+		name    string
+	}
+	var ms []migration
+	seen := map[int]string{}
 	for _, name := range names {
 		base := filepath.Base(name)
 		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
-			return fmt.Errorf("bad migration name %s", base)
+			return fmt.Errorf("迁移文件名应以编号开头 / bad migration name %s: want NNNN_what.sql", base)
 		}
-		var n int
-		if err := db.w.QueryRow(`SELECT count(*) FROM schema_migrations WHERE version=?`, v).Scan(&n); err != nil {
+		if other, dup := seen[v]; dup {
+			return fmt.Errorf("迁移编号重复 / migrations %s and %s have the same number", other, base)
+		}
+		seen[v] = base
+		ms = append(ms, migration{v, name})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	tx, err := w.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	applied := map[int]bool{}
+	rows, err := tx.Query(`SELECT version FROM schema_migrations`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
 			return err
 		}
-		if n > 0 {
+		applied[v] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if applied[m.version] {
 			continue
 		}
-		body, _ := migrations.ReadFile(name)
-		tx, err := db.w.Begin()
+		body, err := fs.ReadFile(fsys, m.name)
 		if err != nil {
 			return err
 		}
+		base := filepath.Base(m.name)
 		if _, err := tx.Exec(string(body)); err != nil {
-			tx.Rollback()
 			return fmt.Errorf("%s: %w", base, err)
 		}
-		if _, err := tx.Exec(`INSERT INTO schema_migrations VALUES (?,?,?)`, v, base, ts(time.Now())); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
+		if _, err := tx.Exec(`INSERT INTO schema_migrations VALUES (?,?,?)`, m.version, base, ts(time.Now())); err != nil {
 			return err
 		}
 	}
-	return nil
+	return tx.Commit()
 }
 
 // Write runs fn in the writer's transaction and returns once that

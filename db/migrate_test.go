@@ -1,0 +1,90 @@
+package db
+
+import (
+	"database/sql"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// openWriter opens a writer connection as Open does, on a new file.
+func openWriter(t *testing.T) *sql.DB {
+	t.Helper()
+	w, err := sql.Open("sqlite3", DSN(filepath.Join(t.TempDir(), FileName), "_txlock=immediate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.SetMaxOpenConns(1)
+	t.Cleanup(func() { w.Close() })
+	if err := connect(w); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func recorded(t *testing.T, w *sql.DB) string {
+	t.Helper()
+	rows, err := w.Query(`SELECT version, name FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v int
+		var n string
+		rows.Scan(&v, &n)
+		out = append(out, strconv.Itoa(v)+":"+n)
+	}
+	return strings.Join(out, " ")
+}
+
+// TestMigrateGeneric: any fs.FS and glob; applied in the order of their
+// numbers (10 after 9), each recorded once; a second run applies nothing; a
+// failing migration leaves nothing of the run behind; bad names are refused.
+func TestMigrateGeneric(t *testing.T) {
+	w := openWriter(t)
+	fsys := fstest.MapFS{
+		"set/9_a.sql":  {Data: []byte(`CREATE TABLE a(x);`)},
+		"set/10_b.sql": {Data: []byte(`INSERT INTO a VALUES (1); CREATE TABLE b(y);`)},
+		"other/1.txt":  {Data: []byte(`not sql`)},
+	}
+	if err := migrate(w, fsys, "set/*.sql"); err != nil {
+		t.Fatal(err)
+	}
+	if got := recorded(t, w); got != "9:9_a.sql 10:10_b.sql" {
+		t.Fatalf("recorded %q", got)
+	}
+	if err := migrate(w, fsys, "set/*.sql"); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	var n int
+	w.QueryRow(`SELECT count(*) FROM a`).Scan(&n)
+	if n != 1 {
+		t.Fatalf("10_b ran %d times", n)
+	}
+
+	fsys["set/11_c.sql"] = &fstest.MapFile{Data: []byte(`CREATE TABLE c(z);`)}
+	fsys["set/12_d.sql"] = &fstest.MapFile{Data: []byte(`CREATE TABLE a(x);`)} // fails: a exists
+	err := migrate(w, fsys, "set/*.sql")
+	if err == nil || !strings.Contains(err.Error(), "12_d.sql") {
+		t.Fatalf("a failing migration: %v, want an error naming 12_d.sql", err)
+	}
+	if w.QueryRow(`SELECT count(*) FROM c`).Scan(&n) == nil {
+		t.Fatal("11_c stayed applied although the run failed")
+	}
+	if got := recorded(t, w); got != "9:9_a.sql 10:10_b.sql" {
+		t.Fatalf("after the failed run, recorded %q", got)
+	}
+
+	for name, f := range map[string]fstest.MapFS{
+		"no number": {"set/a.sql": {Data: []byte(`SELECT 1;`)}},
+		"duplicate": {"set/1_a.sql": {Data: []byte(`SELECT 1;`)}, "set/01_b.sql": {Data: []byte(`SELECT 1;`)}},
+	} {
+		if err := migrate(openWriter(t), f, "set/*.sql"); err == nil || !strings.Contains(err.Error(), " / ") {
+			t.Errorf("%s: %v, want a message in Chinese and English", name, err)
+		}
+	}
+}
