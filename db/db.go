@@ -137,6 +137,9 @@ func Open(dir string) (*DB, error) {
 // processes hold the new file's locks.
 const connectWait = 30 * time.Second
 
+// connectBusy, when a test sets it, is called each time connect finds the file locked.
+var connectBusy func()
+
 // connect makes the writer's first connection and checks it is in WAL mode.
 // Switching a brand-new file to WAL (the DSN's _journal_mode, run as the
 // connection opens) fails at once with SQLITE_BUSY, without waiting for the
@@ -151,6 +154,9 @@ func connect(w *sql.DB) error {
 		}
 		if !isBusy(err) || time.Now().After(deadline) {
 			return err
+		}
+		if connectBusy != nil {
+			connectBusy()
 		}
 		time.Sleep(delay)
 	}

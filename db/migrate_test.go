@@ -88,3 +88,50 @@ func TestMigrateGeneric(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectWaitsForWAL: switching a new file to WAL needs the write lock
+// on top of a read, so SQLite answers "database is locked" at once, without
+// the busy timeout, while another connection (another process, in life)
+// holds the write lock; connect tries again until it is free.
+func TestConnectWaitsForWAL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	other, err := sql.Open("sqlite3", "file:"+path) // rollback journal, as a new file has
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`CREATE TABLE held(x)`); err != nil { // takes the write (RESERVED) lock
+		t.Fatal(err)
+	}
+	busy := make(chan struct{}, 1)
+	connectBusy = func() {
+		select {
+		case busy <- struct{}{}:
+		default:
+		}
+	}
+	defer func() { connectBusy = nil }()
+	w, err := sql.Open("sqlite3", DSN(path, "_txlock=immediate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	w.SetMaxOpenConns(1)
+	done := make(chan error, 1)
+	go func() { done <- connect(w) }()
+	select {
+	case <-busy: // found it locked, and tries again
+	case err := <-done:
+		t.Fatalf("connect returned while the file was locked: %v", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("connect after the lock was freed: %v", err)
+	}
+}
