@@ -65,10 +65,13 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	if *withDemo {
 		if _, err := d.UserByName(ctx, "committee"); err != nil {
-			if _, err := d.CreateUser(ctx, "committee", "committee", demoPassword, ""); err != nil {
+			created, err := d.EnsureUser(ctx, "committee", "committee", demoPassword, "")
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "演示账号 / demo login: committee, password %s\n", demoPassword)
+			if created {
+				fmt.Fprintf(stdout, "演示账号 / demo login: committee, password %s\n", demoPassword)
+			}
 		}
 	}
 
@@ -119,10 +122,21 @@ func writeDemoPoints(dir, path, addr string, stdout io.Writer) error {
 			f.Points = append(f.Points, hub.Point{ID: p.ID, Name: p.Name, Secret: demoSecret(p.ID)})
 		}
 		b, _ := json.MarshalIndent(f, "", "  ")
-		if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		// Written whole under another name, then linked into place: a hub
+		// started at the same moment never reads half a file, and the
+		// first link wins.
+		tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+		err := os.WriteFile(tmp, append(b, '\n'), 0o600)
+		if err == nil {
+			err = os.Link(tmp, path)
+			os.Remove(tmp)
+		}
+		switch {
+		case err == nil:
+			fmt.Fprintf(stdout, "已写入演示联系点文件 / wrote the demo points file %s\n", path)
+		case !errors.Is(err, fs.ErrExist):
 			return usageError{fmt.Errorf("无法写入演示联系点文件 / cannot write the demo points file: %w", err)}
 		}
-		fmt.Fprintf(stdout, "已写入演示联系点文件 / wrote the demo points file %s\n", path)
 	}
 	fmt.Fprintln(stdout, "启动联系点，例如 / start points against this hub, for example:")
 	for i, p := range demo.Points()[:2] {

@@ -170,7 +170,9 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logge
 }
 
 // ensureAdmin creates an admin with a generated password, printed once,
-// when there is none (even if other logins were made first).
+// when there is none (even if other logins were made first). Processes
+// starting at once on new data make one admin between them: the check and
+// the creation are one write transaction.
 func ensureAdmin(ctx context.Context, d *db.DB, stdout io.Writer) error {
 	users, err := d.ListUsers(ctx)
 	if err != nil {
@@ -178,11 +180,12 @@ func ensureAdmin(ctx context.Context, d *db.DB, stdout io.Writer) error {
 	}
 	for _, u := range users {
 		if u.Role == "admin" {
-			return nil
+			return nil // the usual start: no password to hash
 		}
 	}
 	pw := db.RandomToken(12)
-	if _, err := d.CreateUser(ctx, "admin", "admin", pw, ""); err != nil {
+	created, err := d.CreateAdminIfNone(ctx, "admin", pw)
+	if err != nil || !created {
 		return err
 	}
 	fmt.Fprintf(stdout, "已创建管理员 / created the first admin: user admin, password %s (只显示这一次 / shown only this once)\n", pw)

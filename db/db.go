@@ -115,21 +115,28 @@ func DSN(path string, extra string) string {
 
 // Open opens (creating if needed) a contact point's database in dir: the
 // accounts tables and the point's own.
-func Open(dir string) (*DB, error) { return open(dir, accountsSchema, pointSchema) }
+func Open(dir string) (*DB, error) { return open(dir, 0, accountsSchema, pointSchema) }
 
 // OpenWith opens (creating if needed) a database in dir with the accounts
 // tables and another package's own schema (the hub's): that package reads
 // and writes its tables through Read and Write; the point's methods of DB do
 // not apply to such a database.
-func OpenWith(dir string, own Schema) (*DB, error) { return open(dir, accountsSchema, own) }
+func OpenWith(dir string, own Schema) (*DB, error) { return open(dir, 0, accountsSchema, own) }
 
 // OpenAccounts opens (creating if needed) a database in dir with only the
 // accounts tables: what the CLI needs in a data directory whose server has
 // not started yet, so that the first server to start (a point's or the
 // hub's) adds its own schema.
-func OpenAccounts(dir string) (*DB, error) { return open(dir, accountsSchema) }
+func OpenAccounts(dir string) (*DB, error) { return open(dir, accountsOnly, accountsSchema) }
 
-func open(dir string, schemas ...Schema) (*DB, error) {
+// openMode says how open treats schemas it was not asked for.
+type openMode int
+
+// accountsOnly: other schemas in the database are fine (the CLI, which
+// touches only the accounts tables, racing a server's first start).
+const accountsOnly openMode = 1
+
+func open(dir string, mode openMode, schemas ...Schema) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("数据目录无法创建 / cannot create data directory %s: %w", dir, err)
 	}
@@ -154,7 +161,12 @@ func open(dir string, schemas ...Schema) (*DB, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	db := &DB{Path: path, Now: now, w: w, r: r, reqs: make(chan *writeReq, 1024), close: make(chan struct{})}
-	if err := db.migrate(schemas...); err != nil {
+	if err := connect(w); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("数据库无法打开 / cannot open %s: %w", path, err)
+	}
+	if err := migrate(w, mode == accountsOnly, schemas...); err != nil {
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("数据库迁移失败 / migrating %s: %w", path, err)
@@ -162,6 +174,49 @@ func open(dir string, schemas ...Schema) (*DB, error) {
 	db.wg.Add(1)
 	go db.writer()
 	return db, nil
+}
+
+// connectWait bounds how long Open retries the first connection while other
+// processes hold the new file's locks.
+const connectWait = 30 * time.Second
+
+// connectBusy, when a test sets it, is called each time connect finds the file locked.
+var connectBusy func()
+
+// connect makes the writer's first connection and checks it is in WAL mode.
+// Switching a brand-new file to WAL (the DSN's _journal_mode, run as the
+// connection opens) fails at once with SQLITE_BUSY, without waiting for the
+// busy timeout, when another process is switching the same file at that
+// moment; the switch is then tried again on a new connection.
+func connect(w *sql.DB) error {
+	deadline := time.Now().Add(connectWait)
+	for delay := time.Millisecond; ; delay = min(2*delay, 50*time.Millisecond) {
+		err := w.Ping()
+		if err == nil {
+			break
+		}
+		if !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		if connectBusy != nil {
+			connectBusy()
+		}
+		time.Sleep(delay)
+	}
+	var mode string
+	if err := w.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
+		return err
+	}
+	if mode != "wal" {
+		return fmt.Errorf("数据库不是 WAL 模式 / the database is in journal mode %q, not WAL", mode)
+	}
+	return nil
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
 }
 
 // Close stops the writer after the requests already queued and closes the database.
@@ -194,62 +249,99 @@ func (db *DB) Read(ctx context.Context, fn func(*sql.Tx) error) error {
 	return fn(tx)
 }
 
-func (db *DB) migrate(schemas ...Schema) error {
-	if _, err := db.w.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (schema TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (schema, version))`); err != nil {
-		return fmt.Errorf("schema_migrations: %w", err)
+// migrate applies each schema's migrations (files NNNN_what.sql at the
+// root of its Files, in the order of NNNN) that schema_migrations does not
+// record yet, and records each under the schema's name. It runs as one
+// transaction on w, which must be the writer (its DSN has
+// _txlock=immediate): BEGIN IMMEDIATE takes the write lock before
+// schema_migrations is created or read, so processes opening the same new
+// database at once apply each migration once between them, and one that
+// waited finds them applied. A failing migration leaves nothing behind. A
+// database that holds a schema not asked for (a hub's opened as a point's)
+// is refused, unless others is set.
+func migrate(w *sql.DB, others bool, schemas ...Schema) error {
+	type migration struct {
+		schema, name string
+		version      int
+		files        fs.FS
 	}
-	// A point's data directory is not a hub's, nor the other way round.
-	have, err := schemaNames(db.w)
-	if err != nil {
-		return err
-	}
-	for _, h := range have {
-		found := false
-		for _, sc := range schemas {
-			found = found || sc.Name == h
-		}
-		if !found {
-			return fmt.Errorf("此数据目录属于另一种安装（%s）/ this data directory belongs to another kind of installation (%s)", h, h)
-		}
-	}
+	var ms []migration
 	for _, sc := range schemas {
 		names, err := fs.Glob(sc.Files, "*.sql")
 		if err != nil {
 			return fmt.Errorf("%s migrations: %w", sc.Name, err)
 		}
-		sort.Strings(names)
+		var set []migration
+		seen := map[int]string{}
 		for _, base := range names {
 			v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 			if err != nil {
-				return fmt.Errorf("bad migration name %s/%s", sc.Name, base)
+				return fmt.Errorf("迁移文件名应以编号开头 / bad migration name %s/%s: want NNNN_what.sql", sc.Name, base)
 			}
-			var n int
-			if err := db.w.QueryRow(`SELECT count(*) FROM schema_migrations WHERE schema=? AND version=?`, sc.Name, v).Scan(&n); err != nil {
-				return fmt.Errorf("%s/%s: %w", sc.Name, base, err)
+			if other, dup := seen[v]; dup {
+				return fmt.Errorf("迁移编号重复 / migrations %s/%s and %s/%s have the same number", sc.Name, other, sc.Name, base)
 			}
-			if n > 0 {
-				continue
-			}
-			body, err := fs.ReadFile(sc.Files, base)
-			if err != nil {
-				return fmt.Errorf("%s/%s: %w", sc.Name, base, err)
-			}
-			tx, err := db.w.Begin()
-			if err != nil {
-				return fmt.Errorf("%s/%s: %w", sc.Name, base, err)
-			}
-			if _, err := tx.Exec(string(body)); err != nil {
-				tx.Rollback()
-				return fmt.Errorf("%s/%s: %w", sc.Name, base, err)
-			}
-			if _, err := tx.Exec(`INSERT INTO schema_migrations VALUES (?,?,?,?)`, sc.Name, v, base, ts(time.Now())); err != nil {
-				tx.Rollback()
-				return fmt.Errorf("%s/%s: %w", sc.Name, base, err)
-			}
-			if err := tx.Commit(); err != nil {
-				return fmt.Errorf("%s/%s: %w", sc.Name, base, err)
-			}
+			seen[v] = base
+			set = append(set, migration{sc.Name, base, v, sc.Files})
 		}
+		sort.Slice(set, func(i, j int) bool { return set[i].version < set[j].version })
+		ms = append(ms, set...)
+	}
+	tx, err := w.Begin()
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (schema TEXT NOT NULL, version INTEGER NOT NULL,
+		name TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (schema, version))`); err != nil {
+		return fmt.Errorf("schema_migrations: %w", err)
+	}
+	asked := map[string]bool{}
+	for _, sc := range schemas {
+		asked[sc.Name] = true
+	}
+	type key struct {
+		schema  string
+		version int
+	}
+	applied := map[key]bool{}
+	rows, err := tx.Query(`SELECT schema, version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("schema_migrations: %w", err)
+	}
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.schema, &k.version); err != nil {
+			rows.Close()
+			return fmt.Errorf("schema_migrations: %w", err)
+		}
+		if !asked[k.schema] && !others {
+			rows.Close()
+			return fmt.Errorf("此数据目录属于另一种安装（%s）/ this data directory belongs to another kind of installation (%s)", k.schema, k.schema)
+		}
+		applied[k] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("schema_migrations: %w", err)
+	}
+	for _, m := range ms {
+		if applied[key{m.schema, m.version}] {
+			continue
+		}
+		body, err := fs.ReadFile(m.files, m.name)
+		if err != nil {
+			return fmt.Errorf("%s/%s: %w", m.schema, m.name, err)
+		}
+		if _, err := tx.Exec(string(body)); err != nil {
+			return fmt.Errorf("%s/%s: %w", m.schema, m.name, err)
+		}
+		if _, err := tx.Exec(`INSERT INTO schema_migrations VALUES (?,?,?,?)`, m.schema, m.version, m.name, ts(time.Now())); err != nil {
+			return fmt.Errorf("%s/%s: %w", m.schema, m.name, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }

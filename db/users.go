@@ -46,26 +46,70 @@ func (db *DB) CreateUser(ctx context.Context, name, role, password, deputyID str
 	}
 	u := models.User{Name: name, Role: role, DeputyID: deputyID, CreatedAt: db.Now().In(CST)}
 	err = db.Write(ctx, func(tx *sql.Tx) error {
-		var dep any
-		if deputyID != "" {
-			var n int
-			tx.QueryRow(`SELECT count(*) FROM deputies WHERE id=?`, deputyID).Scan(&n)
-			if n == 0 {
-				return models.Invalid("用户", map[string]string{"deputy_id": "代表名册中没有此人 / no such deputy in the registry"})
-			}
-			dep = deputyID
-		}
-		res, err := tx.Exec(`INSERT INTO users(name, role, password_hash, deputy_id, created_at) VALUES(?,?,?,?,?)`, name, role, string(h), dep, ts(u.CreatedAt))
-		if isUnique(err) {
-			return models.Errorf(models.EConflict, "用户名 %s 已存在 / user %s already exists", name, name)
-		}
-		if err != nil {
-			return err
-		}
-		u.ID, _ = res.LastInsertId()
-		return nil
+		var err error
+		u.ID, err = insertUser(tx, name, role, string(h), deputyID, u.CreatedAt)
+		return err
 	})
 	return u, err
+}
+
+// insertUser adds a login inside a write transaction.
+func insertUser(tx *sql.Tx, name, role, hash, deputyID string, at time.Time) (int64, error) {
+	var dep any
+	if deputyID != "" {
+		var n int
+		tx.QueryRow(`SELECT count(*) FROM deputies WHERE id=?`, deputyID).Scan(&n)
+		if n == 0 {
+			return 0, models.Invalid("用户", map[string]string{"deputy_id": "代表名册中没有此人 / no such deputy in the registry"})
+		}
+		dep = deputyID
+	}
+	res, err := tx.Exec(`INSERT INTO users(name, role, password_hash, deputy_id, created_at) VALUES(?,?,?,?,?)`, name, role, hash, dep, ts(at))
+	if isUnique(err) {
+		return 0, models.Errorf(models.EConflict, "用户名 %s 已存在 / user %s already exists", name, name)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// EnsureUser creates a login unless one of that name exists, in one write
+// transaction: processes setting up the same data at once make it once, and
+// the others find it (created is false; an existing login is left as it is).
+func (db *DB) EnsureUser(ctx context.Context, name, role, password, deputyID string) (created bool, err error) {
+	return db.createUserIf(ctx, name, role, password, deputyID, `SELECT count(*) FROM users WHERE name=?`, name)
+}
+
+// CreateAdminIfNone creates the login name as admin when there is no admin
+// at all, in one write transaction: processes starting at once on new data
+// make one admin between them (created says whether this call made it).
+// The name taken by a login that is no admin is a conflict.
+func (db *DB) CreateAdminIfNone(ctx context.Context, name, password string) (created bool, err error) {
+	return db.createUserIf(ctx, name, "admin", password, "", `SELECT count(*) FROM users WHERE role='admin'`)
+}
+
+// createUserIf creates a login as CreateUser does, unless the query (a count)
+// finds something inside the same write transaction.
+func (db *DB) createUserIf(ctx context.Context, name, role, password, deputyID, exists string, args ...any) (created bool, err error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
+	if err != nil {
+		return false, models.Invalid("用户", map[string]string{"password": "密码不能超过 72 字节 / password at most 72 bytes"})
+	}
+	at := db.Now().In(CST)
+	err = db.Write(ctx, func(tx *sql.Tx) error {
+		created = false
+		var n int
+		if err := tx.QueryRow(exists, args...).Scan(&n); err != nil || n > 0 {
+			return err
+		}
+		if _, err := insertUser(tx, name, role, string(h), deputyID, at); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	return created, err
 }
 
 // CountUsers returns how many logins exist.

@@ -126,7 +126,10 @@ var sampleAdvice = []string{
 }
 
 // Load puts the demo content into a contact point's database once; loading
-// again changes nothing. It prints the demo logins.
+// again changes nothing. Every item has a fixed id and content, so that
+// processes loading the same new data at once (two servers started together)
+// store each once, and a load cut short is completed by the next. It prints
+// the demo logins.
 func Load(ctx context.Context, d *db.DB, pointID string, out io.Writer) error {
 	if d.Setting(ctx, "demo_loaded", "") != "" {
 		fmt.Fprintln(out, "演示数据已载入 / demo content already loaded")
@@ -172,10 +175,15 @@ func Load(ctx context.Context, d *db.DB, pointID string, out io.Writer) error {
 			n = 90
 		}
 		for i := 0; i < n; i++ {
+			s := RandomSubmission(rng, &q, pointID)
+			// The same id for the same response at every load, as the rng's
+			// seed gives the same content: a second process loading at the
+			// same time stores nothing twice.
+			s.ID = uuid.NewSHA1(uuid.NameSpaceOID, []byte(fmt.Sprintf("%s/demo-response/%s/%d", pointID, q.ID, i))).String()
 			subs = append(subs, struct {
 				qid string
 				s   db.Submission
-			}{q.ID, RandomSubmission(rng, &q, pointID)})
+			}{q.ID, s})
 		}
 	}
 	if err := submitAll(ctx, d, subs); err != nil {
@@ -185,7 +193,7 @@ func Load(ctx context.Context, d *db.DB, pointID string, out io.Writer) error {
 		if _, err := d.UserByName(ctx, u.name); err == nil {
 			continue
 		}
-		if _, err := d.CreateUser(ctx, u.name, u.role, DemoPassword, u.deputy); err != nil {
+		if _, err := d.EnsureUser(ctx, u.name, u.role, DemoPassword, u.deputy); err != nil {
 			return err
 		}
 	}
