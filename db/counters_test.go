@@ -697,8 +697,7 @@ func TestCountersEqualRecountUnderRandomLoad(t *testing.T) {
 				t.Fatalf("batch %d: summary of %s counts %d responses, %d opinions, seq %d; want %d, %d, %d",
 					b, topic, s.Responses.Total, s.Opinions.Total, s.Seq, respCount[topic], opCount[topic], seqOf(topic))
 			}
-			var acts int64
-			acts = s.Activities.Forum + s.Activities.FieldResearch + s.Activities.Written
+			acts := s.Activities.Forum + s.Activities.FieldResearch + s.Activities.Written
 			if acts != int64(actCount[topic]) {
 				t.Fatalf("batch %d: summary of %s counts %d activities, want %d", b, topic, acts, actCount[topic])
 			}

@@ -65,9 +65,6 @@ func newCluster(t *testing.T) *cluster {
 	t.Logf("random seed %d", seed)
 	c := &cluster{t: t, root: t, base: t.TempDir(), byID: map[string]*point{}, rng: rand.New(rand.NewPCG(seed, 2027))}
 	c.hubDir = filepath.Join(c.base, "hub")
-	type pf struct {
-		ID, Name, Secret string
-	}
 	var list []map[string]string
 	for _, id := range pointIDs {
 		p := &point{id: id, secret: fmt.Sprintf("e2e-secret-%s-%016x", id, c.rng.Uint64()), dir: filepath.Join(c.base, id)}

@@ -760,16 +760,8 @@ func (st *Store) Opinions(ctx context.Context, f models.OpinionFilter) (models.P
 	if err != nil {
 		return p, err
 	}
-	q := `SELECT hrow, ` + opinionCols + ` FROM hub_opinions WHERE hrow > ?`
-	args := []any{after}
-	for _, cv := range [][2]string{{"topic_id", f.Topic}, {"point_id", f.Point}, {"status", f.Status}, {"source", f.Source}} {
-		if cv[1] != "" {
-			q += " AND " + cv[0] + " = ?"
-			args = append(args, cv[1])
-		}
-	}
-	q += " ORDER BY hrow LIMIT ?"
-	args = append(args, f.Limit+1)
+	q, args := pageQuery(`SELECT hrow, `+opinionCols+` FROM hub_opinions`, after, f.Limit,
+		[][2]string{{"topic_id", f.Topic}, {"point_id", f.Point}, {"status", f.Status}, {"source", f.Source}})
 	err = st.db.Read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
@@ -793,6 +785,21 @@ func (st *Store) Opinions(ctx context.Context, f models.OpinionFilter) (models.P
 		return errorf("opinions", rows.Err())
 	})
 	return p, err
+}
+
+// pageQuery completes a select of one page in arrival order (hrow) after
+// the row after, with an equality filter for each column whose value is set;
+// it asks for one row more than limit, to know whether a next page exists.
+func pageQuery(sel string, after int64, limit int, filters [][2]string) (string, []any) {
+	q := sel + ` WHERE hrow > ?`
+	args := []any{after}
+	for _, cv := range filters {
+		if cv[1] != "" {
+			q += " AND " + cv[0] + " = ?"
+			args = append(args, cv[1])
+		}
+	}
+	return q + " ORDER BY hrow LIMIT ?", append(args, limit+1)
 }
 
 // TopicOpinions returns every opinion of a topic, by point and arrival.
@@ -856,16 +863,8 @@ func (st *Store) Activities(ctx context.Context, f ActivityFilter) (models.Page[
 	if f.Limit < 1 {
 		f.Limit = 50
 	}
-	q := `SELECT hrow, point_id, body FROM hub_activities WHERE hrow > ?`
-	args := []any{after}
-	for _, cv := range [][2]string{{"topic_id", f.Topic}, {"point_id", f.Point}, {"kind", f.Kind}} {
-		if cv[1] != "" {
-			q += " AND " + cv[0] + " = ?"
-			args = append(args, cv[1])
-		}
-	}
-	q += " ORDER BY hrow LIMIT ?"
-	args = append(args, f.Limit+1)
+	q, args := pageQuery(`SELECT hrow, point_id, body FROM hub_activities`, after, f.Limit,
+		[][2]string{{"topic_id", f.Topic}, {"point_id", f.Point}, {"kind", f.Kind}})
 	err = st.db.Read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {

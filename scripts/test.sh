@@ -3,8 +3,8 @@
 # tests need (Debian's chromium and CJK fonts) when it is missing, then runs
 # go test over the whole module: with the race detector for the packages
 # where goroutines meet (the group-committing writer, the syncer, the hub,
-# the HTTP handlers), without it for the rest. Both runs always run; the
-# script exits non-zero, closing with a FAIL line, if either failed.
+# the HTTP handlers), without it for the rest, after staticcheck. All three
+# always run; the script exits non-zero, closing with a FAIL line, if any failed.
 # Arguments (for example -run X or -short) go to both runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,16 @@ if [ "${#other_pkgs[@]}" -eq 0 ]; then
   echo "go list found no packages besides ${race_pkgs[*]}" >&2
   exit 1
 fi
+# staticcheck, pinned, installed into GOPATH/bin through the Go module proxy.
+staticcheck_version=v0.8.2
+staticcheck="$(go env GOPATH)/bin/staticcheck"
+if ! "$staticcheck" -version 2>/dev/null | grep -qF "${staticcheck_version#v}"; then
+  echo "installing staticcheck $staticcheck_version…" >&2
+  go install "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version"
+fi
 status=0
+echo "== staticcheck ./..." >&2
+"$staticcheck" ./... || status=1
 echo "== go test -race ${race_pkgs[*]}" >&2
 go test -race -count=1 -timeout 28m "$@" "${race_pkgs[@]}" || status=1
 echo "== go test, without -race, of the other ${#other_pkgs[@]} packages" >&2
