@@ -24,7 +24,7 @@ func BenchmarkIngest(b *testing.B) {
 	e := newEnv(b)
 	rng := rand.New(rand.NewPCG(11, 12))
 	base, _ := pointData(rng, "hongta", 1, 200, 3, 10, &raw{})
-	h := e.srv.Config.Handler
+	h := e.srv.Handler
 	var size int
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

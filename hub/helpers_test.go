@@ -6,7 +6,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"testing"
 	"time"
@@ -31,7 +30,7 @@ type env struct {
 	h     *hub.Hub
 	d     *db.DB
 	dir   string
-	srv   *httptest.Server
+	srv   *testutil.Server
 	token string // a committee user's bearer token
 }
 

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"budgetpoint/db"
 	"budgetpoint/demo"
 	"budgetpoint/handlers"
+	"budgetpoint/internal/testutil"
 )
 
 // testSite is a real contact point (SQLite file, demo content, the real
@@ -26,7 +26,7 @@ type testSite struct {
 	S   *handlers.Server
 	App *App
 	URL string
-	srv *httptest.Server
+	srv *testutil.Server
 }
 
 func newTestSite(t *testing.T) *testSite {
@@ -50,8 +50,7 @@ func newTestSite(t *testing.T) *testSite {
 	}
 	r := s.Router()
 	a.Routes(r)
-	srv := httptest.NewServer(r)
-	t.Cleanup(srv.Close)
+	srv := testutil.Serve(t, r)
 	return &testSite{DB: d, S: s, App: a, URL: srv.URL, srv: srv}
 }
 

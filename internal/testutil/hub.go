@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -40,7 +39,7 @@ type HubEnv struct {
 	DB   *db.DB
 	Hub  *hub.Hub
 	S    *handlers.Server
-	HTTP *httptest.Server
+	HTTP *Server
 	URL  string
 	Logs *Buffer
 	Dir  string
@@ -66,9 +65,8 @@ func NewHub(t testing.TB, extra ...func(r *gin.Engine, s *handlers.Server, h *hu
 		f(r, s, h)
 	}
 	e := &HubEnv{DB: d, Hub: h, S: s, Logs: logs, Dir: dir}
-	e.HTTP = httptest.NewServer(r)
+	e.HTTP = Serve(t, r)
 	e.URL = e.HTTP.URL
-	t.Cleanup(e.HTTP.Close)
 	return e
 }
 

@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -67,7 +66,7 @@ func Dir(d *db.DB) string { return filepath.Dir(d.Path) }
 type Env struct {
 	DB   *db.DB
 	S    *handlers.Server
-	HTTP *httptest.Server
+	HTTP *Server
 	URL  string
 	Logs *Buffer
 }
@@ -84,9 +83,8 @@ func New(t testing.TB, extra ...func(r *gin.Engine, s *handlers.Server)) *Env {
 		f(r, s)
 	}
 	e := &Env{DB: d, S: s, Logs: logs}
-	e.HTTP = httptest.NewServer(r)
+	e.HTTP = Serve(t, r)
 	e.URL = e.HTTP.URL
-	t.Cleanup(e.HTTP.Close)
 	return e
 }
 
