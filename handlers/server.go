@@ -87,10 +87,15 @@ func Status(code string) int {
 }
 
 // Fail answers an error in the contract's shape. Anything that is not an
-// application error is logged with detail and answered as internal.
+// application error is logged with detail and answered as internal; an
+// application error with a cause (unavailable: the database cannot take
+// data) is answered with its own code and message, and its cause is logged.
 func (s *Server) Fail(c *gin.Context, err error) {
 	e, ok := models.AsError(err)
-	if !ok {
+	switch {
+	case ok && e.Err != nil:
+		s.Log.Error("request failed", "code", e.Code, "method", c.Request.Method, "path", c.FullPath(), "err", err)
+	case !ok:
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			e = models.Errorf(models.ETooLarge, "请求内容超过上限 / the request body is over the limit")
