@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"embed"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -630,21 +631,26 @@ func DecodeRowCursor(c string) (int64, error) {
 	return n, nil
 }
 
-// Settings reads a setting, or def when it is not set.
-func (db *DB) Setting(ctx context.Context, key, def string) string {
+// Setting reads a setting, or def when it is not set. A failed read is an
+// error (with def), not def: a caller that shows def must say so.
+func (db *DB) Setting(ctx context.Context, key, def string) (string, error) {
 	var v string
-	if err := db.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key=?`, key).Scan(&v); err != nil {
-		return def
+	err := db.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key=?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return def, nil
 	}
-	return v
+	if err != nil {
+		return def, Wrap("setting "+key, err)
+	}
+	return v, nil
 }
 
 // SetSetting stores a setting.
 func (db *DB) SetSetting(ctx context.Context, key, value string) error {
-	return db.Write(ctx, func(tx *sql.Tx) error {
+	return Wrap("set setting "+key, db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO settings(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value`, key, value)
 		return err
-	})
+	}))
 }
 
 // FormatTime is how every table of every schema stores a time: UTC, fixed
