@@ -142,7 +142,9 @@ func open(dir string, mode openMode, schemas ...Schema) (*DB, error) {
 	if err := os.WriteFile(probe, nil, 0o600); err != nil {
 		return nil, fmt.Errorf("数据目录不可写 / data directory %s is not writable: %w", dir, err)
 	}
-	os.Remove(probe)
+	if err := os.Remove(probe); err != nil {
+		slog.Warn("write test file left in the data directory", "path", probe, "err", err)
+	}
 	path := filepath.Join(dir, FileName)
 	w, err := sql.Open("sqlite3", DSN(path, "_txlock=immediate&_stmt_cache_size="+strconv.Itoa(StmtCache)))
 	if err != nil {
@@ -516,14 +518,14 @@ func (db *DB) commit(batch []*writeReq) {
 	db.pending.reset()
 	switch {
 	case fatal != nil:
-		tx.Rollback()
+		tx.Rollback() // SQLite may have ended it already: the failure is fatal, reported below
 		for i := range errs {
 			if errs[i] == nil {
 				errs[i] = fatal
 			}
 		}
 	case applied == 0:
-		tx.Rollback()
+		tx.Rollback() // nothing to keep; a connection left in a transaction fails the next Begin, reported then
 	default:
 		if err := tx.Commit(); err != nil {
 			for i := range errs {

@@ -144,7 +144,9 @@ func (s *Server) Router() *gin.Engine {
 	// Proxies are not trusted (see clientIP): without this, gin's
 	// c.ClientIP() believes any X-Forwarded-For, and a client that sends a
 	// new one with each request escapes the per-address rate limits.
-	r.SetTrustedProxies(nil)
+	if err := r.SetTrustedProxies(nil); err != nil {
+		panic(err) // no proxies: nothing to parse, not reached
+	}
 	r.Use(gin.CustomRecovery(s.recovery), s.logRequests, s.limitBody)
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {
