@@ -5,12 +5,13 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"budgetpoint/models"
 )
 
-func activityHash(a *models.Activity) string {
+func activityHash(a *models.Activity) (string, error) {
 	ops := make([]any, len(a.Opinions))
 	for i, o := range a.Opinions {
 		ops[i] = []any{o.ID, o.Content, o.Proposer}
@@ -25,12 +26,18 @@ func (db *DB) CreateActivity(ctx context.Context, a *models.Activity, createdBy 
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		created = false
 		var n int
-		if tx.QueryRow(`SELECT count(*) FROM topics WHERE id=?`, a.TopicID).Scan(&n); n == 0 {
+		if err := tx.QueryRow(`SELECT count(*) FROM topics WHERE id=?`, a.TopicID).Scan(&n); err != nil {
+			return fmt.Errorf("topic %s: %w", a.TopicID, err)
+		}
+		if n == 0 {
 			return models.Invalid("活动", map[string]string{"topic_id": "没有这个征求意见事项 / no such topic"})
 		}
 		bad := map[string]string{}
 		for i, id := range a.DeputyIDs {
-			if tx.QueryRow(`SELECT count(*) FROM deputies WHERE id=?`, id).Scan(&n); n == 0 {
+			if err := tx.QueryRow(`SELECT count(*) FROM deputies WHERE id=?`, id).Scan(&n); err != nil {
+				return fmt.Errorf("deputy %s: %w", id, err)
+			}
+			if n == 0 {
 				bad["deputy_ids["+strconv.Itoa(i)+"]"] = "代表名册中没有此人 / no such deputy in the registry"
 			}
 		}
@@ -48,13 +55,18 @@ func (db *DB) CreateActivity(ctx context.Context, a *models.Activity, createdBy 
 		if len(bad) > 0 {
 			return models.Invalid("活动", bad)
 		}
-		h := activityHash(a)
+		h, err := activityHash(a)
+		if err != nil {
+			return err
+		}
 		var old string
-		if err := tx.QueryRow(`SELECT content_hash FROM activities WHERE id=?`, a.ID).Scan(&old); err == nil {
-			if old == h {
-				return nil
-			}
+		switch err := tx.QueryRow(`SELECT content_hash FROM activities WHERE id=?`, a.ID).Scan(&old); {
+		case err == nil && old == h:
+			return nil
+		case err == nil:
 			return models.Errorf(models.EConflict, "活动编号 %s 已用于内容不同的活动 / activity id %s was already used with different content", a.ID, a.ID)
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("stored activity: %w", err)
 		}
 		now := db.Now().In(CST)
 		a.CreatedAt = now
@@ -62,11 +74,14 @@ func (db *DB) CreateActivity(ctx context.Context, a *models.Activity, createdBy 
 		if createdBy != 0 {
 			by = createdBy
 		}
-		deps, _ := json.Marshal(a.DeputyIDs)
+		deps, err := json.Marshal(a.DeputyIDs)
+		if err != nil {
+			return fmt.Errorf("deputy ids: %w", err)
+		}
 		p := a.Participants
 		if _, err := tx.Exec(`INSERT INTO activities(id, kind, topic_id, title, held_on, location, host, p_deputies, p_public, p_other, deputy_ids, minutes, content_hash, created_by, created_at)
 			VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, a.ID, a.Kind, a.TopicID, a.Title, a.HeldOn, a.Location, a.Host, p.Deputies, p.Public, p.Other, string(deps), a.Minutes, h, by, ts(now)); err != nil {
-			return err
+			return fmt.Errorf("insert: %w", err)
 		}
 		ds := models.ActivityDeltas(a.Kind, a.Participants)
 		for i := range a.Opinions {
@@ -83,11 +98,11 @@ func (db *DB) CreateActivity(ctx context.Context, a *models.Activity, createdBy 
 		created = true
 		return db.count(tx, a.TopicID, ds)
 	})
-	if err == nil {
-		var got models.Activity
-		got, err = db.Activity(ctx, a.ID)
-		*a = got
+	if err != nil {
+		return false, Wrap("create activity "+a.ID, err)
 	}
+	got, err := db.Activity(ctx, a.ID)
+	*a = got
 	return created, err
 }
 
@@ -97,10 +112,14 @@ func scanActivity(sc interface{ Scan(...any) error }) (int64, models.Activity, e
 	var a models.Activity
 	var row int64
 	var deps, c string
-	err := sc.Scan(&row, &a.ID, &a.Kind, &a.TopicID, &a.Title, &a.HeldOn, &a.Location, &a.Host, &a.Participants.Deputies, &a.Participants.Public, &a.Participants.Other, &deps, &a.Minutes, &c)
-	json.Unmarshal([]byte(deps), &a.DeputyIDs)
+	if err := sc.Scan(&row, &a.ID, &a.Kind, &a.TopicID, &a.Title, &a.HeldOn, &a.Location, &a.Host, &a.Participants.Deputies, &a.Participants.Public, &a.Participants.Other, &deps, &a.Minutes, &c); err != nil {
+		return row, a, err
+	}
+	if err := json.Unmarshal([]byte(deps), &a.DeputyIDs); err != nil {
+		return row, a, fmt.Errorf("activity %s: stored deputy ids: %w", a.ID, err)
+	}
 	a.CreatedAt = parseTS(c)
-	return row, a, err
+	return row, a, nil
 }
 
 // Activity returns one activity with its opinions.
@@ -110,10 +129,10 @@ func (db *DB) Activity(ctx context.Context, id string) (models.Activity, error) 
 		return a, models.NotFound("活动", "activity")
 	}
 	if err != nil {
-		return a, err
+		return a, Wrap("activity "+id, err)
 	}
 	a.Opinions, err = db.activityOpinions(ctx, id)
-	return a, err
+	return a, Wrap("activity "+id, err)
 }
 
 // Activities lists activities in the order they were recorded, optionally of one topic and kind.
@@ -126,26 +145,29 @@ func (db *DB) Activities(ctx context.Context, topic, kind string, limit int, aft
 	rows, err := db.r.QueryContext(ctx, `SELECT `+activityCols+` FROM activities WHERE rowid > ? AND (?='' OR topic_id=?) AND (?='' OR kind=?) ORDER BY rowid LIMIT ?`,
 		from, topic, topic, kind, kind, limit+1)
 	if err != nil {
-		return p, err
+		return p, Wrap("list activities", err)
 	}
 	var rowids []int64
 	for rows.Next() {
 		row, a, err := scanActivity(rows)
 		if err != nil {
 			rows.Close()
-			return p, err
+			return p, Wrap("list activities", err)
 		}
 		rowids = append(rowids, row)
 		p.Items = append(p.Items, a)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return p, Wrap("list activities", err)
+	}
 	if len(p.Items) > limit {
 		p.Items = p.Items[:limit]
 		p.Next = EncodeCursor(strconv.FormatInt(rowids[limit-1], 10))
 	}
 	for i := range p.Items {
 		if p.Items[i].Opinions, err = db.activityOpinions(ctx, p.Items[i].ID); err != nil {
-			return p, err
+			return p, Wrap("list activities", err)
 		}
 	}
 	return p, nil

@@ -2,6 +2,7 @@ package db
 
 import (
 	"database/sql"
+	"fmt"
 	"strconv"
 
 	"budgetpoint/models"
@@ -126,15 +127,17 @@ func (db *DB) applyCounts(tx *sql.Tx, topicID string, rows [3][]byte, changes in
 			continue
 		}
 		if _, err := tx.Exec(countSQL[op], topicID, string(append(b, ']'))); err != nil {
-			return err
+			return fmt.Errorf("count topic %s: counters: %w", topicID, err)
 		}
 	}
 	if _, err := tx.Exec(`UPDATE topics SET seq=seq+? WHERE id=?`, changes, topicID); err != nil {
-		return err
+		return fmt.Errorf("count topic %s: seq: %w", topicID, err)
 	}
-	_, err := tx.Exec(`INSERT INTO outbox(kind, ref_id, version, queued_at) VALUES('summary',?,?,?)
-		ON CONFLICT DO UPDATE SET version=version+excluded.version`, topicID, changes, ts(db.Now()))
-	return err
+	if _, err := tx.Exec(`INSERT INTO outbox(kind, ref_id, version, queued_at) VALUES('summary',?,?,?)
+		ON CONFLICT DO UPDATE SET version=version+excluded.version`, topicID, changes, ts(db.Now())); err != nil {
+		return fmt.Errorf("count topic %s: queue summary: %w", topicID, err)
+	}
+	return nil
 }
 
 // countSQL applies a JSON array of counter rows [questionnaire, question,

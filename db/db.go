@@ -22,8 +22,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mattn/go-sqlite3"
-
 	"budgetpoint/models"
 )
 
@@ -144,11 +142,13 @@ func open(dir string, mode openMode, schemas ...Schema) (*DB, error) {
 	if err := os.WriteFile(probe, nil, 0o600); err != nil {
 		return nil, fmt.Errorf("数据目录不可写 / data directory %s is not writable: %w", dir, err)
 	}
-	os.Remove(probe)
+	if err := os.Remove(probe); err != nil {
+		slog.Warn("write test file left in the data directory", "path", probe, "err", err)
+	}
 	path := filepath.Join(dir, FileName)
 	w, err := sql.Open("sqlite3", DSN(path, "_txlock=immediate&_stmt_cache_size="+strconv.Itoa(StmtCache)))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
@@ -156,7 +156,7 @@ func open(dir string, mode openMode, schemas ...Schema) (*DB, error) {
 	r, err := sql.Open("sqlite3", DSN(path, "_query_only=1&_stmt_cache_size="+strconv.Itoa(StmtCache)))
 	if err != nil {
 		w.Close()
-		return nil, err
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
@@ -213,12 +213,6 @@ func connect(w *sql.DB) error {
 	return nil
 }
 
-// isBusy reports whether err is SQLite's "database is locked".
-func isBusy(err error) bool {
-	var se sqlite3.Error
-	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
-}
-
 // Close stops the writer after the requests already queued and closes the database.
 func (db *DB) Close() error {
 	db.once.Do(func() {
@@ -228,8 +222,12 @@ func (db *DB) Close() error {
 		db.closing.Unlock()
 	})
 	db.wg.Wait()
-	// Fold the WAL back so the file stands alone after a clean stop.
-	db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	// Fold the WAL back so the file stands alone after a clean stop. If that
+	// fails, the WAL stays beside the file and is folded back by the next
+	// open: nothing is lost, but say so.
+	if _, err := db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		slog.Warn("checkpoint on close", "path", db.Path, "err", err)
+	}
 	err := db.r.Close()
 	if e := db.w.Close(); err == nil {
 		err = e
@@ -243,10 +241,10 @@ func (db *DB) Close() error {
 func (db *DB) Read(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return fmt.Errorf("begin read: %w", err)
+		return translate(fmt.Errorf("begin read: %w", err))
 	}
 	defer tx.Rollback() // read only: nothing to commit
-	return fn(tx)
+	return translate(fn(tx))
 }
 
 // migrate applies each schema's migrations (files NNNN_what.sql at the
@@ -362,7 +360,10 @@ func schemaNames(q interface {
 		}
 		out = append(out, n)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("schema names: %w", err)
+	}
+	return out, nil
 }
 
 // StoredSchemas names the schemas of the database in dir ("accounts",
@@ -379,10 +380,17 @@ func StoredSchemas(dir string) ([]string, error) {
 	}
 	defer c.Close()
 	var n int
-	if err := c.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name='schema_migrations'`).Scan(&n); err != nil || n == 0 {
-		return nil, err
+	if err := c.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name='schema_migrations'`).Scan(&n); err != nil {
+		return nil, fmt.Errorf("schemas of %s: %w", path, err)
 	}
-	return schemaNames(c)
+	if n == 0 {
+		return nil, nil
+	}
+	names, err := schemaNames(c)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return names, nil
 }
 
 // Write runs fn in the writer's transaction and returns once that
@@ -415,7 +423,7 @@ func (db *DB) write(ctx context.Context, countLater bool, fn func(*sql.Tx) error
 	}
 	// Wait for the answer even if ctx ends: the request may already be in a
 	// transaction, and the caller must not report failure for a commit.
-	return <-r.done
+	return translate(<-r.done)
 }
 
 func (db *DB) writer() {
@@ -455,7 +463,7 @@ func (db *DB) commit(batch []*writeReq) {
 	tx, err := db.w.Begin()
 	if err != nil {
 		for _, r := range batch {
-			r.done <- err
+			r.done <- fmt.Errorf("begin write: %w", err)
 		}
 		return
 	}
@@ -510,19 +518,19 @@ func (db *DB) commit(batch []*writeReq) {
 	db.pending.reset()
 	switch {
 	case fatal != nil:
-		tx.Rollback()
+		tx.Rollback() // SQLite may have ended it already: the failure is fatal, reported below
 		for i := range errs {
 			if errs[i] == nil {
 				errs[i] = fatal
 			}
 		}
 	case applied == 0:
-		tx.Rollback()
+		tx.Rollback() // nothing to keep; a connection left in a transaction fails the next Begin, reported then
 	default:
 		if err := tx.Commit(); err != nil {
 			for i := range errs {
 				if errs[i] == nil {
-					errs[i] = err
+					errs[i] = fmt.Errorf("commit: %w", err)
 				}
 			}
 		}
@@ -553,23 +561,13 @@ func Backup(dir, out string) error {
 	}
 	c, err := sql.Open("sqlite3", DSN(path, ""))
 	if err != nil {
-		return err
+		return fmt.Errorf("backup %s: open: %w", path, err)
 	}
 	defer c.Close()
-	_, err = c.Exec(`VACUUM INTO ?`, out)
-	return err
-}
-
-// isUnique reports whether err is a unique or primary-key constraint violation.
-func isUnique(err error) bool {
-	var se sqlite3.Error
-	return errors.As(err, &se) && (se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
-}
-
-// isFK reports whether err is a foreign key violation.
-func isFK(err error) bool {
-	var se sqlite3.Error
-	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintForeignKey
+	if _, err := c.Exec(`VACUUM INTO ?`, out); err != nil {
+		return fmt.Errorf("backup %s to %s: %w", path, out, err)
+	}
+	return nil
 }
 
 const tsLayout = "2006-01-02T15:04:05.000000Z07:00"
@@ -635,21 +633,26 @@ func DecodeRowCursor(c string) (int64, error) {
 	return n, nil
 }
 
-// Settings reads a setting, or def when it is not set.
-func (db *DB) Setting(ctx context.Context, key, def string) string {
+// Setting reads a setting, or def when it is not set. A failed read is an
+// error (with def), not def: a caller that shows def must say so.
+func (db *DB) Setting(ctx context.Context, key, def string) (string, error) {
 	var v string
-	if err := db.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key=?`, key).Scan(&v); err != nil {
-		return def
+	err := db.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key=?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return def, nil
 	}
-	return v
+	if err != nil {
+		return def, Wrap("setting "+key, err)
+	}
+	return v, nil
 }
 
 // SetSetting stores a setting.
 func (db *DB) SetSetting(ctx context.Context, key, value string) error {
-	return db.Write(ctx, func(tx *sql.Tx) error {
+	return Wrap("set setting "+key, db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO settings(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value`, key, value)
 		return err
-	})
+	}))
 }
 
 // FormatTime is how every table of every schema stores a time: UTC, fixed

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"budgetpoint/models"
@@ -27,20 +28,24 @@ func (db *DB) insertOpinion(tx *sql.Tx, o *models.Opinion, createdBy int64) erro
 	if o.Proposer.DeputyID != "" {
 		dep = o.Proposer.DeputyID
 	}
+	h, err := opinionHash(o)
+	if err != nil {
+		return fmt.Errorf("opinion %s: %w", o.ID, err)
+	}
 	p := o.Proposer
-	_, err := tx.Exec(`INSERT INTO opinions(id, topic_id, source, activity_id, response_id, question_key, content, proposer_kind, deputy_id, proposer_name, proposer_level, proposer_desc, status, content_hash, created_by, recorded_at, updated_at)
+	_, err = tx.Exec(`INSERT INTO opinions(id, topic_id, source, activity_id, response_id, question_key, content, proposer_kind, deputy_id, proposer_name, proposer_level, proposer_desc, status, content_hash, created_by, recorded_at, updated_at)
 		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, o.ID, o.TopicID, o.Source, act, resp, o.QuestionKey, o.Content, p.Kind, dep, p.Name, p.Level, p.Description,
-		o.Status, opinionHash(o), by, ts(now), ts(now))
+		o.Status, h, by, ts(now), ts(now))
 	if isUnique(err) {
 		return models.Errorf(models.EConflict, "意见编号 %s 已被使用 / opinion id %s is already used", o.ID, o.ID)
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("insert opinion %s: %w", o.ID, err)
 	}
 	return db.enqueue(tx, "opinion", o.ID)
 }
 
-func opinionHash(o *models.Opinion) string {
+func opinionHash(o *models.Opinion) (string, error) {
 	return hashJSON([]any{o.TopicID, o.Source, o.ActivityID, o.Content, o.Proposer})
 }
 
@@ -53,7 +58,7 @@ func resolveProposer(tx *sql.Tx, p *models.Proposer, field string) error {
 		if errors.Is(err, sql.ErrNoRows) {
 			return models.Invalid("意见", map[string]string{field: "代表名册中没有此人 / no such deputy in the registry"})
 		}
-		return err
+		return fmt.Errorf("deputy %s: %w", p.DeputyID, err)
 	}
 	p.Kind = "deputy"
 	return nil
@@ -68,24 +73,33 @@ func (db *DB) CreateOpinion(ctx context.Context, o *models.Opinion, createdBy in
 			return err
 		}
 		var n int
-		if tx.QueryRow(`SELECT count(*) FROM topics WHERE id=?`, o.TopicID).Scan(&n); n == 0 {
+		if err := tx.QueryRow(`SELECT count(*) FROM topics WHERE id=?`, o.TopicID).Scan(&n); err != nil {
+			return fmt.Errorf("topic %s: %w", o.TopicID, err)
+		}
+		if n == 0 {
 			return models.Invalid("意见", map[string]string{"topic_id": "没有这个征求意见事项 / no such topic"})
 		}
 		if o.ActivityID != "" {
 			var topic string
-			if err := tx.QueryRow(`SELECT topic_id FROM activities WHERE id=?`, o.ActivityID).Scan(&topic); err != nil {
+			if err := tx.QueryRow(`SELECT topic_id FROM activities WHERE id=?`, o.ActivityID).Scan(&topic); errors.Is(err, sql.ErrNoRows) {
 				return models.Invalid("意见", map[string]string{"activity_id": "没有这个活动 / no such activity"})
+			} else if err != nil {
+				return fmt.Errorf("activity %s: %w", o.ActivityID, err)
 			}
 			if topic != o.TopicID {
 				return models.Invalid("意见", map[string]string{"activity_id": "活动属于另一个事项 / the activity belongs to another topic"})
 			}
 		}
 		var old string
-		if err := tx.QueryRow(`SELECT content_hash FROM opinions WHERE id=?`, o.ID).Scan(&old); err == nil {
-			if old == opinionHash(o) {
-				return nil
+		switch err := tx.QueryRow(`SELECT content_hash FROM opinions WHERE id=?`, o.ID).Scan(&old); {
+		case err == nil:
+			h, err := opinionHash(o)
+			if err != nil || old == h {
+				return err
 			}
 			return models.Errorf(models.EConflict, "意见编号 %s 已用于内容不同的意见 / opinion id %s was already used with different content", o.ID, o.ID)
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("stored opinion: %w", err)
 		}
 		if err := db.insertOpinion(tx, o, createdBy); err != nil {
 			return err
@@ -93,7 +107,10 @@ func (db *DB) CreateOpinion(ctx context.Context, o *models.Opinion, createdBy in
 		created = true
 		return db.count(tx, o.TopicID, models.OpinionDeltas(o.Source))
 	})
-	if err == nil && !created {
+	if err != nil {
+		return false, Wrap("create opinion "+o.ID, err)
+	}
+	if !created {
 		*o, err = db.Opinion(ctx, o.ID)
 	}
 	return created, err
@@ -118,7 +135,7 @@ func (db *DB) Opinion(ctx context.Context, id string) (models.Opinion, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, models.NotFound("意见", "opinion")
 	}
-	return o, err
+	return o, Wrap("opinion "+id, err)
 }
 
 // Opinions lists opinions in the order they were recorded.
@@ -144,14 +161,14 @@ func (db *DB) Opinions(ctx context.Context, f models.OpinionFilter) (models.Page
 	args = append(args, f.Limit+1)
 	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {
-		return p, err
+		return p, Wrap("list opinions", err)
 	}
 	defer rows.Close()
 	var rowids []int64
 	for rows.Next() {
 		row, o, err := scanOpinion(rows)
 		if err != nil {
-			return p, err
+			return p, Wrap("list opinions", err)
 		}
 		rowids = append(rowids, row)
 		p.Items = append(p.Items, o)
@@ -160,23 +177,26 @@ func (db *DB) Opinions(ctx context.Context, f models.OpinionFilter) (models.Page
 		p.Items = p.Items[:f.Limit]
 		p.Next = EncodeCursor(strconv.FormatInt(rowids[f.Limit-1], 10))
 	}
-	return p, rows.Err()
+	return p, Wrap("list opinions", rows.Err())
 }
 
 // activityOpinions returns the opinions raised at an activity.
 func (db *DB) activityOpinions(ctx context.Context, id string) ([]models.Opinion, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+opinionCols+` FROM opinions WHERE activity_id=? ORDER BY rowid`, id)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("opinions of activity %s: %w", id, err)
 	}
 	defer rows.Close()
 	out := []models.Opinion{}
 	for rows.Next() {
 		_, o, err := scanOpinion(rows)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("opinions of activity %s: %w", id, err)
 		}
 		out = append(out, o)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("opinions of activity %s: %w", id, err)
+	}
+	return out, nil
 }

@@ -174,11 +174,11 @@ func (db *DB) CreatePaperBatch(ctx context.Context, b *PaperBatch) error {
 	b.Version = v
 	b.ID = uuid.NewString()
 	b.CreatedAt = db.Now().In(CST)
-	return db.Write(ctx, func(tx *sql.Tx) error {
+	return Wrap("create paper batch "+b.ID, db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO paper_batches(id, name, questionnaire_id, version, expected, double_entry, respondent_kind, created_by, created_at)
 			VALUES(?,?,?,?,?,?,?,?,?)`, b.ID, b.Name, b.QuestionnaireID, b.Version, b.Expected, b.DoubleEntry, b.RespondentKind, b.CreatedBy, ts(b.CreatedAt))
 		return err
-	})
+	}))
 }
 
 const batchCols = `b.id, b.name, b.questionnaire_id, b.version, b.expected, b.double_entry, b.respondent_kind, b.created_by, b.created_at,
@@ -196,8 +196,12 @@ func (db *DB) scanBatch(ctx context.Context, sc interface{ Scan(...any) error })
 		return b, err
 	}
 	b.CreatedAt = parseTS(c)
-	if def, _, err := db.Definition(ctx, b.QuestionnaireID, b.Version); err == nil {
+	def, _, err := db.Definition(ctx, b.QuestionnaireID, b.Version)
+	switch {
+	case err == nil:
 		b.Title = def.Title
+	case models.ErrorCode(err) != models.ENotFound:
+		return b, fmt.Errorf("batch %s: %w", b.ID, err)
 	}
 	return b, nil
 }
@@ -208,25 +212,28 @@ func (db *DB) PaperBatch(ctx context.Context, id string) (PaperBatch, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return b, models.NotFound("批次", "batch")
 	}
-	return b, err
+	return b, Wrap("paper batch "+id, err)
 }
 
 // PaperBatches lists the batches, newest first.
 func (db *DB) PaperBatches(ctx context.Context) ([]PaperBatch, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+batchCols+` FROM paper_batches b ORDER BY b.created_at DESC, b.id LIMIT 500`)
 	if err != nil {
-		return nil, err
+		return nil, Wrap("list paper batches", err)
 	}
 	defer rows.Close()
 	out := []PaperBatch{}
 	for rows.Next() {
 		b, err := db.scanBatch(ctx, rows)
 		if err != nil {
-			return nil, err
+			return nil, Wrap("list paper batches", err)
 		}
 		out = append(out, b)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, Wrap("list paper batches", err)
+	}
+	return out, nil
 }
 
 // PaperResponseID is the response id of a batch's serial number, fixed so
@@ -255,23 +262,35 @@ func (db *DB) paperSubmission(ctx context.Context, b *PaperBatch, serial string,
 }
 
 // rawAnswers turns canonical answers JSON back into raw answers.
-func rawAnswers(canon json.RawMessage) map[string]json.RawMessage {
+func rawAnswers(canon json.RawMessage) (map[string]json.RawMessage, error) {
 	m := map[string]json.RawMessage{}
-	json.Unmarshal(canon, &m)
-	return m
+	if len(canon) == 0 {
+		return m, nil // no such pass
+	}
+	if err := json.Unmarshal(canon, &m); err != nil {
+		return nil, fmt.Errorf("answers: %w", err)
+	}
+	return m, nil
 }
 
 // DiffAnswers returns the question keys (in the definition's order) whose
 // answers differ between two canonical answer sets.
-func DiffAnswers(def *models.Definition, a, b json.RawMessage) []string {
-	ma, mb := rawAnswers(a), rawAnswers(b)
+func DiffAnswers(def *models.Definition, a, b json.RawMessage) ([]string, error) {
+	ma, err := rawAnswers(a)
+	if err != nil {
+		return nil, err
+	}
+	mb, err := rawAnswers(b)
+	if err != nil {
+		return nil, err
+	}
 	var out []string
 	for _, q := range def.Questions {
 		if string(ma[q.Key]) != string(mb[q.Key]) {
 			out = append(out, q.Key)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // EnterPaper stores one pass of one paper form. Without double entry the
@@ -280,6 +299,11 @@ func DiffAnswers(def *models.Definition, a, b json.RawMessage) []string {
 // (verified), different ones become a mismatch to resolve. A counted form
 // is refused (conflict). Invalid answers: validation_failed naming each field.
 func (db *DB) EnterPaper(ctx context.Context, in PaperEntryInput) (PaperResult, error) {
+	res, err := db.enterPaper(ctx, in)
+	return res, Wrap("enter paper form "+in.BatchID+"/"+strings.TrimSpace(in.Serial), err)
+}
+
+func (db *DB) enterPaper(ctx context.Context, in PaperEntryInput) (PaperResult, error) {
 	b, err := db.PaperBatch(ctx, in.BatchID)
 	if err != nil {
 		return PaperResult{}, err
@@ -301,7 +325,11 @@ func (db *DB) EnterPaper(ctx context.Context, in PaperEntryInput) (PaperResult, 
 		return PaperResult{Serial: serial}, models.Invalid("答卷", bad)
 	}
 	canon := def.MarshalAnswers(answers)
-	cs, err := db.paperSubmission(ctx, &b, serial, rawAnswers(canon), in.UserName, in.UserID)
+	raw, err := rawAnswers(canon)
+	if err != nil {
+		return PaperResult{Serial: serial}, err
+	}
+	cs, err := db.paperSubmission(ctx, &b, serial, raw, in.UserName, in.UserID)
 	if err != nil {
 		return PaperResult{Serial: serial}, err
 	}
@@ -310,19 +338,21 @@ func (db *DB) EnterPaper(ctx context.Context, in PaperEntryInput) (PaperResult, 
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		res = PaperResult{Serial: serial}
 		audit := func(action string, p int, key, old, new string) error {
-			_, err := tx.Exec(`INSERT INTO paper_audit(batch_id, serial, action, pass, question_key, old_value, new_value, user_name, at) VALUES(?,?,?,?,?,?,?,?,?)`,
-				b.ID, serial, action, p, key, old, new, in.UserName, now)
-			return err
+			if _, err := tx.Exec(`INSERT INTO paper_audit(batch_id, serial, action, pass, question_key, old_value, new_value, user_name, at) VALUES(?,?,?,?,?,?,?,?,?)`,
+				b.ID, serial, action, p, key, old, new, in.UserName, now); err != nil {
+				return fmt.Errorf("audit %s: %w", action, err)
+			}
+			return nil
 		}
 		var status string
 		err := tx.QueryRow(`SELECT status FROM paper_forms WHERE batch_id=? AND serial=?`, b.ID, serial).Scan(&status)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			if _, err := tx.Exec(`INSERT INTO paper_forms(batch_id, serial, status, updated_at) VALUES(?,?,?,?)`, b.ID, serial, PaperPending, now); err != nil {
-				return err
+				return fmt.Errorf("insert form: %w", err)
 			}
 		case err != nil:
-			return err
+			return fmt.Errorf("form status: %w", err)
 		case status == PaperCounted:
 			return counted(serial)
 		}
@@ -331,13 +361,13 @@ func (db *DB) EnterPaper(ctx context.Context, in PaperEntryInput) (PaperResult, 
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			if _, err := tx.Exec(`INSERT INTO paper_entries VALUES(?,?,?,?,?,?)`, b.ID, serial, pass, string(canon), in.UserName, now); err != nil {
-				return err
+				return fmt.Errorf("insert entry: %w", err)
 			}
 			if err := audit("enter", pass, "", "", string(canon)); err != nil {
 				return err
 			}
 		case err != nil:
-			return err
+			return fmt.Errorf("stored entry: %w", err)
 		case !in.Replace:
 			return &models.Error{Code: models.EConflict,
 				Message: fmt.Sprintf("问卷编号 %s 的第 %d 遍已经录入过 / serial %s was already typed in pass %d", serial, pass, serial, pass),
@@ -346,11 +376,18 @@ func (db *DB) EnterPaper(ctx context.Context, in PaperEntryInput) (PaperResult, 
 			// A re-entry of the same pass: keep what changed, question by question.
 			if _, err := tx.Exec(`UPDATE paper_entries SET answers=?, entered_by=?, entered_at=? WHERE batch_id=? AND serial=? AND pass=?`,
 				string(canon), in.UserName, now, b.ID, serial, pass); err != nil {
-				return err
+				return fmt.Errorf("update entry: %w", err)
 			}
-			oa, na := rawAnswers(json.RawMessage(old)), rawAnswers(canon)
-			for _, k := range DiffAnswers(def, json.RawMessage(old), canon) {
-				if err := audit("reenter", pass, k, string(oa[k]), string(na[k])); err != nil {
+			oa, err := rawAnswers(json.RawMessage(old))
+			if err != nil {
+				return fmt.Errorf("stored entry: %w", err)
+			}
+			diff, err := DiffAnswers(def, json.RawMessage(old), canon)
+			if err != nil {
+				return fmt.Errorf("stored entry: %w", err)
+			}
+			for _, k := range diff {
+				if err := audit("reenter", pass, k, string(oa[k]), string(raw[k])); err != nil {
 					return err
 				}
 			}
@@ -362,9 +399,12 @@ func (db *DB) EnterPaper(ctx context.Context, in PaperEntryInput) (PaperResult, 
 				res.Status = PaperPending
 				return setStatus(tx, b.ID, serial, PaperPending, "", now)
 			} else if err != nil {
-				return err
+				return fmt.Errorf("other pass: %w", err)
 			}
-			if res.Differs = DiffAnswers(def, json.RawMessage(other), canon); len(res.Differs) > 0 {
+			if res.Differs, err = DiffAnswers(def, json.RawMessage(other), canon); err != nil {
+				return fmt.Errorf("other pass: %w", err)
+			}
+			if len(res.Differs) > 0 {
 				res.Status = PaperMismatch
 				if err := audit("mismatch", pass, strings.Join(res.Differs, ","), "", ""); err != nil {
 					return err
@@ -399,12 +439,19 @@ func setStatus(tx *sql.Tx, batch, serial, status, responseID, now string) error 
 	if responseID != "" {
 		rid = responseID
 	}
-	_, err := tx.Exec(`UPDATE paper_forms SET status=?, response_id=?, updated_at=? WHERE batch_id=? AND serial=?`, status, rid, now, batch, serial)
-	return err
+	if _, err := tx.Exec(`UPDATE paper_forms SET status=?, response_id=?, updated_at=? WHERE batch_id=? AND serial=?`, status, rid, now, batch, serial); err != nil {
+		return fmt.Errorf("form status %s: %w", status, err)
+	}
+	return nil
 }
 
 // PaperForm returns one form of a batch with both passes and its history.
 func (db *DB) PaperForm(ctx context.Context, batchID, serial string) (PaperForm, error) {
+	f, err := db.paperForm(ctx, batchID, serial)
+	return f, Wrap("paper form "+batchID+"/"+serial, err)
+}
+
+func (db *DB) paperForm(ctx context.Context, batchID, serial string) (PaperForm, error) {
 	f := PaperForm{BatchID: batchID, Serial: serial, Entries: map[int]PaperEntry{}}
 	var rid sql.NullString
 	var u string
@@ -412,25 +459,25 @@ func (db *DB) PaperForm(ctx context.Context, batchID, serial string) (PaperForm,
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, models.NotFound("问卷编号", "serial number")
 	} else if err != nil {
-		return f, err
+		return f, fmt.Errorf("form: %w", err)
 	}
 	f.ResponseID, f.UpdatedAt = rid.String, parseTS(u)
 	rows, err := db.r.QueryContext(ctx, `SELECT pass, answers, entered_by, entered_at FROM paper_entries WHERE batch_id=? AND serial=?`, batchID, serial)
 	if err != nil {
-		return f, err
+		return f, fmt.Errorf("entries: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var e PaperEntry
 		var a, at string
 		if err := rows.Scan(&e.Pass, &a, &e.EnteredBy, &at); err != nil {
-			return f, err
+			return f, fmt.Errorf("entries: %w", err)
 		}
 		e.Answers, e.EnteredAt = json.RawMessage(a), parseTS(at)
 		f.Entries[e.Pass] = e
 	}
 	if err := rows.Err(); err != nil {
-		return f, err
+		return f, fmt.Errorf("entries: %w", err)
 	}
 	f.Audit, err = db.PaperAuditLog(ctx, batchID, serial)
 	return f, err
@@ -440,7 +487,7 @@ func (db *DB) PaperForm(ctx context.Context, batchID, serial string) (PaperForm,
 func (db *DB) PaperForms(ctx context.Context, batchID string) ([]PaperForm, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT serial, status, coalesce(response_id,''), source, updated_at FROM paper_forms WHERE batch_id=?`, batchID)
 	if err != nil {
-		return nil, err
+		return nil, Wrap("paper forms of batch "+batchID, err)
 	}
 	defer rows.Close()
 	out := []PaperForm{}
@@ -448,13 +495,16 @@ func (db *DB) PaperForms(ctx context.Context, batchID string) ([]PaperForm, erro
 		f := PaperForm{BatchID: batchID}
 		var u string
 		if err := rows.Scan(&f.Serial, &f.Status, &f.ResponseID, &f.Source, &u); err != nil {
-			return nil, err
+			return nil, Wrap("paper forms of batch "+batchID, err)
 		}
 		f.UpdatedAt = parseTS(u)
 		out = append(out, f)
 	}
+	if err := rows.Err(); err != nil {
+		return nil, Wrap("paper forms of batch "+batchID, err)
+	}
 	sort.SliceStable(out, func(i, j int) bool { return serialLess(out[i].Serial, out[j].Serial) })
-	return out, rows.Err()
+	return out, nil
 }
 
 // serialLess orders serial numbers as people do: 2 before 10.
@@ -470,8 +520,12 @@ func serialLess(a, b string) bool {
 func (db *DB) PaperAuditLog(ctx context.Context, batchID, serial string) ([]PaperAudit, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT serial, action, pass, question_key, old_value, new_value, user_name, at FROM paper_audit
 		WHERE batch_id=? AND (?='' OR serial=?) ORDER BY id LIMIT 5000`, batchID, serial, serial)
+	op := "paper audit log of batch " + batchID
+	if serial != "" {
+		op += " serial " + serial
+	}
 	if err != nil {
-		return nil, err
+		return nil, Wrap(op, err)
 	}
 	defer rows.Close()
 	out := []PaperAudit{}
@@ -479,12 +533,15 @@ func (db *DB) PaperAuditLog(ctx context.Context, batchID, serial string) ([]Pape
 		var a PaperAudit
 		var at string
 		if err := rows.Scan(&a.Serial, &a.Action, &a.Pass, &a.QuestionKey, &a.OldValue, &a.NewValue, &a.UserName, &at); err != nil {
-			return nil, err
+			return nil, Wrap(op, err)
 		}
 		a.At = parseTS(at)
 		out = append(out, a)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, Wrap(op, err)
+	}
+	return out, nil
 }
 
 // ResolvePaper settles a mismatch with the answers read from the paper form
@@ -492,6 +549,11 @@ func (db *DB) PaperAuditLog(ctx context.Context, batchID, serial string) ([]Pape
 // form is then counted. Each question whose chosen value differs from either
 // pass is written to the history with both typed values.
 func (db *DB) ResolvePaper(ctx context.Context, batchID, serial string, answers map[string]json.RawMessage, user string, userID int64) (PaperResult, error) {
+	res, err := db.resolvePaper(ctx, batchID, serial, answers, user, userID)
+	return res, Wrap("resolve paper form "+batchID+"/"+serial, err)
+}
+
+func (db *DB) resolvePaper(ctx context.Context, batchID, serial string, answers map[string]json.RawMessage, user string, userID int64) (PaperResult, error) {
 	b, err := db.PaperBatch(ctx, batchID)
 	if err != nil {
 		return PaperResult{}, err
@@ -505,7 +567,11 @@ func (db *DB) ResolvePaper(ctx context.Context, batchID, serial string, answers 
 		return PaperResult{Serial: serial}, models.Invalid("答卷", bad)
 	}
 	canon := def.MarshalAnswers(checked)
-	cs, err := db.paperSubmission(ctx, &b, serial, rawAnswers(canon), user, userID)
+	chosen, err := rawAnswers(canon)
+	if err != nil {
+		return PaperResult{Serial: serial}, err
+	}
+	cs, err := db.paperSubmission(ctx, &b, serial, chosen, user, userID)
 	if err != nil {
 		return PaperResult{Serial: serial}, err
 	}
@@ -517,7 +583,7 @@ func (db *DB) ResolvePaper(ctx context.Context, batchID, serial string, answers 
 			if errors.Is(err, sql.ErrNoRows) {
 				return models.NotFound("问卷编号", "serial number")
 			}
-			return err
+			return fmt.Errorf("form status: %w", err)
 		}
 		if status == PaperCounted {
 			return counted(serial)
@@ -529,14 +595,14 @@ func (db *DB) ResolvePaper(ctx context.Context, batchID, serial string, answers 
 		names := []string{}
 		rows, err := tx.Query(`SELECT pass, answers, entered_by FROM paper_entries WHERE batch_id=? AND serial=? ORDER BY pass`, batchID, serial)
 		if err != nil {
-			return err
+			return fmt.Errorf("entries: %w", err)
 		}
 		for rows.Next() {
 			var p int
 			var a, by string
 			if err := rows.Scan(&p, &a, &by); err != nil {
 				rows.Close()
-				return err
+				return fmt.Errorf("entries: %w", err)
 			}
 			passes[p] = json.RawMessage(a)
 			if !models.In(by, names) {
@@ -544,16 +610,29 @@ func (db *DB) ResolvePaper(ctx context.Context, batchID, serial string, answers 
 			}
 		}
 		rows.Close()
-		p1, p2, chosen := rawAnswers(passes[1]), rawAnswers(passes[2]), rawAnswers(canon)
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("entries: %w", err)
+		}
+		p1, err := rawAnswers(passes[1])
+		if err != nil {
+			return fmt.Errorf("pass 1: %w", err)
+		}
+		p2, err := rawAnswers(passes[2])
+		if err != nil {
+			return fmt.Errorf("pass 2: %w", err)
+		}
 		for _, q := range def.Questions {
 			k := q.Key
 			if string(p1[k]) == string(chosen[k]) && string(p2[k]) == string(chosen[k]) {
 				continue
 			}
-			old, _ := json.Marshal(map[string]string{"pass1": string(p1[k]), "pass2": string(p2[k])})
+			old, err := json.Marshal(map[string]string{"pass1": string(p1[k]), "pass2": string(p2[k])})
+			if err != nil {
+				return fmt.Errorf("audit resolve %s: %w", k, err)
+			}
 			if _, err := tx.Exec(`INSERT INTO paper_audit(batch_id, serial, action, pass, question_key, old_value, new_value, user_name, at) VALUES(?,?,'resolve',0,?,?,?,?,?)`,
 				batchID, serial, k, string(old), string(chosen[k]), user, now); err != nil {
-				return err
+				return fmt.Errorf("audit resolve %s: %w", k, err)
 			}
 		}
 		c := *cs
@@ -582,18 +661,21 @@ type PaperImportRow struct {
 func (db *DB) PaperSerialsTaken(ctx context.Context, batchID string) (map[string]bool, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT serial FROM paper_forms WHERE batch_id=?`, batchID)
 	if err != nil {
-		return nil, err
+		return nil, Wrap("serials of paper batch "+batchID, err)
 	}
 	defer rows.Close()
 	out := map[string]bool{}
 	for rows.Next() {
 		var s string
 		if err := rows.Scan(&s); err != nil {
-			return nil, err
+			return nil, Wrap("serials of paper batch "+batchID, err)
 		}
 		out[s] = true
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, Wrap("serials of paper batch "+batchID, err)
+	}
+	return out, nil
 }
 
 // ImportPaper stores imported rows into a batch without double entry: every
@@ -601,6 +683,11 @@ func (db *DB) PaperSerialsTaken(ctx context.Context, batchID string) (map[string
 // write transaction, each counted exactly as SubmitResponse counts it. Fields
 // of validation errors are named "[row].field" with the sheet's row number.
 func (db *DB) ImportPaper(ctx context.Context, batchID string, rows []PaperImportRow, user string, userID int64) (int, error) {
+	n, err := db.importPaper(ctx, batchID, rows, user, userID)
+	return n, Wrap(fmt.Sprintf("import %d paper forms into batch %s", len(rows), batchID), err)
+}
+
+func (db *DB) importPaper(ctx context.Context, batchID string, rows []PaperImportRow, user string, userID int64) (int, error) {
 	b, err := db.PaperBatch(ctx, batchID)
 	if err != nil {
 		return 0, err
@@ -637,13 +724,15 @@ func (db *DB) ImportPaper(ctx context.Context, batchID string, rows []PaperImpor
 				if isUnique(err) {
 					return models.Invalid("答卷", map[string]string{fmt.Sprintf("[%d].serial", rows[i].Row): fmt.Sprintf("问卷编号 %s 在本批次中已录入 / serial %s is already in this batch", cs.Serial, cs.Serial)})
 				}
-				return err
+				return fmt.Errorf("row %d serial %s: insert form: %w", rows[i].Row, cs.Serial, err)
 			}
 			if _, err := tx.Exec(`INSERT INTO paper_entries VALUES(?,?,1,?,?,?)`, b.ID, cs.Serial, string(cs.Canon), user, now); err != nil {
-				return err
+				return fmt.Errorf("row %d serial %s: insert entry: %w", rows[i].Row, cs.Serial, err)
 			}
-			_, err := tx.Exec(`INSERT INTO paper_audit(batch_id, serial, action, pass, new_value, user_name, at) VALUES(?,?,'import',1,?,?,?)`, b.ID, cs.Serial, string(cs.Canon), user, now)
-			return err
+			if _, err := tx.Exec(`INSERT INTO paper_audit(batch_id, serial, action, pass, new_value, user_name, at) VALUES(?,?,'import',1,?,?,?)`, b.ID, cs.Serial, string(cs.Canon), user, now); err != nil {
+				return fmt.Errorf("row %d serial %s: audit: %w", rows[i].Row, cs.Serial, err)
+			}
+			return nil
 		})
 	if err != nil {
 		return 0, err
@@ -731,7 +820,7 @@ func hashEvalCode(code string) []byte {
 
 func newEvalCode() string {
 	raw := make([]byte, 10)
-	rand.Read(raw)
+	rand.Read(raw) // never fails: crypto/rand ends the program rather than return an error
 	for i := range raw {
 		raw[i] = codeAlphabet[raw[i]%32] // 256 is a multiple of 32: uniform
 	}
@@ -772,7 +861,7 @@ func (db *DB) IssueEvalCodes(ctx context.Context, set EvalCodeSet, n int) ([]str
 	}
 	if _, _, err := db.Definition(ctx, set.QuestionnaireID, 0); err != nil {
 		if models.ErrorCode(err) != models.ENotFound {
-			return nil, err
+			return nil, Wrap("issue evaluation codes, set "+set.ID, err)
 		}
 		f["questionnaire_id"] = "请选择一份问卷 / choose a questionnaire"
 	}
@@ -789,17 +878,17 @@ func (db *DB) IssueEvalCodes(ctx context.Context, set EvalCodeSet, n int) ([]str
 			if isUnique(err) {
 				return models.Errorf(models.EConflict, "这批测评码已经生成；为保密起见，测评码只显示一次 / these codes were already issued: for secrecy, codes are shown only once")
 			}
-			return err
+			return fmt.Errorf("insert set: %w", err)
 		}
 		for _, c := range codes {
 			if _, err := tx.Exec(`INSERT INTO eval_codes(hash, set_id) VALUES(?,?)`, hashEvalCode(c), set.ID); err != nil {
-				return err // a collision of 50 random bits: the whole set fails, try again
+				return fmt.Errorf("insert code: %w", err) // a collision of 50 random bits: the whole set fails, try again
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, Wrap(fmt.Sprintf("issue %d evaluation codes, set %s", n, set.ID), err)
 	}
 	return codes, nil
 }
@@ -811,7 +900,7 @@ func (db *DB) EvalCodeSets(ctx context.Context, qid string) ([]EvalCodeSet, erro
 		(SELECT count(*) FROM eval_codes c WHERE c.set_id=s.id AND c.used=1)
 		FROM eval_code_sets s WHERE (?='' OR s.questionnaire_id=?) ORDER BY s.created_at DESC LIMIT 500`, qid, qid)
 	if err != nil {
-		return nil, err
+		return nil, Wrap("list evaluation code sets", err)
 	}
 	defer rows.Close()
 	out := []EvalCodeSet{}
@@ -819,12 +908,15 @@ func (db *DB) EvalCodeSets(ctx context.Context, qid string) ([]EvalCodeSet, erro
 		var s EvalCodeSet
 		var c string
 		if err := rows.Scan(&s.ID, &s.QuestionnaireID, &s.Name, &s.RespondentKind, &s.Issued, &s.CreatedBy, &c, &s.Used); err != nil {
-			return nil, err
+			return nil, Wrap("list evaluation code sets", err)
 		}
 		s.CreatedAt = parseTS(c)
 		out = append(out, s)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, Wrap("list evaluation code sets", err)
+	}
+	return out, nil
 }
 
 // Evaluation code errors.
@@ -847,7 +939,7 @@ func (db *DB) EvalCode(ctx context.Context, code string) (EvalCodeSet, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, errBadCode
 	} else if err != nil {
-		return s, err
+		return s, Wrap("evaluation code", err) // not the code itself: it is a secret
 	}
 	if used {
 		return s, errUsedCode
@@ -883,17 +975,21 @@ func (db *DB) SubmitWithEvalCode(ctx context.Context, code string, responseID st
 			if errors.Is(err, sql.ErrNoRows) {
 				return errBadCode
 			}
-			return err
+			return fmt.Errorf("code: %w", err)
 		}
 		if used {
 			var old string
-			if tx.QueryRow(`SELECT content_hash FROM responses WHERE id=?`, cs.ID).Scan(&old) == nil && old == cs.Hash {
+			err := tx.QueryRow(`SELECT content_hash FROM responses WHERE id=?`, cs.ID).Scan(&old)
+			switch {
+			case err == nil && old == cs.Hash:
 				return nil // the same response again: already stored once
+			case err != nil && !errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("stored response: %w", err)
 			}
 			return errUsedCode
 		}
 		if _, err := tx.Exec(`UPDATE eval_codes SET used=1 WHERE hash=?`, h); err != nil {
-			return err
+			return fmt.Errorf("spend code: %w", err)
 		}
 		c, err := db.StoreChecked(tx, cs)
 		if err != nil {
@@ -907,7 +1003,7 @@ func (db *DB) SubmitWithEvalCode(ctx context.Context, code string, responseID st
 		return nil
 	})
 	if err != nil {
-		return "", false, err
+		return "", false, Wrap("submit response "+cs.ID+" with an evaluation code", err)
 	}
 	return cs.ID, created, nil
 }

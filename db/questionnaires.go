@@ -22,10 +22,13 @@ type defKey struct {
 	version   int
 }
 
-func hashJSON(v any) string {
-	b, _ := json.Marshal(v)
+func hashJSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("content hash: %w", err)
+	}
 	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
+	return hex.EncodeToString(h[:]), nil
 }
 
 // SaveQuestionnaire publishes a definition: a new questionnaire gets version 1,
@@ -42,7 +45,7 @@ func (db *DB) SaveQuestionnaire(ctx context.Context, d models.Definition, origin
 		created = false
 		var n int
 		if err := tx.QueryRow(`SELECT count(*) FROM topics WHERE id=?`, d.TopicID).Scan(&n); err != nil {
-			return fmt.Errorf("save questionnaire %s: topic: %w", d.ID, err)
+			return fmt.Errorf("topic %s: %w", d.TopicID, err)
 		}
 		if n == 0 {
 			return models.Invalid("问卷", map[string]string{"topic_id": "没有这个征求意见事项 / no such topic"})
@@ -52,10 +55,10 @@ func (db *DB) SaveQuestionnaire(ctx context.Context, d models.Definition, origin
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			if _, err := tx.Exec(`INSERT INTO questionnaires(id, topic_id, latest_version, origin, created_at) VALUES(?,?,0,?,?)`, d.ID, d.TopicID, origin, ts(now)); err != nil {
-				return fmt.Errorf("save questionnaire %s: %w", d.ID, err)
+				return fmt.Errorf("insert: %w", err)
 			}
 		case err != nil:
-			return fmt.Errorf("save questionnaire %s: %w", d.ID, err)
+			return fmt.Errorf("origin: %w", err)
 		case qOrigin != origin:
 			return models.Errorf(models.EForbidden, "此问卷由预工委发布，不能在联系点修改 / this questionnaire was published by the committee and cannot be changed here")
 		}
@@ -74,17 +77,18 @@ func (db *DB) SaveQuestionnaire(ctx context.Context, d models.Definition, origin
 		return nil
 	})
 	if err != nil {
-		return q, false, err
+		return q, false, Wrap("save questionnaire "+d.ID, err)
 	}
 	q, err = db.Questionnaire(ctx, d.ID, 0)
 	return q, created, err
 }
 
-// storedVersions reads every stored version of a questionnaire, for models.NextVersion.
+// storedVersions reads every stored version of a questionnaire, for
+// models.NextVersion. Its errors name the step; the caller names the questionnaire.
 func storedVersions(tx *sql.Tx, id string) ([]models.StoredVersion, error) {
 	rows, err := tx.Query(`SELECT version, hash, definition FROM questionnaire_versions WHERE questionnaire_id=? ORDER BY version`, id)
 	if err != nil {
-		return nil, fmt.Errorf("questionnaire %s versions: %w", id, err)
+		return nil, fmt.Errorf("stored versions: %w", err)
 	}
 	defer rows.Close()
 	var out []models.StoredVersion
@@ -92,16 +96,16 @@ func storedVersions(tx *sql.Tx, id string) ([]models.StoredVersion, error) {
 		var v models.StoredVersion
 		var def string
 		if err := rows.Scan(&v.Version, &v.Hash, &def); err != nil {
-			return nil, fmt.Errorf("questionnaire %s versions: %w", id, err)
+			return nil, fmt.Errorf("stored versions: %w", err)
 		}
 		v.Definition = &models.Definition{}
 		if err := json.Unmarshal([]byte(def), v.Definition); err != nil {
-			return nil, fmt.Errorf("questionnaire %s version %d: stored definition: %w", id, v.Version, err)
+			return nil, fmt.Errorf("version %d: stored definition: %w", v.Version, err)
 		}
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("questionnaire %s versions: %w", id, err)
+		return nil, fmt.Errorf("stored versions: %w", err)
 	}
 	return out, nil
 }
@@ -110,20 +114,21 @@ func storedVersions(tx *sql.Tx, id string) ([]models.StoredVersion, error) {
 func insertVersion(tx *sql.Tx, d *models.Definition, version int, now time.Time) error {
 	b, err := json.Marshal(d)
 	if err != nil {
-		return fmt.Errorf("questionnaire %s: %w", d.ID, err)
+		return fmt.Errorf("version %d: %w", version, err)
 	}
 	if _, err := tx.Exec(`INSERT INTO questionnaire_versions VALUES(?,?,?,?,?)`, d.ID, version, string(b), d.Hash(), ts(now)); err != nil {
-		return fmt.Errorf("questionnaire %s version %d: %w", d.ID, version, err)
+		return fmt.Errorf("insert version %d: %w", version, err)
 	}
 	if _, err := tx.Exec(`UPDATE questionnaires SET latest_version=max(latest_version, ?) WHERE id=?`, version, d.ID); err != nil {
-		return fmt.Errorf("questionnaire %s version %d: %w", d.ID, version, err)
+		return fmt.Errorf("latest version %d: %w", version, err)
 	}
 	return nil
 }
 
 // Definition returns one version (0: the latest) of a questionnaire's definition.
 func (db *DB) Definition(ctx context.Context, qid string, version int) (*models.Definition, int, error) {
-	return db.definition(ctx, db.r, qid, version)
+	d, v, err := db.definition(ctx, db.r, qid, version)
+	return d, v, Wrap("definition of questionnaire "+qid, err)
 }
 
 type querier interface {
@@ -136,7 +141,7 @@ func (db *DB) definition(ctx context.Context, qr querier, qid string, version in
 			if errors.Is(err, sql.ErrNoRows) {
 				return nil, 0, models.NotFound("问卷", "questionnaire")
 			}
-			return nil, 0, err
+			return nil, 0, fmt.Errorf("latest version: %w", err)
 		}
 	}
 	k := defKey{db.Path, qid, version}
@@ -148,11 +153,11 @@ func (db *DB) definition(ctx context.Context, qr querier, qid string, version in
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, version, models.NotFound("问卷版本", "questionnaire version")
 		}
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("version %d: %w", version, err)
 	}
 	d := &models.Definition{}
 	if err := json.Unmarshal([]byte(s), d); err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("version %d: stored definition: %w", version, err)
 	}
 	defCache.Store(k, d)
 	return d, version, nil
@@ -167,7 +172,7 @@ func scanQuestionnaire(sc interface{ Scan(...any) error }) (models.Questionnaire
 		return q, "", err
 	}
 	if err := json.Unmarshal([]byte(def), &q.Definition); err != nil {
-		return q, "", err
+		return q, "", fmt.Errorf("questionnaire %s version %d: stored definition: %w", q.ID, q.Version, err)
 	}
 	q.Public = token != ""
 	q.CreatedAt = parseTS(c)
@@ -184,17 +189,28 @@ func (db *DB) Questionnaire(ctx context.Context, id string, version int) (models
 	if errors.Is(err, sql.ErrNoRows) {
 		return q, models.NotFound("问卷", "questionnaire")
 	}
+	if err != nil {
+		return q, Wrap(fmt.Sprintf("read questionnaire %s (version %d)", id, version), err)
+	}
 	if token != "" {
 		q.PublicURL = PublicPath(token)
 	}
-	return q, err
+	return q, nil
 }
 
 // QuestionnaireByToken finds a public questionnaire's latest version by its public token.
 func (db *DB) QuestionnaireByToken(ctx context.Context, token string) (models.Questionnaire, error) {
+	notFound := models.Errorf(models.ENotFound, "问卷不存在或已停止公开填写 / this questionnaire does not exist or is no longer open to the public")
+	if token == "" {
+		return models.Questionnaire{}, notFound
+	}
 	var id string
-	if token == "" || db.r.QueryRowContext(ctx, `SELECT id FROM questionnaires WHERE public_token=?`, token).Scan(&id) != nil {
-		return models.Questionnaire{}, models.Errorf(models.ENotFound, "问卷不存在或已停止公开填写 / this questionnaire does not exist or is no longer open to the public")
+	err := db.r.QueryRowContext(ctx, `SELECT id FROM questionnaires WHERE public_token=?`, token).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return models.Questionnaire{}, notFound
+	}
+	if err != nil {
+		return models.Questionnaire{}, Wrap("questionnaire by public token", err)
 	}
 	return db.Questionnaire(ctx, id, 0)
 }
@@ -209,13 +225,13 @@ func (db *DB) Questionnaires(ctx context.Context, topic string, limit int, after
 	rows, err := db.r.QueryContext(ctx, `SELECT `+qCols+` FROM questionnaires q JOIN questionnaire_versions v
 		ON v.questionnaire_id=q.id AND v.version=q.latest_version WHERE q.id > ? AND (?='' OR q.topic_id=?) ORDER BY q.id LIMIT ?`, a, topic, topic, limit+1)
 	if err != nil {
-		return p, err
+		return p, Wrap("list questionnaires", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		q, token, err := scanQuestionnaire(rows)
 		if err != nil {
-			return p, err
+			return p, Wrap("list questionnaires", err)
 		}
 		if token != "" {
 			q.PublicURL = PublicPath(token)
@@ -226,7 +242,7 @@ func (db *DB) Questionnaires(ctx context.Context, topic string, limit int, after
 		p.Items = p.Items[:limit]
 		p.Next = EncodeCursor(p.Items[limit-1].ID)
 	}
-	return p, rows.Err()
+	return p, Wrap("list questionnaires", rows.Err())
 }
 
 // SetPublic opens a questionnaire to the public with a new unguessable link, or closes it.
@@ -237,7 +253,7 @@ func (db *DB) SetPublic(ctx context.Context, id string, public bool) (models.Que
 			if errors.Is(err, sql.ErrNoRows) {
 				return models.NotFound("问卷", "questionnaire")
 			}
-			return err
+			return fmt.Errorf("public token: %w", err)
 		}
 		var tok any
 		if public {
@@ -250,7 +266,7 @@ func (db *DB) SetPublic(ctx context.Context, id string, public bool) (models.Que
 		return err
 	})
 	if err != nil {
-		return models.Questionnaire{}, err
+		return models.Questionnaire{}, Wrap(fmt.Sprintf("set questionnaire %s public=%t", id, public), err)
 	}
 	return db.Questionnaire(ctx, id, 0)
 }
@@ -263,7 +279,7 @@ func (db *DB) topicDefinitions(ctx context.Context, qr interface {
 	rows, err := qr.QueryContext(ctx, `SELECT v.questionnaire_id, v.definition FROM questionnaire_versions v JOIN questionnaires q ON q.id=v.questionnaire_id
 		WHERE q.topic_id=? ORDER BY q.created_at, q.id, v.version DESC`, topicID)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("questionnaires of topic %s: %w", topicID, err)
 	}
 	defer rows.Close()
 	var out [][]*models.Definition
@@ -271,11 +287,11 @@ func (db *DB) topicDefinitions(ctx context.Context, qr interface {
 	for rows.Next() {
 		var id, s string
 		if err := rows.Scan(&id, &s); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("questionnaires of topic %s: %w", topicID, err)
 		}
 		d := &models.Definition{}
 		if err := json.Unmarshal([]byte(s), d); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("questionnaire %s: stored definition: %w", id, err)
 		}
 		if id != last {
 			out = append(out, nil)
@@ -283,5 +299,8 @@ func (db *DB) topicDefinitions(ctx context.Context, qr interface {
 		}
 		out[len(out)-1] = append(out[len(out)-1], d)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("questionnaires of topic %s: %w", topicID, err)
+	}
+	return out, nil
 }

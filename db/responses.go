@@ -40,7 +40,7 @@ func (db *DB) SubmitResponse(ctx context.Context, qid string, s Submission) (id 
 		created, err = db.StoreChecked(tx, cs)
 		return err
 	})
-	return cs.ID, created, err
+	return cs.ID, created, Wrap("submit response "+cs.ID, err)
 }
 
 // CheckedSubmission is a submission that passed CheckSubmission: its answers
@@ -66,8 +66,12 @@ func (db *DB) CheckSubmission(ctx context.Context, qid string, s Submission) (*C
 		// otherwise a client's retry would be checked against another
 		// version and refused instead of recognised.
 		var v int
-		if db.r.QueryRowContext(ctx, `SELECT version FROM responses WHERE id=? AND questionnaire_id=?`, s.ID, qid).Scan(&v) == nil {
+		err := db.r.QueryRowContext(ctx, `SELECT version FROM responses WHERE id=? AND questionnaire_id=?`, s.ID, qid).Scan(&v)
+		switch {
+		case err == nil:
 			s.Version = v
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, Wrap("check response "+s.ID+": stored version", err)
 		}
 	}
 	def, version, err := db.Definition(ctx, qid, s.Version)
@@ -103,13 +107,16 @@ func (db *DB) CheckSubmission(ctx context.Context, qid string, s Submission) (*C
 		return nil, models.Invalid("答卷", bad)
 	}
 	canon := def.MarshalAnswers(answers)
-	hash := hashJSON(struct {
+	hash, err := hashJSON(struct {
 		Q       string
 		V       int
 		R       models.Respondent
 		C       string
 		Answers json.RawMessage
 	}{qid, version, s.Respondent, s.Channel, canon})
+	if err != nil {
+		return nil, Wrap("check response "+s.ID, err)
+	}
 	return &CheckedSubmission{Submission: s, QID: qid, Def: def, Ver: version, Checked: answers, Canon: canon, Hash: hash}, nil
 }
 
@@ -128,7 +135,7 @@ func (db *DB) StoreChecked(tx *sql.Tx, cs *CheckedSubmission) (created bool, err
 		return false, models.Errorf(models.EConflict, "答卷编号 %s 已用于内容不同的答卷 / response id %s was already used with different content", s.ID, s.ID)
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return false, err
+		return false, fmt.Errorf("stored response %s: %w", s.ID, err)
 	}
 	var proposer models.Proposer
 	proposer.Kind = s.Respondent.Kind
@@ -139,7 +146,7 @@ func (db *DB) StoreChecked(tx *sql.Tx, cs *CheckedSubmission) (created bool, err
 			if errors.Is(err, sql.ErrNoRows) {
 				return false, models.Invalid("答卷", map[string]string{"respondent.deputy_id": "代表名册中没有此人 / no such deputy in the registry"})
 			}
-			return false, err
+			return false, fmt.Errorf("deputy %s: %w", s.Respondent.DeputyID, err)
 		}
 		dep = s.Respondent.DeputyID
 		proposer.DeputyID = s.Respondent.DeputyID
@@ -150,7 +157,7 @@ func (db *DB) StoreChecked(tx *sql.Tx, cs *CheckedSubmission) (created bool, err
 	}
 	if _, err := tx.Exec(`INSERT INTO responses(id, questionnaire_id, version, topic_id, respondent_kind, deputy_id, respondent_desc, channel, answers, content_hash, serial, entered_by, submitted_by, created_at)
 		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, s.ID, qid, version, def.TopicID, s.Respondent.Kind, dep, s.Respondent.Description, s.Channel, string(cs.Canon), cs.Hash, s.Serial, s.EnteredBy, by, ts(db.Now())); err != nil {
-		return false, err
+		return false, fmt.Errorf("insert response %s: %w", s.ID, err)
 	}
 	ds := models.ResponseDeltas(def, s.Respondent.Kind, s.Channel, answers)
 	for _, q := range def.Questions {
@@ -177,7 +184,7 @@ func (db *DB) StoreChecked(tx *sql.Tx, cs *CheckedSubmission) (created bool, err
 func (db *DB) SubmitResponses(ctx context.Context, qid string, subs []Submission) ([]string, error) {
 	css, err := db.submitMany(ctx, qid, subs, map[string]string{}, func(i int) string { return fmt.Sprintf("[%d].", i) }, nil)
 	if err != nil {
-		return nil, err
+		return nil, Wrap(fmt.Sprintf("submit %d responses to questionnaire %s", len(subs), qid), err)
 	}
 	ids := make([]string, len(css))
 	for i, cs := range css {
@@ -210,9 +217,11 @@ func (db *DB) count(tx *sql.Tx, topicID string, ds []models.Delta) error {
 // coalesced into one entry whose version moves on, so that an entry sent
 // before this change is not taken as acknowledged.
 func (db *DB) enqueue(tx *sql.Tx, kind, id string) error {
-	_, err := tx.Exec(`INSERT INTO outbox(kind, ref_id, version, queued_at) VALUES(?,?,1,?)
-		ON CONFLICT DO UPDATE SET version=version+1`, kind, id, ts(db.Now()))
-	return err
+	if _, err := tx.Exec(`INSERT INTO outbox(kind, ref_id, version, queued_at) VALUES(?,?,1,?)
+		ON CONFLICT DO UPDATE SET version=version+1`, kind, id, ts(db.Now())); err != nil {
+		return fmt.Errorf("queue %s %s: %w", kind, id, err)
+	}
+	return nil
 }
 
 // ResponseFilter selects responses of a questionnaire.
@@ -232,7 +241,7 @@ func (db *DB) Responses(ctx context.Context, qid string, f ResponseFilter) (mode
 	rows, err := db.r.QueryContext(ctx, `SELECT rowid, id, questionnaire_id, version, topic_id, respondent_kind, coalesce(deputy_id,''), respondent_desc, channel, answers, serial, entered_by, created_at
 		FROM responses WHERE questionnaire_id=? AND rowid > ? AND (?=0 OR submitted_by=?) ORDER BY rowid LIMIT ?`, qid, after, f.SubmittedBy, f.SubmittedBy, f.Limit+1)
 	if err != nil {
-		return p, err
+		return p, Wrap("list responses of "+qid, err)
 	}
 	defer rows.Close()
 	var last, prevRow int64
@@ -240,7 +249,7 @@ func (db *DB) Responses(ctx context.Context, qid string, f ResponseFilter) (mode
 		var r models.Response
 		var ans, c string
 		if err := rows.Scan(&last, &r.ID, &r.QuestionnaireID, &r.Version, &r.TopicID, &r.Respondent.Kind, &r.Respondent.DeputyID, &r.Respondent.Description, &r.Channel, &ans, &r.Serial, &r.EnteredBy, &c); err != nil {
-			return p, err
+			return p, Wrap("list responses of "+qid, err)
 		}
 		r.Answers = json.RawMessage(ans)
 		r.CreatedAt = parseTS(c)
@@ -251,5 +260,5 @@ func (db *DB) Responses(ctx context.Context, qid string, f ResponseFilter) (mode
 		prevRow = last
 		p.Items = append(p.Items, r)
 	}
-	return p, rows.Err()
+	return p, Wrap("list responses of "+qid, rows.Err())
 }

@@ -41,14 +41,19 @@ type BatchItem struct {
 // current content (a summary rendered from the counters now), in one
 // consistent read.
 func (db *DB) OutboxSnapshot(ctx context.Context, pointID string, limit int) ([]OutboxItem, error) {
+	items, err := db.outboxSnapshot(ctx, pointID, limit)
+	return items, Wrap("outbox snapshot", err)
+}
+
+func (db *DB) outboxSnapshot(ctx context.Context, pointID string, limit int) ([]OutboxItem, error) {
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, `SELECT kind, ref_id, version, queued_at FROM outbox ORDER BY queued_at, kind, ref_id LIMIT ?`, limit)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	var items []OutboxItem
 	for rows.Next() {
@@ -56,14 +61,14 @@ func (db *DB) OutboxSnapshot(ctx context.Context, pointID string, limit int) ([]
 		var q string
 		if err := rows.Scan(&it.Kind, &it.RefID, &it.Version, &q); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, fmt.Errorf("outbox: %w", err)
 		}
 		it.QueuedAt = parseTS(q)
 		items = append(items, it)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	for i := range items {
 		it := &items[i]
@@ -75,7 +80,7 @@ func (db *DB) OutboxSnapshot(ctx context.Context, pointID string, limit int) ([]
 				continue
 			}
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("summary of topic %s: %w", it.RefID, err)
 			}
 			it.Summary = &s
 		case "activity":
@@ -85,7 +90,7 @@ func (db *DB) OutboxSnapshot(ctx context.Context, pointID string, limit int) ([]
 				continue
 			}
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("activity %s: %w", it.RefID, err)
 			}
 			it.Activity = &a
 		case "opinion":
@@ -95,7 +100,7 @@ func (db *DB) OutboxSnapshot(ctx context.Context, pointID string, limit int) ([]
 				continue
 			}
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("opinion %s: %w", it.RefID, err)
 			}
 			it.Opinion = &o
 		default:
@@ -109,7 +114,7 @@ func (db *DB) OutboxSnapshot(ctx context.Context, pointID string, limit int) ([]
 func (db *DB) OutboxStats(ctx context.Context) (n int, oldest *time.Time, err error) {
 	var q sql.NullString
 	if err := db.r.QueryRowContext(ctx, `SELECT count(*), min(queued_at) FROM outbox`).Scan(&n, &q); err != nil {
-		return 0, nil, err
+		return 0, nil, Wrap("outbox stats", err)
 	}
 	return n, parseTSPtr(q), nil
 }
@@ -117,29 +122,32 @@ func (db *DB) OutboxStats(ctx context.Context) (n int, oldest *time.Time, err er
 // SavePendingBatch records the batch about to be sent, replacing any earlier
 // one: its body as sent and the outbox entries (with versions) it covers.
 func (db *DB) SavePendingBatch(ctx context.Context, batchID string, body []byte, items []BatchItem) error {
-	return db.Write(ctx, func(tx *sql.Tx) error {
+	return Wrap("save pending batch "+batchID, db.Write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.Exec(`DELETE FROM sync_batch`); err != nil {
-			return err
+			return fmt.Errorf("drop earlier batch: %w", err)
 		}
 		if _, err := tx.Exec(`INSERT INTO sync_batch(batch_id, body, created_at) VALUES(?,?,?)`, batchID, body, ts(db.Now())); err != nil {
-			return err
+			return fmt.Errorf("insert: %w", err)
 		}
 		for _, it := range items {
 			if _, err := tx.Exec(`INSERT INTO sync_batch_items(batch_id, kind, ref_id, version) VALUES(?,?,?,?)`, batchID, it.Kind, it.RefID, it.Version); err != nil {
-				return err
+				return fmt.Errorf("item %s %s: %w", it.Kind, it.RefID, err)
 			}
 		}
 		return nil
-	})
+	}))
 }
 
 // PendingBatch returns the batch in flight (id "" when there is none), and
 // whether every entry it covers is still queued at the version it was built
 // from, that is whether sending it again would send the current content.
 func (db *DB) PendingBatch(ctx context.Context) (id string, body []byte, items []BatchItem, current bool, err error) {
+	fail := func(err error) (string, []byte, []BatchItem, bool, error) {
+		return "", nil, nil, false, Wrap("pending batch", err)
+	}
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return "", nil, nil, false, err
+		return fail(fmt.Errorf("begin: %w", err))
 	}
 	defer tx.Rollback()
 	err = tx.QueryRowContext(ctx, `SELECT batch_id, body FROM sync_batch ORDER BY created_at DESC LIMIT 1`).Scan(&id, &body)
@@ -147,12 +155,12 @@ func (db *DB) PendingBatch(ctx context.Context) (id string, body []byte, items [
 		return "", nil, nil, false, nil
 	}
 	if err != nil {
-		return "", nil, nil, false, err
+		return fail(err)
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT i.kind, i.ref_id, i.version, coalesce(o.version, -1) FROM sync_batch_items i
 		LEFT JOIN outbox o ON o.kind=i.kind AND o.ref_id=i.ref_id WHERE i.batch_id=?`, id)
 	if err != nil {
-		return "", nil, nil, false, err
+		return fail(fmt.Errorf("items of %s: %w", id, err))
 	}
 	defer rows.Close()
 	current = true
@@ -160,31 +168,34 @@ func (db *DB) PendingBatch(ctx context.Context) (id string, body []byte, items [
 		var it BatchItem
 		var now int64
 		if err := rows.Scan(&it.Kind, &it.RefID, &it.Version, &now); err != nil {
-			return "", nil, nil, false, err
+			return fail(fmt.Errorf("items of %s: %w", id, err))
 		}
 		if now != it.Version {
 			current = false
 		}
 		items = append(items, it)
 	}
-	return id, body, items, current, rows.Err()
+	if err := rows.Err(); err != nil {
+		return fail(fmt.Errorf("items of %s: %w", id, err))
+	}
+	return id, body, items, current, nil
 }
 
 // DropPendingBatch forgets a batch in flight without acknowledging anything:
 // its entries stay queued and go out in a new batch.
 func (db *DB) DropPendingBatch(ctx context.Context, batchID string) error {
-	return db.Write(ctx, func(tx *sql.Tx) error {
+	return Wrap("drop pending batch "+batchID, db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`DELETE FROM sync_batch WHERE batch_id=?`, batchID)
 		return err
-	})
+	}))
 }
 
 // NoteBatchAttempt counts one more sending of a batch.
 func (db *DB) NoteBatchAttempt(ctx context.Context, batchID string) error {
-	return db.Write(ctx, func(tx *sql.Tx) error {
+	return Wrap("note attempt of batch "+batchID, db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`UPDATE sync_batch SET attempts=attempts+1 WHERE batch_id=?`, batchID)
 		return err
-	})
+	}))
 }
 
 // AckBatch applies the hub's acknowledgement of a batch, in one transaction:
@@ -197,41 +208,44 @@ func (db *DB) AckBatch(ctx context.Context, batchID string) (removed int, err er
 		removed = 0
 		rows, err := tx.Query(`SELECT kind, ref_id, version FROM sync_batch_items WHERE batch_id=?`, batchID)
 		if err != nil {
-			return err
+			return fmt.Errorf("items: %w", err)
 		}
 		var items []BatchItem
 		for rows.Next() {
 			var it BatchItem
 			if err := rows.Scan(&it.Kind, &it.RefID, &it.Version); err != nil {
 				rows.Close()
-				return err
+				return fmt.Errorf("items: %w", err)
 			}
 			items = append(items, it)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return err
+			return fmt.Errorf("items: %w", err)
 		}
 		now := ts(db.Now())
 		for _, it := range items {
 			res, err := tx.Exec(`DELETE FROM outbox WHERE kind=? AND ref_id=? AND version=?`, it.Kind, it.RefID, it.Version)
 			if err != nil {
-				return err
+				return fmt.Errorf("outbox %s %s: %w", it.Kind, it.RefID, err)
 			}
-			n, _ := res.RowsAffected()
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("outbox %s %s: %w", it.Kind, it.RefID, err)
+			}
 			removed += int(n)
 			if it.Kind == "opinion" {
 				if _, err := tx.Exec(`UPDATE opinions SET status='reported', updated_at=? WHERE id=? AND status='recorded'`, now, it.RefID); err != nil {
-					return err
+					return fmt.Errorf("opinion %s: reported: %w", it.RefID, err)
 				}
 			}
 		}
 		if _, err := tx.Exec(`DELETE FROM sync_batch WHERE batch_id=?`, batchID); err != nil {
-			return err
+			return fmt.Errorf("forget batch: %w", err)
 		}
 		return setSyncState(tx, map[string]string{"last_push_at": now})
 	})
-	return removed, err
+	return removed, Wrap("acknowledge batch "+batchID, err)
 }
 
 // SyncState returns the durable sync state (cursor, last_push_at,
@@ -239,23 +253,26 @@ func (db *DB) AckBatch(ctx context.Context, batchID string) (removed int, err er
 func (db *DB) SyncState(ctx context.Context) (map[string]string, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT key, value FROM sync_state`)
 	if err != nil {
-		return nil, err
+		return nil, Wrap("sync state", err)
 	}
 	defer rows.Close()
 	m := map[string]string{}
 	for rows.Next() {
 		var k, v string
 		if err := rows.Scan(&k, &v); err != nil {
-			return nil, err
+			return nil, Wrap("sync state", err)
 		}
 		m[k] = v
 	}
-	return m, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, Wrap("sync state", err)
+	}
+	return m, nil
 }
 
 // SetSyncState stores sync state values; an empty value removes the key.
 func (db *DB) SetSyncState(ctx context.Context, kv map[string]string) error {
-	return db.Write(ctx, func(tx *sql.Tx) error { return setSyncState(tx, kv) })
+	return Wrap("set sync state", db.Write(ctx, func(tx *sql.Tx) error { return setSyncState(tx, kv) }))
 }
 
 func setSyncState(tx *sql.Tx, kv map[string]string) error {
@@ -267,7 +284,7 @@ func setSyncState(tx *sql.Tx, kv map[string]string) error {
 			_, err = tx.Exec(`INSERT INTO sync_state(key, value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value`, k, v)
 		}
 		if err != nil {
-			return err
+			return fmt.Errorf("sync state %s: %w", k, err)
 		}
 	}
 	return nil
@@ -356,14 +373,16 @@ func (db *DB) ApplyUpdates(ctx context.Context, u Updates) (UpdatesResult, error
 		}
 		for _, q := range qs {
 			if _, err := tx.Exec(`SAVEPOINT cq`); err != nil {
-				return err
+				return fmt.Errorf("questionnaire %s: savepoint: %w", q.ID, err)
 			}
 			changed, err := db.saveCommitteeQuestionnaire(tx, q)
 			if e, ok := models.AsError(err); ok {
 				if _, err := tx.Exec(`ROLLBACK TO cq`); err != nil {
-					return err
+					return fmt.Errorf("questionnaire %s: rollback to savepoint: %w", q.ID, err)
 				}
-				tx.Exec(`RELEASE cq`)
+				if _, err := tx.Exec(`RELEASE cq`); err != nil {
+					return fmt.Errorf("questionnaire %s: release savepoint: %w", q.ID, err)
+				}
 				r.Skipped = append(r.Skipped, fmt.Sprintf("questionnaire %s: %s", q.ID, e.Message))
 				continue
 			}
@@ -371,7 +390,7 @@ func (db *DB) ApplyUpdates(ctx context.Context, u Updates) (UpdatesResult, error
 				return err
 			}
 			if _, err := tx.Exec(`RELEASE cq`); err != nil {
-				return err
+				return fmt.Errorf("questionnaire %s: release savepoint: %w", q.ID, err)
 			}
 			if changed {
 				r.Questionnaires++
@@ -386,7 +405,7 @@ func (db *DB) ApplyUpdates(ctx context.Context, u Updates) (UpdatesResult, error
 				continue
 			}
 			if err != nil {
-				return err
+				return fmt.Errorf("opinion %s: %w", o.ID, err)
 			}
 			if statusRank(o.Status) < 0 || (o.Evaluation != "" && !models.In(o.Evaluation, models.Evaluations)) {
 				r.Skipped = append(r.Skipped, fmt.Sprintf("opinion %s: bad status %q or evaluation %q", o.ID, o.Status, o.Evaluation))
@@ -405,7 +424,7 @@ func (db *DB) ApplyUpdates(ctx context.Context, u Updates) (UpdatesResult, error
 				continue
 			}
 			if _, err := tx.Exec(`UPDATE opinions SET status=?, answer=?, evaluation=?, updated_at=? WHERE id=?`, o.Status, o.Answer, o.Evaluation, now, o.ID); err != nil {
-				return err
+				return fmt.Errorf("opinion %s: update: %w", o.ID, err)
 			}
 			r.Opinions++
 		}
@@ -415,7 +434,7 @@ func (db *DB) ApplyUpdates(ctx context.Context, u Updates) (UpdatesResult, error
 		}
 		return setSyncState(tx, kv)
 	})
-	return r, err
+	return r, Wrap("apply updates", err)
 }
 
 // saveCommitteeQuestionnaire stores one version of a committee questionnaire
@@ -427,7 +446,7 @@ func (db *DB) saveCommitteeQuestionnaire(tx *sql.Tx, q models.Questionnaire) (bo
 	h := d.Hash()
 	var n int
 	if err := tx.QueryRow(`SELECT count(*) FROM topics WHERE id=?`, d.TopicID).Scan(&n); err != nil {
-		return false, fmt.Errorf("committee questionnaire %s: topic: %w", d.ID, err)
+		return false, fmt.Errorf("questionnaire %s: topic %s: %w", d.ID, d.TopicID, err)
 	}
 	if n == 0 {
 		return false, models.Invalid("问卷", map[string]string{"topic_id": "没有这个征求意见事项 / no such topic"})
@@ -438,16 +457,16 @@ func (db *DB) saveCommitteeQuestionnaire(tx *sql.Tx, q models.Questionnaire) (bo
 	case errors.Is(err, sql.ErrNoRows):
 		if _, err := tx.Exec(`INSERT INTO questionnaires(id, topic_id, latest_version, origin, created_at) VALUES(?,?,?,?,?)`,
 			d.ID, d.TopicID, 0, models.OriginCommittee, ts(db.Now())); err != nil {
-			return false, fmt.Errorf("committee questionnaire %s: %w", d.ID, err)
+			return false, fmt.Errorf("questionnaire %s: insert: %w", d.ID, err)
 		}
 	case err != nil:
-		return false, fmt.Errorf("committee questionnaire %s: %w", d.ID, err)
+		return false, fmt.Errorf("questionnaire %s: origin: %w", d.ID, err)
 	case origin != models.OriginCommittee:
 		return false, models.Errorf(models.EConflict, "联系点已有同编号的本地问卷 / a local questionnaire here has the same id")
 	}
 	stored, err := storedVersions(tx, d.ID)
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("questionnaire %s: %w", d.ID, err)
 	}
 	version := q.Version
 	if version < 1 {
@@ -473,7 +492,7 @@ func (db *DB) saveCommitteeQuestionnaire(tx *sql.Tx, q models.Questionnaire) (bo
 		}
 	}
 	if err := insertVersion(tx, &d, version, db.Now()); err != nil {
-		return false, err
+		return false, fmt.Errorf("questionnaire %s: %w", d.ID, err)
 	}
 	return true, nil
 }

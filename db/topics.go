@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"budgetpoint/models"
 )
@@ -24,14 +25,14 @@ func scanTopic(sc interface{ Scan(...any) error }) (models.Topic, error) {
 func (db *DB) CreateTopic(ctx context.Context, t *models.Topic) error {
 	now := db.Now().In(CST)
 	t.CreatedAt, t.UpdatedAt, t.Origin = now, now, models.OriginLocal
-	return db.Write(ctx, func(tx *sql.Tx) error {
+	return Wrap("create topic "+t.ID, db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO topics(`+topicCols+`) VALUES(?,?,?,?,?,?,?,?,?,?,?)`,
 			t.ID, t.Kind, t.FiscalYear, t.Title, t.TitleEN, t.Summary, tsPtr(t.OpensAt), tsPtr(t.ClosesAt), t.Origin, ts(now), ts(now))
 		if isUnique(err) {
 			return models.Errorf(models.EConflict, "事项编号 %s 已被使用 / topic id %s is already used", t.ID, t.ID)
 		}
 		return err
-	})
+	}))
 }
 
 // UpsertCommitteeTopic stores a topic the committee published, replacing an earlier copy.
@@ -42,7 +43,10 @@ func (db *DB) UpsertCommitteeTopic(tx *sql.Tx, t models.Topic) error {
 		title_en=excluded.title_en, summary=excluded.summary, opens_at=excluded.opens_at, closes_at=excluded.closes_at,
 		origin='committee', updated_at=excluded.updated_at`,
 		t.ID, t.Kind, t.FiscalYear, t.Title, t.TitleEN, t.Summary, tsPtr(t.OpensAt), tsPtr(t.ClosesAt), now, now)
-	return err
+	if err != nil {
+		return fmt.Errorf("committee topic %s: %w", t.ID, err)
+	}
+	return nil
 }
 
 // Topic returns one topic.
@@ -51,7 +55,7 @@ func (db *DB) Topic(ctx context.Context, id string) (models.Topic, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, models.NotFound("事项", "topic")
 	}
-	return t, err
+	return t, Wrap("topic "+id, err)
 }
 
 // Topics lists topics, newest fiscal year first, paged by id.
@@ -63,13 +67,13 @@ func (db *DB) Topics(ctx context.Context, limit int, after string) (models.Page[
 	}
 	rows, err := db.r.QueryContext(ctx, `SELECT `+topicCols+` FROM topics WHERE id > ? ORDER BY id LIMIT ?`, a, limit+1)
 	if err != nil {
-		return p, err
+		return p, Wrap("list topics", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		t, err := scanTopic(rows)
 		if err != nil {
-			return p, err
+			return p, Wrap("list topics", err)
 		}
 		p.Items = append(p.Items, t)
 	}
@@ -77,7 +81,7 @@ func (db *DB) Topics(ctx context.Context, limit int, after string) (models.Page[
 		p.Items = p.Items[:limit]
 		p.Next = EncodeCursor(p.Items[limit-1].ID)
 	}
-	return p, rows.Err()
+	return p, Wrap("list topics", rows.Err())
 }
 
 // PatchTopic changes a local topic. A committee topic cannot be changed here: forbidden.
@@ -89,7 +93,7 @@ func (db *DB) PatchTopic(ctx context.Context, id string, p models.TopicPatch) (m
 			return models.NotFound("事项", "topic")
 		}
 		if err != nil {
-			return err
+			return fmt.Errorf("stored topic: %w", err)
 		}
 		if t.Origin == models.OriginCommittee {
 			return models.Errorf(models.EForbidden, "此事项由预工委发布，不能在联系点修改 / this topic was published by the committee and cannot be changed here")
@@ -124,5 +128,5 @@ func (db *DB) PatchTopic(ctx context.Context, id string, p models.TopicPatch) (m
 		out = t
 		return err
 	})
-	return out, err
+	return out, Wrap("patch topic "+id, err)
 }

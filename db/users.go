@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -29,7 +30,7 @@ var BcryptCost = 11
 // RandomToken returns n random bytes as URL-safe text.
 func RandomToken(n int) string {
 	b := make([]byte, n)
-	rand.Read(b)
+	rand.Read(b) // never fails: crypto/rand ends the program rather than return an error
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -50,7 +51,7 @@ func (db *DB) CreateUser(ctx context.Context, name, role, password, deputyID str
 		u.ID, err = insertUser(tx, name, role, string(h), deputyID, u.CreatedAt)
 		return err
 	})
-	return u, err
+	return u, Wrap("create user "+name, err)
 }
 
 // insertUser adds a login inside a write transaction.
@@ -58,7 +59,9 @@ func insertUser(tx *sql.Tx, name, role, hash, deputyID string, at time.Time) (in
 	var dep any
 	if deputyID != "" {
 		var n int
-		tx.QueryRow(`SELECT count(*) FROM deputies WHERE id=?`, deputyID).Scan(&n)
+		if err := tx.QueryRow(`SELECT count(*) FROM deputies WHERE id=?`, deputyID).Scan(&n); err != nil {
+			return 0, fmt.Errorf("deputy %s: %w", deputyID, err)
+		}
 		if n == 0 {
 			return 0, models.Invalid("用户", map[string]string{"deputy_id": "代表名册中没有此人 / no such deputy in the registry"})
 		}
@@ -69,9 +72,13 @@ func insertUser(tx *sql.Tx, name, role, hash, deputyID string, at time.Time) (in
 		return 0, models.Errorf(models.EConflict, "用户名 %s 已存在 / user %s already exists", name, name)
 	}
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("insert user: %w", err)
 	}
-	return res.LastInsertId()
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("insert user: id: %w", err)
+	}
+	return id, nil
 }
 
 // EnsureUser creates a login unless one of that name exists, in one write
@@ -100,8 +107,11 @@ func (db *DB) createUserIf(ctx context.Context, name, role, password, deputyID, 
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		created = false
 		var n int
-		if err := tx.QueryRow(exists, args...).Scan(&n); err != nil || n > 0 {
-			return err
+		if err := tx.QueryRow(exists, args...).Scan(&n); err != nil {
+			return fmt.Errorf("existing: %w", err)
+		}
+		if n > 0 {
+			return nil
 		}
 		if _, err := insertUser(tx, name, role, string(h), deputyID, at); err != nil {
 			return err
@@ -109,21 +119,21 @@ func (db *DB) createUserIf(ctx context.Context, name, role, password, deputyID, 
 		created = true
 		return nil
 	})
-	return created, err
+	return created, Wrap("create user "+name+" unless one exists", err)
 }
 
 // CountUsers returns how many logins exist.
 func (db *DB) CountUsers(ctx context.Context) (int, error) {
 	var n int
 	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
-	return n, err
+	return n, Wrap("count users", err)
 }
 
 // ListUsers lists the logins by name.
 func (db *DB) ListUsers(ctx context.Context) ([]models.User, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT id, name, role, coalesce(deputy_id,''), created_at FROM users ORDER BY name`)
 	if err != nil {
-		return nil, err
+		return nil, Wrap("list users", err)
 	}
 	defer rows.Close()
 	out := []models.User{}
@@ -131,12 +141,15 @@ func (db *DB) ListUsers(ctx context.Context) ([]models.User, error) {
 		var u models.User
 		var c string
 		if err := rows.Scan(&u.ID, &u.Name, &u.Role, &u.DeputyID, &c); err != nil {
-			return nil, err
+			return nil, Wrap("list users", err)
 		}
 		u.CreatedAt = parseTS(c)
 		out = append(out, u)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, Wrap("list users", err)
+	}
+	return out, nil
 }
 
 // UserByName finds a login by name.
@@ -147,12 +160,21 @@ func (db *DB) UserByName(ctx context.Context, name string) (models.User, error) 
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, models.NotFound("用户", "user")
 	}
+	if err != nil {
+		return u, Wrap("user "+name, err)
+	}
 	u.CreatedAt = parseTS(c)
-	return u, err
+	return u, nil
 }
 
 // dummyHash makes a failed login with an unknown name cost as much as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("budgetpoint-dummy"), bcrypt.MinCost)
+var dummyHash = func() []byte {
+	h, err := bcrypt.GenerateFromPassword([]byte("budgetpoint-dummy"), bcrypt.MinCost)
+	if err != nil {
+		panic(err) // a fixed short password: a build defect
+	}
+	return h
+}()
 
 // Authenticate checks a name and password.
 func (db *DB) Authenticate(ctx context.Context, name, password string) (models.User, error) {
@@ -161,10 +183,10 @@ func (db *DB) Authenticate(ctx context.Context, name, password string) (models.U
 	err := db.r.QueryRowContext(ctx, `SELECT id, name, role, coalesce(deputy_id,''), password_hash, created_at FROM users WHERE name=?`, name).
 		Scan(&u.ID, &u.Name, &u.Role, &u.DeputyID, &h, &c)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return u, err
+		return u, Wrap("authenticate "+name, err)
 	}
 	if err != nil {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		bcrypt.CompareHashAndPassword(dummyHash, []byte(password)) // only to take the time: it fails
 		return u, models.Errorf(models.EUnauth, "用户名或密码错误 / wrong user name or password")
 	}
 	if bcrypt.CompareHashAndPassword([]byte(h), []byte(password)) != nil {
@@ -194,10 +216,10 @@ func (db *DB) CreateToken(ctx context.Context, userID int64, kind string) (token
 		if err != nil {
 			return err
 		}
-		id, _ = res.LastInsertId()
-		return nil
+		id, err = res.LastInsertId()
+		return err
 	})
-	return token, csrf, id, err
+	return token, csrf, id, Wrap(fmt.Sprintf("create %s token for user %d", kind, userID), err)
 }
 
 // Session is who a token belongs to.
@@ -242,7 +264,7 @@ func (db *DB) UserByToken(ctx context.Context, token string) (Session, error) {
 		return Session{}, unauth
 	}
 	if err != nil {
-		return s, err
+		return s, Wrap("user by token", err)
 	}
 	s.User.CreatedAt = parseTS(c)
 	cs := cachedSession{s: s, until: now.Add(sessionCacheTTL)}
@@ -256,7 +278,7 @@ func (db *DB) UserByToken(ctx context.Context, token string) (Session, error) {
 // RevokeToken revokes a token by id; a user may revoke only their own unless admin.
 func (db *DB) RevokeToken(ctx context.Context, id, byUser int64, admin bool) error {
 	defer db.sessions.Clear() // after the commit: no cached owner outlives the revocation
-	return db.Write(ctx, func(tx *sql.Tx) error {
+	return Wrap(fmt.Sprintf("revoke token %d", id), db.Write(ctx, func(tx *sql.Tx) error {
 		q := `UPDATE tokens SET revoked_at=? WHERE id=? AND revoked_at IS NULL`
 		args := []any{ts(db.Now()), id}
 		if !admin {
@@ -267,9 +289,13 @@ func (db *DB) RevokeToken(ctx context.Context, id, byUser int64, admin bool) err
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
 			return models.NotFound("令牌", "token")
 		}
 		return nil
-	})
+	}))
 }

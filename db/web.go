@@ -2,7 +2,11 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
 	"time"
 
 	"budgetpoint/models"
@@ -14,7 +18,7 @@ import (
 func (db *DB) OutboxLength(ctx context.Context) (int64, error) {
 	var n int64
 	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM outbox`).Scan(&n)
-	return n, err
+	return n, Wrap("outbox length", err)
 }
 
 // ChannelStats is one question's answers counted for one channel.
@@ -31,13 +35,22 @@ type QuestionChannels map[string]*ChannelStats
 // ChannelSummary counts, per questionnaire, question and channel, the
 // answers of a topic's responses: the summary's distributions split into
 // online and paper. It reads the stored responses (not the counters), in one
-// consistent read; resp counts responses per questionnaire and channel.
+// consistent read; resp counts responses per questionnaire and channel. A
+// stored response that cannot be read is an error naming it.
 func (db *DB) ChannelSummary(ctx context.Context, topicID string) (stats map[string]map[string]QuestionChannels, resp map[string]map[string]int64, err error) {
+	stats, resp, err = db.channelSummary(ctx, topicID)
+	if err != nil {
+		return nil, nil, Wrap("channel summary of topic "+topicID, err)
+	}
+	return stats, resp, nil
+}
+
+func (db *DB) channelSummary(ctx context.Context, topicID string) (stats map[string]map[string]QuestionChannels, resp map[string]map[string]int64, err error) {
 	stats = map[string]map[string]QuestionChannels{}
 	resp = map[string]map[string]int64{}
 	tx, err := db.r.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
 	defs, err := db.topicDefinitions(ctx, tx, topicID)
@@ -58,15 +71,15 @@ func (db *DB) ChannelSummary(ctx context.Context, topicID string) (stats map[str
 			}
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT questionnaire_id, channel, answers FROM responses WHERE topic_id=? ORDER BY rowid`, topicID)
+	rows, err := tx.QueryContext(ctx, `SELECT id, questionnaire_id, channel, answers FROM responses WHERE topic_id=? ORDER BY rowid`, topicID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("responses: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var qid, ch, ans string
-		if err := rows.Scan(&qid, &ch, &ans); err != nil {
-			return nil, nil, err
+		var id, qid, ch, ans string
+		if err := rows.Scan(&id, &qid, &ch, &ans); err != nil {
+			return nil, nil, fmt.Errorf("responses: %w", err)
 		}
 		if resp[qid] == nil {
 			resp[qid] = map[string]int64{}
@@ -75,7 +88,7 @@ func (db *DB) ChannelSummary(ctx context.Context, topicID string) (stats map[str
 		resp[qid][ch]++
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal([]byte(ans), &m); err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("response %s: stored answers: %w", id, err)
 		}
 		for key, raw := range m {
 			qc := stats[qid][key]
@@ -89,25 +102,29 @@ func (db *DB) ChannelSummary(ctx context.Context, topicID string) (stats map[str
 				qc[ch] = cs
 			}
 			cs.Answered++
+			var err error
 			switch types[qid][key] {
 			case models.SingleChoice:
 				var v string
-				json.Unmarshal(raw, &v)
-				cs.Counts[v]++
+				if err = json.Unmarshal(raw, &v); err == nil {
+					cs.Counts[v]++
+				}
 			case models.MultipleChoice:
 				var vs []string
-				json.Unmarshal(raw, &vs)
-				for _, v := range vs {
-					cs.Counts[v]++
+				if err = json.Unmarshal(raw, &vs); err == nil {
+					for _, v := range vs {
+						cs.Counts[v]++
+					}
 				}
 			case models.Rating:
 				var v int
-				json.Unmarshal(raw, &v)
-				cs.Counts[itoa(v)]++
-				cs.Sum += int64(v) * models.NumberScale
+				if err = json.Unmarshal(raw, &v); err == nil {
+					cs.Counts[strconv.Itoa(v)]++
+					cs.Sum += int64(v) * models.NumberScale
+				}
 			case models.Number:
 				var n models.Num
-				if err := n.UnmarshalJSON(raw); err == nil {
+				if err = n.UnmarshalJSON(raw); err == nil {
 					if cs.Answered == 1 || int64(n) < cs.Min {
 						cs.Min = int64(n)
 					}
@@ -117,14 +134,15 @@ func (db *DB) ChannelSummary(ctx context.Context, topicID string) (stats map[str
 					cs.Sum += int64(n)
 				}
 			}
+			if err != nil {
+				return nil, nil, fmt.Errorf("response %s: answer %s (%s): %w", id, key, types[qid][key], err)
+			}
 		}
 	}
-	return stats, resp, rows.Err()
-}
-
-func itoa(i int) string {
-	b, _ := json.Marshal(i)
-	return string(b)
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("responses: %w", err)
+	}
+	return stats, resp, nil
 }
 
 // ExportRow is one response as the Excel export writes it.
@@ -139,39 +157,45 @@ type ExportRow struct {
 // they were stored, reading in one consistent snapshot without holding them
 // all in memory.
 func (db *DB) EachResponse(ctx context.Context, qid string, fn func(ExportRow) error) error {
+	op := "responses of questionnaire " + qid
 	tx, err := db.r.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return Wrap(op+": begin", err)
 	}
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, `SELECT id, channel, respondent_kind, respondent_desc, serial, entered_by, version, created_at, answers
 		FROM responses WHERE questionnaire_id=? ORDER BY rowid`, qid)
 	if err != nil {
-		return err
+		return Wrap(op, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var r ExportRow
 		var c, ans string
 		if err := rows.Scan(&r.ID, &r.Channel, &r.Kind, &r.Desc, &r.Serial, &r.EnteredBy, &r.Version, &c, &ans); err != nil {
-			return err
+			return Wrap(op, err)
 		}
 		r.CreatedAt = parseTS(c)
 		if err := json.Unmarshal([]byte(ans), &r.Answers); err != nil {
-			return err
+			return Wrap(op, fmt.Errorf("response %s: stored answers: %w", r.ID, err))
 		}
+		// fn's own error (the caller's: writing the export) passes as it is.
 		if err := fn(r); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	return Wrap(op, rows.Err())
 }
 
 // AllVersions returns every version of a questionnaire, newest first.
 func (db *DB) AllVersions(ctx context.Context, qid string) ([]*models.Definition, error) {
 	var latest int
-	if err := db.r.QueryRowContext(ctx, `SELECT latest_version FROM questionnaires WHERE id=?`, qid).Scan(&latest); err != nil {
+	err := db.r.QueryRowContext(ctx, `SELECT latest_version FROM questionnaires WHERE id=?`, qid).Scan(&latest)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, models.NotFound("问卷", "questionnaire")
+	}
+	if err != nil {
+		return nil, Wrap("versions of questionnaire "+qid, err)
 	}
 	var out []*models.Definition
 	for v := latest; v >= 1; v-- {

@@ -131,7 +131,11 @@ var sampleAdvice = []string{
 // store each once, and a load cut short is completed by the next. It prints
 // the demo logins.
 func Load(ctx context.Context, d *db.DB, pointID string, out io.Writer) error {
-	if d.Setting(ctx, "demo_loaded", "") != "" {
+	loaded, err := d.Setting(ctx, "demo_loaded", "")
+	if err != nil {
+		return err
+	}
+	if loaded != "" {
 		fmt.Fprintln(out, "演示数据已载入 / demo content already loaded")
 		return nil
 	}

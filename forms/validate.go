@@ -58,17 +58,22 @@ func Setup() {
 			return name
 		})
 		// Clearer words than the defaults for the tags used most.
+		translate := func(tag string) validator.TranslationFunc {
+			return func(t ut.Translator, fe validator.FieldError) string {
+				s, err := t.T(tag, fe.Field(), fe.Param())
+				if err != nil {
+					return fe.Error() // the validator's own words rather than nothing
+				}
+				return s
+			}
+		}
 		override := func(tag, zhMsg, enMsg string) {
-			v.RegisterTranslation(tag, zhT, func(t ut.Translator) error { return t.Add(tag, zhMsg, true) },
-				func(t ut.Translator, fe validator.FieldError) string {
-					s, _ := t.T(tag, fe.Field(), fe.Param())
-					return s
-				})
-			v.RegisterTranslation(tag, enT, func(t ut.Translator) error { return t.Add(tag, enMsg, true) },
-				func(t ut.Translator, fe validator.FieldError) string {
-					s, _ := t.T(tag, fe.Field(), fe.Param())
-					return s
-				})
+			if err := v.RegisterTranslation(tag, zhT, func(t ut.Translator) error { return t.Add(tag, zhMsg, true) }, translate(tag)); err != nil {
+				panic(err) // fixed messages: a build defect
+			}
+			if err := v.RegisterTranslation(tag, enT, func(t ut.Translator) error { return t.Add(tag, enMsg, true) }, translate(tag)); err != nil {
+				panic(err)
+			}
 		}
 		override("required", "{0}为必填项", "{0} is required")
 		override("oneof", "{0}应为以下之一：{1}", "{0} must be one of: {1}")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"budgetpoint/db"
 	"budgetpoint/handlers"
 	"budgetpoint/internal/testutil"
 	"budgetpoint/models"
@@ -329,22 +330,84 @@ func TestInternalErrors(t *testing.T) {
 	}
 
 	_, tok := e.User(t, "staff", "staff", "")
-	if err := e.DB.Write(context.Background(), func(tx *sql.Tx) error {
-		_, err := tx.Exec(`DROP TABLE deputies`)
-		return err
-	}); err != nil {
+	// Break the real database file from beside the server, as an operator
+	// or a failing migration might.
+	raw, err := sql.Open("sqlite3", db.DSN(e.DB.Path, ""))
+	if err != nil {
 		t.Fatal(err)
 	}
-	res = e.Do(t, "GET", "/api/v1/deputies", tok, nil)
-	if res.Status != 500 || res.Err(t).Error.Code != "internal" {
-		t.Fatalf("database error: %d %s", res.Status, res.Body)
+	defer raw.Close()
+	for _, table := range []string{"deputies", "topics"} {
+		if _, err := raw.Exec(`DROP TABLE ` + table); err != nil {
+			t.Fatal(err)
+		}
 	}
-	noLeak(t, res.Body)
-	if !strings.Contains(e.Logs.String(), "no such table") {
-		t.Fatalf("the database error was not logged: %s", e.Logs.String())
+	for _, c := range []struct {
+		method, path string
+		body         any
+		op           string // what the log must name
+	}{
+		{"GET", "/api/v1/deputies", nil, "list deputies: no such table: deputies"},
+		{"GET", "/api/v1/topics/t-gone", nil, "topic t-gone: no such table: topics"},
+		{"POST", "/api/v1/topics", testutil.Topic("t-new"), "create topic t-new: no such table: topics"},
+	} {
+		res = e.Do(t, c.method, c.path, tok, c.body)
+		if res.Status != 500 || res.Err(t).Error.Code != "internal" {
+			t.Fatalf("%s %s on a broken database: %d %s", c.method, c.path, res.Status, res.Body)
+		}
+		noLeak(t, res.Body)
+		var line string
+		for _, l := range strings.Split(e.Logs.String(), "\n") {
+			if strings.Contains(l, "internal error") && strings.Contains(l, c.op) {
+				line = l
+			}
+		}
+		if line == "" {
+			t.Fatalf("%s %s: no internal error logged naming %q: %s", c.method, c.path, c.op, e.Logs.String())
+		}
 	}
 	// The server goes on answering.
 	e.Do(t, "GET", "/api/v1/health", "", nil).Want(t, 200, "health after errors")
+}
+
+// A database that cannot grow (SQLITE_FULL, as on a full disk) answers 503
+// unavailable with a message that says so and no detail; the log names the
+// operation and the driver's error; nothing is half stored, and the server
+// answers again once there is room.
+func TestFullDiskUnavailable(t *testing.T) {
+	e := testutil.New(t)
+	_, tok := e.User(t, "staff", "staff", "")
+	maxPages := func(n int) {
+		t.Helper()
+		// The writer's own connection: the limit holds for the writes that follow.
+		if err := e.DB.Write(context.Background(), func(tx *sql.Tx) error {
+			_, err := tx.Exec(fmt.Sprintf(`PRAGMA max_page_count = %d`, n))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	maxPages(1) // never below the current size: no room for one more page
+	body := testutil.Topic("t-big")
+	body["summary"] = strings.Repeat("预算说明", 490) // 1960 of the 2000 characters allowed: more than a page
+	res := e.Do(t, "POST", "/api/v1/topics", tok, body)
+	if res.Status != 503 {
+		t.Fatalf("create topic on a full database: %d %s, want 503", res.Status, res.Body)
+	}
+	if got := res.Err(t).Error; got.Code != models.EUnavailable || !strings.Contains(got.Message, "durable") || !strings.Contains(got.Message, "保存数据") {
+		t.Errorf("503 error: %+v", got)
+	}
+	noLeak(t, res.Body)
+	if strings.Contains(string(res.Body), "full") {
+		t.Errorf("503 body shows the driver's error: %s", res.Body)
+	}
+	logs := e.Logs.String()
+	if !strings.Contains(logs, "code=unavailable") || !strings.Contains(logs, "create topic t-big: database or disk is full") {
+		t.Errorf("the log does not name the operation and the cause: %s", logs)
+	}
+	maxPages(1 << 30)
+	e.Do(t, "GET", "/api/v1/topics/t-big", tok, nil).Want(t, 404, "the topic of the failed write")
+	e.Do(t, "POST", "/api/v1/topics", tok, body).Want(t, 201, "the same topic once there is room")
 }
 
 func noLeak(t *testing.T, body []byte) {

@@ -194,12 +194,18 @@ func (s *Server) decodeResponse(c *gin.Context, qid string, req *forms.ResponseR
 	if !ok || e.Code != models.EInvalid {
 		return err
 	}
-	if def, _, derr := s.DB.Definition(c.Request.Context(), qid, req.Version); derr == nil {
-		_, bad := def.CheckAnswers(req.Answers)
-		for k, v := range bad {
-			e.Fields[k] = v
+	def, _, derr := s.DB.Definition(c.Request.Context(), qid, req.Version)
+	if derr != nil {
+		// The envelope's errors are answered alone; a definition that
+		// cannot be read for another reason than not being there is logged.
+		if _, ok := models.AsError(derr); !ok {
+			s.Log.Error("answers not checked with an invalid envelope", "questionnaire", qid, "err", derr)
 		}
-		return models.Invalid("答卷", e.Fields)
+		return err
 	}
-	return err
+	_, bad := def.CheckAnswers(req.Answers)
+	for k, v := range bad {
+		e.Fields[k] = v
+	}
+	return models.Invalid("答卷", e.Fields)
 }

@@ -87,10 +87,15 @@ func Status(code string) int {
 }
 
 // Fail answers an error in the contract's shape. Anything that is not an
-// application error is logged with detail and answered as internal.
+// application error is logged with detail and answered as internal; an
+// application error with a cause (unavailable: the database cannot take
+// data) is answered with its own code and message, and its cause is logged.
 func (s *Server) Fail(c *gin.Context, err error) {
 	e, ok := models.AsError(err)
-	if !ok {
+	switch {
+	case ok && e.Err != nil:
+		s.Log.Error("request failed", "code", e.Code, "method", c.Request.Method, "path", c.FullPath(), "err", err)
+	case !ok:
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			e = models.Errorf(models.ETooLarge, "请求内容超过上限 / the request body is over the limit")
@@ -139,7 +144,9 @@ func (s *Server) Router() *gin.Engine {
 	// Proxies are not trusted (see clientIP): without this, gin's
 	// c.ClientIP() believes any X-Forwarded-For, and a client that sends a
 	// new one with each request escapes the per-address rate limits.
-	r.SetTrustedProxies(nil)
+	if err := r.SetTrustedProxies(nil); err != nil {
+		panic(err) // no proxies: nothing to parse, not reached
+	}
 	r.Use(gin.CustomRecovery(s.recovery), s.logRequests, s.limitBody)
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {

@@ -58,9 +58,10 @@ func sheetName(name string, used map[string]bool) string {
 
 // rowWriter writes rows one after another on a stream writer.
 type rowWriter struct {
-	sw  *excelize.StreamWriter
-	row int
-	err error
+	sw   *excelize.StreamWriter
+	name string // of the sheet
+	row  int
+	err  error
 }
 
 func (w *rowWriter) put(vals ...any) {
@@ -68,8 +69,14 @@ func (w *rowWriter) put(vals ...any) {
 		return
 	}
 	w.row++
-	cell, _ := excelize.CoordinatesToCellName(1, w.row)
-	w.err = w.sw.SetRow(cell, vals)
+	cell, err := excelize.CoordinatesToCellName(1, w.row)
+	if err != nil {
+		w.err = fmt.Errorf("row %d: %w", w.row, err)
+		return
+	}
+	if err := w.sw.SetRow(cell, vals); err != nil {
+		w.err = fmt.Errorf("row %d: %w", w.row, err)
+	}
 }
 
 func pct(n, of int64) string {
@@ -83,7 +90,11 @@ func num(n *models.Num) any {
 	if n == nil {
 		return ""
 	}
-	f, _ := strconv.ParseFloat(models.FormatMilli(int64(*n)), 64)
+	s := models.FormatMilli(int64(*n))
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return s // FormatMilli writes a plain decimal: not reached, and the text would still be right
+	}
 	return f
 }
 
@@ -191,13 +202,22 @@ func proposerText(p models.Proposer) string {
 // Export builds the topic's workbook: a cross-point summary sheet, one sheet
 // per point that reported the topic, and one sheet of its opinions.
 func (h *Hub) Export(ctx context.Context, topicID string) (*excelize.File, error) {
+	f, err := h.export(ctx, topicID)
+	return f, errorf("export topic "+topicID, err)
+}
+
+func (h *Hub) export(ctx context.Context, topicID string) (*excelize.File, error) {
 	sum, _, err := h.TopicSummary(ctx, topicID)
 	if err != nil {
 		return nil, err
 	}
 	t, err := h.Store.Topic(ctx, topicID)
+	if models.ErrorCode(err) == models.ENotFound {
+		// A topic only points created and report: known by its id.
+		t, err = models.Topic{ID: topicID, Title: topicID}, nil
+	}
 	if err != nil {
-		t = models.Topic{ID: topicID, Title: topicID}
+		return nil, err
 	}
 	f := excelize.NewFile()
 	ok := false
@@ -209,30 +229,33 @@ func (h *Hub) Export(ctx context.Context, topicID string) (*excelize.File, error
 	used := map[string]bool{}
 	first := sheetName("汇总", used)
 	if err := f.SetSheetName("Sheet1", first); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sheet %s: %w", first, err)
 	}
 	stream := func(name string, widths ...float64) (*rowWriter, error) {
 		if name != first {
 			if _, err := f.NewSheet(name); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("sheet %s: %w", name, err)
 			}
 		}
 		sw, err := f.NewStreamWriter(name)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("sheet %s: %w", name, err)
 		}
 		for i, wd := range widths {
 			if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("sheet %s: column %d: %w", name, i+1, err)
 			}
 		}
-		return &rowWriter{sw: sw}, nil
+		return &rowWriter{sw: sw, name: name}, nil
 	}
 	finish := func(w *rowWriter) error {
 		if w.err != nil {
-			return w.err
+			return fmt.Errorf("sheet %s: %w", w.name, w.err)
 		}
-		return w.sw.Flush()
+		if err := w.sw.Flush(); err != nil {
+			return fmt.Errorf("sheet %s: %w", w.name, err)
+		}
+		return nil
 	}
 	w, err := stream(first, 40, 30, 24, 10, 12)
 	if err != nil {

@@ -39,7 +39,7 @@ func ParsePoints(b []byte) ([]Point, error) {
 	// Other fields (name_en, level…) are allowed; the shape must parse.
 	var f PointsFile
 	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("联系点文件不是有效的 JSON / the points file does not parse: %v", err)
+		return nil, fmt.Errorf("联系点文件不是有效的 JSON / the points file does not parse: %w", err)
 	}
 	if len(f.Points) == 0 {
 		return nil, errors.New(`联系点文件没有列出联系点 / the points file lists no points: expected {"points": [{"id": "hongta", "name": "…", "secret": "…"}]}`)

@@ -63,16 +63,14 @@ func parseTSPtr(s sql.NullString) *time.Time {
 	return &t
 }
 
-// errorf wraps err with the store operation that failed; application errors
-// (models.Error) pass unchanged so that their code still reaches the client.
+// errorf wraps err with the store operation that failed, once (db.Wrap):
+// application errors (models.Error) pass unchanged so that their code still
+// reaches the client, an error that already names its operation is left as
+// it is, and a disk that cannot take data is unavailable. Each exported
+// method wraps what its transaction returns, so that a failing commit or
+// begin names the method too.
 func errorf(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if _, ok := models.AsError(err); ok {
-		return err
-	}
-	return fmt.Errorf("hub %s: %w", op, err)
+	return db.Wrap("hub "+op, err)
 }
 
 // opinionNotFound maps sql.ErrNoRows to not_found for an opinion.
@@ -228,7 +226,7 @@ func (st *Store) Ingest(ctx context.Context, pointID string, b *syncproto.Batch,
 		}
 		return nil
 	})
-	return res, err
+	return res, errorf("ingest batch "+b.BatchID+" from "+pointID, err)
 }
 
 // ---- the change feed ----
@@ -321,7 +319,7 @@ func (st *Store) Updates(ctx context.Context, pointID string, since int64, max i
 		}
 		return nil
 	})
-	return u, err
+	return u, errorf("updates for "+pointID, err)
 }
 
 func max64(a, b int64) int64 {
@@ -388,7 +386,7 @@ func (st *Store) PointRecords(ctx context.Context, ids []string) (map[string]Poi
 		}
 		return nil
 	})
-	return out, err
+	return out, errorf("point records", err)
 }
 
 // ReportingPoints returns the topics that points report summaries of, in
@@ -413,7 +411,7 @@ func (st *Store) ReportingPoints(ctx context.Context) (order []string, points ma
 		}
 		return errorf("reporting points", rows.Err())
 	})
-	return order, points, err
+	return order, points, errorf("reporting points", err)
 }
 
 // PointSummaries returns each point's newest summary of a topic, in no set order.
@@ -439,7 +437,7 @@ func (st *Store) PointSummaries(ctx context.Context, topicID string) ([]models.S
 		}
 		return errorf("summaries of "+topicID, rows.Err())
 	})
-	return out, err
+	return out, errorf("summaries of "+topicID, err)
 }
 
 // ---- the committee's topics and questionnaires ----
@@ -473,7 +471,7 @@ func (st *Store) Topic(ctx context.Context, id string) (models.Topic, error) {
 		t, err = topic(ctx, tx, id)
 		return errorf("topic "+id, err)
 	})
-	return t, err
+	return t, errorf("topic "+id, err)
 }
 
 // Topics returns every topic the committee published, by id.
@@ -494,7 +492,7 @@ func (st *Store) Topics(ctx context.Context) ([]models.Topic, error) {
 		}
 		return errorf("topics", rows.Err())
 	})
-	return out, err
+	return out, errorf("topics", err)
 }
 
 // PublishTopic stores a topic as the committee's (replacing an earlier copy)
@@ -518,7 +516,7 @@ func (st *Store) PublishTopic(ctx context.Context, t models.Topic, targets []str
 		}
 		return queue(tx, targets, "topic", t.ID, 0, now)
 	})
-	return created, err
+	return created, errorf("publish topic "+t.ID, err)
 }
 
 // PublishQuestionnaire publishes a version of a questionnaire (d normalized
@@ -579,13 +577,13 @@ func (st *Store) PublishQuestionnaire(ctx context.Context, d models.Definition, 
 		q, err = questionnaire(ctx, tx, d.ID, version)
 		return errorf("publish questionnaire "+d.ID, err)
 	})
-	return q, created, err
+	return q, created, errorf("publish questionnaire "+d.ID, err)
 }
 
 func storedVersions(ctx context.Context, tx *sql.Tx, id string) ([]models.StoredVersion, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT version, hash, definition FROM hub_questionnaire_versions WHERE questionnaire_id=? ORDER BY version`, id)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("stored versions: %w", err)
 	}
 	defer rows.Close()
 	var out []models.StoredVersion
@@ -593,15 +591,18 @@ func storedVersions(ctx context.Context, tx *sql.Tx, id string) ([]models.Stored
 		var v models.StoredVersion
 		var def string
 		if err := rows.Scan(&v.Version, &v.Hash, &def); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("stored versions: %w", err)
 		}
 		v.Definition = &models.Definition{}
 		if err := json.Unmarshal([]byte(def), v.Definition); err != nil {
-			return nil, fmt.Errorf("version %d: %w", v.Version, err)
+			return nil, fmt.Errorf("version %d: stored definition: %w", v.Version, err)
 		}
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("stored versions: %w", err)
+	}
+	return out, nil
 }
 
 // questionnaire returns one version of a committee questionnaire (0: the latest).
@@ -615,10 +616,10 @@ func questionnaire(ctx context.Context, tx *sql.Tx, id string, version int) (mod
 		return q, models.NotFound("问卷", "questionnaire")
 	}
 	if err != nil {
-		return q, err
+		return q, fmt.Errorf("version %d: %w", version, err)
 	}
 	if err := json.Unmarshal([]byte(def), &q.Definition); err != nil {
-		return q, fmt.Errorf("version %d: %w", q.Version, err)
+		return q, fmt.Errorf("version %d: stored definition: %w", q.Version, err)
 	}
 	q.Origin = models.OriginCommittee
 	q.CreatedAt = parseTS(c)
@@ -633,7 +634,7 @@ func (st *Store) Questionnaire(ctx context.Context, id string, version int) (mod
 		q, err = questionnaire(ctx, tx, id, version)
 		return errorf("questionnaire "+id, err)
 	})
-	return q, err
+	return q, errorf("questionnaire "+id, err)
 }
 
 // Questionnaires returns the latest version of every committee questionnaire, by id.
@@ -666,14 +667,14 @@ func (st *Store) Questionnaires(ctx context.Context) ([]models.Questionnaire, er
 		}
 		return nil
 	})
-	return out, err
+	return out, errorf("questionnaires", err)
 }
 
 // questionnaireVersions returns every published version of a questionnaire, oldest first.
 func questionnaireVersions(ctx context.Context, tx *sql.Tx, id string) ([]models.Questionnaire, error) {
 	var latest int
 	if err := tx.QueryRowContext(ctx, `SELECT latest_version FROM hub_questionnaires WHERE id=?`, id).Scan(&latest); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("latest version: %w", err)
 	}
 	out := make([]models.Questionnaire, 0, latest)
 	for v := 1; v <= latest; v++ {
@@ -715,7 +716,7 @@ func (st *Store) TopicDefinitions(ctx context.Context, topicID string) ([][]*mod
 		}
 		return errorf("definitions of "+topicID, rows.Err())
 	})
-	return out, err
+	return out, errorf("definitions of "+topicID, err)
 }
 
 // ---- opinions ----
@@ -750,7 +751,7 @@ func (st *Store) Opinion(ctx context.Context, id string) (models.Opinion, error)
 		o, err = opinion(ctx, tx, id)
 		return errorf("opinion "+id, err)
 	})
-	return o, err
+	return o, errorf("opinion "+id, err)
 }
 
 // Opinions lists opinions of all points in the order they arrived.
@@ -784,7 +785,7 @@ func (st *Store) Opinions(ctx context.Context, f models.OpinionFilter) (models.P
 		}
 		return errorf("opinions", rows.Err())
 	})
-	return p, err
+	return p, errorf("opinions", err)
 }
 
 // pageQuery completes a select of one page in arrival order (hrow) after
@@ -820,7 +821,7 @@ func (st *Store) TopicOpinions(ctx context.Context, topicID string) ([]models.Op
 		}
 		return errorf("opinions of "+topicID, rows.Err())
 	})
-	return out, err
+	return out, errorf("opinions of "+topicID, err)
 }
 
 // MoveOpinion applies the committee's move of an opinion (checked by
@@ -844,7 +845,7 @@ func (st *Store) MoveOpinion(ctx context.Context, id string, p OpinionPatch) (mo
 		return queue(tx, []string{point}, "opinion", id, 0, now)
 	})
 	if err != nil {
-		return models.Opinion{}, err
+		return models.Opinion{}, errorf("move opinion "+id, err)
 	}
 	return st.Opinion(ctx, id)
 }
@@ -901,7 +902,7 @@ func (st *Store) Activities(ctx context.Context, f ActivityFilter) (models.Page[
 		}
 		return countActivityOpinions(ctx, tx, p.Items)
 	})
-	return p, err
+	return p, errorf("activities", err)
 }
 
 // countActivityOpinions sets each activity's opinion count in one query per

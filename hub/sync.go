@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -36,7 +37,8 @@ func (a *api) authenticate(c *gin.Context) (*Point, []byte, bool) {
 		// Only a known point within the window gets its body read.
 		b, err := io.ReadAll(c.Request.Body)
 		if err != nil {
-			a.s.Fail(c, err)
+			// Over the route's limit: 413 (Fail sees the MaxBytesError through).
+			a.s.Fail(c, fmt.Errorf("sync %s from point %s: read body: %w", c.Request.URL.Path, id, err))
 			return nil, nil, false
 		}
 		body = b

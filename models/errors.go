@@ -25,13 +25,24 @@ const (
 
 // Error is an application error: a stable code and a message safe to show,
 // in Chinese with English after it, plus the bad fields for validation errors.
+// Err, when set, is what caused it (a database that cannot take data): it is
+// for the log only, never shown to the client.
 type Error struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	Err     error             `json:"-"`
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Code + ": " + e.Message + ": " + e.Err.Error()
+	}
+	return e.Code + ": " + e.Message
+}
+
+// Unwrap returns the cause, so that errors.Is and errors.As see through.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf returns an application error with the given code and message.
 func Errorf(code, format string, args ...any) *Error {

@@ -383,7 +383,10 @@ func DefinitionsFromSummaries(ss []Summary) [][]*Definition {
 					lo, hi := 0, 0
 					first := true
 					for v := range qq.Counts {
-						i, _ := strconv.Atoi(v)
+						i, err := strconv.Atoi(v)
+						if err != nil {
+							continue // not a score: no part of the scale
+						}
 						if first || i < lo {
 							lo = i
 						}

@@ -213,11 +213,14 @@ func (s *Syncer) RunOnce(ctx context.Context) error {
 		return err
 	}
 	// Record the outcome durably: the status survives restarts.
+	kv := map[string]string{"last_error": "", "last_error_at": ""}
 	if err != nil {
 		s.cfg.Log.Warn("sync failed", "err", err)
-		s.db.SetSyncState(ctx, map[string]string{"last_error": err.Error(), "last_error_at": db.SyncTime(now)})
-	} else {
-		s.db.SetSyncState(ctx, map[string]string{"last_error": "", "last_error_at": ""})
+		kv = map[string]string{"last_error": err.Error(), "last_error_at": db.SyncTime(now)}
+	}
+	if serr := s.db.SetSyncState(ctx, kv); serr != nil {
+		s.cfg.Log.Error("sync outcome not recorded", "err", serr)
+		err = errors.Join(err, fmt.Errorf("记录同步结果失败 / recording the sync outcome: %w", serr))
 	}
 	return err
 }
@@ -305,7 +308,7 @@ fill:
 		if part != nil {
 			pb, err := json.Marshal(part)
 			if err != nil {
-				return "", nil, nil, err
+				return "", nil, nil, fmt.Errorf("build batch %s: %s %s: %w", id, it.Kind, it.RefID, err)
 			}
 			if len(items) > 0 && size+len(pb)+1 > s.cfg.MaxBytes {
 				break fill
@@ -323,7 +326,10 @@ fill:
 		items = append(items, db.BatchItem{Kind: it.Kind, RefID: it.RefID, Version: it.Version})
 	}
 	body, err := json.Marshal(b)
-	return id, body, items, err
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("build batch %s: %w", id, err)
+	}
+	return id, body, items, nil
 }
 
 // OutgoingActivity is an activity as it goes up: without the deputies
@@ -392,7 +398,7 @@ func (s *Syncer) do(ctx context.Context, method, path, query string, body []byte
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("request %s %s: %w", method, path, err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -523,9 +529,11 @@ func (s *Syncer) Status(ctx context.Context) (Status, error) {
 		}
 		st.OldestAgeSeconds = &age
 	}
-	if id, _, _, _, err := s.db.PendingBatch(ctx); err == nil {
-		st.PendingBatchID = id
+	id, _, _, _, err := s.db.PendingBatch(ctx)
+	if err != nil {
+		return st, err
 	}
+	st.PendingBatchID = id
 	s.mu.Lock()
 	st.ConsecutiveFailures = s.failures
 	if !s.next.IsZero() && s.Enabled() {

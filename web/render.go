@@ -86,11 +86,11 @@ func (a *App) pointNameIn(c *gin.Context, lang string) string {
 		return Translate(lang, "hub.committee")
 	}
 	if lang == LangEN {
-		if n := a.S.DB.Setting(c.Request.Context(), "point_name_en", ""); n != "" {
+		if n := a.setting(c.Request.Context(), "point_name_en", ""); n != "" {
 			return n
 		}
 		for _, p := range demo.Points() {
-			if p.ID == a.S.PointID && a.S.DB.Setting(c.Request.Context(), "point_name", "") == "" {
+			if p.ID == a.S.PointID && a.setting(c.Request.Context(), "point_name", "") == "" {
 				return p.NameEN + " — budget-work contact point"
 			}
 		}

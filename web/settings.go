@@ -73,7 +73,17 @@ func init() {
 
 // publicBase is the public address an administrator set, or "".
 func (a *App) publicBase(ctx context.Context) string {
-	return a.S.DB.Setting(ctx, SettingPublicURL, "")
+	return a.setting(ctx, SettingPublicURL, "")
+}
+
+// setting reads a setting for a page, or def when it is not set; a failed
+// read is logged and shows def.
+func (a *App) setting(ctx context.Context, key, def string) string {
+	v, err := a.S.DB.Setting(ctx, key, def)
+	if err != nil {
+		a.S.Log.Error("page setting", "key", key, "err", err)
+	}
+	return v
 }
 
 // absURL is a path on this server as an absolute link (for QR codes, slips
@@ -294,11 +304,11 @@ func readablePassword(n int) string {
 func (a *App) currentSettings(ctx context.Context) forms.PointSettingsForm {
 	zh, en := a.defaultPointNames()
 	f := forms.PointSettingsForm{
-		PointName:   a.S.DB.Setting(ctx, SettingPointName, zh),
-		PointNameEN: a.S.DB.Setting(ctx, SettingPointNameEN, ""),
+		PointName:   a.setting(ctx, SettingPointName, zh),
+		PointNameEN: a.setting(ctx, SettingPointNameEN, ""),
 		PublicURL:   a.publicBase(ctx),
 	}
-	if f.PointNameEN == "" && a.S.DB.Setting(ctx, SettingPointName, "") == "" {
+	if f.PointNameEN == "" && a.setting(ctx, SettingPointName, "") == "" {
 		f.PointNameEN = en
 	}
 	return f

@@ -66,7 +66,7 @@ func TestSettingsAdminSeesAndSaves(t *testing.T) {
 		t.Fatalf("saved: redirected to %q", loc)
 	}
 	for k, want := range map[string]string{SettingPointName: "红塔区预算工作联系点", SettingPointNameEN: "Hongta contact point", SettingPublicURL: "http://192.168.1.20:8080"} {
-		if got := ts.DB.Setting(ctx, k, "(unset)"); got != want {
+		if got := ts.setting(t, ctx, k, "(unset)"); got != want {
 			t.Errorf("setting %s = %q, want %q", k, got, want)
 		}
 	}
@@ -78,7 +78,7 @@ func TestSettingsAdminSeesAndSaves(t *testing.T) {
 
 	// Back to the default name: stored unset, so the English default applies again.
 	ts.post(t, admin, "/settings", url.Values{"csrf": {tok}, "point_name": {"红塔区人大常委会预算工作基层联系点"}, "point_name_en": {""}, "public_url": {""}}, http.StatusSeeOther)
-	if n, u := ts.DB.Setting(ctx, SettingPointName, "x"), ts.DB.Setting(ctx, SettingPublicURL, "x"); n != "" || u != "" {
+	if n, u := ts.setting(t, ctx, SettingPointName, "x"), ts.setting(t, ctx, SettingPublicURL, "x"); n != "" || u != "" {
 		t.Errorf("defaults saved as point_name %q, public_url %q, want both empty", n, u)
 	}
 	body = ts.get(t, admin, "/settings", http.StatusOK)
@@ -108,10 +108,10 @@ func TestSettingsAdminOnly(t *testing.T) {
 	// Admin without the csrf token: refused.
 	admin := ts.login(t, "admin")
 	ts.post(t, admin, "/settings", url.Values{"point_name": {"改名"}}, http.StatusForbidden)
-	if n := ts.DB.Setting(ctx, SettingPointName, ""); n != "" {
+	if n := ts.setting(t, ctx, SettingPointName, ""); n != "" {
 		t.Errorf("point_name changed to %q by a refused request", n)
 	}
-	if u := ts.DB.Setting(ctx, SettingPublicURL, ""); u != "" {
+	if u := ts.setting(t, ctx, SettingPublicURL, ""); u != "" {
 		t.Errorf("public_url changed to %q by a refused request", u)
 	}
 	for _, name := range []string{"sneaky-staff", "sneaky-deputy"} {
@@ -152,7 +152,7 @@ func TestSettingsBadAddressRefused(t *testing.T) {
 	mustContain(t, body, `id="err-point_name"`)
 
 	for _, k := range []string{SettingPointName, SettingPointNameEN, SettingPublicURL} {
-		if v := ts.DB.Setting(ctx, k, ""); v != "" {
+		if v := ts.setting(t, ctx, k, ""); v != "" {
 			t.Errorf("setting %s = %q after refused saves, want nothing saved", k, v)
 		}
 	}
@@ -300,4 +300,14 @@ func TestSettingsAddLogin(t *testing.T) {
 			t.Errorf("login %q: %v, want not found (not added)", name, err)
 		}
 	}
+}
+
+// setting reads a stored setting (def when it is not set); a failed read fails the test.
+func (ts *testSite) setting(t *testing.T, ctx context.Context, key, def string) string {
+	t.Helper()
+	v, err := ts.DB.Setting(ctx, key, def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

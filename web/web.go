@@ -176,7 +176,7 @@ func (a *App) Routes(r *gin.Engine) {
 // PointName is this contact point's name as people know it: the setting
 // point_name when an administrator set one, else the registered name.
 func (a *App) PointName(ctx context.Context) string {
-	if n := a.S.DB.Setting(ctx, "point_name", ""); n != "" {
+	if n := a.setting(ctx, "point_name", ""); n != "" {
 		return n
 	}
 	if a.S.PointID == "" {
