@@ -21,7 +21,7 @@ var (
 // Page lets a page request through only for the given roles: someone not
 // signed in is sent to /login (and back afterwards), a wrong role gets the
 // 403 page, and a POST must carry the session's CSRF token (form field csrf
-// or header X-CSRF-Token).
+// or header X-CSRF-Token; handlers.CheckCSRF).
 func (a *App) Page(roles ...string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		sess, err := a.S.Identify(c)
@@ -42,15 +42,9 @@ func (a *App) Page(roles ...string) gin.HandlerFunc {
 			a.Forbidden(c)
 			return
 		}
-		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead && sess.Kind == db.TokenSession {
-			got := c.GetHeader("X-CSRF-Token")
-			if got == "" {
-				got = c.PostForm("csrf")
-			}
-			if sess.CSRF == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRF)) != 1 {
-				a.Error(c, models.Errorf(models.EForbidden, "页面已过期，请返回刷新后重试 / the page has expired: go back, reload it and try again"))
-				return
-			}
+		if err := handlers.CheckCSRF(c, sess); err != nil {
+			a.Error(c, err)
+			return
 		}
 		c.Next()
 	}
