@@ -24,21 +24,6 @@ import (
 	"budgetpoint/models"
 )
 
-func init() {
-	routeHooks = append(routeHooks, func(a *App, r *gin.Engine) {
-		staff := a.Page(StaffRoles...)
-		r.GET("/codes", staff, a.evalSets)
-		r.POST("/codes", staff, a.evalIssue)
-		// People answering with a code: no login.
-		r.GET("/e", a.evalEnter)
-		r.GET("/e/:code", a.evalFill)
-		r.POST("/e/:code", a.evalSubmit)
-		// The same for programs.
-		r.POST("/api/v1/questionnaires/:id/eval-codes", a.S.Require(handlers.Staff...), a.apiIssueCodes)
-		r.POST("/api/v1/eval/:code/responses", a.apiEvalSubmit)
-	})
-}
-
 // EvalPath is where a code is answered.
 func EvalPath(code string) string { return "/e/" + db.FormatEvalCode(code) }
 

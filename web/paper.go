@@ -20,23 +20,6 @@ import (
 	"budgetpoint/models"
 )
 
-func init() {
-	routeHooks = append(routeHooks, func(a *App, r *gin.Engine) {
-		staff := a.Page(StaffRoles...)
-		r.GET("/paper", staff, a.paperList)
-		r.POST("/paper", staff, a.paperCreate)
-		r.GET("/paper/:id", staff, a.paperBatch)
-		r.GET("/paper/:id/entry", staff, a.paperEntry)
-		r.POST("/paper/:id/entry", staff, a.paperEntrySave)
-		r.GET("/paper/:id/form", staff, a.paperFormPage)
-		r.POST("/paper/:id/form", staff, a.paperResolve)
-		r.GET("/paper/:id/history", staff, a.paperHistory)
-		r.GET("/paper/:id/template.xlsx", staff, a.paperTemplate)
-		r.POST("/paper/:id/import", staff, a.paperImport)
-		r.GET("/paper/:id/import/:job", staff, a.paperImportStatus)
-	})
-}
-
 type batchForm struct {
 	Name, QuestionnaireID, Expected, RespondentKind string
 	DoubleEntry                                     bool

@@ -45,10 +45,6 @@ type App struct {
 	engine *gin.Engine
 }
 
-// routeHooks lets other files of this package (paper entry) add their
-// routes: func init() { routeHooks = append(routeHooks, func(a *App, r *gin.Engine) {...}) }.
-var routeHooks []func(a *App, r *gin.Engine)
-
 // New parses the templates and prepares the pages of a server; sy is the
 // point's sync engine (nil at the hub, or without sync).
 func New(s *handlers.Server, sy *syncer.Syncer) (*App, error) {
@@ -104,7 +100,7 @@ var assetVersion = func() string {
 	return hex.EncodeToString(h.Sum(nil))[:10]
 }()
 
-// Routes lists every page route in one place (paper entry adds its own through routeHooks).
+// Routes lists every route of the point's pages, in one place.
 func (a *App) Routes(r *gin.Engine) {
 	a.engine = r
 	sub, _ := fs.Sub(staticFS, "static")
@@ -156,6 +152,35 @@ func (a *App) Routes(r *gin.Engine) {
 	r.POST("/deputies", staff, a.deputyCreate)
 	r.GET("/reports", staff, a.reportsList)
 
+	// 纸质问卷录入 (paper.go, paper_import.go).
+	r.GET("/paper", staff, a.paperList)
+	r.POST("/paper", staff, a.paperCreate)
+	r.GET("/paper/:id", staff, a.paperBatch)
+	r.GET("/paper/:id/entry", staff, a.paperEntry)
+	r.POST("/paper/:id/entry", staff, a.paperEntrySave)
+	r.GET("/paper/:id/form", staff, a.paperFormPage)
+	r.POST("/paper/:id/form", staff, a.paperResolve)
+	r.GET("/paper/:id/history", staff, a.paperHistory)
+	r.GET("/paper/:id/template.xlsx", staff, a.paperTemplate)
+	r.POST("/paper/:id/import", staff, a.paperImport)
+	r.GET("/paper/:id/import/:job", staff, a.paperImportStatus)
+
+	// 测评码 (eval.go): issued by staff, answered with a code and no login.
+	r.GET("/codes", staff, a.evalSets)
+	r.POST("/codes", staff, a.evalIssue)
+	r.GET("/e", a.evalEnter)
+	r.GET("/e/:code", a.evalFill)
+	r.POST("/e/:code", a.evalSubmit)
+	// The same for programs.
+	r.POST("/api/v1/questionnaires/:id/eval-codes", a.S.Require(handlers.Staff...), a.apiIssueCodes)
+	r.POST("/api/v1/eval/:code/responses", a.apiEvalSubmit)
+
+	// 系统设置 (settings.go), administrators only.
+	admin := a.Page("admin")
+	r.GET("/settings", admin, a.settingsPage)
+	r.POST("/settings", admin, a.settingsSave)
+	r.POST("/settings/users", admin, a.settingsAddUser)
+
 	// Deputies, signed in.
 	deputy := a.Page("deputy")
 	r.GET("/my", deputy, a.myHome)
@@ -167,10 +192,6 @@ func (a *App) Routes(r *gin.Engine) {
 	r.GET("/p/:token", a.publicFillPage)
 	r.POST("/p/:token", a.publicFillSubmit)
 	r.GET("/done", a.donePage)
-
-	for _, h := range routeHooks {
-		h(a, r)
-	}
 }
 
 // PointName is this contact point's name as people know it: the setting
