@@ -116,7 +116,7 @@ func writeDemoPoints(dir, path, addr string, stdout io.Writer) error {
 		}
 		var f hub.PointsFile
 		for _, p := range demo.Points() {
-			f.Points = append(f.Points, hub.Point{ID: p.ID, Name: p.Name, Secret: demoSecret(p.ID)})
+			f.Points = append(f.Points, hub.Point{ID: p.ID, Name: p.Name, NameEN: p.NameEN, Secret: demoSecret(p.ID)})
 		}
 		b, _ := json.MarshalIndent(f, "", "  ")
 		if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {

@@ -132,6 +132,20 @@ func Load(ctx context.Context, d *db.DB, pointID string, out io.Writer) error {
 		fmt.Fprintln(out, "演示数据已载入 / demo content already loaded")
 		return nil
 	}
+	// The point's name as the pages show it (the settings point_name and
+	// point_name_en of 系统设置), for one of the six points.
+	for _, p := range Points() {
+		if p.ID != pointID {
+			continue
+		}
+		for k, v := range map[string]string{"point_name": p.Name + "预算工作基层联系点", "point_name_en": p.NameEN + " — budget-work contact point"} {
+			if d.Setting(ctx, k, "") == "" {
+				if err := d.SetSetting(ctx, k, v); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	for _, t := range Topics() {
 		t := t
 		if err := d.CreateTopic(ctx, &t); err != nil && models.ErrorCode(err) != models.EConflict {

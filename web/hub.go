@@ -15,13 +15,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"budgetpoint/demo"
 	"budgetpoint/handlers"
 	"budgetpoint/hub"
 )
 
 var hubMessages = map[string][2]string{
-	"hub.committee":      {demo.CommitteeName, "Budget Work Committee, Yuxi Municipal People's Congress"},
 	"hub.system":         {"预算工作基层联系点 · 汇总", "Budget-work contact points · committee hub"},
 	"hub.nav.points":     {"六个联系点一览", "The six points"},
 	"hub.nav.topics":     {"事项汇总", "Topic summaries"},
@@ -130,21 +128,30 @@ func (p *hubPages) view(c *gin.Context, titleKey, nav string, data any) *View {
 // api calls the hub's committee API in-process as the signed-in person
 // (same cookie or token, same CSRF token) and decodes a 2xx answer into
 
-// pointName is a point's name in the page's language.
+// pointName is a point's name in the page's language, from the points
+// file (name, name_en), or its id when the file does not list it.
 func (p *hubPages) pointName(lang, id string) string {
-	if lang == LangEN {
-		for _, d := range demo.Points() {
-			if d.ID == id && d.NameEN != "" {
-				return d.NameEN
-			}
-		}
-	}
 	for _, pt := range p.H.Points {
 		if pt.ID == id {
+			if lang == LangEN && pt.NameEN != "" {
+				return pt.NameEN
+			}
 			return pt.Name
 		}
 	}
 	return id
+}
+
+// The committee's name where the hub's settings give none (committee_name,
+// committee_name_en).
+const (
+	DefaultCommitteeName   = "玉溪市人大常委会预算工作委员会"
+	DefaultCommitteeNameEN = "Budget Work Committee, Yuxi Municipal People's Congress"
+)
+
+// committeeName is the committee's name setting at the hub.
+func (a *App) committeeName() NameSetting {
+	return NameSetting{Key: "committee_name", DefaultZH: DefaultCommitteeName, DefaultEN: DefaultCommitteeNameEN}
 }
 
 // silentAfter is how long a point may go without a batch before the

@@ -14,7 +14,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"budgetpoint/db"
-	"budgetpoint/demo"
 	"budgetpoint/handlers"
 	"budgetpoint/models"
 )
@@ -83,19 +82,9 @@ func (a *App) View(c *gin.Context, titleKey string, data any) *View {
 
 func (a *App) pointNameIn(c *gin.Context, lang string) string {
 	if a.Hub {
-		return Translate(lang, "hub.committee")
+		return a.committeeName().In(c.Request.Context(), a.S.DB, lang)
 	}
-	if lang == LangEN {
-		if n := a.S.DB.Setting(c.Request.Context(), "point_name_en", ""); n != "" {
-			return n
-		}
-		for _, p := range demo.Points() {
-			if p.ID == a.S.PointID && a.S.DB.Setting(c.Request.Context(), "point_name", "") == "" {
-				return p.NameEN + " — budget-work contact point"
-			}
-		}
-	}
-	return a.PointName(c.Request.Context())
+	return a.pointName().In(c.Request.Context(), a.S.DB, lang)
 }
 
 // Render writes a page with the given status. page is the template file name

@@ -15,7 +15,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"budgetpoint/demo"
 	"budgetpoint/forms"
 	"budgetpoint/models"
 )
@@ -99,19 +98,10 @@ func loopbackHost(link string) string {
 	return ""
 }
 
-// defaultPointNames are the point's names when no administrator set any:
-// the registered name of one of the six points.
+// defaultPointNames are the point's names when no administrator set any.
 func (a *App) defaultPointNames() (zh, en string) {
-	if a.S.PointID == "" {
-		return "预算工作基层联系点", ""
-	}
-	zh = demo.PointName(a.S.PointID) + "预算工作基层联系点"
-	for _, p := range demo.Points() {
-		if p.ID == a.S.PointID {
-			en = p.NameEN + " — budget-work contact point"
-		}
-	}
-	return zh, en
+	n := a.pointName()
+	return n.DefaultZH, n.DefaultEN
 }
 
 type userRow struct {

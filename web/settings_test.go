@@ -41,6 +41,12 @@ func settingsCSRF(t *testing.T, ts *testSite, c *http.Client) string {
 	return m[1]
 }
 
+// The names demo.Load stores for the test site's point (hongta).
+const (
+	demoPointName   = "红塔区人大常委会预算工作基层联系点"
+	demoPointNameEN = "Hongta District People's Congress Standing Committee — budget-work contact point"
+)
+
 func TestSettingsAdminSeesAndSaves(t *testing.T) {
 	ts := newTestSite(t)
 	ctx := context.Background()
@@ -51,8 +57,9 @@ func TestSettingsAdminSeesAndSaves(t *testing.T) {
 	body = ts.get(t, admin, "/settings", http.StatusOK)
 	mustContain(t, body,
 		`<a href="/settings" aria-current="page">系统设置</a>`,
-		// Defaults from the six known points.
+		// The demo point's names, stored by demo.Load; the hints name the neutral defaults.
 		`name="point_name" type="text" value="红塔区人大常委会预算工作基层联系点"`,
+		"默认：预算工作基层联系点 hongta",
 		`value="Hongta District People&#39;s Congress Standing Committee — budget-work contact point"`,
 		`name="public_url"`, `id="public_url-hint"`,
 		// The point's logins.
@@ -77,12 +84,16 @@ func TestSettingsAdminSeesAndSaves(t *testing.T) {
 	mustContain(t, body, `<span class="point">Hongta contact point</span>`, ">Settings</a>", "Public address")
 
 	// Back to the default name: stored unset, so the English default applies again.
-	ts.post(t, admin, "/settings", url.Values{"csrf": {tok}, "point_name": {"红塔区人大常委会预算工作基层联系点"}, "point_name_en": {""}, "public_url": {""}}, http.StatusSeeOther)
+	ts.post(t, admin, "/settings", url.Values{"csrf": {tok}, "point_name": {"预算工作基层联系点 hongta"}, "point_name_en": {""}, "public_url": {""}}, http.StatusSeeOther)
 	if n, u := ts.DB.Setting(ctx, SettingPointName, "x"), ts.DB.Setting(ctx, SettingPublicURL, "x"); n != "" || u != "" {
 		t.Errorf("defaults saved as point_name %q, public_url %q, want both empty", n, u)
 	}
 	body = ts.get(t, admin, "/settings", http.StatusOK)
-	mustContain(t, body, `<span class="point">Hongta District People&#39;s Congress Standing Committee — budget-work contact point</span>`)
+	mustContain(t, body, `<span class="point">Budget-work contact point hongta</span>`)
+	// A Chinese name alone shows on the English pages too.
+	ts.post(t, admin, "/settings", url.Values{"csrf": {tok}, "point_name": {"红塔区人大常委会预算工作基层联系点"}, "point_name_en": {""}, "public_url": {""}}, http.StatusSeeOther)
+	body = ts.get(t, admin, "/settings", http.StatusOK)
+	mustContain(t, body, `<span class="point">红塔区人大常委会预算工作基层联系点</span>`)
 }
 
 func TestSettingsAdminOnly(t *testing.T) {
@@ -108,7 +119,7 @@ func TestSettingsAdminOnly(t *testing.T) {
 	// Admin without the csrf token: refused.
 	admin := ts.login(t, "admin")
 	ts.post(t, admin, "/settings", url.Values{"point_name": {"改名"}}, http.StatusForbidden)
-	if n := ts.DB.Setting(ctx, SettingPointName, ""); n != "" {
+	if n := ts.DB.Setting(ctx, SettingPointName, ""); n != demoPointName {
 		t.Errorf("point_name changed to %q by a refused request", n)
 	}
 	if u := ts.DB.Setting(ctx, SettingPublicURL, ""); u != "" {
@@ -151,9 +162,9 @@ func TestSettingsBadAddressRefused(t *testing.T) {
 	_, body = ts.post(t, admin, "/settings", url.Values{"csrf": {tok}, "point_name": {"  "}, "public_url": {"http://192.168.1.20:8080"}}, http.StatusUnprocessableEntity)
 	mustContain(t, body, `id="err-point_name"`)
 
-	for _, k := range []string{SettingPointName, SettingPointNameEN, SettingPublicURL} {
-		if v := ts.DB.Setting(ctx, k, ""); v != "" {
-			t.Errorf("setting %s = %q after refused saves, want nothing saved", k, v)
+	for k, want := range map[string]string{SettingPointName: demoPointName, SettingPointNameEN: demoPointNameEN, SettingPublicURL: ""} {
+		if v := ts.DB.Setting(ctx, k, ""); v != want {
+			t.Errorf("setting %s = %q after refused saves, want %q (nothing saved)", k, v, want)
 		}
 	}
 }

@@ -5,7 +5,6 @@
 package web
 
 import (
-	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"budgetpoint/demo"
 	"budgetpoint/handlers"
 	"budgetpoint/syncer"
 )
@@ -192,17 +190,4 @@ func (a *App) Routes(r *gin.Engine) {
 	r.GET("/p/:token", a.publicFillPage)
 	r.POST("/p/:token", a.publicFillSubmit)
 	r.GET("/done", a.donePage)
-}
-
-// PointName is this contact point's name as people know it: the setting
-// point_name when an administrator set one, else the registered name.
-func (a *App) PointName(ctx context.Context) string {
-	if n := a.S.DB.Setting(ctx, "point_name", ""); n != "" {
-		return n
-	}
-	if a.S.PointID == "" {
-		return "预算工作基层联系点"
-	}
-	n := demo.PointName(a.S.PointID)
-	return n + "预算工作基层联系点"
 }
