@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"sort"
@@ -173,7 +174,7 @@ func buildHubSum(lang string, s models.Summary, withCharts bool) hubSum {
 				hq.Stats = Translate(lang, "hub.sum.text", q.Answered)
 			}
 			if withCharts && len(hq.Rows) > 0 {
-				hq.Chart = hubBarChart(Translate(lang, "sum.chart", i+1)+"："+hq.Label, hq.Rows)
+				hq.Chart = totalsChart(Translate(lang, "sum.chart", i+1)+"："+hq.Label, hq.Rows)
 			}
 			if n := len(hq.Rows); n > 0 {
 				out.Rows += n
@@ -221,4 +222,15 @@ func (p *hubPages) summaryPage(c *gin.Context) {
 	}
 	v.Title = title + " · " + Translate(lang, "hub.sum.title")
 	p.Render(c, http.StatusOK, "hub_summary.html", v)
+}
+
+// totalsChart draws a question's bars as totals only (BarChart): a summary
+// received from the points holds no split by channel.
+func totalsChart(title string, rows []optRow) template.HTML {
+	bars := make([]Bar, len(rows))
+	for i, r := range rows {
+		bars[i] = Bar{Label: r.Label, Total: r.N[2], Pct: r.Pct,
+			Parts: []BarPart{{Class: "bar-total", N: r.N[2], Title: fmt.Sprintf("%s：%d（%s）", r.Label, r.N[2], r.Pct)}}}
+	}
+	return BarChart(title, bars)
 }

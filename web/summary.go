@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -235,43 +234,22 @@ func numOf(s *db.ChannelStats) numStat {
 	return out
 }
 
-// barChart draws horizontal bars, one per option, each split into its
-// online and paper parts, with the total and share written after it. It is
-// plain inline SVG: no script, no external file, printable.
+// barChart draws a question's bars, each split into its online and paper
+// parts (BarChart).
 func barChart(lang, title string, rows []optRow) template.HTML {
-	const width, labelH, barH, gap, barMax = 640, 22, 22, 12, 470.0
-	var max int64
-	for _, r := range rows {
-		if r.N[2] > max {
-			max = r.N[2]
-		}
-	}
-	rowH := labelH + barH + gap
-	h := len(rows)*rowH + 8
-	var b strings.Builder
-	esc := template.HTMLEscapeString
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%s" preserveAspectRatio="xMinYMin meet">`, width, h, width, h, esc(title))
+	bars := make([]Bar, len(rows))
+	online, paper := Translate(lang, "channel.online"), Translate(lang, "channel.paper")
 	for i, r := range rows {
-		y := i*rowH + 4
-		fmt.Fprintf(&b, `<text x="0" y="%d">%s</text>`, y+16, esc(r.Label))
-		scale := 0.0
-		if max > 0 {
-			scale = barMax / float64(max)
+		on, pa := r.N[0], r.N[1]
+		// The parts may differ from the total only if counters drift; draw what the total says.
+		if on+pa != r.N[2] {
+			on, pa = r.N[2], 0
 		}
-		wOn := float64(r.N[0]) * scale
-		wPa := float64(r.N[1]) * scale
-		// The total bar may differ from online+paper only if counters drift; draw what the total says.
-		if r.N[0]+r.N[1] != r.N[2] {
-			wOn, wPa = float64(r.N[2])*scale, 0
-		}
-		by := y + labelH
-		fmt.Fprintf(&b, `<rect class="bar-online" x="0" y="%d" width="%.1f" height="%d"><title>%s %d</title></rect>`, by, wOn, barH, esc(Translate(lang, "channel.online")), r.N[0])
-		fmt.Fprintf(&b, `<rect class="bar-paper" x="%.1f" y="%d" width="%.1f" height="%d"><title>%s %d</title></rect>`, wOn, by, wPa, barH, esc(Translate(lang, "channel.paper")), r.N[1])
-		fmt.Fprintf(&b, `<line class="axis" x1="0" y1="%d" x2="0" y2="%d"/>`, by-2, by+barH+2)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d">%d（%s）</text>`, wOn+wPa+8, by+17, r.N[2], esc(r.Pct))
+		bars[i] = Bar{Label: r.Label, Total: r.N[2], Pct: r.Pct, Parts: []BarPart{
+			{Class: "bar-online", N: on, Title: fmt.Sprintf("%s %d", online, r.N[0])},
+			{Class: "bar-paper", N: pa, Title: fmt.Sprintf("%s %d", paper, r.N[1])}}}
 	}
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
+	return BarChart(title, bars)
 }
 
 func (a *App) summaryPage(c *gin.Context) {
