@@ -99,44 +99,13 @@ func (d *fillData) Bounds(q models.Question) string {
 }
 
 // answersFromForm turns the posted form into raw answers the way the API
-// receives them; a value of the wrong form is passed on as text so that the
-// questionnaire's own check names it.
+// receives them (models.FormAnswer); the questionnaire's own check judges them.
 func answersFromForm(def *models.Definition, form url.Values) map[string]json.RawMessage {
 	out := map[string]json.RawMessage{}
-	for _, q := range def.Questions {
-		vals := form["a."+q.Key]
-		var clean []string
-		for _, v := range vals {
-			if v = strings.TrimSpace(v); v != "" {
-				clean = append(clean, v)
-			}
-		}
-		if len(clean) == 0 {
-			continue
-		}
-		str := func(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
-		switch q.Type {
-		case models.MultipleChoice:
-			b, _ := json.Marshal(clean)
-			out[q.Key] = b
-		case models.Rating:
-			if _, err := strconv.Atoi(clean[0]); err == nil {
-				out[q.Key] = json.RawMessage(clean[0])
-			} else {
-				out[q.Key] = str(clean[0])
-			}
-		case models.Number:
-			s := strings.ReplaceAll(strings.ReplaceAll(clean[0], ",", ""), "，", "")
-			var f float64
-			if json.Valid([]byte(s)) && json.Unmarshal([]byte(s), &f) == nil {
-				out[q.Key] = json.RawMessage(s)
-			} else {
-				out[q.Key] = str(clean[0])
-			}
-		case models.Text:
-			out[q.Key] = str(strings.Join(vals, "\n"))
-		default:
-			out[q.Key] = str(clean[0])
+	for i := range def.Questions {
+		q := &def.Questions[i]
+		if raw := q.FormAnswer(form["a."+q.Key]); raw != nil {
+			out[q.Key] = raw
 		}
 	}
 	return out
