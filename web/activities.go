@@ -304,7 +304,7 @@ func (a *App) renderDeputies(c *gin.Context, status int, f forms.DeputyRequest, 
 
 func (a *App) deputyCreate(c *gin.Context) {
 	var f forms.DeputyRequest
-	err := bindForm(c, "代表", &f)
+	err := BindForm(c, "代表", &f)
 	if err == nil {
 		var d models.Deputy
 		if d, err = f.Deputy(); err == nil {

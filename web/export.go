@@ -68,7 +68,7 @@ func (a *App) exportSummary(c *gin.Context) {
 		sw.SetRow(cell, vals)
 		row++
 	}
-	put(a.pointNameIn(c, lang))
+	put(a.pointName().In(c.Request.Context(), a.S.DB, lang))
 	put(T("rep.topic"), d.Topic.Title)
 	put(T("rep.date"), d.Date)
 	put()

@@ -242,20 +242,18 @@ func (a *App) previewPage(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
-	a.renderPreview(c, q)
+	a.RenderPreview(c, q, "questionnaires")
 }
 
-// renderPreview shows a questionnaire as the public sees it, posting nowhere
-// (the point's preview and the committee's).
-func (a *App) renderPreview(c *gin.Context, q models.Questionnaire) {
-	d := &fillData{Q: q, Action: "", RID: uuid.NewString(), Preview: true, Public: true, Kind: "public"}
-	if d.Answers == nil {
-		d.Answers = url.Values{}
-	}
-	view := a.View(c, "", d)
+// RenderPreview shows a questionnaire as the public sees it (fill.html, a
+// page of the foundation), posting nowhere: the point's preview and the
+// committee's. nav is the navigation entry to mark.
+func (st *Site) RenderPreview(c *gin.Context, q models.Questionnaire, nav string) {
+	d := &fillData{Q: q, Action: "", RID: uuid.NewString(), Preview: true, Public: true, Kind: "public", Answers: url.Values{}}
+	view := st.View(c, "", d)
 	view.Title = q.Title
-	view.Nav = "questionnaires"
-	a.Render(c, http.StatusOK, "fill.html", view)
+	view.Nav = nav
+	st.Render(c, http.StatusOK, "fill.html", view)
 }
 
 type myData struct {

@@ -117,7 +117,7 @@ func langFromAccept(h string) string {
 }
 
 // switchLang remembers the chosen language for a year and goes back to the page.
-func (a *App) switchLang(c *gin.Context) {
+func (st *Site) switchLang(c *gin.Context) {
 	l := c.Param("lang")
 	if l != LangZH && l != LangEN {
 		l = LangZH

@@ -1,8 +1,9 @@
 package web
 
-// catalog is every word of this package's pages: the maps of its files,
-// listed here in one place and merged once (a key given twice stops the
-// program at its start, and every test with it).
+// catalog is every word of this package (the foundation's and the point's
+// pages): the maps of its files, listed here in one place and merged once (a
+// key given twice stops the program at its start, and every test with it).
+// Another package of pages adds its own through Options.Messages.
 var catalog = mustMerge(
 	coreMessages,          // layout, errors, sign-in, common words (this file)
 	summaryMessages,       // summary.go
@@ -12,11 +13,6 @@ var catalog = mustMerge(
 	exportMessages,        // export.go
 	paperMessages,         // paper_messages.go: paper entry, Excel import, evaluation codes
 	settingsMessages,      // settings.go
-	hubMessages,           // hub.go
-	hubSummaryMessages,    // hub_summary.go
-	hubActivityMessages,   // hub_activities.go
-	hubOpinionMessages,    // hub_opinions.go
-	hubPublishMessages,    // hub_publish.go
 )
 
 func mustMerge(maps ...Messages) Messages {

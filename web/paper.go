@@ -158,8 +158,8 @@ func entryQuestions(def *models.Definition, lang string, typed map[string]string
 			Err: Bilingual(lang, errs["answers."+q.Key])}
 		var labels []string
 		for j, o := range q.Options {
-			eq.Options = append(eq.Options, entryOption{N: j + 1, Label: optionLabel(o, lang)})
-			labels = append(labels, fmt.Sprintf("%d=%s", j+1, optionLabel(o, lang)))
+			eq.Options = append(eq.Options, entryOption{N: j + 1, Label: OptionLabel(o, lang)})
+			labels = append(labels, fmt.Sprintf("%d=%s", j+1, OptionLabel(o, lang)))
 		}
 		eq.Labels = strings.Join(labels, "|")
 		switch q.Type {
@@ -420,7 +420,7 @@ func (a *App) renderForm(c *gin.Context, status int, posted url.Values, errs map
 			r.Pick, r.Other = posted.Get("pick."+q.Key), posted.Get("other."+q.Key)
 		}
 		for j, o := range q.Options {
-			r.Options = append(r.Options, entryOption{N: j + 1, Label: optionLabel(o, lang)})
+			r.Options = append(r.Options, entryOption{N: j + 1, Label: OptionLabel(o, lang)})
 		}
 		r.Hint = entryQuestions(&models.Definition{Questions: []models.Question{*q}}, lang, nil, nil)[0].Hint
 		d.Rows = append(d.Rows, r)

@@ -127,7 +127,7 @@ func shownOf(q *models.Question, raw json.RawMessage, lang string) string {
 	parts := make([]string, len(chosen))
 	for i, v := range chosen {
 		k := optionIndex(q, v)
-		parts[i] = fmt.Sprintf("%d %s", k+1, optionLabel(q.Options[k], lang))
+		parts[i] = fmt.Sprintf("%d %s", k+1, OptionLabel(q.Options[k], lang))
 	}
 	return strings.Join(parts, "、")
 }
@@ -151,8 +151,8 @@ func questionLabel(q *models.Question, lang string) string {
 	return q.Label
 }
 
-// optionLabel is an option's label in the page's language.
-func optionLabel(o models.Option, lang string) string {
+// OptionLabel is an option's label in the page's language.
+func OptionLabel(o models.Option, lang string) string {
 	if lang == LangEN && o.LabelEN != "" {
 		return o.LabelEN
 	}

@@ -24,6 +24,8 @@ import (
 	"budgetpoint/db"
 	"budgetpoint/demo"
 	"budgetpoint/internal/testutil"
+
+	"budgetpoint/web/internal/webtest"
 )
 
 const paperQID = "q-2027-budget-draft"
@@ -39,7 +41,7 @@ type paperBrowser struct {
 
 func newPaperBrowser(t *testing.T, base, name string) *paperBrowser {
 	t.Helper()
-	path := chromiumPath(t)
+	path := webtest.ChromiumPath(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
@@ -364,7 +366,7 @@ func TestPaperImportBrowser(t *testing.T) {
 	id := br.createBatch("书面征求意见 2026-11-20", "4", false)
 
 	// The template the page offers: 问卷编号, then each question's label.
-	c := site.login(t, "staff")
+	c := site.Login(t, "staff")
 	res, err := c.Get(site.URL + "/paper/" + id + "/template.xlsx")
 	if err != nil {
 		t.Fatal(err)

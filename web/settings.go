@@ -173,7 +173,7 @@ func (a *App) renderSettings(c *gin.Context, status int, d *settingsData, errs m
 // when any field is refused.
 func (a *App) settingsSave(c *gin.Context) {
 	var f forms.PointSettingsForm
-	errs, err := formErrors(bindForm(c, "系统设置", &f))
+	errs, err := formErrors(BindForm(c, "系统设置", &f))
 	if err != nil {
 		a.Error(c, err)
 		return
@@ -219,7 +219,7 @@ func formErrors(err error) (map[string]string, error) {
 func (a *App) settingsAddUser(c *gin.Context) {
 	ctx := c.Request.Context()
 	var f forms.NewUserForm
-	errs, err := formErrors(bindForm(c, "用户", &f))
+	errs, err := formErrors(BindForm(c, "用户", &f))
 	if err != nil {
 		a.Error(c, err)
 		return

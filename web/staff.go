@@ -12,9 +12,9 @@ import (
 	"budgetpoint/models"
 )
 
-// bindForm reads a posted form into f (by its form tags) and checks it,
+// BindForm reads a posted form into f (by its form tags) and checks it,
 // returning validation_failed with each bad field named.
-func bindForm(c *gin.Context, what string, f any) error {
+func BindForm(c *gin.Context, what string, f any) error {
 	if err := c.Request.ParseForm(); err != nil {
 		return models.Errorf(models.EBadRequest, "表单无法读取 / the form could not be read")
 	}
@@ -128,7 +128,7 @@ func (a *App) topicForm(c *gin.Context) {
 		d.ID = t.ID
 		d.ReadOnly = t.Origin == models.OriginCommittee
 		d.Form = forms.TopicForm{Kind: t.Kind, FiscalYear: t.FiscalYear, Title: t.Title, TitleEN: t.TitleEN, Summary: t.Summary,
-			OpensAt: funcs["dateptr"].(func(*time.Time) string)(t.OpensAt), ClosesAt: funcs["dateptr"].(func(*time.Time) string)(t.ClosesAt)}
+			OpensAt: datePtr(t.OpensAt), ClosesAt: datePtr(t.ClosesAt)}
 	}
 	v := a.View(c, title, d)
 	v.Nav = "topics"
@@ -137,7 +137,7 @@ func (a *App) topicForm(c *gin.Context) {
 
 func (a *App) topicSave(c *gin.Context) {
 	d := &topicFormData{Kinds: models.TopicKinds, ID: c.Param("id")}
-	err := bindForm(c, "事项", &d.Form)
+	err := BindForm(c, "事项", &d.Form)
 	if err == nil {
 		if d.ID == "" {
 			var t models.Topic

@@ -171,11 +171,11 @@ func (a *App) buildSummary(c *gin.Context, topicID, lang string) (*summaryData, 
 					v := strconv.Itoa(s)
 					qv.Rows = append(qv.Rows, optRow{Label: Translate(lang, "sum.score", s), N: [3]int64{on.Counts[v], pa.Counts[v], q.Counts[v]}})
 				}
-				qv.Mean = [3]string{meanOf(on.Sum, on.Answered), meanOf(pa.Sum, pa.Answered), meanPtr(q.Mean)}
+				qv.Mean = [3]string{meanOf(on.Sum, on.Answered), meanOf(pa.Sum, pa.Answered), MeanText(q.Mean)}
 			case models.Number:
 				qv.Num[0] = numOf(on)
 				qv.Num[1] = numOf(pa)
-				tot := numStat{Answered: q.Answered, Mean: meanPtr(q.Mean)}
+				tot := numStat{Answered: q.Answered, Mean: MeanText(q.Mean)}
 				if q.Sum != nil {
 					tot.Sum = models.FormatMilli(int64(*q.Sum))
 				}
@@ -189,7 +189,7 @@ func (a *App) buildSummary(c *gin.Context, topicID, lang string) (*summaryData, 
 			}
 			for j := range qv.Rows {
 				// Share of the people who answered (multiple choice may add up over 100%).
-				qv.Rows[j].Pct = pctOf(qv.Rows[j].N[2], q.Answered)
+				qv.Rows[j].Pct = Pct(qv.Rows[j].N[2], q.Answered)
 			}
 			if len(qv.Rows) > 0 {
 				qv.Chart = barChart(lang, Translate(lang, "sum.chart", i+1)+"："+q.Label, qv.Rows)
@@ -208,7 +208,8 @@ func (a *App) buildSummary(c *gin.Context, topicID, lang string) (*summaryData, 
 	return d, nil
 }
 
-func pctOf(n, total int64) string {
+// Pct is n as a share of total ("0%" of none), to one decimal.
+func Pct(n, total int64) string {
 	if total == 0 {
 		return "0%"
 	}
@@ -216,10 +217,11 @@ func pctOf(n, total int64) string {
 }
 
 func meanOf(sum, n int64) string {
-	return meanPtr(models.Mean(models.Num(sum), n))
+	return MeanText(models.Mean(models.Num(sum), n))
 }
 
-func meanPtr(m *float64) string {
+// MeanText writes a mean, or "—" where there is none.
+func MeanText(m *float64) string {
 	if m == nil {
 		return "—"
 	}

@@ -1,17 +1,18 @@
-package web
+package committee
 
 import (
 	"context"
 	"sort"
 
 	"budgetpoint/hub"
+	"budgetpoint/web"
 )
 
 // The 活动 section of the hub's topic page: the activities (座谈会, 实地调研,
 // 书面征求意见) every point pushed for the topic, newest first, with a link
 // per point that shows only that point's.
 
-var hubActivityMessages = map[string][2]string{
+var activityMessages = web.Messages{
 	"hub.act.title":      {"活动", "Activities"},
 	"hub.act.lead":       {"各联系点就此事项开展的座谈会、实地调研和书面征求意见，按日期排列，最近的在前。", "The forums, field research visits and written solicitations the points held on this topic, most recent first."},
 	"hub.act.none":       {"还没有联系点报送这个事项的活动。", "No point has reported an activity on this topic yet."},
@@ -61,7 +62,7 @@ type hubActsData struct {
 
 // topicActivities gathers the topic's activities for the page; with point
 // set, only that point's are shown (the links per point still count all).
-func (p *hubPages) topicActivities(ctx context.Context, lang, topicID, point string) (*hubActsData, error) {
+func (p *Pages) topicActivities(ctx context.Context, lang, topicID, point string) (*hubActsData, error) {
 	pg, err := p.H.Activities(ctx, hub.ActivityFilter{Topic: topicID, Limit: hubActsMax})
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package web
+package committee
 
 import (
 	"net/http"
@@ -12,9 +12,10 @@ import (
 	"budgetpoint/forms"
 	"budgetpoint/hub"
 	"budgetpoint/models"
+	"budgetpoint/web"
 )
 
-var hubPublishMessages = map[string][2]string{
+var publishMessages = web.Messages{
 	"hub.pub.title":        {"发布事项与问卷", "Publish topics and questionnaires"},
 	"hub.pub.lead":         {"发布的事项和问卷在联系点下次同步时送达（联系点无法连网时，恢复后自动补上）。", "What you publish reaches each point at its next sync (a point that is offline gets it when it is back)."},
 	"hub.pub.topic":        {"发布征求意见事项", "Publish a topic"},
@@ -48,11 +49,11 @@ var hubPublishMessages = map[string][2]string{
 
 // targets reads the points a publication goes to: to=all (or nothing) means
 // every point; to=some needs at least one points value.
-func (p *hubPages) targets(v url.Values) (some bool, points []string, err error) {
+func (p *Pages) targets(v url.Values) (some bool, points []string, err error) {
 	if v.Get("to") != "some" {
 		if len(v["points"]) > 0 {
 			// Points ticked under "all points": ask rather than guess.
-			return false, nil, models.Invalid("发往", map[string]string{"points": Translate(LangZH, "hub.pub.ambiguous")})
+			return false, nil, models.Invalid("发往", map[string]string{"points": p.Translate(web.LangZH, "hub.pub.ambiguous")})
 		}
 		return false, nil, nil
 	}
@@ -66,22 +67,22 @@ func (p *hubPages) targets(v url.Values) (some bool, points []string, err error)
 		}
 	}
 	if len(points) == 0 {
-		return true, nil, models.Invalid("发往", map[string]string{"points": Translate(LangZH, "hub.pub.need_points")})
+		return true, nil, models.Invalid("发往", map[string]string{"points": p.Translate(web.LangZH, "hub.pub.need_points")})
 	}
 	return true, points, nil
 }
 
 // targetNames names the points of a publication (all when none).
-func (p *hubPages) targetNames(lang string, ids []string) string {
+func (p *Pages) targetNames(lang string, ids []string) string {
 	if len(ids) == 0 {
-		return Translate(lang, "hub.pub.to_all")
+		return p.Translate(lang, "hub.pub.to_all")
 	}
 	var n []string
 	for _, id := range ids {
 		n = append(n, p.pointName(lang, id))
 	}
 	sep := "、"
-	if lang == LangEN {
+	if lang == web.LangEN {
 		sep = ", "
 	}
 	return strings.Join(n, sep)
@@ -100,8 +101,8 @@ type publishData struct {
 	TNames  map[string]string
 }
 
-func (p *hubPages) publishData(c *gin.Context) (*publishData, error) {
-	lang := LangOf(c)
+func (p *Pages) publishData(c *gin.Context) (*publishData, error) {
+	lang := web.LangOf(c)
 	d := &publishData{Kinds: models.TopicKinds, Form: forms.TopicForm{Kind: "budget_draft", FiscalYear: p.S.DB.Now().Year() + 1}, TNames: map[string]string{}}
 	for _, pt := range p.H.Points {
 		d.Points = append(d.Points, [2]string{pt.ID, p.pointName(lang, pt.ID)})
@@ -121,50 +122,50 @@ func (p *hubPages) publishData(c *gin.Context) (*publishData, error) {
 }
 
 // allTopics are the committee's own topics (the point pages' allTopics reads a point's).
-func (p *hubPages) allTopics(c *gin.Context) ([]models.Topic, error) {
+func (p *Pages) allTopics(c *gin.Context) ([]models.Topic, error) {
 	return p.H.Store.Topics(c.Request.Context())
 }
 
 // previewPage shows a committee questionnaire as the public will see it.
-func (p *hubPages) previewPage(c *gin.Context) {
+func (p *Pages) previewPage(c *gin.Context) {
 	v, _ := strconv.Atoi(c.Query("version"))
 	q, err := p.H.Store.Questionnaire(c.Request.Context(), c.Param("id"), v)
 	if err != nil {
 		p.Error(c, err)
 		return
 	}
-	p.renderPreview(c, q)
+	p.RenderPreview(c, q, "hub-publish")
 }
 
-func (p *hubPages) publishPage(c *gin.Context) {
+func (p *Pages) publishPage(c *gin.Context) {
 	d, err := p.publishData(c)
 	if err != nil {
 		p.Error(c, err)
 		return
 	}
 	d.QTopic = c.Query("topic")
-	p.Render(c, http.StatusOK, "hub_publish.html", p.view(c, "hub.pub.title", "hub-publish", d))
+	p.Render(c, http.StatusOK, "publish.html", p.view(c, "hub.pub.title", "hub-publish", d))
 }
 
 // publishTopic publishes a topic through the committee API (the same
 // validation as for programs) to all points or the chosen ones.
-func (p *hubPages) publishTopic(c *gin.Context) {
-	lang := LangOf(c)
+func (p *Pages) publishTopic(c *gin.Context) {
+	lang := web.LangOf(c)
 	d, err := p.publishData(c)
 	if err != nil {
 		p.Error(c, err)
 		return
 	}
 	d.TopicID = strings.TrimSpace(c.PostForm("id"))
-	err = bindForm(c, "事项", &d.Form)
+	err = web.BindForm(c, "事项", &d.Form)
 	some, points, terr := p.targets(c.Request.PostForm)
 	if terr != nil {
 		// Both kinds of mistakes at once, each beside its field.
 		fe := map[string]string{}
-		for k, v := range FieldErrors(err) {
+		for k, v := range web.FieldErrors(err) {
 			fe[k] = v
 		}
-		for k, v := range FieldErrors(terr) {
+		for k, v := range web.FieldErrors(terr) {
 			fe[k] = v
 		}
 		err = models.Invalid("事项", fe)
@@ -184,44 +185,44 @@ func (p *hubPages) publishTopic(c *gin.Context) {
 		}
 	}
 	if err != nil {
-		fe := FieldErrors(err)
+		fe := web.FieldErrors(err)
 		if fe == nil {
 			p.Error(c, err)
 			return
 		}
 		v := p.view(c, "hub.pub.title", "hub-publish", d)
 		v.Errors = fe
-		p.Render(c, http.StatusUnprocessableEntity, "hub_publish.html", v)
+		p.Render(c, http.StatusUnprocessableEntity, "publish.html", v)
 		return
 	}
-	p.Redirect(c, "/hub/publish", "ok", Translate(lang, "hub.pub.topic_ok", p.targetNames(lang, points)))
+	p.Redirect(c, "/hub/publish", "ok", p.Translate(lang, "hub.pub.topic_ok", p.targetNames(lang, points)))
 }
 
 // builderPage is the point's questionnaire builder (builder.html), opened
 // at the hub with the publication's targets in the query string (?to=some&points=…),
 // which the builder's form keeps, as it posts to its own address.
-func (p *hubPages) builderPage(c *gin.Context) {
-	lang := LangOf(c)
+func (p *Pages) builderPage(c *gin.Context) {
+	lang := web.LangOf(c)
 	_, points, err := p.targets(c.Request.URL.Query())
 	if err != nil {
 		p.Redirect(c, "/hub/publish", "error", targetsMessage(lang, err))
 		return
 	}
-	var d *builderData
+	var d *web.Builder
 	if id := c.Param("id"); id != "" {
 		q, err := p.H.Store.Questionnaire(c.Request.Context(), id, 0)
 		if err != nil {
 			p.Error(c, err)
 			return
 		}
-		d = builderFromDef(q)
+		d = web.BuilderFromDef(q)
 	} else {
-		d = &builderData{IsNew: true, TopicID: c.Query("topic"), Qs: []bq{{Key: "q1", Type: models.SingleChoice, Required: true, Options: "满意\n基本满意\n不满意"}}}
+		d = web.NewBuilder(c.Query("topic"))
 	}
 	p.renderBuilder(c, http.StatusOK, points, d, nil)
 }
 
-func (p *hubPages) renderBuilder(c *gin.Context, status int, points []string, d *builderData, errs map[string]string) {
+func (p *Pages) renderBuilder(c *gin.Context, status int, points []string, d *web.Builder, errs map[string]string) {
 	ts, err := p.allTopics(c)
 	if err != nil {
 		p.Error(c, err)
@@ -230,23 +231,23 @@ func (p *hubPages) renderBuilder(c *gin.Context, status int, points []string, d 
 	// At the hub every questionnaire is the committee's own: editable.
 	d.ReadOnly = false
 	d.Topics, d.Types = ts, models.QuestionTypes
-	lang := LangOf(c)
+	lang := web.LangOf(c)
 	v := p.view(c, "hub.pub.builder", "hub-publish", d)
-	v.Title = Translate(lang, "hub.pub.builder_to", p.targetNames(lang, points))
+	v.Title = p.Translate(lang, "hub.pub.builder_to", p.targetNames(lang, points))
 	v.Errors = errs
 	p.Render(c, status, "builder.html", v)
 }
 
 // builderSubmit handles the builder's buttons as at a point (add, remove,
 // move re-show the form); save publishes through the committee API.
-func (p *hubPages) builderSubmit(c *gin.Context) {
-	lang := LangOf(c)
+func (p *Pages) builderSubmit(c *gin.Context) {
+	lang := web.LangOf(c)
 	_, points, err := p.targets(c.Request.URL.Query())
 	if err != nil {
 		p.Redirect(c, "/hub/publish", "error", targetsMessage(lang, err))
 		return
 	}
-	d := builderFromForm(c)
+	d := web.BuilderFromForm(c)
 	if !d.IsNew {
 		q, err := p.H.Store.Questionnaire(c.Request.Context(), d.ID, 0)
 		if err != nil {
@@ -255,63 +256,56 @@ func (p *hubPages) builderSubmit(c *gin.Context) {
 		}
 		d.Version = q.Version
 	}
-	if d.applyEdit(c.PostForm("op")) {
+	if d.ApplyEdit(c.PostForm("op")) {
 		p.renderBuilder(c, http.StatusOK, points, d, nil)
 		return
 	}
 	if d.ID == "" {
 		d.ID = "q-" + uuid.NewString()[:8]
 	}
-	def, bad := d.definition()
+	def, bad := d.Definition()
 	if len(bad) > 0 {
 		p.renderBuilder(c, http.StatusUnprocessableEntity, points, d, bad)
 		return
 	}
 	if d.TopicID == "" {
-		p.renderBuilder(c, http.StatusUnprocessableEntity, points, d, map[string]string{"topic_id": Translate(LangZH, "hub.pub.need_topic")})
+		p.renderBuilder(c, http.StatusUnprocessableEntity, points, d, map[string]string{"topic_id": p.Translate(web.LangZH, "hub.pub.need_topic")})
 		return
 	}
 	before := d.Version
 	q, _, _, err := p.H.PublishQuestionnaire(c.Request.Context(), def, points)
 	if err != nil {
-		fe := FieldErrors(err)
+		fe := web.FieldErrors(err)
 		if fe == nil {
 			p.Error(c, err)
 			return
 		}
-		o := map[string]string{}
-		for k, v := range fe {
-			if i := strings.Index(k, ".options["); i >= 0 {
-				k = k[:i] + ".options"
-			}
-			o[k] = v
-		}
 		if d.IsNew {
 			d.ID = c.PostForm("id")
 		}
-		p.renderBuilder(c, http.StatusUnprocessableEntity, points, d, o)
+		p.renderBuilder(c, http.StatusUnprocessableEntity, points, d, web.BuilderErrors(fe))
 		return
 	}
-	msg := Translate(lang, "hub.pub.q_ok", q.Version, p.targetNames(lang, points))
+	msg := p.Translate(lang, "hub.pub.q_ok", q.Version, p.targetNames(lang, points))
 	if q.Version == before {
-		msg = Translate(lang, "hub.pub.q_same", before, p.targetNames(lang, points))
+		msg = p.Translate(lang, "hub.pub.q_same", before, p.targetNames(lang, points))
 	}
 	p.Redirect(c, "/hub/publish", "ok", msg)
 }
 
-func (p *hubPages) exportPage(c *gin.Context) {
+func (p *Pages) exportPage(c *gin.Context) {
 	ts, err := p.topicInfos(c)
 	if err != nil {
 		p.Error(c, err)
 		return
 	}
-	p.Render(c, http.StatusOK, "hub_export.html", p.view(c, "hub.exp.title", "hub-export", ts))
+	p.Render(c, http.StatusOK, "export.html", p.view(c, "hub.exp.title", "hub-export", ts))
 }
 
 // targetsMessage is the message of a targets error in lang.
 func targetsMessage(lang string, err error) string {
-	if fe := FieldErrors(err); fe["points"] != "" {
-		return Bilingual(lang, fe["points"])
+	if fe := web.FieldErrors(err); fe["points"] != "" {
+		return web.Bilingual(lang, fe["points"])
 	}
-	return Bilingual(lang, err.Error())
+	return web.Bilingual(lang, err.Error())
 }

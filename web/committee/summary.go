@@ -1,4 +1,4 @@
-package web
+package committee
 
 import (
 	"fmt"
@@ -6,15 +6,15 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"budgetpoint/hub"
 	"budgetpoint/models"
+	"budgetpoint/web"
 )
 
-var hubSummaryMessages = map[string][2]string{
+var summaryMessages = web.Messages{
 	"hub.topics.title":    {"事项汇总", "Topic summaries"},
 	"hub.topics.lead":     {"选一个征求意见事项，查看各联系点合在一起的汇总和每个联系点的情况。", "Choose a topic to see all points together, then each point."},
 	"hub.topics.none":     {"还没有事项：先在“发布事项与问卷”中发布一个，或等联系点同步。", "No topics yet: publish one under “Publish topics and questionnaires”, or wait for the points to sync."},
@@ -54,22 +54,29 @@ type hubTopicsData struct {
 }
 
 // topicInfos lists the committee's topics and those the points report.
-func (p *hubPages) topicInfos(c *gin.Context) ([]hub.TopicInfo, error) {
+func (p *Pages) topicInfos(c *gin.Context) ([]hub.TopicInfo, error) {
 	return p.H.Topics(c.Request.Context())
 }
 
-func (p *hubPages) topicsPage(c *gin.Context) {
+func (p *Pages) topicsPage(c *gin.Context) {
 	ts, err := p.topicInfos(c)
 	if err != nil {
 		p.Error(c, err)
 		return
 	}
 	d := &hubTopicsData{Items: ts, Names: map[string]string{}}
-	lang := LangOf(c)
+	lang := web.LangOf(c)
 	for _, pt := range p.H.Points {
 		d.Names[pt.ID] = p.pointName(lang, pt.ID)
 	}
-	p.Render(c, http.StatusOK, "hub_topics.html", p.view(c, "hub.topics.title", "hub-topics", d))
+	p.Render(c, http.StatusOK, "topics.html", p.view(c, "hub.topics.title", "hub-topics", d))
+}
+
+// optRow is one answer of a question: its label, its count and share.
+type optRow struct {
+	Label string
+	N     int64
+	Pct   string
 }
 
 // hubQ is one question of the summary as the page shows it.
@@ -116,7 +123,7 @@ func questionRows(lang string, q models.QuestionSummary) []optRow {
 		seen := map[string]bool{}
 		for _, o := range q.Options {
 			seen[o.Value] = true
-			rows = append(rows, optRow{Label: optionLabel(o, lang), N: [3]int64{0, 0, q.Counts[o.Value]}})
+			rows = append(rows, optRow{Label: web.OptionLabel(o, lang), N: q.Counts[o.Value]})
 		}
 		var extra []string
 		for v := range q.Counts {
@@ -126,7 +133,7 @@ func questionRows(lang string, q models.QuestionSummary) []optRow {
 		}
 		sort.Strings(extra)
 		for _, v := range extra {
-			rows = append(rows, optRow{Label: v, N: [3]int64{0, 0, q.Counts[v]}})
+			rows = append(rows, optRow{Label: v, N: q.Counts[v]})
 		}
 	case models.Rating:
 		var scores []int
@@ -138,11 +145,11 @@ func questionRows(lang string, q models.QuestionSummary) []optRow {
 		}
 		sort.Ints(scores)
 		for _, s := range scores {
-			rows = append(rows, optRow{Label: Translate(lang, "sum.score", s), N: [3]int64{0, 0, q.Counts[strconv.Itoa(s)]}})
+			rows = append(rows, optRow{Label: web.Translate(lang, "sum.score", s), N: q.Counts[strconv.Itoa(s)]})
 		}
 	}
 	for i := range rows {
-		rows[i].Pct = pctOf(rows[i].N[2], q.Answered)
+		rows[i].Pct = web.Pct(rows[i].N, q.Answered)
 	}
 	return rows
 }
@@ -155,7 +162,7 @@ func numText(n *models.Num) string {
 }
 
 // buildHubSum prepares a summary; charts are drawn only when withCharts.
-func buildHubSum(lang string, s models.Summary, withCharts bool) hubSum {
+func (p *Pages) buildHubSum(lang string, s models.Summary, withCharts bool) hubSum {
 	out := hubSum{PointID: s.PointID, S: s}
 	for _, qs := range s.Questionnaires {
 		qn := hubQn{ID: qs.ID, Title: qs.Title, Responses: qs.Responses}
@@ -167,14 +174,14 @@ func buildHubSum(lang string, s models.Summary, withCharts bool) hubSum {
 			hq.Rows = questionRows(lang, q)
 			switch q.Type {
 			case models.Rating:
-				hq.Mean = Translate(lang, "hub.sum.mean", meanPtr(q.Mean))
+				hq.Mean = p.Translate(lang, "hub.sum.mean", web.MeanText(q.Mean))
 			case models.Number:
-				hq.Stats = Translate(lang, "hub.sum.stats", q.Answered, numText(q.Min), numText(q.Max), meanPtr(q.Mean), numText(q.Sum))
+				hq.Stats = p.Translate(lang, "hub.sum.stats", q.Answered, numText(q.Min), numText(q.Max), web.MeanText(q.Mean), numText(q.Sum))
 			case models.Text:
-				hq.Stats = Translate(lang, "hub.sum.text", q.Answered)
+				hq.Stats = p.Translate(lang, "hub.sum.text", q.Answered)
 			}
 			if withCharts && len(hq.Rows) > 0 {
-				hq.Chart = totalsChart(Translate(lang, "sum.chart", i+1)+"："+hq.Label, hq.Rows)
+				hq.Chart = totalsChart(p.Translate(lang, "sum.chart", i+1)+"："+hq.Label, hq.Rows)
 			}
 			if n := len(hq.Rows); n > 0 {
 				out.Rows += n
@@ -188,10 +195,10 @@ func buildHubSum(lang string, s models.Summary, withCharts bool) hubSum {
 	return out
 }
 
-func (p *hubPages) summaryPage(c *gin.Context) {
+func (p *Pages) summaryPage(c *gin.Context) {
 	ctx := c.Request.Context()
 	id := c.Param("id")
-	lang := LangOf(c)
+	lang := web.LangOf(c)
 	s, _, err := p.H.TopicSummary(ctx, id)
 	if err != nil {
 		p.Error(c, err)
@@ -201,13 +208,13 @@ func (p *hubPages) summaryPage(c *gin.Context) {
 	if t, err := p.H.Topic(ctx, id); err == nil {
 		d.Topic, d.Known = t, true
 	}
-	d.All = buildHubSum(lang, s, true)
-	d.All.Name = Translate(lang, "hub.sum.all")
+	d.All = p.buildHubSum(lang, s, true)
+	d.All.Name = p.Translate(lang, "hub.sum.all")
 	if len(s.ByPoint) > 0 {
-		d.AsOf = funcs["datetime"].(func(t time.Time) string)(s.AsOf)
+		d.AsOf = web.DateTime(s.AsOf)
 	}
 	for _, ps := range s.ByPoint {
-		hs := buildHubSum(lang, ps, false)
+		hs := p.buildHubSum(lang, ps, false)
 		hs.Name = p.pointName(lang, ps.PointID)
 		d.Points = append(d.Points, hs)
 	}
@@ -217,20 +224,20 @@ func (p *hubPages) summaryPage(c *gin.Context) {
 	}
 	v := p.view(c, "hub.sum.title", "hub-topics", d)
 	title := d.Topic.Title
-	if lang == LangEN && d.Topic.TitleEN != "" {
+	if lang == web.LangEN && d.Topic.TitleEN != "" {
 		title = d.Topic.TitleEN
 	}
-	v.Title = title + " · " + Translate(lang, "hub.sum.title")
-	p.Render(c, http.StatusOK, "hub_summary.html", v)
+	v.Title = title + " · " + p.Translate(lang, "hub.sum.title")
+	p.Render(c, http.StatusOK, "summary.html", v)
 }
 
 // totalsChart draws a question's bars as totals only (BarChart): a summary
 // received from the points holds no split by channel.
 func totalsChart(title string, rows []optRow) template.HTML {
-	bars := make([]Bar, len(rows))
+	bars := make([]web.Bar, len(rows))
 	for i, r := range rows {
-		bars[i] = Bar{Label: r.Label, Total: r.N[2], Pct: r.Pct,
-			Parts: []BarPart{{Class: "bar-total", N: r.N[2], Title: fmt.Sprintf("%s：%d（%s）", r.Label, r.N[2], r.Pct)}}}
+		bars[i] = web.Bar{Label: r.Label, Total: r.N, Pct: r.Pct,
+			Parts: []web.BarPart{{Class: "bar-total", N: r.N, Title: fmt.Sprintf("%s：%d（%s）", r.Label, r.N, r.Pct)}}}
 	}
-	return BarChart(title, bars)
+	return web.BarChart(title, bars)
 }

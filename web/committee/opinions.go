@@ -1,4 +1,4 @@
-package web
+package committee
 
 import (
 	"fmt"
@@ -10,9 +10,10 @@ import (
 
 	"budgetpoint/hub"
 	"budgetpoint/models"
+	"budgetpoint/web"
 )
 
-var hubOpinionMessages = map[string][2]string{
+var opinionMessages = web.Messages{
 	"hub.op.title":        {"意见建议办理", "Opinions workbench"},
 	"hub.op.lead":         {"各联系点报送的意见建议：交办、答复，按提出人的评价办结。办理结果会同步回提出意见的联系点。", "Opinions the points reported: forward them, answer them, and close them with the proposer's evaluation. What you do goes back to the point the opinion came from."},
 	"hub.op.point":        {"联系点", "Contact point"},
@@ -86,14 +87,14 @@ func filterQuery(f models.OpinionFilter) string {
 	return q.Encode()
 }
 
-func (p *hubPages) opinionsPage(c *gin.Context) {
+func (p *Pages) opinionsPage(c *gin.Context) {
 	p.renderOpinions(c, http.StatusOK, opFilter(c.Request.URL.Query()), nil)
 }
 
 // renderOpinions shows the workbench; failed, when set, is the opinion whose
 // action failed, with its message and what was typed.
-func (p *hubPages) renderOpinions(c *gin.Context, status int, f models.OpinionFilter, failed *hubOp) {
-	lang := LangOf(c)
+func (p *Pages) renderOpinions(c *gin.Context, status int, f models.OpinionFilter, failed *hubOp) {
+	lang := web.LangOf(c)
 	page, err := p.H.Opinions(c.Request.Context(), f)
 	if err != nil {
 		p.Error(c, err)
@@ -107,7 +108,7 @@ func (p *hubPages) renderOpinions(c *gin.Context, status int, f models.OpinionFi
 	names := map[string]string{}
 	for _, t := range ts {
 		names[t.ID] = t.Title
-		if lang == LangEN && t.TitleEN != "" {
+		if lang == web.LangEN && t.TitleEN != "" {
 			names[t.ID] = t.TitleEN
 		}
 		if names[t.ID] == "" {
@@ -141,9 +142,9 @@ func (p *hubPages) renderOpinions(c *gin.Context, status int, f models.OpinionFi
 	v := p.view(c, "hub.op.title", "hub-opinions", d)
 	if failed != nil {
 		// At the top too: the opinion may not be on this page any more.
-		v.Flash = append(v.Flash, Flash{Kind: "error", Msg: Translate(lang, "hub.op.error", Bilingual(lang, failed.Error))})
+		v.Flash = append(v.Flash, web.Flash{Kind: "error", Msg: p.Translate(lang, "hub.op.error", web.Bilingual(lang, failed.Error))})
 	}
-	p.Render(c, status, "hub_opinions.html", v)
+	p.Render(c, status, "opinions.html", v)
 }
 
 // actionWords names an action in a sentence ("交办", "forwarded").
@@ -154,8 +155,8 @@ var actionWords = map[string][2]string{
 }
 
 // opinionMove is the workbench's buttons: op=forward, answer or close.
-func (p *hubPages) opinionMove(c *gin.Context) {
-	lang := LangOf(c)
+func (p *Pages) opinionMove(c *gin.Context) {
+	lang := web.LangOf(c)
 	back, _ := url.ParseQuery(c.PostForm("back"))
 	f := opFilter(back)
 	id := c.Param("id")
@@ -171,17 +172,17 @@ func (p *hubPages) opinionMove(c *gin.Context) {
 	case "answer":
 		patch.Status, patch.Evaluation = "answered", ""
 		if patch.Answer == "" {
-			fail(Translate(LangZH, "hub.op.need_answer"))
+			fail(p.Translate(web.LangZH, "hub.op.need_answer"))
 			return
 		}
 	case "close":
 		patch.Status, patch.Answer = "closed", ""
 		if !models.In(patch.Evaluation, models.Evaluations) {
-			fail(Translate(LangZH, "hub.op.need_eval"))
+			fail(p.Translate(web.LangZH, "hub.op.need_eval"))
 			return
 		}
 	default:
-		fail(Translate(LangZH, "hub.op.bad_op"))
+		fail(p.Translate(web.LangZH, "hub.op.bad_op"))
 		return
 	}
 	// Say plainly why a move is impossible (a stale page, a colleague was
@@ -216,7 +217,7 @@ func (p *hubPages) opinionMove(c *gin.Context) {
 	if q := filterQuery(f); q != "" {
 		to += "?" + q
 	}
-	p.Redirect(c, to+"#op-"+id, "ok", Translate(lang, key))
+	p.Redirect(c, to+"#op-"+id, "ok", p.Translate(lang, key))
 }
 
 // cannotMessage explains an impossible move in both languages.
@@ -233,7 +234,7 @@ func cannotMessage(from, to string) string {
 		zhWhy, enWhy = "请刷新页面看它现在的状态", "reload the page to see where it stands"
 	}
 	return fmt.Sprintf("这条意见现在是“%s”，不能%s：%s / this opinion is %s: it cannot be %s now: %s",
-		Translate(LangZH, "status."+from), actionWords[to][0], zhWhy, Translate(LangEN, "status."+from), actionWords[to][1], enWhy)
+		web.Translate(web.LangZH, "status."+from), actionWords[to][0], zhWhy, web.Translate(web.LangEN, "status."+from), actionWords[to][1], enWhy)
 }
 
 // joinBilingual joins "中文 / English" messages into one such message.
