@@ -14,6 +14,7 @@ import (
 )
 
 var activityMessages = map[string][2]string{
+	"act.need_deputy":  {"请选择提出意见的代表", "choose the deputy who raised it"},
 	"act.title":        {"活动", "Activities"},
 	"act.new":          {"记录活动", "Record an activity"},
 	"act.none":         {"还没有记录活动。", "No activities recorded yet."},
@@ -130,7 +131,7 @@ func (a *App) activitySubmit(c *gin.Context) {
 		}
 		v, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || v < 0 {
-			bad[field] = "应为不小于 0 的整数 / must be a whole number, 0 or more"
+			bad[field] = Both("err.whole")
 		}
 		return v
 	}
@@ -146,7 +147,7 @@ func (a *App) activitySubmit(c *gin.Context) {
 		if r.PKind == "deputy" {
 			pr.DeputyID = r.PDeputy
 			if r.PDeputy == "" {
-				bad[fmt.Sprintf("opinions[%d].proposer.deputy_id", i)] = "请选择提出意见的代表 / choose the deputy who raised it"
+				bad[fmt.Sprintf("opinions[%d].proposer.deputy_id", i)] = Both("act.need_deputy")
 			}
 		}
 		rowOf[len(req.Opinions)] = i

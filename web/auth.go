@@ -78,12 +78,12 @@ func (st *Site) loginSubmit(c *gin.Context) {
 	d := &loginData{Name: c.PostForm("name"), Next: localPath(c.PostForm("next"), "/")}
 	ck, err := c.Cookie(loginCSRF)
 	if err != nil || ck == "" || subtle.ConstantTimeCompare([]byte(ck), []byte(c.PostForm("csrf"))) != 1 {
-		d.Error = "页面已过期，请重新登录 / the page has expired: sign in again"
+		d.Error = st.Translate(LangOf(c), "login.expired")
 		st.renderLogin(c, http.StatusForbidden, d)
 		return
 	}
 	if d.Name == "" || c.PostForm("password") == "" {
-		d.Error = "请填写用户名和密码 / enter your user name and password"
+		d.Error = st.Translate(LangOf(c), "login.missing")
 		st.renderLogin(c, http.StatusUnprocessableEntity, d)
 		return
 	}
@@ -96,7 +96,7 @@ func (st *Site) loginSubmit(c *gin.Context) {
 		}
 		d.Error = e.Message
 		if e.Code == models.EUnauth || e.Code == models.ENotFound {
-			d.Error = "用户名或密码不对，请再试一次 / the user name or password is wrong: try again"
+			d.Error = st.Translate(LangOf(c), "login.wrong")
 		}
 		st.renderLogin(c, handlers.Status(e.Code), d)
 		return

@@ -107,7 +107,7 @@ func (a *App) evalIssue(c *gin.Context) {
 		}
 		n = len(names)
 		if n == 0 {
-			a.renderEvalSets(c, http.StatusUnprocessableEntity, f, map[string]string{"deputy": "请至少选择一位代表 / choose at least one deputy"})
+			a.renderEvalSets(c, http.StatusUnprocessableEntity, f, map[string]string{"deputy": Both("eval.need_deputies")})
 			return
 		}
 	}
@@ -151,7 +151,7 @@ func (a *App) evalEnter(c *gin.Context) {
 			c.Redirect(http.StatusSeeOther, EvalPath(n))
 			return
 		}
-		a.renderEvalEnter(c, http.StatusUnprocessableEntity, code, "测评码应为 10 位字母和数字，请核对纸条 / a code has 10 letters and digits: check your slip")
+		a.renderEvalEnter(c, http.StatusUnprocessableEntity, code, Both("eval.bad_code"))
 		return
 	}
 	a.renderEvalEnter(c, http.StatusOK, "", "")
@@ -213,7 +213,7 @@ func (a *App) renderEvalFill(c *gin.Context, status int, d *fillData, errs map[s
 	v.User = nil // not signed in as anyone here, even on a staff browser
 	v.Errors = errs
 	d.Missing = len(errs)
-	v.Flash = append(v.Flash, Flash{Kind: "info", Msg: Translate(LangZH, "eval.anon") + " / " + Translate(LangEN, "eval.anon")})
+	v.Flash = append(v.Flash, Flash{Kind: "info", Msg: Both("eval.anon")})
 	a.Render(c, status, "fill.html", v)
 }
 
@@ -222,7 +222,7 @@ func (a *App) renderEvalFill(c *gin.Context, status int, d *fillData, errs map[s
 // confirmation and is counted once.
 func (a *App) evalSubmit(c *gin.Context) {
 	if !publicLimit.Allow(c.ClientIP()) {
-		a.Error(c, models.Errorf(models.ERateLimited, "提交过于频繁，请稍后再试 / too many submissions: wait a moment and try again"))
+		a.Error(c, models.Errorf(models.ERateLimited, "%s", Both("err.rate_limited")))
 		return
 	}
 	code := c.Param("code")
@@ -269,7 +269,7 @@ func (a *App) apiIssueCodes(c *gin.Context) {
 		RespondentKind string `json:"respondent_kind"`
 	}
 	if err := c.ShouldBindJSON(&req); err != nil {
-		a.S.Fail(c, models.Errorf(models.EBadRequest, "请求内容应为 JSON：id、name、count / the body must be JSON with id, name, count"))
+		a.S.Fail(c, models.Errorf(models.EBadRequest, "%s", Both("eval.json_codes")))
 		return
 	}
 	if req.ID == "" {
@@ -292,7 +292,7 @@ func (a *App) apiIssueCodes(c *gin.Context) {
 // apiEvalSubmit answers with a code: {"id": uuid, "version", "answers"}.
 func (a *App) apiEvalSubmit(c *gin.Context) {
 	if !publicLimit.Allow(c.ClientIP()) {
-		a.S.Fail(c, models.Errorf(models.ERateLimited, "提交过于频繁，请稍后再试 / too many submissions: wait a moment and try again"))
+		a.S.Fail(c, models.Errorf(models.ERateLimited, "%s", Both("err.rate_limited")))
 		return
 	}
 	var req struct {
@@ -301,7 +301,7 @@ func (a *App) apiEvalSubmit(c *gin.Context) {
 		Answers map[string]json.RawMessage `json:"answers"`
 	}
 	if err := c.ShouldBindJSON(&req); err != nil {
-		a.S.Fail(c, models.Errorf(models.EBadRequest, "请求内容应为 JSON：id、answers / the body must be JSON with id and answers"))
+		a.S.Fail(c, models.Errorf(models.EBadRequest, "%s", Both("eval.json_answers")))
 		return
 	}
 	id, created, err := a.S.DB.SubmitWithEvalCode(c.Request.Context(), c.Param("code"), req.ID, req.Version, req.Answers)

@@ -59,6 +59,15 @@ func translate(cat Messages, lang, key string, args ...any) string {
 	return s
 }
 
+// Both is the message of key in both languages, "中文 / English" (args
+// formatted in each), for what travels as an error or a field's message and
+// is shown later through Bilingual, as the messages of models, db and hub are.
+func Both(key string, args ...any) string { return both(catalog, key, args...) }
+
+func both(cat Messages, key string, args ...any) string {
+	return translate(cat, LangZH, key, args...) + " / " + translate(cat, LangEN, key, args...)
+}
+
 // Bilingual picks one half of a "中文 / English" message as the API writes
 // them; a message without " / " is returned as it is.
 func Bilingual(lang, msg string) string {

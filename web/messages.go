@@ -50,11 +50,24 @@ var coreMessages = map[string][2]string{
 	"error.summary":   {"有 %d 处需要修改，请看下面标出的地方。", "%d things need fixing: see the marked fields below."},
 	"error.notfound":  {"找不到这个页面", "Page not found"},
 
+	"err.internal":       {"服务器内部错误", "internal error"},
+	"err.internal_later": {"服务器内部错误，请稍后再试", "internal error: try again later"},
+	"err.forbidden_page": {"您的账号无权查看此页面", "your account may not see this page"},
+	"err.rate_limited":   {"提交过于频繁，请稍后再试", "too many submissions: wait a moment and try again"},
+	"err.form":           {"表单无法读取", "the form could not be read"},
+	"err.form_values":    {"有的内容格式不对，例如年份应为数字", "some values have the wrong form, e.g. the year must be a number"},
+	"err.number":         {"应为数字", "must be a number"},
+	"err.whole":          {"应为不小于 0 的整数", "must be a whole number, 0 or more"},
+	"err.max_below_min":  {"最大值不能小于最小值", "the maximum must not be below the minimum"},
+
 	// login
 	"login.title":      {"登录", "Sign in"},
 	"login.name":       {"用户名", "User name"},
 	"login.password":   {"密码", "Password"},
 	"login.submit":     {"登录", "Sign in"},
+	"login.expired":    {"页面已过期，请重新登录", "the page has expired: sign in again"},
+	"login.missing":    {"请填写用户名和密码", "enter your user name and password"},
+	"login.wrong":      {"用户名或密码不对，请再试一次", "the user name or password is wrong: try again"},
 	"flash.signed_out": {"已退出登录", "You have signed out"},
 	"flash.saved":      {"已保存", "Saved"},
 

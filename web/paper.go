@@ -276,7 +276,7 @@ func (a *App) paperEntrySave(c *gin.Context) {
 			}
 		}
 		if serial == "" {
-			bad["serial"] = "请填写问卷编号（纸质问卷上的编号） / enter the serial number printed on the paper form"
+			bad["serial"] = Both("paper.need_serial")
 		}
 		a.renderEntry(c, http.StatusUnprocessableEntity, &b, def, pass, serial, replace, typed, bad)
 		return
@@ -299,11 +299,11 @@ func (a *App) paperEntrySave(c *gin.Context) {
 	next := "/paper/" + b.ID + "/entry?pass=" + strconv.Itoa(pass)
 	switch res.Status {
 	case db.PaperCounted:
-		a.Redirect(c, next, "ok", Translate(lang, "paper.saved.counted", serial, serial))
+		a.Redirect(c, next, "ok", Translate(lang, "paper.saved.counted", serial))
 	case db.PaperPending:
-		a.Redirect(c, next, "ok", fmt.Sprintf(Translate(LangZH, "paper.saved.pending"), serial, Translate(LangZH, "paper.pass"+strconv.Itoa(pass)), serial, Translate(LangEN, "paper.pass"+strconv.Itoa(pass))))
+		a.Redirect(c, next, "ok", Translate(lang, "paper.saved.pending", serial, Translate(lang, "paper.pass"+strconv.Itoa(pass))))
 	default:
-		a.Redirect(c, next, "error", fmt.Sprintf(Translate(LangZH, "paper.saved.mismatch"), serial, labelsOf(def, res.Differs, LangZH), serial, labelsOf(def, res.Differs, LangEN)))
+		a.Redirect(c, next, "error", Translate(lang, "paper.saved.mismatch", serial, labelsOf(def, res.Differs, lang)))
 	}
 }
 
@@ -480,7 +480,7 @@ func (a *App) paperResolve(c *gin.Context) {
 			}
 			v = raw
 		default:
-			bad["answers."+q.Key] = Translate(LangZH, "paper.pick")
+			bad["answers."+q.Key] = Both("paper.pick")
 			continue
 		}
 		if len(v) > 0 {
@@ -499,7 +499,7 @@ func (a *App) paperResolve(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
-	a.Redirect(c, "/paper/"+b.ID, "ok", Translate(LangOf(c), "paper.resolved", serial, serial))
+	a.Redirect(c, "/paper/"+b.ID, "ok", Translate(LangOf(c), "paper.resolved", serial))
 }
 
 type historyData struct {

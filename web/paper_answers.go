@@ -44,7 +44,7 @@ func typedAnswer(q *models.Question, s string, byLabel bool) (json.RawMessage, s
 			if i >= 1 && i <= n {
 				return q.Options[i-1].Value, ""
 			}
-			return "", fmt.Sprintf("选项编号 %d 不在 1 到 %d 之间 / option number %d is not between 1 and %d", i, n, i, n)
+			return "", Both("paper.option_range", i, n)
 		}
 		if byLabel {
 			for _, o := range q.Options {
@@ -52,9 +52,9 @@ func typedAnswer(q *models.Question, s string, byLabel bool) (json.RawMessage, s
 					return o.Value, ""
 				}
 			}
-			return "", fmt.Sprintf("选项“%s”不在列表中 / option “%s” is not in the list", part, part)
+			return "", Both("paper.option_unknown", part)
 		}
-		return "", fmt.Sprintf("请输入选项编号 1 到 %d / type an option number from 1 to %d", n, n)
+		return "", Both("paper.option_number", n)
 	}
 	parts := []string{s}
 	if q.Type == models.MultipleChoice {
@@ -72,7 +72,7 @@ func typedAnswer(q *models.Question, s string, byLabel bool) (json.RawMessage, s
 			return nil, msg
 		}
 		if seen[v] {
-			return nil, fmt.Sprintf("选项“%s”重复 / option “%s” given twice", p, p)
+			return nil, Both("paper.option_twice", p)
 		}
 		seen[v] = true
 		vals = append(vals, v)

@@ -16,10 +16,10 @@ import (
 // returning validation_failed with each bad field named.
 func BindForm(c *gin.Context, what string, f any) error {
 	if err := c.Request.ParseForm(); err != nil {
-		return models.Errorf(models.EBadRequest, "表单无法读取 / the form could not be read")
+		return models.Errorf(models.EBadRequest, "%s", Both("err.form"))
 	}
 	if err := binding.MapFormWithTag(f, c.Request.PostForm, "form"); err != nil {
-		return models.Invalid(what, map[string]string{"form": "有的内容格式不对，例如年份应为数字 / some values have the wrong form, e.g. the year must be a number"})
+		return models.Invalid(what, map[string]string{"form": Both("err.form_values")})
 	}
 	return forms.Check(what, f)
 }

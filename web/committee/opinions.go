@@ -1,7 +1,6 @@
 package committee
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,9 +33,18 @@ var opinionMessages = web.Messages{
 	"hub.op.answered_ok":  {"已答复，答复会同步到联系点", "Answered: the answer goes back to the point"},
 	"hub.op.closed_ok":    {"已办结", "Closed"},
 	"hub.op.error":        {"这条意见没有改动：%s", "This opinion was not changed: %s"},
-	"hub.op.bad_op":       {"请选择要做的办理操作 / choose what to do with the opinion", ""},
-	"hub.op.need_answer":  {"请填写答复内容后再点“答复” / write the answer before pressing Answer", ""},
-	"hub.op.need_eval":    {"请选择提出人的评价：满意、基本满意或不满意 / choose the proposer's evaluation: satisfied, basically satisfied or not satisfied", ""},
+	"hub.op.bad_op":       {"请选择要做的办理操作", "choose what to do with the opinion"},
+	"hub.op.need_answer":  {"请填写答复内容后再点“答复”", "write the answer before pressing Answer"},
+	"hub.op.need_eval":    {"请选择提出人的评价：满意、基本满意或不满意", "choose the proposer's evaluation: satisfied, basically satisfied or not satisfied"},
+	// Why a move cannot be made: 这条意见现在是“已报送”，不能办结：请先答复…
+	"hub.op.cannot":           {"这条意见现在是“%s”，不能%s：%s", "this opinion is %s: it cannot be %s now: %s"},
+	"hub.op.act.forwarded":    {"交办", "forwarded"},
+	"hub.op.act.answered":     {"答复", "answered"},
+	"hub.op.act.closed":       {"办结", "closed"},
+	"hub.op.why.closed":       {"已办结的意见不能再改动", "a closed opinion does not change any more"},
+	"hub.op.why.answer_first": {"请先答复，再按提出人的评价办结", "answer it first, then close it with the proposer's evaluation"},
+	"hub.op.why.forwarded":    {"它已经交办过了", "it has been forwarded already"},
+	"hub.op.why.reload":       {"请刷新页面看它现在的状态", "reload the page to see where it stands"},
 }
 
 // hubOp is one opinion row of the workbench.
@@ -147,13 +155,6 @@ func (p *Pages) renderOpinions(c *gin.Context, status int, f models.OpinionFilte
 	p.Render(c, status, "opinions.html", v)
 }
 
-// actionWords names an action in a sentence ("交办", "forwarded").
-var actionWords = map[string][2]string{
-	"forwarded": {"交办", "forwarded"},
-	"answered":  {"答复", "answered"},
-	"closed":    {"办结", "closed"},
-}
-
 // opinionMove is the workbench's buttons: op=forward, answer or close.
 func (p *Pages) opinionMove(c *gin.Context) {
 	lang := web.LangOf(c)
@@ -172,17 +173,17 @@ func (p *Pages) opinionMove(c *gin.Context) {
 	case "answer":
 		patch.Status, patch.Evaluation = "answered", ""
 		if patch.Answer == "" {
-			fail(p.Translate(web.LangZH, "hub.op.need_answer"))
+			fail(p.Translate(lang, "hub.op.need_answer"))
 			return
 		}
 	case "close":
 		patch.Status, patch.Answer = "closed", ""
 		if !models.In(patch.Evaluation, models.Evaluations) {
-			fail(p.Translate(web.LangZH, "hub.op.need_eval"))
+			fail(p.Translate(lang, "hub.op.need_eval"))
 			return
 		}
 	default:
-		fail(p.Translate(web.LangZH, "hub.op.bad_op"))
+		fail(p.Translate(lang, "hub.op.bad_op"))
 		return
 	}
 	// Say plainly why a move is impossible (a stale page, a colleague was
@@ -194,7 +195,7 @@ func (p *Pages) opinionMove(c *gin.Context) {
 	}
 	correction := o.Status == "answered" && patch.Status == "answered"
 	if !correction && !models.ValidTransition(o.Status, patch.Status) {
-		fail(cannotMessage(o.Status, patch.Status))
+		fail(p.cannotMessage(lang, o.Status, patch.Status))
 		return
 	}
 	if _, err := p.H.MoveOpinion(c.Request.Context(), id, patch); err != nil {
@@ -220,21 +221,18 @@ func (p *Pages) opinionMove(c *gin.Context) {
 	p.Redirect(c, to+"#op-"+id, "ok", p.Translate(lang, key))
 }
 
-// cannotMessage explains an impossible move in both languages.
-func cannotMessage(from, to string) string {
-	zhWhy, enWhy := "", ""
+// cannotMessage explains an impossible move, in lang.
+func (p *Pages) cannotMessage(lang, from, to string) string {
+	why := "hub.op.why.reload"
 	switch {
 	case from == "closed":
-		zhWhy, enWhy = "已办结的意见不能再改动", "a closed opinion does not change any more"
+		why = "hub.op.why.closed"
 	case to == "closed":
-		zhWhy, enWhy = "请先答复，再按提出人的评价办结", "answer it first, then close it with the proposer's evaluation"
+		why = "hub.op.why.answer_first"
 	case to == "forwarded":
-		zhWhy, enWhy = "它已经交办过了", "it has been forwarded already"
-	default:
-		zhWhy, enWhy = "请刷新页面看它现在的状态", "reload the page to see where it stands"
+		why = "hub.op.why.forwarded"
 	}
-	return fmt.Sprintf("这条意见现在是“%s”，不能%s：%s / this opinion is %s: it cannot be %s now: %s",
-		web.Translate(web.LangZH, "status."+from), actionWords[to][0], zhWhy, web.Translate(web.LangEN, "status."+from), actionWords[to][1], enWhy)
+	return p.Translate(lang, "hub.op.cannot", web.Translate(lang, "status."+from), p.Translate(lang, "hub.op.act."+to), p.Translate(lang, why))
 }
 
 // joinBilingual joins "中文 / English" messages into one such message.

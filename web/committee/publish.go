@@ -28,9 +28,9 @@ var publishMessages = web.Messages{
 	"hub.pub.to_all":       {"全部联系点", "All points"},
 	"hub.pub.to_some":      {"选定的联系点：", "The points chosen:"},
 	"hub.pub.points":       {"联系点", "Contact points"},
-	"hub.pub.need_points":  {"请至少选择一个联系点，或选“全部联系点” / choose at least one point, or “All points”", ""},
-	"hub.pub.ambiguous":    {"勾选了联系点，但“发往”选的是“全部联系点”：请改选“选定的联系点”，或取消勾选 / points are ticked but “Send to” says “All points”: choose “The points chosen”, or untick them", ""},
-	"hub.pub.need_topic":   {"请先选择事项；没有合适的事项时先发布一个 / choose the topic first; publish one if none fits", ""},
+	"hub.pub.need_points":  {"请至少选择一个联系点，或选“全部联系点”", "choose at least one point, or “All points”"},
+	"hub.pub.ambiguous":    {"勾选了联系点，但“发往”选的是“全部联系点”：请改选“选定的联系点”，或取消勾选", "points are ticked but “Send to” says “All points”: choose “The points chosen”, or untick them"},
+	"hub.pub.need_topic":   {"请先选择事项；没有合适的事项时先发布一个", "choose the topic first; publish one if none fits"},
 	"hub.pub.topic_ok":     {"事项已发布，发往：%s", "Topic published to: %s"},
 	"hub.pub.q_ok":         {"问卷第 %d 版已发布，发往：%s", "Version %d of the questionnaire published to: %s"},
 	"hub.pub.q_same":       {"问卷没有改动（仍为第 %d 版），已再次发往：%s", "Nothing changed (still version %d); sent again to: %s"},
@@ -53,7 +53,7 @@ func (p *Pages) targets(v url.Values) (some bool, points []string, err error) {
 	if v.Get("to") != "some" {
 		if len(v["points"]) > 0 {
 			// Points ticked under "all points": ask rather than guess.
-			return false, nil, models.Invalid("发往", map[string]string{"points": p.Translate(web.LangZH, "hub.pub.ambiguous")})
+			return false, nil, models.Invalid("发往", map[string]string{"points": p.Both("hub.pub.ambiguous")})
 		}
 		return false, nil, nil
 	}
@@ -67,7 +67,7 @@ func (p *Pages) targets(v url.Values) (some bool, points []string, err error) {
 		}
 	}
 	if len(points) == 0 {
-		return true, nil, models.Invalid("发往", map[string]string{"points": p.Translate(web.LangZH, "hub.pub.need_points")})
+		return true, nil, models.Invalid("发往", map[string]string{"points": p.Both("hub.pub.need_points")})
 	}
 	return true, points, nil
 }
@@ -269,7 +269,7 @@ func (p *Pages) builderSubmit(c *gin.Context) {
 		return
 	}
 	if d.TopicID == "" {
-		p.renderBuilder(c, http.StatusUnprocessableEntity, points, d, map[string]string{"topic_id": p.Translate(web.LangZH, "hub.pub.need_topic")})
+		p.renderBuilder(c, http.StatusUnprocessableEntity, points, d, map[string]string{"topic_id": p.Both("hub.pub.need_topic")})
 		return
 	}
 	before := d.Version
