@@ -67,18 +67,8 @@ func (s *Site) English(t *testing.T, c *http.Client, cookie string) {
 func (s *Site) Get(t *testing.T, c *http.Client, path string, want int) string {
 	t.Helper()
 	res, err := c.Get(s.URL + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	if want != 0 && res.StatusCode != want {
-		t.Fatalf("GET %s: status %d, want %d\n%s", path, res.StatusCode, want, Truncate(string(b)))
-	}
-	return string(b)
+	_, body := answered(t, "GET "+path, res, err, want)
+	return body
 }
 
 // Post submits a form and checks its status (0: any), returning the
@@ -86,16 +76,22 @@ func (s *Site) Get(t *testing.T, c *http.Client, path string, want int) string {
 func (s *Site) Post(t *testing.T, c *http.Client, path string, form url.Values, want int) (*http.Response, string) {
 	t.Helper()
 	res, err := c.PostForm(s.URL+path, form)
+	return answered(t, "POST "+path, res, err, want)
+}
+
+// answered reads the body of a request's answer and checks its status.
+func answered(t *testing.T, what string, res *http.Response, err error, want int) (*http.Response, string) {
+	t.Helper()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", what, err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		t.Fatalf("POST %s: %v", path, err)
+		t.Fatalf("%s: %v", what, err)
 	}
 	if want != 0 && res.StatusCode != want {
-		t.Fatalf("POST %s: status %d, want %d\n%s", path, res.StatusCode, want, Truncate(string(b)))
+		t.Fatalf("%s: status %d, want %d\n%s", what, res.StatusCode, want, Truncate(string(b)))
 	}
 	return res, string(b)
 }
