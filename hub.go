@@ -95,7 +95,7 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	h.Routes(r, s)  // the points' sync and the committee API (hub/api.go)
 	pages.Routes(r) // the committee's pages (web/committee)
 	fmt.Fprintf(stdout, "联系点 / points: %d (%s)\n", len(points), *pointsPath)
-	return serveHTTP(ctx, *addr, r, log, stdout, demo.CommitteeName+" / committee hub")
+	return serveHTTP(ctx, *addr, r, log, stdout, committee.DefaultName+" / committee hub")
 }
 
 // openHubData opens the hub's database: the accounts tables and the hub's own.

@@ -51,9 +51,6 @@ func PointName(id string) string {
 	return id
 }
 
-// CommitteeName is the committee's name.
-const CommitteeName = "玉溪市人大常委会预算工作委员会"
-
 // Topics returns the demo topics.
 func Topics() []models.Topic {
 	var v struct {
