@@ -4,7 +4,7 @@
 // package web (layout, words, sign-in, CSRF, rendering, static files, the
 // builder and the preview), which it tells at construction what its layout
 // shows; its data comes from the hub's service (*hub.Hub). Routes lists its
-// routes and New its words, each in one place.
+// routes and messages its words, each in one place.
 package committee
 
 import (
@@ -60,6 +60,16 @@ var layoutMessages = web.Messages{
 	"hub.nav.export":   {"导出Excel", "Export to Excel"},
 }
 
+// messages are the words of the committee's pages, a map per file, listed here.
+var messages = []web.Messages{
+	layoutMessages,   // this file
+	pointsMessages,   // points.go
+	summaryMessages,  // summary.go
+	activityMessages, // activities.go
+	opinionMessages,  // opinions.go
+	publishMessages,  // publish.go
+}
+
 // New prepares the committee's pages over the hub's service.
 func New(s *handlers.Server, h *hub.Hub) (*Pages, error) {
 	pages, err := fs.Sub(templateFS, "templates")
@@ -68,9 +78,8 @@ func New(s *handlers.Server, h *hub.Hub) (*Pages, error) {
 	}
 	p := &Pages{H: h}
 	p.Site, err = web.NewSite(s, web.Options{
-		Pages: pages,
-		// The words of the committee's pages, a map per file.
-		Messages: []web.Messages{layoutMessages, pointsMessages, summaryMessages, activityMessages, opinionMessages, publishMessages},
+		Pages:    pages,
+		Messages: messages,
 		Name: func(c *gin.Context, lang string) string {
 			return committeeName.In(c.Request.Context(), s.DB, lang)
 		},

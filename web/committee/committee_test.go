@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"budgetpoint/db"
 	"budgetpoint/models"
+	"budgetpoint/web"
 
 	"budgetpoint/web/internal/webtest"
 )
@@ -389,5 +391,23 @@ func TestNoOtherHosts(t *testing.T) {
 	body := hs.Get(t, hs.Login(t, "committee"), "/hub/topics/"+hubTopic, http.StatusOK)
 	if m := webtest.OtherHostRe.FindString(body); m != "" {
 		t.Errorf("the summary page refers to another host: %s", m)
+	}
+}
+
+// Every key the committee's templates and code write out has words, each
+// message is in two halves, and no word is the foundation's and its own.
+func TestCatalogue(t *testing.T) {
+	p, err := New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := func(k string) bool { return p.Translate(web.LangZH, k) != k }
+	if n := webtest.UnknownWords(t, known, webtest.FilesIn{FS: templateFS, Pattern: "templates/*.html"}, webtest.FilesIn{FS: os.DirFS("."), Pattern: "*.go"}); n < 150 {
+		t.Errorf("found only %d keys", n)
+	}
+	for _, m := range messages {
+		for _, bad := range webtest.BadHalves(m) {
+			t.Error(bad)
+		}
 	}
 }

@@ -1,5 +1,8 @@
 package committee
 
+// 意见建议办理: the opinions the points reported, forwarded, answered and
+// closed here; the hub sends each change back to its point.
+
 import (
 	"net/http"
 	"net/url"

@@ -1,5 +1,9 @@
 package committee
 
+// 发布事项与问卷 and 导出Excel: topics and questionnaires published to all
+// points or chosen ones (the foundation's builder, saved through the hub),
+// and the cross-point workbooks.
+
 import (
 	"net/http"
 	"net/url"

@@ -1,5 +1,7 @@
 package committee
 
+// 事项汇总: the topics, and one topic's summary across the points and per point.
+
 import (
 	"fmt"
 	"html/template"

@@ -20,3 +20,26 @@ func TestHostScannersCatch(t *testing.T) {
 		}
 	}
 }
+
+// The word scanner must find what it is for.
+func TestWordScannerFinds(t *testing.T) {
+	src := `{{.T "a.one"}} {{$.T "a.two" 3}} Translate(lang, "a.three") Both("a.four", x) p.view(c, "a.five", "nav", d) {Key: "a.six"} Subtitle: "a.seven" Translate(lang, "status."+s) Translate(lang, "level.")`
+	var found []string
+	for _, re := range wordRes {
+		for _, m := range re.FindAllStringSubmatch(src, -1) {
+			found = append(found, m[1])
+		}
+	}
+	if len(found) != 7 {
+		t.Errorf("found %q, want the seven keys a.one … a.seven", found)
+	}
+}
+
+// BadHalves catches a message hidden in one half and a missing half, and
+// passes "第 %d / %d 份".
+func TestBadHalves(t *testing.T) {
+	got := BadHalves(map[string][2]string{"x": {"请选择 / choose", ""}, "y": {"第 %d / %d 份", "form %d of %d"}, "z": {"", ""}})
+	if len(got) != 2 || got[0] != "x: a half is missing" || got[1] != "x: the Chinese half holds an English message too" {
+		t.Errorf("BadHalves: %q", got)
+	}
+}
