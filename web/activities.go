@@ -131,7 +131,7 @@ func (a *App) activitySubmit(c *gin.Context) {
 		}
 		v, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || v < 0 {
-			bad[field] = Both("err.whole")
+			bad[field] = both("err.whole")
 		}
 		return v
 	}
@@ -147,7 +147,7 @@ func (a *App) activitySubmit(c *gin.Context) {
 		if r.PKind == "deputy" {
 			pr.DeputyID = r.PDeputy
 			if r.PDeputy == "" {
-				bad[fmt.Sprintf("opinions[%d].proposer.deputy_id", i)] = Both("act.need_deputy")
+				bad[fmt.Sprintf("opinions[%d].proposer.deputy_id", i)] = both("act.need_deputy")
 			}
 		}
 		rowOf[len(req.Opinions)] = i

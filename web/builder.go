@@ -102,7 +102,7 @@ func (d *Builder) Definition() (models.Definition, map[string]string) {
 		}
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			bad[field] = Both("err.number")
+			bad[field] = both("err.number")
 			return nil
 		}
 		return &f
@@ -114,7 +114,7 @@ func (d *Builder) Definition() (models.Definition, map[string]string) {
 		}
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
-			bad[field] = Both("err.whole")
+			bad[field] = both("err.whole")
 		}
 		return n
 	}
@@ -157,7 +157,7 @@ func (d *Builder) Definition() (models.Definition, map[string]string) {
 		case models.Number:
 			q.Min, q.Max = num(b.Min, p+"min"), num(b.Max, p+"max")
 			if q.Min != nil && q.Max != nil && *q.Min > *q.Max {
-				bad[p+"max"] = Both("err.max_below_min")
+				bad[p+"max"] = both("err.max_below_min")
 			}
 		case models.Text:
 			q.MaxLength = integer(b.MaxLen, p+"max_length")

@@ -107,7 +107,7 @@ func (a *App) evalIssue(c *gin.Context) {
 		}
 		n = len(names)
 		if n == 0 {
-			a.renderEvalSets(c, http.StatusUnprocessableEntity, f, map[string]string{"deputy": Both("eval.need_deputies")})
+			a.renderEvalSets(c, http.StatusUnprocessableEntity, f, map[string]string{"deputy": both("eval.need_deputies")})
 			return
 		}
 	}
@@ -151,7 +151,7 @@ func (a *App) evalEnter(c *gin.Context) {
 			c.Redirect(http.StatusSeeOther, EvalPath(n))
 			return
 		}
-		a.renderEvalEnter(c, http.StatusUnprocessableEntity, code, Both("eval.bad_code"))
+		a.renderEvalEnter(c, http.StatusUnprocessableEntity, code, both("eval.bad_code"))
 		return
 	}
 	a.renderEvalEnter(c, http.StatusOK, "", "")
@@ -213,7 +213,7 @@ func (a *App) renderEvalFill(c *gin.Context, status int, d *fillData, errs map[s
 	v.User = nil // not signed in as anyone here, even on a staff browser
 	v.Errors = errs
 	d.Missing = len(errs)
-	v.Flash = append(v.Flash, Flash{Kind: "info", Msg: Both("eval.anon")})
+	v.Flash = append(v.Flash, Flash{Kind: "info", Msg: both("eval.anon")})
 	a.Render(c, status, "fill.html", v)
 }
 
@@ -222,7 +222,7 @@ func (a *App) renderEvalFill(c *gin.Context, status int, d *fillData, errs map[s
 // confirmation and is counted once.
 func (a *App) evalSubmit(c *gin.Context) {
 	if !publicLimit.Allow(c.ClientIP()) {
-		a.Error(c, models.Errorf(models.ERateLimited, "%s", Both("err.rate_limited")))
+		a.Error(c, models.Errorf(models.ERateLimited, "%s", both("err.rate_limited")))
 		return
 	}
 	code := c.Param("code")
@@ -269,7 +269,7 @@ func (a *App) apiIssueCodes(c *gin.Context) {
 		RespondentKind string `json:"respondent_kind"`
 	}
 	if err := c.ShouldBindJSON(&req); err != nil {
-		a.S.Fail(c, models.Errorf(models.EBadRequest, "%s", Both("eval.json_codes")))
+		a.S.Fail(c, models.Errorf(models.EBadRequest, "%s", both("eval.json_codes")))
 		return
 	}
 	if req.ID == "" {
@@ -292,7 +292,7 @@ func (a *App) apiIssueCodes(c *gin.Context) {
 // apiEvalSubmit answers with a code: {"id": uuid, "version", "answers"}.
 func (a *App) apiEvalSubmit(c *gin.Context) {
 	if !publicLimit.Allow(c.ClientIP()) {
-		a.S.Fail(c, models.Errorf(models.ERateLimited, "%s", Both("err.rate_limited")))
+		a.S.Fail(c, models.Errorf(models.ERateLimited, "%s", both("err.rate_limited")))
 		return
 	}
 	var req struct {
@@ -301,7 +301,7 @@ func (a *App) apiEvalSubmit(c *gin.Context) {
 		Answers map[string]json.RawMessage `json:"answers"`
 	}
 	if err := c.ShouldBindJSON(&req); err != nil {
-		a.S.Fail(c, models.Errorf(models.EBadRequest, "%s", Both("eval.json_answers")))
+		a.S.Fail(c, models.Errorf(models.EBadRequest, "%s", both("eval.json_answers")))
 		return
 	}
 	id, created, err := a.S.DB.SubmitWithEvalCode(c.Request.Context(), c.Param("code"), req.ID, req.Version, req.Answers)

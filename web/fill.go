@@ -123,7 +123,7 @@ func (a *App) publicFillPage(c *gin.Context) {
 }
 
 func (a *App) fillClosed(c *gin.Context) {
-	v := a.View(c, "error.title", models.Errorf(models.ENotFound, "%s", Both("fill.closed")))
+	v := a.View(c, "error.title", models.Errorf(models.ENotFound, "%s", both("fill.closed")))
 	v.Bare = true
 	a.Render(c, http.StatusNotFound, "error.html", v)
 }
@@ -146,7 +146,7 @@ func (a *App) renderFill(c *gin.Context, status int, d *fillData, errs map[strin
 
 func (a *App) publicFillSubmit(c *gin.Context) {
 	if !publicLimit.Allow(c.ClientIP()) {
-		a.Error(c, models.Errorf(models.ERateLimited, "%s", Both("err.rate_limited")))
+		a.Error(c, models.Errorf(models.ERateLimited, "%s", both("err.rate_limited")))
 		return
 	}
 	q, err := a.S.DB.QuestionnaireByToken(c.Request.Context(), c.Param("token"))

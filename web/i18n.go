@@ -59,12 +59,12 @@ func translate(cat Messages, lang, key string, args ...any) string {
 	return s
 }
 
-// Both is the message of key in both languages, "中文 / English" (args
+// both is the message of key in both languages, "中文 / English" (args
 // formatted in each), for what travels as an error or a field's message and
 // is shown later through Bilingual, as the messages of models, db and hub are.
-func Both(key string, args ...any) string { return both(catalog, key, args...) }
+func both(key string, args ...any) string { return bothIn(catalog, key, args...) }
 
-func both(cat Messages, key string, args ...any) string {
+func bothIn(cat Messages, key string, args ...any) string {
 	return translate(cat, LangZH, key, args...) + " / " + translate(cat, LangEN, key, args...)
 }
 

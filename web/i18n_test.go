@@ -31,7 +31,7 @@ func TestMessagesOnce(t *testing.T) {
 		t.Error("NewSite takes a package word that the foundation has")
 	}
 	m, err := mergeMessages(Messages{"a": {"甲", "A"}}, Messages{"b": {"乙 %d", "B %d"}})
-	if err != nil || translate(m, LangEN, "b", 2) != "B 2" || both(m, "b", 3) != "乙 3 / B 3" || translate(m, LangZH, "nope") != "nope" {
+	if err != nil || translate(m, LangEN, "b", 2) != "B 2" || bothIn(m, "b", 3) != "乙 3 / B 3" || translate(m, LangZH, "nope") != "nope" {
 		t.Errorf("merged: %v %v", m, err)
 	}
 }

@@ -276,7 +276,7 @@ func (a *App) paperEntrySave(c *gin.Context) {
 			}
 		}
 		if serial == "" {
-			bad["serial"] = Both("paper.need_serial")
+			bad["serial"] = both("paper.need_serial")
 		}
 		a.renderEntry(c, http.StatusUnprocessableEntity, &b, def, pass, serial, replace, typed, bad)
 		return
@@ -480,7 +480,7 @@ func (a *App) paperResolve(c *gin.Context) {
 			}
 			v = raw
 		default:
-			bad["answers."+q.Key] = Both("paper.pick")
+			bad["answers."+q.Key] = both("paper.pick")
 			continue
 		}
 		if len(v) > 0 {

@@ -44,7 +44,7 @@ func typedAnswer(q *models.Question, s string, byLabel bool) (json.RawMessage, s
 			if i >= 1 && i <= n {
 				return q.Options[i-1].Value, ""
 			}
-			return "", Both("paper.option_range", i, n)
+			return "", both("paper.option_range", i, n)
 		}
 		if byLabel {
 			for _, o := range q.Options {
@@ -52,9 +52,9 @@ func typedAnswer(q *models.Question, s string, byLabel bool) (json.RawMessage, s
 					return o.Value, ""
 				}
 			}
-			return "", Both("paper.option_unknown", part)
+			return "", both("paper.option_unknown", part)
 		}
-		return "", Both("paper.option_number", n)
+		return "", both("paper.option_number", n)
 	}
 	parts := []string{s}
 	if q.Type == models.MultipleChoice {
@@ -72,7 +72,7 @@ func typedAnswer(q *models.Question, s string, byLabel bool) (json.RawMessage, s
 			return nil, msg
 		}
 		if seen[v] {
-			return nil, Both("paper.option_twice", p)
+			return nil, both("paper.option_twice", p)
 		}
 		seen[v] = true
 		vals = append(vals, v)

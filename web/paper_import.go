@@ -242,14 +242,14 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 	defer func() {
 		if p := recover(); p != nil {
 			a.S.Log.Error("panic in import", "panic", p)
-			j.set(func(j *importJob) { j.Stage, j.Fatal = "failed", Both("err.internal") })
+			j.set(func(j *importJob) { j.Stage, j.Fatal = "failed", both("err.internal") })
 		}
 	}()
 	ctx := context.Background()
 	fail := func(msg string) { j.set(func(j *importJob) { j.Stage, j.Fatal = "failed", msg }) }
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 128 << 20, UnzipXMLSizeLimit: 64 << 20})
 	if err != nil {
-		fail(Both("import.unreadable"))
+		fail(both("import.unreadable"))
 		return
 	}
 	defer f.Close()
@@ -262,7 +262,7 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 	}
 	rows, err := f.GetRows(sheet)
 	if err != nil {
-		fail(Both("import.sheet"))
+		fail(both("import.sheet"))
 		return
 	}
 	var errs []importError
@@ -271,7 +271,7 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 		errs = append(errs, importError{Row: row, Col: name, Msg: cellMsg(row, name, label, msg)})
 	}
 	if len(rows) == 0 {
-		fail(Both("import.empty"))
+		fail(both("import.empty"))
 		return
 	}
 	// The header row: 问卷编号, then questions by label (in any order).
@@ -282,7 +282,7 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 		if len(header) > 0 {
 			got = header[0]
 		}
-		add(1, 0, serialHeader, Both("import.first_header", got))
+		add(1, 0, serialHeader, both("import.first_header", got))
 	}
 	for i := 1; i < len(header); i++ {
 		h := strings.TrimSpace(header[i])
@@ -297,16 +297,16 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 		}
 		switch {
 		case q == nil:
-			add(1, i, h, Both("import.not_question", h))
+			add(1, i, h, both("import.not_question", h))
 		case colOf[q.Key] != 0:
-			add(1, i, h, Both("import.column_twice"))
+			add(1, i, h, both("import.column_twice"))
 		default:
 			colOf[q.Key] = i
 		}
 	}
 	for _, q := range def.Questions {
 		if q.Required && colOf[q.Key] == 0 {
-			add(1, 0, q.Label, Both("import.no_column", q.Label))
+			add(1, 0, q.Label, both("import.no_column", q.Label))
 		}
 	}
 	if len(errs) > 0 {
@@ -315,7 +315,7 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 	}
 	taken, err := a.S.DB.PaperSerialsTaken(ctx, b.ID)
 	if err != nil {
-		fail(Both("err.internal"))
+		fail(both("err.internal"))
 		return
 	}
 	j.set(func(j *importJob) { j.Stage, j.Rows = "checking", len(rows)-1 })
@@ -340,19 +340,19 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 			continue
 		}
 		if len(out) >= db.MaxBatchForms {
-			add(rowNo, 0, serialHeader, Both("import.max_forms", db.MaxBatchForms))
+			add(rowNo, 0, serialHeader, both("import.max_forms", db.MaxBatchForms))
 			break
 		}
 		serial := cell(r, 0)
 		switch {
 		case serial == "":
-			add(rowNo, 0, serialHeader, Both("import.no_serial"))
+			add(rowNo, 0, serialHeader, both("import.no_serial"))
 		case seen[serial] != 0:
-			add(rowNo, 0, serialHeader, Both("import.serial_repeats", serial, seen[serial]))
+			add(rowNo, 0, serialHeader, both("import.serial_repeats", serial, seen[serial]))
 		case taken[serial]:
-			add(rowNo, 0, serialHeader, Both("import.serial_taken", serial))
+			add(rowNo, 0, serialHeader, both("import.serial_taken", serial))
 		case len([]rune(serial)) > db.MaxSerial:
-			add(rowNo, 0, serialHeader, Both("import.serial_long", db.MaxSerial))
+			add(rowNo, 0, serialHeader, both("import.serial_long", db.MaxSerial))
 		}
 		if serial != "" && seen[serial] == 0 {
 			seen[serial] = rowNo
@@ -378,7 +378,7 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 		out = append(out, db.PaperImportRow{Row: rowNo, Serial: serial, Answers: answers})
 	}
 	if len(errs) == 0 && len(out) == 0 {
-		fail(Both("import.no_forms"))
+		fail(both("import.no_forms"))
 		return
 	}
 	if len(errs) > 0 {
@@ -416,7 +416,7 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 			return
 		}
 		a.S.Log.Error("import", "err", err)
-		fail(Both("import.nothing_stored"))
+		fail(both("import.nothing_stored"))
 		return
 	}
 	j.set(func(j *importJob) { j.Stage, j.Imported = "done", n })
@@ -432,7 +432,7 @@ func (a *App) paperImportStatus(c *gin.Context) {
 	j := findImportJob(c.Param("job"))
 	sess, _ := handlers.SessionOf(c)
 	if j == nil || j.BatchID != c.Param("id") || j.UserID != sess.User.ID {
-		a.Error(c, models.Errorf(models.ENotFound, "%s", Both("import.gone")))
+		a.Error(c, models.Errorf(models.ENotFound, "%s", both("import.gone")))
 		return
 	}
 	s := j.snapshot()

@@ -217,7 +217,7 @@ func (a *App) qrPNG(c *gin.Context) {
 		return
 	}
 	if q.PublicURL == "" {
-		a.Error(c, models.Errorf(models.ENotFound, "%s", Both("share.not_public")))
+		a.Error(c, models.Errorf(models.ENotFound, "%s", both("share.not_public")))
 		return
 	}
 	png, err := qrcode.Encode(a.absURL(c, q.PublicURL), qrcode.Medium, 512)

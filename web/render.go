@@ -106,7 +106,7 @@ func (st *Site) Render(c *gin.Context, status int, page string, v *View) {
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		st.S.Log.Error("rendering page", "page", page, "err", err)
-		c.String(http.StatusInternalServerError, "%s", Both("err.internal"))
+		c.String(http.StatusInternalServerError, "%s", both("err.internal"))
 		return
 	}
 	c.Header("Cache-Control", "no-store")
@@ -125,7 +125,7 @@ func (st *Site) Error(c *gin.Context, err error) {
 	e, ok := models.AsError(err)
 	if !ok {
 		st.S.Log.Error("page error", "path", c.Request.URL.Path, "err", err)
-		e = models.Errorf(models.EInternal, "%s", Both("err.internal_later"))
+		e = models.Errorf(models.EInternal, "%s", both("err.internal_later"))
 	}
 	v := st.View(c, "error.title", e)
 	st.Render(c, handlers.Status(e.Code), "error.html", v)
@@ -133,7 +133,7 @@ func (st *Site) Error(c *gin.Context, err error) {
 
 // Forbidden renders the 403 page (a signed-in person whose role may not see the page).
 func (st *Site) Forbidden(c *gin.Context) {
-	v := st.View(c, "error.forbidden", models.Errorf(models.EForbidden, "%s", Both("err.forbidden_page")))
+	v := st.View(c, "error.forbidden", models.Errorf(models.EForbidden, "%s", both("err.forbidden_page")))
 	st.Render(c, http.StatusForbidden, "error.html", v)
 }
 

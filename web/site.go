@@ -102,8 +102,9 @@ func (st *Site) Translate(lang, key string, args ...any) string {
 	return translate(st.words, lang, key, args...)
 }
 
-// Both is Both with the package's words too.
-func (st *Site) Both(key string, args ...any) string { return both(st.words, key, args...) }
+// Both is the message of key in both languages, "中文 / English" (see
+// both), with the package's words too.
+func (st *Site) Both(key string, args ...any) string { return bothIn(st.words, key, args...) }
 
 // templateFiles are the page files and the partials of one FS.
 type templateFiles struct {

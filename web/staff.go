@@ -16,10 +16,10 @@ import (
 // returning validation_failed with each bad field named.
 func BindForm(c *gin.Context, what string, f any) error {
 	if err := c.Request.ParseForm(); err != nil {
-		return models.Errorf(models.EBadRequest, "%s", Both("err.form"))
+		return models.Errorf(models.EBadRequest, "%s", both("err.form"))
 	}
 	if err := binding.MapFormWithTag(f, c.Request.PostForm, "form"); err != nil {
-		return models.Invalid(what, map[string]string{"form": Both("err.form_values")})
+		return models.Invalid(what, map[string]string{"form": both("err.form_values")})
 	}
 	return forms.Check(what, f)
 }

@@ -23,15 +23,15 @@ func TestHostScannersCatch(t *testing.T) {
 
 // The word scanner must find what it is for.
 func TestWordScannerFinds(t *testing.T) {
-	src := `{{.T "a.one"}} {{$.T "a.two" 3}} Translate(lang, "a.three") Both("a.four", x) p.view(c, "a.five", "nav", d) {Key: "a.six"} Subtitle: "a.seven" Translate(lang, "status."+s) Translate(lang, "level.")`
+	src := `{{.T "a.one"}} {{$.T "a.two" 3}} Translate(lang, "a.three") both("a.four", x) p.Both("a.eight") bothIn(cat, "a.no") p.view(c, "a.five", "nav", d) {Key: "a.six"} Subtitle: "a.seven" Translate(lang, "status."+s) Translate(lang, "level.")`
 	var found []string
 	for _, re := range wordRes {
 		for _, m := range re.FindAllStringSubmatch(src, -1) {
 			found = append(found, m[1])
 		}
 	}
-	if len(found) != 7 {
-		t.Errorf("found %q, want the seven keys a.one … a.seven", found)
+	if len(found) != 8 {
+		t.Errorf("found %q, want the eight keys a.one … a.eight", found)
 	}
 }
 

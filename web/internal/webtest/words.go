@@ -9,13 +9,13 @@ import (
 )
 
 // wordRes find the catalogue keys that templates and Go code write out:
-// {{.T "key"}}, Translate(lang, "key"), Both("key"), View(c, "key", …),
+// {{.T "key"}}, Translate(lang, "key"), both("key"), View(c, "key", …),
 // a NavItem's Key: and Options' Subtitle:. Keys put together at run time
 // ("status."+s) are not seen.
 var wordRes = func() []*regexp.Regexp {
 	const key = `"([a-z0-9_]+\.[a-z0-9_.]*[a-z0-9_])"[,)\s}]` // "x.y", not "status."+s
 	var out []*regexp.Regexp
-	for _, before := range []string{`\.T `, `Translate\([^,()]+, `, `Both\(`, `[vV]iew\(c, `, `(?:Key|Subtitle): +`} {
+	for _, before := range []string{`\.T `, `Translate\([^,()]+, `, `\b[bB]oth\(`, `[vV]iew\(c, `, `(?:Key|Subtitle): +`} {
 		out = append(out, regexp.MustCompile(before+key))
 	}
 	return out
