@@ -16,7 +16,7 @@ import (
 	"budgetpoint/demo"
 	"budgetpoint/handlers"
 	"budgetpoint/hub"
-	"budgetpoint/web"
+	"budgetpoint/web/committee"
 )
 
 // demoSecret is the secret of a point in the --demo points file: known, so
@@ -90,15 +90,15 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 	}
 	s := handlers.NewServer(d, handlers.Config{PointID: "hub", Hub: true, Log: log, BodyLimits: hub.BodyLimits()})
-	pages, err := web.NewCommittee(s, h)
+	pages, err := committee.New(s, h)
 	if err != nil {
 		return err
 	}
 	r := s.Router() // logins and accounts (handlers/routes.go)
 	h.Routes(r, s)  // the points' sync and the committee API (hub/api.go)
-	pages.Routes(r) // the committee's pages
+	pages.Routes(r) // the committee's pages (web/committee)
 	fmt.Fprintf(stdout, "联系点 / points: %d (%s)\n", len(points), *pointsPath)
-	return serveHTTP(ctx, *addr, r, log, stdout, demo.CommitteeName+" / committee hub")
+	return serveHTTP(ctx, *addr, r, log, stdout, committee.DefaultName+" / committee hub")
 }
 
 // openHubData opens the hub's database: the accounts tables and the hub's own.
@@ -119,7 +119,7 @@ func writeDemoPoints(dir, path, addr string, stdout io.Writer) error {
 		}
 		var f hub.PointsFile
 		for _, p := range demo.Points() {
-			f.Points = append(f.Points, hub.Point{ID: p.ID, Name: p.Name, Secret: demoSecret(p.ID)})
+			f.Points = append(f.Points, hub.Point{ID: p.ID, Name: p.Name, NameEN: p.NameEN, Secret: demoSecret(p.ID)})
 		}
 		b, _ := json.MarshalIndent(f, "", "  ")
 		// Written whole under another name, then linked into place: a hub

@@ -51,9 +51,6 @@ func PointName(id string) string {
 	return id
 }
 
-// CommitteeName is the committee's name.
-const CommitteeName = "玉溪市人大常委会预算工作委员会"
-
 // Topics returns the demo topics.
 func Topics() []models.Topic {
 	var v struct {
@@ -138,6 +135,24 @@ func Load(ctx context.Context, d *db.DB, pointID string, out io.Writer) error {
 	if loaded != "" {
 		fmt.Fprintln(out, "演示数据已载入 / demo content already loaded")
 		return nil
+	}
+	// The point's name as the pages show it (the settings point_name and
+	// point_name_en of 系统设置), for one of the six points.
+	for _, p := range Points() {
+		if p.ID != pointID {
+			continue
+		}
+		for k, v := range map[string]string{"point_name": p.Name + "预算工作基层联系点", "point_name_en": p.NameEN + " — budget-work contact point"} {
+			cur, err := d.Setting(ctx, k, "")
+			if err != nil {
+				return err
+			}
+			if cur == "" {
+				if err := d.SetSetting(ctx, k, v); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	for _, t := range Topics() {
 		t := t

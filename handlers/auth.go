@@ -64,7 +64,7 @@ func (s *Server) Identify(c *gin.Context) (db.Session, error) {
 
 // Require lets a request through only for the given roles: 401 without
 // credentials, 403 for another role. A cookie session that changes data must
-// also carry its CSRF token (header X-CSRF-Token or form field csrf).
+// also carry its CSRF token (CheckCSRF).
 func (s *Server) Require(roles ...string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		sess, err := s.Identify(c)
@@ -76,18 +76,31 @@ func (s *Server) Require(roles ...string) gin.HandlerFunc {
 			s.Fail(c, models.Errorf(models.EForbidden, "您的角色（%s）无权进行此操作 / your role (%s) may not do this", sess.User.Role, sess.User.Role))
 			return
 		}
-		if sess.Kind == db.TokenSession && c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
-			got := c.GetHeader("X-CSRF-Token")
-			if got == "" {
-				got = c.PostForm("csrf")
-			}
-			if subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRF)) != 1 {
-				s.Fail(c, models.Errorf(models.EForbidden, "页面已过期，请刷新后重试 / the page has expired: reload it and try again"))
-				return
-			}
+		if err := CheckCSRF(c, sess); err != nil {
+			s.Fail(c, err)
+			return
 		}
 		c.Next()
 	}
+}
+
+// CheckCSRF is the one CSRF check, of the API and of the pages: a request of
+// a cookie session that may change data (not GET or HEAD) must carry the
+// session's CSRF token, in the header X-CSRF-Token (programs) or the form
+// field csrf (pages). An empty or wrong token is refused (compared in
+// constant time); a bearer token needs none, as no browser sends it by itself.
+func CheckCSRF(c *gin.Context, sess db.Session) error {
+	if sess.Kind != db.TokenSession || c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
+		return nil
+	}
+	got := c.GetHeader("X-CSRF-Token")
+	if got == "" {
+		got = c.PostForm("csrf")
+	}
+	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRF)) != 1 {
+		return models.Errorf(models.EForbidden, "页面已过期，请刷新后重试 / the page has expired: reload it and try again")
+	}
+	return nil
 }
 
 // setSessionCookie sets the login cookie: HttpOnly, SameSite=Lax, Secure under TLS.

@@ -11,12 +11,14 @@ import (
 
 // Point is one contact point as the points file lists it.
 type Point struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// NameEN is the name on the committee's English pages (optional).
+	NameEN string `json:"name_en,omitempty"`
 	Secret string `json:"secret"`
 }
 
-// PointsFile is the hub's points file: {"points": [{"id","name","secret"}]}.
+// PointsFile is the hub's points file: {"points": [{"id","name","name_en","secret"}]}.
 type PointsFile struct {
 	Points []Point `json:"points"`
 }
@@ -36,7 +38,7 @@ func LoadPoints(path string) ([]Point, error) {
 
 // ParsePoints checks the content of a points file (see LoadPoints).
 func ParsePoints(b []byte) ([]Point, error) {
-	// Other fields (name_en, level…) are allowed; the shape must parse.
+	// Other fields (level…) are allowed; the shape must parse.
 	var f PointsFile
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("联系点文件不是有效的 JSON / the points file does not parse: %w", err)

@@ -13,53 +13,52 @@ import (
 	"budgetpoint/models"
 )
 
-func init() {
-	AddMessages(map[string][2]string{
-		"act.title":        {"活动", "Activities"},
-		"act.new":          {"记录活动", "Record an activity"},
-		"act.none":         {"还没有记录活动。", "No activities recorded yet."},
-		"act.kind":         {"活动类别", "Kind"},
-		"act.name":         {"活动名称", "Title"},
-		"act.date":         {"日期", "Date"},
-		"act.location":     {"地点", "Place"},
-		"act.host":         {"主持单位或主持人", "Host"},
-		"act.participants": {"参加人数", "Participants"},
-		"act.p_deputies":   {"人大代表人数", "Deputies"},
-		"act.p_public":     {"群众人数", "Members of the public"},
-		"act.p_other":      {"其他人数（如部门工作人员）", "Others (e.g. officials)"},
-		"act.deputies":     {"参加的人大代表（从代表名册中选择）", "Attending deputies (from the registry)"},
-		"act.minutes":      {"纪要", "Minutes"},
-		"act.opinions":     {"提出的意见建议", "Opinions raised"},
-		"act.opinion":      {"第 %d 条意见", "Opinion %d"},
-		"act.content":      {"意见内容", "Content"},
-		"act.pkind":        {"提出人", "Raised by"},
-		"act.pdeputy":      {"提出意见的代表", "Deputy who raised it"},
-		"act.pdesc":        {"提出人说明（可不填，例如“个体工商户”）", "About the proposer (optional, e.g. “shop owner”)"},
-		"act.add_row":      {"再添一条意见", "Add another opinion"},
-		"act.empty_rows":   {"意见内容为空的行不会保存。", "Rows with no content are not saved."},
-		"act.save":         {"保存活动", "Save the activity"},
-		"act.saved":        {"活动已保存，记录了 %d 条意见建议", "Activity saved with %d opinions"},
-		"act.count":        {"意见数", "Opinions"},
-		"op.title":         {"意见建议", "Opinions"},
-		"op.none":          {"没有符合条件的意见建议。", "No opinions match."},
-		"op.content":       {"意见内容", "Content"},
-		"op.source":        {"来源", "Source"},
-		"op.proposer":      {"提出人", "Raised by"},
-		"op.status":        {"状态", "Status"},
-		"op.answer":        {"预工委答复", "The committee's answer"},
-		"op.recorded":      {"记录时间", "Recorded"},
-		"dep.title":        {"人大代表", "Deputies"},
-		"dep.none":         {"代表名册为空。", "The registry is empty."},
-		"dep.name":         {"姓名", "Name"},
-		"dep.level":        {"代表层级", "Level"},
-		"dep.unit":         {"工作单位", "Unit"},
-		"dep.phone":        {"电话", "Phone"},
-		"dep.idnumber":     {"身份证号", "ID number"},
-		"dep.liaison":      {"预算审查联系代表", "Liaison deputy"},
-		"dep.add":          {"添加代表", "Add a deputy"},
-		"dep.added":        {"已添加代表", "Deputy added"},
-		"dep.private":      {"联系方式只有本联系点的工作人员能看到，不会报送预工委。", "Contact details are visible to this point's staff only and are never sent to the committee."},
-	})
+var activityMessages = map[string][2]string{
+	"act.need_deputy":  {"请选择提出意见的代表", "choose the deputy who raised it"},
+	"act.title":        {"活动", "Activities"},
+	"act.new":          {"记录活动", "Record an activity"},
+	"act.none":         {"还没有记录活动。", "No activities recorded yet."},
+	"act.kind":         {"活动类别", "Kind"},
+	"act.name":         {"活动名称", "Title"},
+	"act.date":         {"日期", "Date"},
+	"act.location":     {"地点", "Place"},
+	"act.host":         {"主持单位或主持人", "Host"},
+	"act.participants": {"参加人数", "Participants"},
+	"act.p_deputies":   {"人大代表人数", "Deputies"},
+	"act.p_public":     {"群众人数", "Members of the public"},
+	"act.p_other":      {"其他人数（如部门工作人员）", "Others (e.g. officials)"},
+	"act.deputies":     {"参加的人大代表（从代表名册中选择）", "Attending deputies (from the registry)"},
+	"act.minutes":      {"纪要", "Minutes"},
+	"act.opinions":     {"提出的意见建议", "Opinions raised"},
+	"act.opinion":      {"第 %d 条意见", "Opinion %d"},
+	"act.content":      {"意见内容", "Content"},
+	"act.pkind":        {"提出人", "Raised by"},
+	"act.pdeputy":      {"提出意见的代表", "Deputy who raised it"},
+	"act.pdesc":        {"提出人说明（可不填，例如“个体工商户”）", "About the proposer (optional, e.g. “shop owner”)"},
+	"act.add_row":      {"再添一条意见", "Add another opinion"},
+	"act.empty_rows":   {"意见内容为空的行不会保存。", "Rows with no content are not saved."},
+	"act.save":         {"保存活动", "Save the activity"},
+	"act.saved":        {"活动已保存，记录了 %d 条意见建议", "Activity saved with %d opinions"},
+	"act.count":        {"意见数", "Opinions"},
+	"op.title":         {"意见建议", "Opinions"},
+	"op.none":          {"没有符合条件的意见建议。", "No opinions match."},
+	"op.content":       {"意见内容", "Content"},
+	"op.source":        {"来源", "Source"},
+	"op.proposer":      {"提出人", "Raised by"},
+	"op.status":        {"状态", "Status"},
+	"op.answer":        {"预工委答复", "The committee's answer"},
+	"op.recorded":      {"记录时间", "Recorded"},
+	"dep.title":        {"人大代表", "Deputies"},
+	"dep.none":         {"代表名册为空。", "The registry is empty."},
+	"dep.name":         {"姓名", "Name"},
+	"dep.level":        {"代表层级", "Level"},
+	"dep.unit":         {"工作单位", "Unit"},
+	"dep.phone":        {"电话", "Phone"},
+	"dep.idnumber":     {"身份证号", "ID number"},
+	"dep.liaison":      {"预算审查联系代表", "Liaison deputy"},
+	"dep.add":          {"添加代表", "Add a deputy"},
+	"dep.added":        {"已添加代表", "Deputy added"},
+	"dep.private":      {"联系方式只有本联系点的工作人员能看到，不会报送预工委。", "Contact details are visible to this point's staff only and are never sent to the committee."},
 }
 
 type actRow struct {
@@ -132,7 +131,7 @@ func (a *App) activitySubmit(c *gin.Context) {
 		}
 		v, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || v < 0 {
-			bad[field] = "应为不小于 0 的整数 / must be a whole number, 0 or more"
+			bad[field] = both("err.whole")
 		}
 		return v
 	}
@@ -148,7 +147,7 @@ func (a *App) activitySubmit(c *gin.Context) {
 		if r.PKind == "deputy" {
 			pr.DeputyID = r.PDeputy
 			if r.PDeputy == "" {
-				bad[fmt.Sprintf("opinions[%d].proposer.deputy_id", i)] = "请选择提出意见的代表 / choose the deputy who raised it"
+				bad[fmt.Sprintf("opinions[%d].proposer.deputy_id", i)] = both("act.need_deputy")
 			}
 		}
 		rowOf[len(req.Opinions)] = i
@@ -306,7 +305,7 @@ func (a *App) renderDeputies(c *gin.Context, status int, f forms.DeputyRequest, 
 
 func (a *App) deputyCreate(c *gin.Context) {
 	var f forms.DeputyRequest
-	err := bindForm(c, "代表", &f)
+	err := BindForm(c, "代表", &f)
 	if err == nil {
 		var d models.Deputy
 		if d, err = f.Deputy(); err == nil {

@@ -21,13 +21,13 @@ var (
 // Page lets a page request through only for the given roles: someone not
 // signed in is sent to /login (and back afterwards), a wrong role gets the
 // 403 page, and a POST must carry the session's CSRF token (form field csrf
-// or header X-CSRF-Token).
-func (a *App) Page(roles ...string) gin.HandlerFunc {
+// or header X-CSRF-Token; handlers.CheckCSRF).
+func (st *Site) Page(roles ...string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		sess, err := a.S.Identify(c)
+		sess, err := st.S.Identify(c)
 		if err != nil {
 			if models.ErrorCode(err) != models.EUnauth {
-				a.Error(c, err)
+				st.Error(c, err)
 				return
 			}
 			next := c.Request.URL.RequestURI()
@@ -39,18 +39,12 @@ func (a *App) Page(roles ...string) gin.HandlerFunc {
 			return
 		}
 		if !models.In(sess.User.Role, roles) {
-			a.Forbidden(c)
+			st.Forbidden(c)
 			return
 		}
-		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead && sess.Kind == db.TokenSession {
-			got := c.GetHeader("X-CSRF-Token")
-			if got == "" {
-				got = c.PostForm("csrf")
-			}
-			if sess.CSRF == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRF)) != 1 {
-				a.Error(c, models.Errorf(models.EForbidden, "页面已过期，请返回刷新后重试 / the page has expired: go back, reload it and try again"))
-				return
-			}
+		if err := handlers.CheckCSRF(c, sess); err != nil {
+			st.Error(c, err)
+			return
 		}
 		c.Next()
 	}
@@ -63,48 +57,48 @@ type loginData struct {
 	Name, Next, Token, Error string
 }
 
-func (a *App) loginPage(c *gin.Context) {
-	if sess, err := a.S.Identify(c); err == nil && sess.User.ID != 0 {
+func (st *Site) loginPage(c *gin.Context) {
+	if sess, err := st.S.Identify(c); err == nil && sess.User.ID != 0 {
 		c.Redirect(http.StatusSeeOther, localPath(c.Query("next"), "/"))
 		return
 	}
-	a.renderLogin(c, http.StatusOK, &loginData{Next: localPath(c.Query("next"), "/")})
+	st.renderLogin(c, http.StatusOK, &loginData{Next: localPath(c.Query("next"), "/")})
 }
 
-func (a *App) renderLogin(c *gin.Context, status int, d *loginData) {
+func (st *Site) renderLogin(c *gin.Context, status int, d *loginData) {
 	d.Token = db.RandomToken(18)
 	http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRF, Value: d.Token, Path: "/login", MaxAge: 3600,
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil})
-	v := a.View(c, "login.title", d)
+	v := st.View(c, "login.title", d)
 	v.Bare = true
-	a.Render(c, status, "login.html", v)
+	st.Render(c, status, "login.html", v)
 }
 
-func (a *App) loginSubmit(c *gin.Context) {
+func (st *Site) loginSubmit(c *gin.Context) {
 	d := &loginData{Name: c.PostForm("name"), Next: localPath(c.PostForm("next"), "/")}
 	ck, err := c.Cookie(loginCSRF)
 	if err != nil || ck == "" || subtle.ConstantTimeCompare([]byte(ck), []byte(c.PostForm("csrf"))) != 1 {
-		d.Error = "页面已过期，请重新登录 / the page has expired: sign in again"
-		a.renderLogin(c, http.StatusForbidden, d)
+		d.Error = st.Translate(LangOf(c), "login.expired")
+		st.renderLogin(c, http.StatusForbidden, d)
 		return
 	}
 	if d.Name == "" || c.PostForm("password") == "" {
-		d.Error = "请填写用户名和密码 / enter your user name and password"
-		a.renderLogin(c, http.StatusUnprocessableEntity, d)
+		d.Error = st.Translate(LangOf(c), "login.missing")
+		st.renderLogin(c, http.StatusUnprocessableEntity, d)
 		return
 	}
-	u, tok, _, err := a.S.Login(c, d.Name, c.PostForm("password"))
+	u, tok, _, err := st.S.Login(c, d.Name, c.PostForm("password"))
 	if err != nil {
 		e, ok := models.AsError(err)
 		if !ok {
-			a.Error(c, err)
+			st.Error(c, err)
 			return
 		}
 		d.Error = e.Message
 		if e.Code == models.EUnauth || e.Code == models.ENotFound {
-			d.Error = "用户名或密码不对，请再试一次 / the user name or password is wrong: try again"
+			d.Error = st.Translate(LangOf(c), "login.wrong")
 		}
-		a.renderLogin(c, handlers.Status(e.Code), d)
+		st.renderLogin(c, handlers.Status(e.Code), d)
 		return
 	}
 	handlers.SetSessionCookie(c, tok, int(db.SessionTTL.Seconds()))
@@ -116,19 +110,9 @@ func (a *App) loginSubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, next)
 }
 
-func (a *App) logout(c *gin.Context) {
+func (st *Site) logout(c *gin.Context) {
 	sess, _ := handlers.SessionOf(c)
-	a.S.DB.RevokeToken(c.Request.Context(), sess.TokenID, sess.User.ID, false)
+	st.S.DB.RevokeToken(c.Request.Context(), sess.TokenID, sess.User.ID, false)
 	handlers.SetSessionCookie(c, "", -1)
-	a.Redirect(c, "/login", "ok", Translate(LangOf(c), "flash.signed_out"))
-}
-
-// home is the dashboard for staff and the deputy's own page for deputies.
-func (a *App) home(c *gin.Context) {
-	sess, _ := handlers.SessionOf(c)
-	if sess.User.Role == "deputy" {
-		c.Redirect(http.StatusSeeOther, "/my")
-		return
-	}
-	a.dashboard(c)
+	st.Redirect(c, "/login", "ok", Translate(LangOf(c), "flash.signed_out"))
 }

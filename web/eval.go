@@ -24,21 +24,6 @@ import (
 	"budgetpoint/models"
 )
 
-func init() {
-	routeHooks = append(routeHooks, func(a *App, r *gin.Engine) {
-		staff := a.Page(StaffRoles...)
-		r.GET("/codes", staff, a.evalSets)
-		r.POST("/codes", staff, a.evalIssue)
-		// People answering with a code: no login.
-		r.GET("/e", a.evalEnter)
-		r.GET("/e/:code", a.evalFill)
-		r.POST("/e/:code", a.evalSubmit)
-		// The same for programs.
-		r.POST("/api/v1/questionnaires/:id/eval-codes", a.S.Require(handlers.Staff...), a.apiIssueCodes)
-		r.POST("/api/v1/eval/:code/responses", a.apiEvalSubmit)
-	})
-}
-
 // EvalPath is where a code is answered.
 func EvalPath(code string) string { return "/e/" + db.FormatEvalCode(code) }
 
@@ -122,7 +107,7 @@ func (a *App) evalIssue(c *gin.Context) {
 		}
 		n = len(names)
 		if n == 0 {
-			a.renderEvalSets(c, http.StatusUnprocessableEntity, f, map[string]string{"deputy": "请至少选择一位代表 / choose at least one deputy"})
+			a.renderEvalSets(c, http.StatusUnprocessableEntity, f, map[string]string{"deputy": both("eval.need_deputies")})
 			return
 		}
 	}
@@ -166,7 +151,7 @@ func (a *App) evalEnter(c *gin.Context) {
 			c.Redirect(http.StatusSeeOther, EvalPath(n))
 			return
 		}
-		a.renderEvalEnter(c, http.StatusUnprocessableEntity, code, "测评码应为 10 位字母和数字，请核对纸条 / a code has 10 letters and digits: check your slip")
+		a.renderEvalEnter(c, http.StatusUnprocessableEntity, code, both("eval.bad_code"))
 		return
 	}
 	a.renderEvalEnter(c, http.StatusOK, "", "")
@@ -228,7 +213,7 @@ func (a *App) renderEvalFill(c *gin.Context, status int, d *fillData, errs map[s
 	v.User = nil // not signed in as anyone here, even on a staff browser
 	v.Errors = errs
 	d.Missing = len(errs)
-	v.Flash = append(v.Flash, Flash{Kind: "info", Msg: Translate(LangZH, "eval.anon") + " / " + Translate(LangEN, "eval.anon")})
+	v.Flash = append(v.Flash, Flash{Kind: "info", Msg: both("eval.anon")})
 	a.Render(c, status, "fill.html", v)
 }
 
@@ -237,7 +222,7 @@ func (a *App) renderEvalFill(c *gin.Context, status int, d *fillData, errs map[s
 // confirmation and is counted once.
 func (a *App) evalSubmit(c *gin.Context) {
 	if !publicLimit.Allow(c.ClientIP()) {
-		a.Error(c, models.Errorf(models.ERateLimited, "提交过于频繁，请稍后再试 / too many submissions: wait a moment and try again"))
+		a.Error(c, models.Errorf(models.ERateLimited, "%s", both("err.rate_limited")))
 		return
 	}
 	code := c.Param("code")
@@ -284,7 +269,7 @@ func (a *App) apiIssueCodes(c *gin.Context) {
 		RespondentKind string `json:"respondent_kind"`
 	}
 	if err := c.ShouldBindJSON(&req); err != nil {
-		a.S.Fail(c, models.Errorf(models.EBadRequest, "请求内容应为 JSON：id、name、count / the body must be JSON with id, name, count"))
+		a.S.Fail(c, models.Errorf(models.EBadRequest, "%s", both("eval.json_codes")))
 		return
 	}
 	if req.ID == "" {
@@ -307,7 +292,7 @@ func (a *App) apiIssueCodes(c *gin.Context) {
 // apiEvalSubmit answers with a code: {"id": uuid, "version", "answers"}.
 func (a *App) apiEvalSubmit(c *gin.Context) {
 	if !publicLimit.Allow(c.ClientIP()) {
-		a.S.Fail(c, models.Errorf(models.ERateLimited, "提交过于频繁，请稍后再试 / too many submissions: wait a moment and try again"))
+		a.S.Fail(c, models.Errorf(models.ERateLimited, "%s", both("err.rate_limited")))
 		return
 	}
 	var req struct {
@@ -316,7 +301,7 @@ func (a *App) apiEvalSubmit(c *gin.Context) {
 		Answers map[string]json.RawMessage `json:"answers"`
 	}
 	if err := c.ShouldBindJSON(&req); err != nil {
-		a.S.Fail(c, models.Errorf(models.EBadRequest, "请求内容应为 JSON：id、answers / the body must be JSON with id and answers"))
+		a.S.Fail(c, models.Errorf(models.EBadRequest, "%s", both("eval.json_answers")))
 		return
 	}
 	id, created, err := a.S.DB.SubmitWithEvalCode(c.Request.Context(), c.Param("code"), req.ID, req.Version, req.Answers)

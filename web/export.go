@@ -14,22 +14,20 @@ import (
 	"budgetpoint/models"
 )
 
-func init() {
-	AddMessages(map[string][2]string{
-		"xl.summary":   {"汇总", "Summary"},
-		"xl.responses": {"答卷", "Responses"},
-		"xl.opinions":  {"意见建议", "Opinions"},
-		"xl.no":        {"序号", "No."},
-		"xl.rid":       {"答卷编号", "Response id"},
-		"xl.channel":   {"填写方式", "Channel"},
-		"xl.kind":      {"答卷人", "Respondent"},
-		"xl.desc":      {"身份说明", "About the respondent"},
-		"xl.serial":    {"问卷编号", "Serial number"},
-		"xl.entered":   {"录入人", "Typed in by"},
-		"xl.time":      {"提交时间", "Submitted at"},
-		"xl.version":   {"问卷版本", "Version"},
-		"xl.question":  {"题目", "Question"},
-	})
+var exportMessages = map[string][2]string{
+	"xl.summary":   {"汇总", "Summary"},
+	"xl.responses": {"答卷", "Responses"},
+	"xl.opinions":  {"意见建议", "Opinions"},
+	"xl.no":        {"序号", "No."},
+	"xl.rid":       {"答卷编号", "Response id"},
+	"xl.channel":   {"填写方式", "Channel"},
+	"xl.kind":      {"答卷人", "Respondent"},
+	"xl.desc":      {"身份说明", "About the respondent"},
+	"xl.serial":    {"问卷编号", "Serial number"},
+	"xl.entered":   {"录入人", "Typed in by"},
+	"xl.time":      {"提交时间", "Submitted at"},
+	"xl.version":   {"问卷版本", "Version"},
+	"xl.question":  {"题目", "Question"},
 }
 
 // sendWorkbook streams a workbook as an attachment with a UTF-8 file name.
@@ -70,7 +68,7 @@ func (a *App) exportSummary(c *gin.Context) {
 		sw.SetRow(cell, vals)
 		row++
 	}
-	put(a.pointNameIn(c, lang))
+	put(a.pointName().In(c.Request.Context(), a.S.DB, a.S.Log, lang))
 	put(T("rep.topic"), d.Topic.Title)
 	put(T("rep.date"), d.Date)
 	put()

@@ -17,35 +17,33 @@ import (
 	"budgetpoint/models"
 )
 
-func init() {
-	AddMessages(map[string][2]string{
-		"fill.asker":       {"%s 征求您的意见", "%s asks for your views"},
-		"fill.required":    {"必答", "required"},
-		"fill.reqmark":     {"（必答）", " (required)"},
-		"fill.submit":      {"提交", "Submit"},
-		"fill.sending":     {"正在提交…", "Sending…"},
-		"fill.choose_max":  {"最多选 %d 项", "choose at most %d"},
-		"fill.range":       {"%s 到 %s", "%s to %s"},
-		"fill.rating_hint": {"%d 分最低，%d 分最高", "%d is lowest, %d is highest"},
-		"fill.maxlen":      {"最多 %d 个字", "at most %d characters"},
-		"fill.who":         {"您的身份", "You are"},
-		"fill.desc":        {"身份说明（可不填，例如“教师”“个体工商户”）", "About you (optional, e.g. “teacher”, “shop owner”)"},
-		"fill.missing":     {"还有 %d 处需要填写或修改，请看标出的题目。", "%d answers need attention: see the marked questions."},
-		"fill.closed":      {"此问卷已停止公开填写，或链接有误。", "This questionnaire is no longer open to the public, or the link is wrong."},
-		"fill.preview":     {"预览：这是填写人看到的样子，提交按钮在预览中不可用。", "Preview: this is what respondents see; the submit button does not work in a preview."},
-		"fill.noscript":    {"", ""},
-		"done.title":       {"已提交", "Submitted"},
-		"done.thanks":      {"已提交，感谢您的参与", "Submitted — thank you for taking part"},
-		"done.once":        {"您的答卷已保存。再次点击提交也只计算一次。", "Your response is saved. Submitting again counts only once."},
-		"done.back":        {"返回我的问卷", "Back to my questionnaires"},
-		"my.title":         {"我的问卷", "My questionnaires"},
-		"my.fill":          {"填写", "Fill in"},
-		"my.none":          {"目前没有需要填写的问卷。", "There is no questionnaire to fill in at the moment."},
-		"myop.title":       {"我提出的意见", "My opinions"},
-		"myop.none":        {"您还没有提出过意见建议。", "You have not raised any opinion yet."},
-		"myop.answer":      {"预工委答复", "The committee's answer"},
-		"myop.evaluation":  {"评价", "Evaluation"},
-	})
+var fillMessages = map[string][2]string{
+	"fill.asker":       {"%s 征求您的意见", "%s asks for your views"},
+	"fill.required":    {"必答", "required"},
+	"fill.reqmark":     {"（必答）", " (required)"},
+	"fill.submit":      {"提交", "Submit"},
+	"fill.sending":     {"正在提交…", "Sending…"},
+	"fill.choose_max":  {"最多选 %d 项", "choose at most %d"},
+	"fill.range":       {"%s 到 %s", "%s to %s"},
+	"fill.rating_hint": {"%d 分最低，%d 分最高", "%d is lowest, %d is highest"},
+	"fill.maxlen":      {"最多 %d 个字", "at most %d characters"},
+	"fill.who":         {"您的身份", "You are"},
+	"fill.desc":        {"身份说明（可不填，例如“教师”“个体工商户”）", "About you (optional, e.g. “teacher”, “shop owner”)"},
+	"fill.missing":     {"还有 %d 处需要填写或修改，请看标出的题目。", "%d answers need attention: see the marked questions."},
+	"fill.closed":      {"此问卷已停止公开填写，或链接有误。", "This questionnaire is no longer open to the public, or the link is wrong."},
+	"fill.preview":     {"预览：这是填写人看到的样子，提交按钮在预览中不可用。", "Preview: this is what respondents see; the submit button does not work in a preview."},
+	"fill.noscript":    {"", ""},
+	"done.title":       {"已提交", "Submitted"},
+	"done.thanks":      {"已提交，感谢您的参与", "Submitted — thank you for taking part"},
+	"done.once":        {"您的答卷已保存。再次点击提交也只计算一次。", "Your response is saved. Submitting again counts only once."},
+	"done.back":        {"返回我的问卷", "Back to my questionnaires"},
+	"my.title":         {"我的问卷", "My questionnaires"},
+	"my.fill":          {"填写", "Fill in"},
+	"my.none":          {"目前没有需要填写的问卷。", "There is no questionnaire to fill in at the moment."},
+	"myop.title":       {"我提出的意见", "My opinions"},
+	"myop.none":        {"您还没有提出过意见建议。", "You have not raised any opinion yet."},
+	"myop.answer":      {"预工委答复", "The committee's answer"},
+	"myop.evaluation":  {"评价", "Evaluation"},
 }
 
 // fillData is what the questionnaire page shows: one version of a
@@ -101,44 +99,13 @@ func (d *fillData) Bounds(q models.Question) string {
 }
 
 // answersFromForm turns the posted form into raw answers the way the API
-// receives them; a value of the wrong form is passed on as text so that the
-// questionnaire's own check names it.
+// receives them (models.FormAnswer); the questionnaire's own check judges them.
 func answersFromForm(def *models.Definition, form url.Values) map[string]json.RawMessage {
 	out := map[string]json.RawMessage{}
-	for _, q := range def.Questions {
-		vals := form["a."+q.Key]
-		var clean []string
-		for _, v := range vals {
-			if v = strings.TrimSpace(v); v != "" {
-				clean = append(clean, v)
-			}
-		}
-		if len(clean) == 0 {
-			continue
-		}
-		str := func(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
-		switch q.Type {
-		case models.MultipleChoice:
-			b, _ := json.Marshal(clean)
-			out[q.Key] = b
-		case models.Rating:
-			if _, err := strconv.Atoi(clean[0]); err == nil {
-				out[q.Key] = json.RawMessage(clean[0])
-			} else {
-				out[q.Key] = str(clean[0])
-			}
-		case models.Number:
-			s := strings.ReplaceAll(strings.ReplaceAll(clean[0], ",", ""), "，", "")
-			var f float64
-			if json.Valid([]byte(s)) && json.Unmarshal([]byte(s), &f) == nil {
-				out[q.Key] = json.RawMessage(s)
-			} else {
-				out[q.Key] = str(clean[0])
-			}
-		case models.Text:
-			out[q.Key] = str(strings.Join(vals, "\n"))
-		default:
-			out[q.Key] = str(clean[0])
+	for i := range def.Questions {
+		q := &def.Questions[i]
+		if raw := q.FormAnswer(form["a."+q.Key]); raw != nil {
+			out[q.Key] = raw
 		}
 	}
 	return out
@@ -156,7 +123,7 @@ func (a *App) publicFillPage(c *gin.Context) {
 }
 
 func (a *App) fillClosed(c *gin.Context) {
-	v := a.View(c, "error.title", models.Errorf(models.ENotFound, "%s / %s", Translate(LangZH, "fill.closed"), Translate(LangEN, "fill.closed")))
+	v := a.View(c, "error.title", models.Errorf(models.ENotFound, "%s", both("fill.closed")))
 	v.Bare = true
 	a.Render(c, http.StatusNotFound, "error.html", v)
 }
@@ -179,7 +146,7 @@ func (a *App) renderFill(c *gin.Context, status int, d *fillData, errs map[strin
 
 func (a *App) publicFillSubmit(c *gin.Context) {
 	if !publicLimit.Allow(c.ClientIP()) {
-		a.Error(c, models.Errorf(models.ERateLimited, "提交过于频繁，请稍后再试 / too many submissions: wait a moment and try again"))
+		a.Error(c, models.Errorf(models.ERateLimited, "%s", both("err.rate_limited")))
 		return
 	}
 	q, err := a.S.DB.QuestionnaireByToken(c.Request.Context(), c.Param("token"))
@@ -275,20 +242,18 @@ func (a *App) previewPage(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
-	a.renderPreview(c, q)
+	a.RenderPreview(c, q, "questionnaires")
 }
 
-// renderPreview shows a questionnaire as the public sees it, posting nowhere
-// (the point's preview and the committee's).
-func (a *App) renderPreview(c *gin.Context, q models.Questionnaire) {
-	d := &fillData{Q: q, Action: "", RID: uuid.NewString(), Preview: true, Public: true, Kind: "public"}
-	if d.Answers == nil {
-		d.Answers = url.Values{}
-	}
-	view := a.View(c, "", d)
+// RenderPreview shows a questionnaire as the public sees it (fill.html, a
+// page of the foundation), posting nowhere: the point's preview and the
+// committee's. nav is the navigation entry to mark.
+func (st *Site) RenderPreview(c *gin.Context, q models.Questionnaire, nav string) {
+	d := &fillData{Q: q, Action: "", RID: uuid.NewString(), Preview: true, Public: true, Kind: "public", Answers: url.Values{}}
+	view := st.View(c, "", d)
 	view.Title = q.Title
-	view.Nav = "questionnaires"
-	a.Render(c, http.StatusOK, "fill.html", view)
+	view.Nav = nav
+	st.Render(c, http.StatusOK, "fill.html", view)
 }
 
 type myData struct {

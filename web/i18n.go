@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -20,27 +19,33 @@ const (
 // LangCookie remembers the language a person chose with the switch.
 const LangCookie = "bp_lang"
 
-var (
-	catMu   sync.RWMutex
-	catalog = map[string][2]string{}
-)
+// Messages are words of the pages: key → {中文, English}. Each file keeps its
+// own in a package-level map; messages.go lists the maps of the package.
+type Messages = map[string][2]string
 
-// AddMessages adds entries to the message catalogue: key → {中文, English}.
-// Each file of the package registers its own words in an init function.
-func AddMessages(m map[string][2]string) {
-	catMu.Lock()
-	defer catMu.Unlock()
-	for k, v := range m {
-		catalog[k] = v
+// mergeMessages builds one catalogue out of several maps; a key given twice
+// is an error (each word is written once).
+func mergeMessages(maps ...Messages) (Messages, error) {
+	out := Messages{}
+	for _, m := range maps {
+		for k, v := range m {
+			if _, dup := out[k]; dup {
+				return nil, fmt.Errorf("message %q is defined twice", k)
+			}
+			out[k] = v
+		}
 	}
+	return out, nil
 }
 
 // Translate returns the message of key in lang, formatted with args; an
 // unknown key is returned as it is (so that a missing entry shows, not hides).
 func Translate(lang, key string, args ...any) string {
-	catMu.RLock()
-	v, ok := catalog[key]
-	catMu.RUnlock()
+	return translate(catalog, lang, key, args...)
+}
+
+func translate(cat Messages, lang, key string, args ...any) string {
+	v, ok := cat[key]
 	s := key
 	if ok {
 		s = v[0]
@@ -52,6 +57,15 @@ func Translate(lang, key string, args ...any) string {
 		s = fmt.Sprintf(s, args...)
 	}
 	return s
+}
+
+// both is the message of key in both languages, "中文 / English" (args
+// formatted in each), for what travels as an error or a field's message and
+// is shown later through Bilingual, as the messages of models, db and hub are.
+func both(key string, args ...any) string { return bothIn(catalog, key, args...) }
+
+func bothIn(cat Messages, key string, args ...any) string {
+	return translate(cat, LangZH, key, args...) + " / " + translate(cat, LangEN, key, args...)
 }
 
 // Bilingual picks one half of a "中文 / English" message as the API writes
@@ -112,7 +126,7 @@ func langFromAccept(h string) string {
 }
 
 // switchLang remembers the chosen language for a year and goes back to the page.
-func (a *App) switchLang(c *gin.Context) {
+func (st *Site) switchLang(c *gin.Context) {
 	l := c.Param("lang")
 	if l != LangZH && l != LangEN {
 		l = LangZH

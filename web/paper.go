@@ -20,23 +20,6 @@ import (
 	"budgetpoint/models"
 )
 
-func init() {
-	routeHooks = append(routeHooks, func(a *App, r *gin.Engine) {
-		staff := a.Page(StaffRoles...)
-		r.GET("/paper", staff, a.paperList)
-		r.POST("/paper", staff, a.paperCreate)
-		r.GET("/paper/:id", staff, a.paperBatch)
-		r.GET("/paper/:id/entry", staff, a.paperEntry)
-		r.POST("/paper/:id/entry", staff, a.paperEntrySave)
-		r.GET("/paper/:id/form", staff, a.paperFormPage)
-		r.POST("/paper/:id/form", staff, a.paperResolve)
-		r.GET("/paper/:id/history", staff, a.paperHistory)
-		r.GET("/paper/:id/template.xlsx", staff, a.paperTemplate)
-		r.POST("/paper/:id/import", staff, a.paperImport)
-		r.GET("/paper/:id/import/:job", staff, a.paperImportStatus)
-	})
-}
-
 type batchForm struct {
 	Name, QuestionnaireID, Expected, RespondentKind string
 	DoubleEntry                                     bool
@@ -175,8 +158,8 @@ func entryQuestions(def *models.Definition, lang string, typed map[string]string
 			Err: Bilingual(lang, errs["answers."+q.Key])}
 		var labels []string
 		for j, o := range q.Options {
-			eq.Options = append(eq.Options, entryOption{N: j + 1, Label: optionLabel(o, lang)})
-			labels = append(labels, fmt.Sprintf("%d=%s", j+1, optionLabel(o, lang)))
+			eq.Options = append(eq.Options, entryOption{N: j + 1, Label: OptionLabel(o, lang)})
+			labels = append(labels, fmt.Sprintf("%d=%s", j+1, OptionLabel(o, lang)))
 		}
 		eq.Labels = strings.Join(labels, "|")
 		switch q.Type {
@@ -293,7 +276,7 @@ func (a *App) paperEntrySave(c *gin.Context) {
 			}
 		}
 		if serial == "" {
-			bad["serial"] = "请填写问卷编号（纸质问卷上的编号） / enter the serial number printed on the paper form"
+			bad["serial"] = both("paper.need_serial")
 		}
 		a.renderEntry(c, http.StatusUnprocessableEntity, &b, def, pass, serial, replace, typed, bad)
 		return
@@ -316,11 +299,11 @@ func (a *App) paperEntrySave(c *gin.Context) {
 	next := "/paper/" + b.ID + "/entry?pass=" + strconv.Itoa(pass)
 	switch res.Status {
 	case db.PaperCounted:
-		a.Redirect(c, next, "ok", Translate(lang, "paper.saved.counted", serial, serial))
+		a.Redirect(c, next, "ok", Translate(lang, "paper.saved.counted", serial))
 	case db.PaperPending:
-		a.Redirect(c, next, "ok", fmt.Sprintf(Translate(LangZH, "paper.saved.pending"), serial, Translate(LangZH, "paper.pass"+strconv.Itoa(pass)), serial, Translate(LangEN, "paper.pass"+strconv.Itoa(pass))))
+		a.Redirect(c, next, "ok", Translate(lang, "paper.saved.pending", serial, Translate(lang, "paper.pass"+strconv.Itoa(pass))))
 	default:
-		a.Redirect(c, next, "error", fmt.Sprintf(Translate(LangZH, "paper.saved.mismatch"), serial, labelsOf(def, res.Differs, LangZH), serial, labelsOf(def, res.Differs, LangEN)))
+		a.Redirect(c, next, "error", Translate(lang, "paper.saved.mismatch", serial, labelsOf(def, res.Differs, lang)))
 	}
 }
 
@@ -437,7 +420,7 @@ func (a *App) renderForm(c *gin.Context, status int, posted url.Values, errs map
 			r.Pick, r.Other = posted.Get("pick."+q.Key), posted.Get("other."+q.Key)
 		}
 		for j, o := range q.Options {
-			r.Options = append(r.Options, entryOption{N: j + 1, Label: optionLabel(o, lang)})
+			r.Options = append(r.Options, entryOption{N: j + 1, Label: OptionLabel(o, lang)})
 		}
 		r.Hint = entryQuestions(&models.Definition{Questions: []models.Question{*q}}, lang, nil, nil)[0].Hint
 		d.Rows = append(d.Rows, r)
@@ -497,7 +480,7 @@ func (a *App) paperResolve(c *gin.Context) {
 			}
 			v = raw
 		default:
-			bad["answers."+q.Key] = Translate(LangZH, "paper.pick")
+			bad["answers."+q.Key] = both("paper.pick")
 			continue
 		}
 		if len(v) > 0 {
@@ -516,7 +499,7 @@ func (a *App) paperResolve(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
-	a.Redirect(c, "/paper/"+b.ID, "ok", Translate(LangOf(c), "paper.resolved", serial, serial))
+	a.Redirect(c, "/paper/"+b.ID, "ok", Translate(LangOf(c), "paper.resolved", serial))
 }
 
 type historyData struct {

@@ -1,8 +1,8 @@
 package web
 
 // Browser tests of paper entry and evaluation codes: Debian's Chromium driven
-// by chromedp against the real router with demo data. Screenshots of each
-// visited page go to test-artifacts/ at the module root.
+// by chromedp against the real router with demo data (webtest.Browser).
+// Screenshots of each visited page go to test-artifacts/ at the module root.
 
 import (
 	"bytes"
@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,6 +23,8 @@ import (
 	"budgetpoint/db"
 	"budgetpoint/demo"
 	"budgetpoint/internal/testutil"
+
+	"budgetpoint/web/internal/webtest"
 )
 
 const paperQID = "q-2027-budget-draft"
@@ -39,21 +40,9 @@ type paperBrowser struct {
 
 func newPaperBrowser(t *testing.T, base, name string) *paperBrowser {
 	t.Helper()
-	path := chromiumPath(t)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("lang", "zh-CN"),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelA() })
+	ctx := webtest.Browser(t)
 	// Chinese pages, as people at a point see them: the language switch is remembered.
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/lang/zh?next=/login")); err != nil {
-		t.Fatalf("starting chromium: %v", err)
-	}
+	webtest.Run(t, ctx, "open the point", chromedp.Navigate(base+"/lang/zh?next=/login"))
 	return &paperBrowser{t: t, ctx: ctx, base: base, name: name}
 }
 
@@ -103,23 +92,10 @@ func (b *paperBrowser) wait(expr string) {
 	}
 }
 
-// shot saves a full-page screenshot under test-artifacts/.
+// shot saves a full-page screenshot under test-artifacts/, numbered.
 func (b *paperBrowser) shot(what string) {
 	b.n++
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		b.t.Logf("screenshot %s: %v", what, err)
-		return
-	}
-	dir := filepath.Join("..", "test-artifacts", b.t.Name())
-	if b.n == 1 {
-		os.RemoveAll(dir) // only this run's pages
-	}
-	os.MkdirAll(dir, 0o755)
-	name := filepath.Join(dir, fmt.Sprintf("%02d-%s.png", b.n, what))
-	if err := os.WriteFile(name, png, 0o644); err != nil {
-		b.t.Logf("screenshot %s: %v", what, err)
-	}
+	webtest.Shot(b.t, b.ctx, fmt.Sprintf("%02d-%s", b.n, what))
 }
 
 // navigated marks the current page so that waitNew can tell the next one.
@@ -364,7 +340,7 @@ func TestPaperImportBrowser(t *testing.T) {
 	id := br.createBatch("书面征求意见 2026-11-20", "4", false)
 
 	// The template the page offers: 问卷编号, then each question's label.
-	c := site.login(t, "staff")
+	c := site.Login(t, "staff")
 	res, err := c.Get(site.URL + "/paper/" + id + "/template.xlsx")
 	if err != nil {
 		t.Fatal(err)

@@ -202,12 +202,12 @@ func (a *App) paperImport(c *gin.Context) {
 		return
 	}
 	if b.DoubleEntry {
-		a.Redirect(c, "/paper/"+b.ID, "error", "双人录入的批次不能从 Excel 导入 / a batch with double entry cannot be imported from Excel")
+		a.Redirect(c, "/paper/"+b.ID, "error", Translate(LangOf(c), "import.double"))
 		return
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
-		a.Redirect(c, "/paper/"+b.ID+"#import", "error", Translate(LangZH, "import.nofile"))
+		a.Redirect(c, "/paper/"+b.ID+"#import", "error", Translate(LangOf(c), "import.nofile"))
 		return
 	}
 	file, err := fh.Open()
@@ -222,7 +222,7 @@ func (a *App) paperImport(c *gin.Context) {
 		return
 	}
 	if len(data) > maxImportBytes {
-		a.Redirect(c, "/paper/"+b.ID+"#import", "error", fmt.Sprintf("文件超过 %d MB / the file is over %d MB", maxImportBytes>>20, maxImportBytes>>20))
+		a.Redirect(c, "/paper/"+b.ID+"#import", "error", Translate(LangOf(c), "import.too_big", maxImportBytes>>20))
 		return
 	}
 	sess, _ := handlers.SessionOf(c)
@@ -233,7 +233,8 @@ func (a *App) paperImport(c *gin.Context) {
 
 // cellMsg writes an error at a row and column, naming the question.
 func cellMsg(row int, col, label, msg string) string {
-	return fmt.Sprintf("第 %d 行 %s 列（%s）：%s / row %d, column %s (%s): %s", row, col, label, Bilingual(LangZH, msg), row, col, label, Bilingual(LangEN, msg))
+	in := func(lang string) string { return Translate(lang, "import.cell", row, col, label, Bilingual(lang, msg)) }
+	return in(LangZH) + " / " + in(LangEN)
 }
 
 // runImport reads, checks and (when every row is valid) stores a file.
@@ -241,14 +242,14 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 	defer func() {
 		if p := recover(); p != nil {
 			a.S.Log.Error("panic in import", "panic", p)
-			j.set(func(j *importJob) { j.Stage, j.Fatal = "failed", "服务器内部错误 / internal error" })
+			j.set(func(j *importJob) { j.Stage, j.Fatal = "failed", both("err.internal") })
 		}
 	}()
 	ctx := context.Background()
 	fail := func(msg string) { j.set(func(j *importJob) { j.Stage, j.Fatal = "failed", msg }) }
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 128 << 20, UnzipXMLSizeLimit: 64 << 20})
 	if err != nil {
-		fail("文件无法读取，请上传用模板填写的 .xlsx 文件 / the file cannot be read: upload an .xlsx file made from the template")
+		fail(both("import.unreadable"))
 		return
 	}
 	defer f.Close()
@@ -261,7 +262,7 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 	}
 	rows, err := f.GetRows(sheet)
 	if err != nil {
-		fail("工作表无法读取 / the sheet cannot be read")
+		fail(both("import.sheet"))
 		return
 	}
 	var errs []importError
@@ -270,7 +271,7 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 		errs = append(errs, importError{Row: row, Col: name, Msg: cellMsg(row, name, label, msg)})
 	}
 	if len(rows) == 0 {
-		fail("文件是空的：第 1 行应为表头（问卷编号和各题目） / the file is empty: row 1 must hold the headers")
+		fail(both("import.empty"))
 		return
 	}
 	// The header row: 问卷编号, then questions by label (in any order).
@@ -281,7 +282,7 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 		if len(header) > 0 {
 			got = header[0]
 		}
-		add(1, 0, serialHeader, fmt.Sprintf("第一列的表头应为“问卷编号”，现在是“%s” / the first header must be 问卷编号, not “%s”", got, got))
+		add(1, 0, serialHeader, both("import.first_header", got))
 	}
 	for i := 1; i < len(header); i++ {
 		h := strings.TrimSpace(header[i])
@@ -296,16 +297,16 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 		}
 		switch {
 		case q == nil:
-			add(1, i, h, fmt.Sprintf("表头“%s”不是本问卷的题目，请使用下载的模板 / header “%s” is not a question of this questionnaire: use the template", h, h))
+			add(1, i, h, both("import.not_question", h))
 		case colOf[q.Key] != 0:
-			add(1, i, h, "这道题目的列重复了 / this question's column appears twice")
+			add(1, i, h, both("import.column_twice"))
 		default:
 			colOf[q.Key] = i
 		}
 	}
 	for _, q := range def.Questions {
 		if q.Required && colOf[q.Key] == 0 {
-			add(1, 0, q.Label, fmt.Sprintf("缺少必答题“%s”这一列，请使用下载的模板 / the required question “%s” has no column: use the template", q.Label, q.Label))
+			add(1, 0, q.Label, both("import.no_column", q.Label))
 		}
 	}
 	if len(errs) > 0 {
@@ -314,7 +315,7 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 	}
 	taken, err := a.S.DB.PaperSerialsTaken(ctx, b.ID)
 	if err != nil {
-		fail("服务器内部错误 / internal error")
+		fail(both("err.internal"))
 		return
 	}
 	j.set(func(j *importJob) { j.Stage, j.Rows = "checking", len(rows)-1 })
@@ -339,19 +340,19 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 			continue
 		}
 		if len(out) >= db.MaxBatchForms {
-			add(rowNo, 0, serialHeader, fmt.Sprintf("一次最多导入 %d 份 / at most %d forms at a time", db.MaxBatchForms, db.MaxBatchForms))
+			add(rowNo, 0, serialHeader, both("import.max_forms", db.MaxBatchForms))
 			break
 		}
 		serial := cell(r, 0)
 		switch {
 		case serial == "":
-			add(rowNo, 0, serialHeader, "请填写问卷编号 / enter the serial number")
+			add(rowNo, 0, serialHeader, both("import.no_serial"))
 		case seen[serial] != 0:
-			add(rowNo, 0, serialHeader, fmt.Sprintf("问卷编号 %s 与第 %d 行重复 / serial %s repeats row %d", serial, seen[serial], serial, seen[serial]))
+			add(rowNo, 0, serialHeader, both("import.serial_repeats", serial, seen[serial]))
 		case taken[serial]:
-			add(rowNo, 0, serialHeader, fmt.Sprintf("问卷编号 %s 在本批次中已录入 / serial %s is already in this batch", serial, serial))
+			add(rowNo, 0, serialHeader, both("import.serial_taken", serial))
 		case len([]rune(serial)) > db.MaxSerial:
-			add(rowNo, 0, serialHeader, fmt.Sprintf("问卷编号不能超过 %d 个字符 / at most %d characters", db.MaxSerial, db.MaxSerial))
+			add(rowNo, 0, serialHeader, both("import.serial_long", db.MaxSerial))
 		}
 		if serial != "" && seen[serial] == 0 {
 			seen[serial] = rowNo
@@ -377,7 +378,7 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 		out = append(out, db.PaperImportRow{Row: rowNo, Serial: serial, Answers: answers})
 	}
 	if len(errs) == 0 && len(out) == 0 {
-		fail("文件中没有答卷：第 2 行起每行一份问卷 / the file has no forms: one form per row from row 2")
+		fail(both("import.no_forms"))
 		return
 	}
 	if len(errs) > 0 {
@@ -415,7 +416,7 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 			return
 		}
 		a.S.Log.Error("import", "err", err)
-		fail("服务器内部错误，什么也没有保存 / internal error: nothing was stored")
+		fail(both("import.nothing_stored"))
 		return
 	}
 	j.set(func(j *importJob) { j.Stage, j.Imported = "done", n })
@@ -431,7 +432,7 @@ func (a *App) paperImportStatus(c *gin.Context) {
 	j := findImportJob(c.Param("job"))
 	sess, _ := handlers.SessionOf(c)
 	if j == nil || j.BatchID != c.Param("id") || j.UserID != sess.User.ID {
-		a.Error(c, models.Errorf(models.ENotFound, "%s", Translate(LangZH, "import.gone")))
+		a.Error(c, models.Errorf(models.ENotFound, "%s", both("import.gone")))
 		return
 	}
 	s := j.snapshot()

@@ -9,6 +9,8 @@ import (
 
 	"budgetpoint/db"
 	"budgetpoint/models"
+
+	"budgetpoint/web/internal/webtest"
 )
 
 func TestTypedAnswer(t *testing.T) {
@@ -56,38 +58,38 @@ func TestPaperEntryWithoutScript(t *testing.T) {
 	}
 	before := paperCount(t, site.DB)
 
-	dep := site.login(t, "deputy")
-	site.get(t, dep, "/paper", http.StatusForbidden)
-	site.get(t, dep, "/codes", http.StatusForbidden)
+	dep := site.Login(t, "deputy")
+	site.Get(t, dep, "/paper", http.StatusForbidden)
+	site.Get(t, dep, "/codes", http.StatusForbidden)
 
-	c := site.login(t, "staff")
-	page := site.get(t, c, "/paper/"+b.ID+"/entry", http.StatusOK)
-	mustContain(t, page, "第 1 / 2 份", `id="serial"`, "autofocus", "<kbd>1</kbd> 满意")
-	csrf := csrfRe.FindStringSubmatch(page)[1]
+	c := site.Login(t, "staff")
+	page := site.Get(t, c, "/paper/"+b.ID+"/entry", http.StatusOK)
+	webtest.MustContain(t, page, "第 1 / 2 份", `id="serial"`, "autofocus", "<kbd>1</kbd> 满意")
+	csrf := webtest.CSRFRe.FindStringSubmatch(page)[1]
 	form := url.Values{"csrf": {csrf}, "pass": {"1"}, "serial": {"17"}, "a.overall": {"3"}, "a.priorities": {"15"}, "a.transparency": {"2"}}
-	res, _ := site.post(t, c, "/paper/"+b.ID+"/entry", form, http.StatusSeeOther)
+	res, _ := site.Post(t, c, "/paper/"+b.ID+"/entry", form, http.StatusSeeOther)
 	if loc := res.Header.Get("Location"); loc != "/paper/"+b.ID+"/entry?pass=1" {
 		t.Errorf("after saving: %s", loc)
 	}
 	if n := paperCount(t, site.DB); n != before+1 {
 		t.Fatalf("counted %d", n-before)
 	}
-	mustContain(t, site.get(t, c, "/paper/"+b.ID+"/entry?pass=1", http.StatusOK), "第 2 / 2 份")
+	webtest.MustContain(t, site.Get(t, c, "/paper/"+b.ID+"/entry?pass=1", http.StatusOK), "第 2 / 2 份")
 
 	// The same serial again: refused, with the choice to type it again.
-	_, body := site.post(t, c, "/paper/"+b.ID+"/entry", form, http.StatusConflict)
-	mustContain(t, body, "已核对并计入汇总", `value="17"`)
+	_, body := site.Post(t, c, "/paper/"+b.ID+"/entry", form, http.StatusConflict)
+	webtest.MustContain(t, body, "已核对并计入汇总", `value="17"`)
 	// Bad digits and a missing answer are named, and what was typed is kept.
 	bad := url.Values{"csrf": {csrf}, "pass": {"1"}, "serial": {"18"}, "a.overall": {"7"}, "a.priorities": {"19"}}
-	_, body = site.post(t, c, "/paper/"+b.ID+"/entry", bad, http.StatusUnprocessableEntity)
-	mustContain(t, body, "选项编号 7 不在 1 到 3 之间", "选项编号 9 不在 1 到 7 之间", "必答题", `value="19"`)
+	_, body = site.Post(t, c, "/paper/"+b.ID+"/entry", bad, http.StatusUnprocessableEntity)
+	webtest.MustContain(t, body, "选项编号 7 不在 1 到 3 之间", "选项编号 9 不在 1 到 7 之间", "必答题", `value="19"`)
 	if n := paperCount(t, site.DB); n != before+1 {
 		t.Fatalf("an invalid form was counted")
 	}
 	// Without the CSRF token nothing is stored.
 	form.Del("csrf")
 	form.Set("serial", "19")
-	site.post(t, c, "/paper/"+b.ID+"/entry", form, http.StatusForbidden)
+	site.Post(t, c, "/paper/"+b.ID+"/entry", form, http.StatusForbidden)
 	if n := paperCount(t, site.DB); n != before+1 {
 		t.Fatalf("a form without CSRF token was counted")
 	}

@@ -14,28 +14,32 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"budgetpoint/db"
-	"budgetpoint/demo"
 	"budgetpoint/handlers"
 	"budgetpoint/models"
 )
 
 // View is what every page template gets as its root: the request's
-// language, who is signed in, the CSRF token, the point's name, flash
-// messages, and the page's own Data.
+// language, who is signed in, the CSRF token, the name at the top (the
+// point's or the committee's), the navigation, flash messages, and the
+// page's own Data.
 type View struct {
-	Lang      string
-	Title     string // already translated
-	PointName string
-	User      *models.User
-	CSRF      string
-	Flash     []Flash
-	Nav       string // which nav entry is current
-	Path      string // the request path, for the language switch
-	Bare      bool   // the fill-in page: no staff navigation
-	Hub       bool   // the committee's pages at the hub: the hub's navigation
-	Asset     string // static asset version
-	Errors    map[string]string
-	Data      any
+	Lang     string
+	Title    string // already translated
+	Name     string // Options.Name
+	Subtitle string // Options.Subtitle, translated
+	Footer   string
+	NavItems []NavItem // the entries the signed-in person sees
+	User     *models.User
+	CSRF     string
+	Flash    []Flash
+	Nav      string // which nav entry is current (NavItem.ID)
+	Path     string // the request path, for the language switch
+	Bare     bool   // the fill-in page: no staff navigation
+	Asset    string // static asset version
+	Errors   map[string]string
+	Data     any
+
+	words Messages
 }
 
 // Flash is a one-time message shown at the top of the next page.
@@ -45,7 +49,7 @@ type Flash struct {
 }
 
 // T translates a catalogue key in the page's language.
-func (v *View) T(key string, args ...any) string { return Translate(v.Lang, key, args...) }
+func (v *View) T(key string, args ...any) string { return translate(v.words, v.Lang, key, args...) }
 
 // B picks the page's language out of a "中文 / English" message.
 func (v *View) B(msg string) string { return Bilingual(v.Lang, msg) }
@@ -63,54 +67,46 @@ func (v *View) Err(field string) string {
 	return Bilingual(v.Lang, v.Errors[field])
 }
 
-// IsStaff reports whether the signed-in user is admin or staff.
-func (v *View) IsStaff() bool { return v.User != nil && models.In(v.User.Role, StaffRoles) }
-
 // View prepares the page view of a request: title is a catalogue key.
-func (a *App) View(c *gin.Context, titleKey string, data any) *View {
+func (st *Site) View(c *gin.Context, titleKey string, data any) *View {
 	lang := LangOf(c)
-	v := &View{Lang: lang, Title: Translate(lang, titleKey), Data: data, Path: c.Request.URL.RequestURI(), Asset: assetVersion}
-	v.Hub = a.Hub
-	v.PointName = a.pointNameIn(c, lang)
+	v := &View{Lang: lang, Data: data, Path: c.Request.URL.RequestURI(), Asset: assetVersion, words: st.words}
+	v.Title = v.T(titleKey)
+	v.Name = st.opts.Name(c, lang)
+	if st.opts.Subtitle != "" {
+		v.Subtitle = v.T(st.opts.Subtitle)
+	}
+	v.Footer = v.Name
+	if st.opts.Footer != nil {
+		v.Footer = st.opts.Footer(v)
+	}
 	if sess, ok := handlers.SessionOf(c); ok {
 		u := sess.User
 		v.User = &u
 		v.CSRF = sess.CSRF
+		for _, n := range st.opts.Nav {
+			if models.In(u.Role, n.Roles) {
+				v.NavItems = append(v.NavItems, n)
+			}
+		}
 	}
 	v.Flash = takeFlash(c)
 	return v
 }
 
-func (a *App) pointNameIn(c *gin.Context, lang string) string {
-	if a.Hub {
-		return Translate(lang, "hub.committee")
-	}
-	if lang == LangEN {
-		if n := a.setting(c.Request.Context(), "point_name_en", ""); n != "" {
-			return n
-		}
-		for _, p := range demo.Points() {
-			if p.ID == a.S.PointID && a.setting(c.Request.Context(), "point_name", "") == "" {
-				return p.NameEN + " — budget-work contact point"
-			}
-		}
-	}
-	return a.PointName(c.Request.Context())
-}
-
 // Render writes a page with the given status. page is the template file name
 // ("dashboard.html"); the page defines "title" (optional) and "content".
-func (a *App) Render(c *gin.Context, status int, page string, v *View) {
-	t, ok := a.pages[page]
+func (st *Site) Render(c *gin.Context, status int, page string, v *View) {
+	t, ok := st.pages[page]
 	if !ok {
-		a.S.Log.Error("no such page template", "page", page)
+		st.S.Log.Error("no such page template", "page", page)
 		c.String(http.StatusInternalServerError, "page not found: %s", page)
 		return
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		a.S.Log.Error("rendering page", "page", page, "err", err)
-		c.String(http.StatusInternalServerError, "服务器内部错误 / internal error")
+		st.S.Log.Error("rendering page", "page", page, "err", err)
+		c.String(http.StatusInternalServerError, "%s", both("err.internal"))
 		return
 	}
 	c.Header("Cache-Control", "no-store")
@@ -125,20 +121,20 @@ func (a *App) Render(c *gin.Context, status int, page string, v *View) {
 
 // Error renders an error page for err: application errors with their
 // status and message, anything else as internal (logged).
-func (a *App) Error(c *gin.Context, err error) {
+func (st *Site) Error(c *gin.Context, err error) {
 	e, ok := models.AsError(err)
 	if !ok {
-		a.S.Log.Error("page error", "path", c.Request.URL.Path, "err", err)
-		e = models.Errorf(models.EInternal, "服务器内部错误，请稍后再试 / internal error: try again later")
+		st.S.Log.Error("page error", "path", c.Request.URL.Path, "err", err)
+		e = models.Errorf(models.EInternal, "%s", both("err.internal_later"))
 	}
-	v := a.View(c, "error.title", e)
-	a.Render(c, handlers.Status(e.Code), "error.html", v)
+	v := st.View(c, "error.title", e)
+	st.Render(c, handlers.Status(e.Code), "error.html", v)
 }
 
 // Forbidden renders the 403 page (a signed-in person whose role may not see the page).
-func (a *App) Forbidden(c *gin.Context) {
-	v := a.View(c, "error.forbidden", models.Errorf(models.EForbidden, "您的账号无权查看此页面 / your account may not see this page"))
-	a.Render(c, http.StatusForbidden, "error.html", v)
+func (st *Site) Forbidden(c *gin.Context) {
+	v := st.View(c, "error.forbidden", models.Errorf(models.EForbidden, "%s", both("err.forbidden_page")))
+	st.Render(c, http.StatusForbidden, "error.html", v)
 }
 
 const flashCookie = "bp_flash"
@@ -171,7 +167,7 @@ func takeFlash(c *gin.Context) []Flash {
 }
 
 // Redirect answers 303 See Other to a path on this server, with an optional flash message.
-func (a *App) Redirect(c *gin.Context, to, kind, msg string) {
+func (st *Site) Redirect(c *gin.Context, to, kind, msg string) {
 	if msg != "" {
 		SetFlash(c, kind, msg)
 	}
@@ -197,25 +193,10 @@ var funcs = template.FuncMap{
 		}
 		return s
 	},
-	"date": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(db.CST).Format("2006-01-02")
-	},
-	"datetime": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(db.CST).Format("2006-01-02 15:04")
-	},
-	"dateptr": func(t *time.Time) string {
-		if t == nil {
-			return ""
-		}
-		return t.In(db.CST).Format("2006-01-02")
-	},
-	"query": url.QueryEscape,
+	"date":     func(t time.Time) string { return formatTime(t, "2006-01-02") },
+	"datetime": DateTime,
+	"dateptr":  datePtr,
+	"query":    url.QueryEscape,
 	"deref": func(t *time.Time) time.Time {
 		if t == nil {
 			return time.Time{}
@@ -238,4 +219,21 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
+}
+
+// DateTime is a time as the pages show it, in China Standard Time ("" for none).
+func DateTime(t time.Time) string { return formatTime(t, "2006-01-02 15:04") }
+
+func datePtr(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return formatTime(*t, "2006-01-02")
+}
+
+func formatTime(t time.Time, layout string) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(db.CST).Format(layout)
 }

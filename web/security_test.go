@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"budgetpoint/demo"
+
+	"budgetpoint/web/internal/webtest"
 )
 
 // Browsers drop tabs and newlines from a URL before resolving it, so a
@@ -21,7 +23,7 @@ func TestNextCannotLeaveTheServer(t *testing.T) {
 		}
 	}
 	ts := newTestSite(t)
-	c := ts.client(t)
+	c := ts.Client(t)
 	res, err := c.Get(ts.URL + "/lang/en?next=%2F%09%2Fevil.example")
 	if err != nil {
 		t.Fatal(err)
@@ -31,12 +33,12 @@ func TestNextCannotLeaveTheServer(t *testing.T) {
 		t.Fatalf("/lang/en?next=/%%09/evil.example: status %d to %q, want 303 to /", res.StatusCode, loc)
 	}
 	// And the sign-in form's next.
-	c = ts.client(t)
-	m := csrfRe.FindStringSubmatch(ts.get(t, c, "/login", http.StatusOK))
+	c = ts.Client(t)
+	m := webtest.CSRFRe.FindStringSubmatch(ts.Get(t, c, "/login", http.StatusOK))
 	if m == nil {
 		t.Fatal("login page has no csrf field")
 	}
-	res2, _ := ts.post(t, c, "/login", url.Values{"csrf": {m[1]}, "name": {"staff"}, "password": {demo.DemoPassword}, "next": {"/\t/evil.example"}}, http.StatusSeeOther)
+	res2, _ := ts.Post(t, c, "/login", url.Values{"csrf": {m[1]}, "name": {"staff"}, "password": {demo.DemoPassword}, "next": {"/\t/evil.example"}}, http.StatusSeeOther)
 	if loc := res2.Header.Get("Location"); loc != "/" {
 		t.Fatalf("login with next=/\\t/evil.example: redirected to %q, want /", loc)
 	}

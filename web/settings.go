@@ -15,7 +15,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"budgetpoint/demo"
 	"budgetpoint/forms"
 	"budgetpoint/models"
 )
@@ -29,46 +28,38 @@ const (
 	SettingPublicURL = "public_url"
 )
 
-func init() {
-	routeHooks = append(routeHooks, func(a *App, r *gin.Engine) {
-		admin := a.Page("admin")
-		r.GET("/settings", admin, a.settingsPage)
-		r.POST("/settings", admin, a.settingsSave)
-		r.POST("/settings/users", admin, a.settingsAddUser)
-	})
-	AddMessages(map[string][2]string{
-		"nav.settings":         {"系统设置", "Settings"},
-		"set.title":            {"系统设置", "Settings"},
-		"set.point":            {"联系点名称与公开访问地址", "Name and public address"},
-		"set.name":             {"联系点名称（中文）", "Name in Chinese"},
-		"set.name_hint":        {"显示在每个页面的顶部、问卷填写页和打印的报表上。默认：%s", "Shown at the top of every page, on the fill-in page and on printed reports. Default: %s"},
-		"set.name_en":          {"联系点名称（英文）", "Name in English"},
-		"set.name_en_hint":     {"英文页面使用。留空则英文页面也显示中文名称。默认：%s", "Used on the English pages; if empty, they show the Chinese name. Default: %s"},
-		"set.name_en_hint0":    {"英文页面使用。留空则英文页面也显示中文名称。", "Used on the English pages; if empty, they show the Chinese name."},
-		"set.public":           {"公开访问地址", "Public address"},
-		"set.public_hint":      {"公开填写链接、二维码和测评码纸条都用这个地址，手机要能打开它：填写本机在局域网中的地址或域名，例如 http://192.168.1.20:8080 或 https://ys.example.cn，不带路径。留空则使用您现在打开本页所用的地址：%s", "Public links, QR codes and evaluation-code slips use this address, so phones must be able to open it: this computer's address on the local network or a domain name, e.g. http://192.168.1.20:8080 or https://ys.example.cn, without a path. If empty, the address you opened this page by is used: %s"},
-		"set.loopback":         {"手机无法访问 %s：请在系统设置中填写公开访问地址", "Phones cannot reach %s: enter the public address in Settings"},
-		"set.loopback_staff":   {"手机无法访问 %s：请管理员在系统设置中填写公开访问地址", "Phones cannot reach %s: ask the administrator to enter the public address in Settings"},
-		"set.saved":            {"系统设置已保存", "Settings saved"},
-		"set.users":            {"登录账号", "Logins"},
-		"set.user_name":        {"用户名", "User name"},
-		"set.user_name_hint":   {"登录时填写，2 到 32 个字，不含空格。", "Typed when signing in: 2 to 32 characters, no spaces."},
-		"set.role":             {"角色", "Role"},
-		"set.deputy":           {"代表（角色为人大代表时选择）", "Deputy (for a deputy's login)"},
-		"set.deputy_col":       {"代表", "Deputy"},
-		"set.not_deputy":       {"（不是代表）", "(not a deputy)"},
-		"set.created":          {"添加时间", "Added"},
-		"set.add_user":         {"添加登录账号", "Add a login"},
-		"set.add_user_hint":    {"密码由系统生成，添加后只显示一次。", "The password is generated and shown once, after adding."},
-		"set.user_added":       {"已添加登录账号 %s。", "Login %s added."},
-		"set.password":         {"初始密码", "Password"},
-		"set.password_once":    {"请现在抄下或交给本人：此密码只显示这一次，离开本页后无法再查看。", "Write it down or hand it over now: it is shown only this once and cannot be seen again after you leave this page."},
-		"set.no_users":         {"还没有登录账号。", "No logins yet."},
-		"set.role.admin":       {"管理员", "administrator"},
-		"set.role.staff":       {"工作人员", "staff"},
-		"set.role.deputy":      {"人大代表", "deputy"},
-		"share.public_address": {"链接和二维码使用系统设置中的公开访问地址。", "The link and QR code use the public address from Settings."},
-	})
+var settingsMessages = map[string][2]string{
+	"nav.settings":         {"系统设置", "Settings"},
+	"set.title":            {"系统设置", "Settings"},
+	"set.point":            {"联系点名称与公开访问地址", "Name and public address"},
+	"set.name":             {"联系点名称（中文）", "Name in Chinese"},
+	"set.name_hint":        {"显示在每个页面的顶部、问卷填写页和打印的报表上。默认：%s", "Shown at the top of every page, on the fill-in page and on printed reports. Default: %s"},
+	"set.name_en":          {"联系点名称（英文）", "Name in English"},
+	"set.name_en_hint":     {"英文页面使用。留空则英文页面也显示中文名称。默认：%s", "Used on the English pages; if empty, they show the Chinese name. Default: %s"},
+	"set.name_en_hint0":    {"英文页面使用。留空则英文页面也显示中文名称。", "Used on the English pages; if empty, they show the Chinese name."},
+	"set.public":           {"公开访问地址", "Public address"},
+	"set.public_hint":      {"公开填写链接、二维码和测评码纸条都用这个地址，手机要能打开它：填写本机在局域网中的地址或域名，例如 http://192.168.1.20:8080 或 https://ys.example.cn，不带路径。留空则使用您现在打开本页所用的地址：%s", "Public links, QR codes and evaluation-code slips use this address, so phones must be able to open it: this computer's address on the local network or a domain name, e.g. http://192.168.1.20:8080 or https://ys.example.cn, without a path. If empty, the address you opened this page by is used: %s"},
+	"set.loopback":         {"手机无法访问 %s：请在系统设置中填写公开访问地址", "Phones cannot reach %s: enter the public address in Settings"},
+	"set.loopback_staff":   {"手机无法访问 %s：请管理员在系统设置中填写公开访问地址", "Phones cannot reach %s: ask the administrator to enter the public address in Settings"},
+	"set.saved":            {"系统设置已保存", "Settings saved"},
+	"set.users":            {"登录账号", "Logins"},
+	"set.user_name":        {"用户名", "User name"},
+	"set.user_name_hint":   {"登录时填写，2 到 32 个字，不含空格。", "Typed when signing in: 2 to 32 characters, no spaces."},
+	"set.role":             {"角色", "Role"},
+	"set.deputy":           {"代表（角色为人大代表时选择）", "Deputy (for a deputy's login)"},
+	"set.deputy_col":       {"代表", "Deputy"},
+	"set.not_deputy":       {"（不是代表）", "(not a deputy)"},
+	"set.created":          {"添加时间", "Added"},
+	"set.add_user":         {"添加登录账号", "Add a login"},
+	"set.add_user_hint":    {"密码由系统生成，添加后只显示一次。", "The password is generated and shown once, after adding."},
+	"set.user_added":       {"已添加登录账号 %s。", "Login %s added."},
+	"set.password":         {"初始密码", "Password"},
+	"set.password_once":    {"请现在抄下或交给本人：此密码只显示这一次，离开本页后无法再查看。", "Write it down or hand it over now: it is shown only this once and cannot be seen again after you leave this page."},
+	"set.no_users":         {"还没有登录账号。", "No logins yet."},
+	"set.role.admin":       {"管理员", "administrator"},
+	"set.role.staff":       {"工作人员", "staff"},
+	"set.role.deputy":      {"人大代表", "deputy"},
+	"share.public_address": {"链接和二维码使用系统设置中的公开访问地址。", "The link and QR code use the public address from Settings."},
 }
 
 // publicBase is the public address an administrator set, or "".
@@ -117,19 +108,10 @@ func loopbackHost(link string) string {
 	return ""
 }
 
-// defaultPointNames are the point's names when no administrator set any:
-// the registered name of one of the six points.
+// defaultPointNames are the point's names when no administrator set any.
 func (a *App) defaultPointNames() (zh, en string) {
-	if a.S.PointID == "" {
-		return "预算工作基层联系点", ""
-	}
-	zh = demo.PointName(a.S.PointID) + "预算工作基层联系点"
-	for _, p := range demo.Points() {
-		if p.ID == a.S.PointID {
-			en = p.NameEN + " — budget-work contact point"
-		}
-	}
-	return zh, en
+	n := a.pointName()
+	return n.DefaultZH, n.DefaultEN
 }
 
 type userRow struct {
@@ -201,7 +183,7 @@ func (a *App) renderSettings(c *gin.Context, status int, d *settingsData, errs m
 // when any field is refused.
 func (a *App) settingsSave(c *gin.Context) {
 	var f forms.PointSettingsForm
-	errs, err := formErrors(bindForm(c, "系统设置", &f))
+	errs, err := formErrors(BindForm(c, "系统设置", &f))
 	if err != nil {
 		a.Error(c, err)
 		return
@@ -247,7 +229,7 @@ func formErrors(err error) (map[string]string, error) {
 func (a *App) settingsAddUser(c *gin.Context) {
 	ctx := c.Request.Context()
 	var f forms.NewUserForm
-	errs, err := formErrors(bindForm(c, "用户", &f))
+	errs, err := formErrors(BindForm(c, "用户", &f))
 	if err != nil {
 		a.Error(c, err)
 		return

@@ -12,14 +12,14 @@ import (
 	"budgetpoint/models"
 )
 
-// bindForm reads a posted form into f (by its form tags) and checks it,
+// BindForm reads a posted form into f (by its form tags) and checks it,
 // returning validation_failed with each bad field named.
-func bindForm(c *gin.Context, what string, f any) error {
+func BindForm(c *gin.Context, what string, f any) error {
 	if err := c.Request.ParseForm(); err != nil {
-		return models.Errorf(models.EBadRequest, "表单无法读取 / the form could not be read")
+		return models.Errorf(models.EBadRequest, "%s", both("err.form"))
 	}
 	if err := binding.MapFormWithTag(f, c.Request.PostForm, "form"); err != nil {
-		return models.Invalid(what, map[string]string{"form": "有的内容格式不对，例如年份应为数字 / some values have the wrong form, e.g. the year must be a number"})
+		return models.Invalid(what, map[string]string{"form": both("err.form_values")})
 	}
 	return forms.Check(what, f)
 }
@@ -128,7 +128,7 @@ func (a *App) topicForm(c *gin.Context) {
 		d.ID = t.ID
 		d.ReadOnly = t.Origin == models.OriginCommittee
 		d.Form = forms.TopicForm{Kind: t.Kind, FiscalYear: t.FiscalYear, Title: t.Title, TitleEN: t.TitleEN, Summary: t.Summary,
-			OpensAt: funcs["dateptr"].(func(*time.Time) string)(t.OpensAt), ClosesAt: funcs["dateptr"].(func(*time.Time) string)(t.ClosesAt)}
+			OpensAt: datePtr(t.OpensAt), ClosesAt: datePtr(t.ClosesAt)}
 	}
 	v := a.View(c, title, d)
 	v.Nav = "topics"
@@ -137,7 +137,7 @@ func (a *App) topicForm(c *gin.Context) {
 
 func (a *App) topicSave(c *gin.Context) {
 	d := &topicFormData{Kinds: models.TopicKinds, ID: c.Param("id")}
-	err := bindForm(c, "事项", &d.Form)
+	err := BindForm(c, "事项", &d.Form)
 	if err == nil {
 		if d.ID == "" {
 			var t models.Topic

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,44 +14,42 @@ import (
 	"budgetpoint/models"
 )
 
-func init() {
-	AddMessages(map[string][2]string{
-		"sum.title":      {"汇总", "Summary"},
-		"sum.reports":    {"汇总与报表", "Summaries and reports"},
-		"sum.totals":     {"答卷总数", "Responses"},
-		"sum.by_kind":    {"答卷人", "Respondents"},
-		"sum.activities": {"活动与参加人数", "Activities and participants"},
-		"sum.opinions":   {"意见建议", "Opinions"},
-		"sum.answered":   {"作答人数", "Answered"},
-		"sum.option":     {"选项", "Option"},
-		"sum.score":      {"%d 分", "%d points"},
-		"sum.mean":       {"平均分", "Mean"},
-		"sum.min":        {"最小值", "Minimum"},
-		"sum.max":        {"最大值", "Maximum"},
-		"sum.avg":        {"平均值", "Mean"},
-		"sum.sum":        {"合计", "Sum"},
-		"sum.text":       {"填空题：%d 人作答，内容见意见建议。", "Text question: %d answers; see the opinions."},
-		"sum.print":      {"打印报表", "Print the report"},
-		"sum.report":     {"报表（A4 打印）", "Report (A4, printable)"},
-		"sum.export":     {"导出汇总 Excel", "Export the summary to Excel"},
-		"sum.none":       {"还没有答卷。", "No responses yet."},
-		"sum.noop":       {"还没有意见建议。", "No opinions yet."},
-		"sum.chart":      {"第 %d 题统计图", "Chart of question %d"},
-		"sum.legend":     {"图例", "Legend"},
-		"sum.mismatch":   {"线上与纸质之和与合计不一致，请联系管理员重新计数。", "Online and paper do not add up to the total: ask the administrator to recount."},
-		"sum.no_topics":  {"还没有事项。", "No topics yet."},
-		"rep.title":      {"征求意见情况报告", "Feedback report"},
-		"rep.date":       {"报告日期", "Date of report"},
-		"rep.point":      {"联系点", "Contact point"},
-		"rep.topic":      {"征求意见事项", "Topic"},
-		"rep.sign":       {"联系点负责人（签字）", "Head of the contact point (signature)"},
-		"rep.seal":       {"单位盖章", "Seal"},
-		"rep.signdate":   {"日期：　　年　　月　　日", "Date:"},
-		"rep.signseal":   {"签字盖章", "Signature and seal"},
-		"rep.print_hint": {"用浏览器的“打印”即可得到 A4 报表；打印时页面的导航不会印出。", "Use the browser's Print to get the A4 report; the navigation is not printed."},
-		"rep.back":       {"返回汇总", "Back to the summary"},
-		"rep.forums":     {"座谈会 %d 次，实地调研 %d 次，书面征求意见 %d 次；参加的人大代表 %d 人次、群众 %d 人次、其他 %d 人次。", "%d forums, %d field research visits, %d written solicitations; %d deputies, %d members of the public and %d others took part."},
-	})
+var summaryMessages = map[string][2]string{
+	"sum.title":      {"汇总", "Summary"},
+	"sum.reports":    {"汇总与报表", "Summaries and reports"},
+	"sum.totals":     {"答卷总数", "Responses"},
+	"sum.by_kind":    {"答卷人", "Respondents"},
+	"sum.activities": {"活动与参加人数", "Activities and participants"},
+	"sum.opinions":   {"意见建议", "Opinions"},
+	"sum.answered":   {"作答人数", "Answered"},
+	"sum.option":     {"选项", "Option"},
+	"sum.score":      {"%d 分", "%d points"},
+	"sum.mean":       {"平均分", "Mean"},
+	"sum.min":        {"最小值", "Minimum"},
+	"sum.max":        {"最大值", "Maximum"},
+	"sum.avg":        {"平均值", "Mean"},
+	"sum.sum":        {"合计", "Sum"},
+	"sum.text":       {"填空题：%d 人作答，内容见意见建议。", "Text question: %d answers; see the opinions."},
+	"sum.print":      {"打印报表", "Print the report"},
+	"sum.report":     {"报表（A4 打印）", "Report (A4, printable)"},
+	"sum.export":     {"导出汇总 Excel", "Export the summary to Excel"},
+	"sum.none":       {"还没有答卷。", "No responses yet."},
+	"sum.noop":       {"还没有意见建议。", "No opinions yet."},
+	"sum.chart":      {"第 %d 题统计图", "Chart of question %d"},
+	"sum.legend":     {"图例", "Legend"},
+	"sum.mismatch":   {"线上与纸质之和与合计不一致，请联系管理员重新计数。", "Online and paper do not add up to the total: ask the administrator to recount."},
+	"sum.no_topics":  {"还没有事项。", "No topics yet."},
+	"rep.title":      {"征求意见情况报告", "Feedback report"},
+	"rep.date":       {"报告日期", "Date of report"},
+	"rep.point":      {"联系点", "Contact point"},
+	"rep.topic":      {"征求意见事项", "Topic"},
+	"rep.sign":       {"联系点负责人（签字）", "Head of the contact point (signature)"},
+	"rep.seal":       {"单位盖章", "Seal"},
+	"rep.signdate":   {"日期：　　年　　月　　日", "Date:"},
+	"rep.signseal":   {"签字盖章", "Signature and seal"},
+	"rep.print_hint": {"用浏览器的“打印”即可得到 A4 报表；打印时页面的导航不会印出。", "Use the browser's Print to get the A4 report; the navigation is not printed."},
+	"rep.back":       {"返回汇总", "Back to the summary"},
+	"rep.forums":     {"座谈会 %d 次，实地调研 %d 次，书面征求意见 %d 次；参加的人大代表 %d 人次、群众 %d 人次、其他 %d 人次。", "%d forums, %d field research visits, %d written solicitations; %d deputies, %d members of the public and %d others took part."},
 }
 
 // optRow is one bar of a chart: its label and its counts online, on paper and in total.
@@ -174,11 +171,11 @@ func (a *App) buildSummary(c *gin.Context, topicID, lang string) (*summaryData, 
 					v := strconv.Itoa(s)
 					qv.Rows = append(qv.Rows, optRow{Label: Translate(lang, "sum.score", s), N: [3]int64{on.Counts[v], pa.Counts[v], q.Counts[v]}})
 				}
-				qv.Mean = [3]string{meanOf(on.Sum, on.Answered), meanOf(pa.Sum, pa.Answered), meanPtr(q.Mean)}
+				qv.Mean = [3]string{meanOf(on.Sum, on.Answered), meanOf(pa.Sum, pa.Answered), MeanText(q.Mean)}
 			case models.Number:
 				qv.Num[0] = numOf(on)
 				qv.Num[1] = numOf(pa)
-				tot := numStat{Answered: q.Answered, Mean: meanPtr(q.Mean)}
+				tot := numStat{Answered: q.Answered, Mean: MeanText(q.Mean)}
 				if q.Sum != nil {
 					tot.Sum = models.FormatMilli(int64(*q.Sum))
 				}
@@ -192,7 +189,7 @@ func (a *App) buildSummary(c *gin.Context, topicID, lang string) (*summaryData, 
 			}
 			for j := range qv.Rows {
 				// Share of the people who answered (multiple choice may add up over 100%).
-				qv.Rows[j].Pct = pctOf(qv.Rows[j].N[2], q.Answered)
+				qv.Rows[j].Pct = Pct(qv.Rows[j].N[2], q.Answered)
 			}
 			if len(qv.Rows) > 0 {
 				qv.Chart = barChart(lang, Translate(lang, "sum.chart", i+1)+"："+q.Label, qv.Rows)
@@ -211,7 +208,8 @@ func (a *App) buildSummary(c *gin.Context, topicID, lang string) (*summaryData, 
 	return d, nil
 }
 
-func pctOf(n, total int64) string {
+// Pct is n as a share of total ("0%" of none), to one decimal.
+func Pct(n, total int64) string {
 	if total == 0 {
 		return "0%"
 	}
@@ -219,10 +217,11 @@ func pctOf(n, total int64) string {
 }
 
 func meanOf(sum, n int64) string {
-	return meanPtr(models.Mean(models.Num(sum), n))
+	return MeanText(models.Mean(models.Num(sum), n))
 }
 
-func meanPtr(m *float64) string {
+// MeanText writes a mean, or "—" where there is none.
+func MeanText(m *float64) string {
 	if m == nil {
 		return "—"
 	}
@@ -237,43 +236,22 @@ func numOf(s *db.ChannelStats) numStat {
 	return out
 }
 
-// barChart draws horizontal bars, one per option, each split into its
-// online and paper parts, with the total and share written after it. It is
-// plain inline SVG: no script, no external file, printable.
+// barChart draws a question's bars, each split into its online and paper
+// parts (BarChart).
 func barChart(lang, title string, rows []optRow) template.HTML {
-	const width, labelH, barH, gap, barMax = 640, 22, 22, 12, 470.0
-	var max int64
-	for _, r := range rows {
-		if r.N[2] > max {
-			max = r.N[2]
-		}
-	}
-	rowH := labelH + barH + gap
-	h := len(rows)*rowH + 8
-	var b strings.Builder
-	esc := template.HTMLEscapeString
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%s" preserveAspectRatio="xMinYMin meet">`, width, h, width, h, esc(title))
+	bars := make([]Bar, len(rows))
+	online, paper := Translate(lang, "channel.online"), Translate(lang, "channel.paper")
 	for i, r := range rows {
-		y := i*rowH + 4
-		fmt.Fprintf(&b, `<text x="0" y="%d">%s</text>`, y+16, esc(r.Label))
-		scale := 0.0
-		if max > 0 {
-			scale = barMax / float64(max)
+		on, pa := r.N[0], r.N[1]
+		// The parts may differ from the total only if counters drift; draw what the total says.
+		if on+pa != r.N[2] {
+			on, pa = r.N[2], 0
 		}
-		wOn := float64(r.N[0]) * scale
-		wPa := float64(r.N[1]) * scale
-		// The total bar may differ from online+paper only if counters drift; draw what the total says.
-		if r.N[0]+r.N[1] != r.N[2] {
-			wOn, wPa = float64(r.N[2])*scale, 0
-		}
-		by := y + labelH
-		fmt.Fprintf(&b, `<rect class="bar-online" x="0" y="%d" width="%.1f" height="%d"><title>%s %d</title></rect>`, by, wOn, barH, esc(Translate(lang, "channel.online")), r.N[0])
-		fmt.Fprintf(&b, `<rect class="bar-paper" x="%.1f" y="%d" width="%.1f" height="%d"><title>%s %d</title></rect>`, wOn, by, wPa, barH, esc(Translate(lang, "channel.paper")), r.N[1])
-		fmt.Fprintf(&b, `<line class="axis" x1="0" y1="%d" x2="0" y2="%d"/>`, by-2, by+barH+2)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d">%d（%s）</text>`, wOn+wPa+8, by+17, r.N[2], esc(r.Pct))
+		bars[i] = Bar{Label: r.Label, Total: r.N[2], Pct: r.Pct, Parts: []BarPart{
+			{Class: "bar-online", N: on, Title: fmt.Sprintf("%s %d", online, r.N[0])},
+			{Class: "bar-paper", N: pa, Title: fmt.Sprintf("%s %d", paper, r.N[1])}}}
 	}
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
+	return BarChart(title, bars)
 }
 
 func (a *App) summaryPage(c *gin.Context) {

@@ -1,125 +1,83 @@
-// Package web serves budgetpoint's HTML pages at a contact point: sign-in,
-// the staff pages, the questionnaire fill-in page for phones, summaries and
-// printable reports. Templates and static files are embedded in the binary;
-// no page loads anything from another host. See README.md for how to add a page.
+// Package web serves budgetpoint's HTML pages. It holds two things:
+//
+//   - the foundation every package of pages stands on (site.go: Site and
+//     its Options; the layout, words and languages, sign-in and CSRF,
+//     rendering, static files, the shared partials, and the questionnaire
+//     builder and fill-in page that both the point and the committee show);
+//   - the pages of a contact point (App): sign-in, the staff pages, the
+//     questionnaire fill-in page for phones, summaries and printable reports.
+//
+// The committee's pages at the hub are package web/committee, on the same
+// foundation. Templates and static files are embedded in the binary; no page
+// loads anything from another host. See README.md for how to add a page.
 package web
 
 import (
-	"context"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
-	"fmt"
-	"html/template"
 	"io/fs"
 	"net/http"
-	"path"
-	"sort"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
-	"budgetpoint/demo"
 	"budgetpoint/handlers"
 	"budgetpoint/syncer"
 )
 
-//go:embed templates/*.html
-var templateFS embed.FS
+// pointPages are the templates of the point's pages (and its partials).
+//
+//go:embed pages/*.html
+var pointPages embed.FS
 
-//go:embed static
-var staticFS embed.FS
-
-// App holds what the pages need: the API server (its DB, its auth) and the
-// parsed page templates, one template set per page.
+// App is the pages of a contact point, on the foundation (Site).
 type App struct {
-	S     *handlers.Server
-	pages map[string]*template.Template
+	*Site
 	// Sync is the point's sync engine, for the dashboard's sync box and
 	// 立即同步; nil where pages run without one.
 	Sync *syncer.Syncer
-	// Hub is true for the committee's pages at the hub (web/hub.go): the
-	// layout then shows the committee's name and the hub's navigation.
-	Hub bool
-
-	engine *gin.Engine
 }
 
-// routeHooks lets other files of this package (paper entry) add their
-// routes: func init() { routeHooks = append(routeHooks, func(a *App, r *gin.Engine) {...}) }.
-var routeHooks []func(a *App, r *gin.Engine)
+// pointNav is the main navigation of a point: the staff's, the
+// administrator's settings, the deputy's own pages.
+var pointNav = []NavItem{
+	{ID: "dashboard", Path: "/", Key: "nav.dashboard", Roles: StaffRoles},
+	{ID: "topics", Path: "/topics", Key: "nav.topics", Roles: StaffRoles},
+	{ID: "questionnaires", Path: "/questionnaires", Key: "nav.questionnaires", Roles: StaffRoles},
+	{ID: "paper", Path: "/paper", Key: "nav.paper", Roles: StaffRoles},
+	{ID: "activities", Path: "/activities", Key: "nav.activities", Roles: StaffRoles},
+	{ID: "opinions", Path: "/opinions", Key: "nav.opinions", Roles: StaffRoles},
+	{ID: "deputies", Path: "/deputies", Key: "nav.deputies", Roles: StaffRoles},
+	{ID: "reports", Path: "/reports", Key: "nav.reports", Roles: StaffRoles},
+	{ID: "settings", Path: "/settings", Key: "nav.settings", Roles: handlers.AdminOnly},
+	{ID: "my", Path: "/my", Key: "nav.my", Roles: []string{"deputy"}},
+	{ID: "myopinions", Path: "/my/opinions", Key: "nav.myopinions", Roles: []string{"deputy"}},
+}
 
-// New parses the templates and prepares the pages of a server; sy is the
-// point's sync engine (nil at the hub, or without sync).
+// New prepares the pages of a contact point; sy is its sync engine (nil
+// without sync).
 func New(s *handlers.Server, sy *syncer.Syncer) (*App, error) {
-	pages, err := parsePages()
+	a := &App{Sync: sy}
+	pages, err := fs.Sub(pointPages, "pages")
 	if err != nil {
 		return nil, err
 	}
-	return &App{S: s, Sync: sy, pages: pages}, nil
-}
-
-// parsePages builds one template set per page: layout.html and every
-// partial (_*.html) together with one page file, so that pages may all
-// define "title" and "content" without colliding.
-func parsePages() (map[string]*template.Template, error) {
-	names, err := fs.Glob(templateFS, "templates/*.html")
-	if err != nil {
-		return nil, err
-	}
-	var shared []string
-	var pageFiles []string
-	for _, n := range names {
-		b := path.Base(n)
-		if b == "layout.html" || strings.HasPrefix(b, "_") {
-			shared = append(shared, n)
-		} else {
-			pageFiles = append(pageFiles, n)
-		}
-	}
-	sort.Strings(shared)
-	out := map[string]*template.Template{}
-	for _, p := range pageFiles {
-		t := template.New(path.Base(p)).Funcs(funcs)
-		files := append(append([]string{}, shared...), p)
-		t, err := t.ParseFS(templateFS, files...)
-		if err != nil {
-			return nil, fmt.Errorf("template %s: %w", p, err)
-		}
-		out[path.Base(p)] = t
-	}
-	return out, nil
-}
-
-// assetVersion changes when any static file changes, for cache busting.
-var assetVersion = func() string {
-	h := sha256.New()
-	fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			b, _ := staticFS.ReadFile(p)
-			h.Write(b)
-		}
-		return nil
+	a.Site, err = NewSite(s, Options{
+		Pages: pages,
+		Name: func(c *gin.Context, lang string) string {
+			return a.pointName().In(c.Request.Context(), s.DB, s.Log, lang)
+		},
+		Footer: func(v *View) string { return v.Name + " · " + v.T("layout.footer") },
+		Nav:    pointNav,
+		Roles:  AnyRole,
 	})
-	return hex.EncodeToString(h.Sum(nil))[:10]
-}()
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
 
-// Routes lists every page route in one place (paper entry adds its own through routeHooks).
+// Routes lists every route of the point's pages, in one place.
 func (a *App) Routes(r *gin.Engine) {
-	a.engine = r
-	sub, _ := fs.Sub(staticFS, "static")
-	files := http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
-	r.GET("/static/*filepath", func(c *gin.Context) {
-		c.Header("Cache-Control", "public, max-age=86400")
-		c.Header("X-Content-Type-Options", "nosniff")
-		files.ServeHTTP(c.Writer, c.Request)
-	})
-	r.GET("/favicon.ico", func(c *gin.Context) { c.Status(http.StatusNoContent) })
-
-	r.GET("/login", a.loginPage)
-	r.POST("/login", a.loginSubmit)
-	r.POST("/logout", a.Page(AnyRole...), a.logout)
-	r.GET("/lang/:lang", a.switchLang)
+	a.Site.Routes(r) // static files, sign-in and sign-out, the language switch
 
 	staff := a.Page(StaffRoles...)
 	r.GET("/", a.Page(AnyRole...), a.home)
@@ -156,6 +114,35 @@ func (a *App) Routes(r *gin.Engine) {
 	r.POST("/deputies", staff, a.deputyCreate)
 	r.GET("/reports", staff, a.reportsList)
 
+	// 纸质问卷录入 (paper.go, paper_import.go).
+	r.GET("/paper", staff, a.paperList)
+	r.POST("/paper", staff, a.paperCreate)
+	r.GET("/paper/:id", staff, a.paperBatch)
+	r.GET("/paper/:id/entry", staff, a.paperEntry)
+	r.POST("/paper/:id/entry", staff, a.paperEntrySave)
+	r.GET("/paper/:id/form", staff, a.paperFormPage)
+	r.POST("/paper/:id/form", staff, a.paperResolve)
+	r.GET("/paper/:id/history", staff, a.paperHistory)
+	r.GET("/paper/:id/template.xlsx", staff, a.paperTemplate)
+	r.POST("/paper/:id/import", staff, a.paperImport)
+	r.GET("/paper/:id/import/:job", staff, a.paperImportStatus)
+
+	// 测评码 (eval.go): issued by staff, answered with a code and no login.
+	r.GET("/codes", staff, a.evalSets)
+	r.POST("/codes", staff, a.evalIssue)
+	r.GET("/e", a.evalEnter)
+	r.GET("/e/:code", a.evalFill)
+	r.POST("/e/:code", a.evalSubmit)
+	// The same for programs.
+	r.POST("/api/v1/questionnaires/:id/eval-codes", a.S.Require(handlers.Staff...), a.apiIssueCodes)
+	r.POST("/api/v1/eval/:code/responses", a.apiEvalSubmit)
+
+	// 系统设置 (settings.go), administrators only.
+	admin := a.Page("admin")
+	r.GET("/settings", admin, a.settingsPage)
+	r.POST("/settings", admin, a.settingsSave)
+	r.POST("/settings/users", admin, a.settingsAddUser)
+
 	// Deputies, signed in.
 	deputy := a.Page("deputy")
 	r.GET("/my", deputy, a.myHome)
@@ -167,21 +154,14 @@ func (a *App) Routes(r *gin.Engine) {
 	r.GET("/p/:token", a.publicFillPage)
 	r.POST("/p/:token", a.publicFillSubmit)
 	r.GET("/done", a.donePage)
-
-	for _, h := range routeHooks {
-		h(a, r)
-	}
 }
 
-// PointName is this contact point's name as people know it: the setting
-// point_name when an administrator set one, else the registered name.
-func (a *App) PointName(ctx context.Context) string {
-	if n := a.setting(ctx, "point_name", ""); n != "" {
-		return n
+// home is the dashboard for staff and the deputy's own page for deputies.
+func (a *App) home(c *gin.Context) {
+	sess, _ := handlers.SessionOf(c)
+	if sess.User.Role == "deputy" {
+		c.Redirect(http.StatusSeeOther, "/my")
+		return
 	}
-	if a.S.PointID == "" {
-		return "预算工作基层联系点"
-	}
-	n := demo.PointName(a.S.PointID)
-	return n + "预算工作基层联系点"
+	a.dashboard(c)
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,10 +16,11 @@ import (
 	"budgetpoint/hub"
 )
 
-// HubPoints are the points of every test hub: three of the six, with secrets.
+// HubPoints are the points of every test hub: three of the six, with
+// secrets; yimen has no English name.
 var HubPoints = []hub.Point{
-	{ID: "hongta", Name: "红塔区人大常委会", Secret: "secret-hongta-0123456789"},
-	{ID: "tonghai", Name: "通海县人大常委会", Secret: "secret-tonghai-0123456789"},
+	{ID: "hongta", Name: "红塔区人大常委会", NameEN: "Hongta District People's Congress Standing Committee", Secret: "secret-hongta-0123456789"},
+	{ID: "tonghai", Name: "通海县人大常委会", NameEN: "Tonghai County People's Congress Standing Committee", Secret: "secret-tonghai-0123456789"},
 	{ID: "yimen", Name: "易门县人大常委会", Secret: "secret-yimen-0123456789"},
 }
 
@@ -123,4 +125,24 @@ func RawOf(t testing.TB, d *db.DB) *sql.DB {
 		c.Close()
 	})
 	return c
+}
+
+// ReceivedAt sets when the hub received every batch of a point so far (as
+// if they had come at that time), through a connection of its own to the
+// database file: the server and its writer run on, untouched, and no clock
+// is swapped under them.
+func (e *HubEnv) ReceivedAt(t testing.TB, point string, at time.Time) {
+	t.Helper()
+	c, err := sql.Open("sqlite3", db.DSN(e.DB.Path, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	res, err := c.ExecContext(context.Background(), `UPDATE hub_batches SET received_at=? WHERE point_id=?`, db.FormatTime(at), point)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		t.Fatalf("no batch of %s to date back (%v)", point, err)
+	}
 }

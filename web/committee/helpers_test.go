@@ -1,9 +1,9 @@
-package web
+package committee
 
 import (
 	"context"
+	"io"
 	"net/http"
-	"regexp"
 	"strconv"
 	"testing"
 	"time"
@@ -11,34 +11,38 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"budgetpoint/db"
 	"budgetpoint/demo"
 	"budgetpoint/handlers"
 	"budgetpoint/hub"
 	"budgetpoint/internal/testutil"
 	"budgetpoint/models"
 	"budgetpoint/syncproto"
+	"budgetpoint/web"
+	"budgetpoint/web/internal/webtest"
 )
 
 // hubPointsForTest are the points of the test hub.
 var hubPointsForTest = testutil.HubPoints
 
 // hubSite is a real hub (SQLite file, the real router with the hub's API
-// and the committee's pages) behind an httptest server.
+// and the committee's pages) behind an httptest server; webtest.Site gives
+// its clients (Client, Login, Get, Post).
 type hubSite struct {
-	*testSite
-	H *hub.Hub
+	*webtest.Site
+	Env *testutil.HubEnv
+	DB  *db.DB
+	H   *hub.Hub
 }
 
 func newHubSite(t *testing.T) *hubSite {
 	t.Helper()
-	var a *App
 	he := testutil.NewHub(t, func(r *gin.Engine, s *handlers.Server, h *hub.Hub) {
-		cp, err := NewCommittee(s, h)
+		p, err := New(s, h)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cp.Routes(r)
-		a = cp.App()
+		p.Routes(r)
 	})
 	ctx := context.Background()
 	for name, role := range map[string]string{"committee": "committee", "admin": "admin"} {
@@ -46,15 +50,33 @@ func newHubSite(t *testing.T) *hubSite {
 			t.Fatal(err)
 		}
 	}
-	return &hubSite{testSite: &testSite{DB: he.DB, S: he.S, App: a, URL: he.URL, srv: he.HTTP}, H: he.Hub}
+	return &hubSite{Site: &webtest.Site{URL: he.URL, Password: demo.DemoPassword}, Env: he, DB: he.DB, H: he.Hub}
 }
 
-var hubCSRFRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+// newPointSite is a contact point with the demo content and its pages
+// (package web), for the tests that sync a point with the hub.
+func newPointSite(t *testing.T) (*webtest.Site, *db.DB) {
+	t.Helper()
+	e := testutil.New(t, func(r *gin.Engine, s *handlers.Server) {
+		if err := demo.Load(context.Background(), s.DB, "hongta", io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		a, err := web.New(s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Routes(r)
+	})
+	return &webtest.Site{URL: e.URL, Password: demo.DemoPassword}, e.DB
+}
+
+// english makes the client ask for English pages (the remembered language switch).
+func (hs *hubSite) english(t *testing.T, c *http.Client) { hs.English(t, c, web.LangCookie) }
 
 // hubCSRF reads the session's CSRF token from the publish page.
 func (hs *hubSite) hubCSRF(t *testing.T, c *http.Client) string {
 	t.Helper()
-	m := hubCSRFRe.FindStringSubmatch(hs.get(t, c, "/hub/publish", http.StatusOK))
+	m := webtest.CSRFRe.FindStringSubmatch(hs.Get(t, c, "/hub/publish", http.StatusOK))
 	if m == nil {
 		t.Fatal("no csrf token on the publish page")
 	}

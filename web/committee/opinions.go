@@ -1,7 +1,9 @@
-package web
+package committee
+
+// 意见建议办理: the opinions the points reported, forwarded, answered and
+// closed here; the hub sends each change back to its point.
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,34 +12,42 @@ import (
 
 	"budgetpoint/hub"
 	"budgetpoint/models"
+	"budgetpoint/web"
 )
 
-func init() {
-	AddMessages(map[string][2]string{
-		"hub.op.title":        {"意见建议办理", "Opinions workbench"},
-		"hub.op.lead":         {"各联系点报送的意见建议：交办、答复，按提出人的评价办结。办理结果会同步回提出意见的联系点。", "Opinions the points reported: forward them, answer them, and close them with the proposer's evaluation. What you do goes back to the point the opinion came from."},
-		"hub.op.point":        {"联系点", "Contact point"},
-		"hub.op.count":        {"本页 %d 条", "%d on this page"},
-		"hub.op.none":         {"没有符合条件的意见建议。", "No opinions match."},
-		"hub.op.recorded_at":  {"记录于 %s", "recorded %s"},
-		"hub.op.forward":      {"交办", "Forward"},
-		"hub.op.forward_hint": {"交办：转有关部门办理（状态改为“已交办”）。", "Forward: send it to the department concerned (status becomes “forwarded”)."},
-		"hub.op.answer":       {"答复内容", "Answer"},
-		"hub.op.answer_btn":   {"答复", "Answer"},
-		"hub.op.reanswer_btn": {"修改答复", "Correct the answer"},
-		"hub.op.eval":         {"提出人的评价", "The proposer's evaluation"},
-		"hub.op.close_btn":    {"办结", "Close"},
-		"hub.op.closed_note":  {"已办结，不能再改动。", "Closed: it cannot change any more."},
-		"hub.op.the_answer":   {"答复", "Answer"},
-		"hub.op.evaluated":    {"评价", "Evaluation"},
-		"hub.op.forwarded_ok": {"已交办", "Forwarded"},
-		"hub.op.answered_ok":  {"已答复，答复会同步到联系点", "Answered: the answer goes back to the point"},
-		"hub.op.closed_ok":    {"已办结", "Closed"},
-		"hub.op.error":        {"这条意见没有改动：%s", "This opinion was not changed: %s"},
-		"hub.op.bad_op":       {"请选择要做的办理操作 / choose what to do with the opinion", ""},
-		"hub.op.need_answer":  {"请填写答复内容后再点“答复” / write the answer before pressing Answer", ""},
-		"hub.op.need_eval":    {"请选择提出人的评价：满意、基本满意或不满意 / choose the proposer's evaluation: satisfied, basically satisfied or not satisfied", ""},
-	})
+var opinionMessages = web.Messages{
+	"hub.op.title":        {"意见建议办理", "Opinions workbench"},
+	"hub.op.lead":         {"各联系点报送的意见建议：交办、答复，按提出人的评价办结。办理结果会同步回提出意见的联系点。", "Opinions the points reported: forward them, answer them, and close them with the proposer's evaluation. What you do goes back to the point the opinion came from."},
+	"hub.op.point":        {"联系点", "Contact point"},
+	"hub.op.count":        {"本页 %d 条", "%d on this page"},
+	"hub.op.none":         {"没有符合条件的意见建议。", "No opinions match."},
+	"hub.op.recorded_at":  {"记录于 %s", "recorded %s"},
+	"hub.op.forward":      {"交办", "Forward"},
+	"hub.op.forward_hint": {"交办：转有关部门办理（状态改为“已交办”）。", "Forward: send it to the department concerned (status becomes “forwarded”)."},
+	"hub.op.answer":       {"答复内容", "Answer"},
+	"hub.op.answer_btn":   {"答复", "Answer"},
+	"hub.op.reanswer_btn": {"修改答复", "Correct the answer"},
+	"hub.op.eval":         {"提出人的评价", "The proposer's evaluation"},
+	"hub.op.close_btn":    {"办结", "Close"},
+	"hub.op.closed_note":  {"已办结，不能再改动。", "Closed: it cannot change any more."},
+	"hub.op.the_answer":   {"答复", "Answer"},
+	"hub.op.evaluated":    {"评价", "Evaluation"},
+	"hub.op.forwarded_ok": {"已交办", "Forwarded"},
+	"hub.op.answered_ok":  {"已答复，答复会同步到联系点", "Answered: the answer goes back to the point"},
+	"hub.op.closed_ok":    {"已办结", "Closed"},
+	"hub.op.error":        {"这条意见没有改动：%s", "This opinion was not changed: %s"},
+	"hub.op.bad_op":       {"请选择要做的办理操作", "choose what to do with the opinion"},
+	"hub.op.need_answer":  {"请填写答复内容后再点“答复”", "write the answer before pressing Answer"},
+	"hub.op.need_eval":    {"请选择提出人的评价：满意、基本满意或不满意", "choose the proposer's evaluation: satisfied, basically satisfied or not satisfied"},
+	// Why a move cannot be made: 这条意见现在是“已报送”，不能办结：请先答复…
+	"hub.op.cannot":           {"这条意见现在是“%s”，不能%s：%s", "this opinion is %s: it cannot be %s now: %s"},
+	"hub.op.act.forwarded":    {"交办", "forwarded"},
+	"hub.op.act.answered":     {"答复", "answered"},
+	"hub.op.act.closed":       {"办结", "closed"},
+	"hub.op.why.closed":       {"已办结的意见不能再改动", "a closed opinion does not change any more"},
+	"hub.op.why.answer_first": {"请先答复，再按提出人的评价办结", "answer it first, then close it with the proposer's evaluation"},
+	"hub.op.why.forwarded":    {"它已经交办过了", "it has been forwarded already"},
+	"hub.op.why.reload":       {"请刷新页面看它现在的状态", "reload the page to see where it stands"},
 }
 
 // hubOp is one opinion row of the workbench.
@@ -88,14 +98,14 @@ func filterQuery(f models.OpinionFilter) string {
 	return q.Encode()
 }
 
-func (p *hubPages) opinionsPage(c *gin.Context) {
+func (p *Pages) opinionsPage(c *gin.Context) {
 	p.renderOpinions(c, http.StatusOK, opFilter(c.Request.URL.Query()), nil)
 }
 
 // renderOpinions shows the workbench; failed, when set, is the opinion whose
 // action failed, with its message and what was typed.
-func (p *hubPages) renderOpinions(c *gin.Context, status int, f models.OpinionFilter, failed *hubOp) {
-	lang := LangOf(c)
+func (p *Pages) renderOpinions(c *gin.Context, status int, f models.OpinionFilter, failed *hubOp) {
+	lang := web.LangOf(c)
 	page, err := p.H.Opinions(c.Request.Context(), f)
 	if err != nil {
 		p.Error(c, err)
@@ -109,7 +119,7 @@ func (p *hubPages) renderOpinions(c *gin.Context, status int, f models.OpinionFi
 	names := map[string]string{}
 	for _, t := range ts {
 		names[t.ID] = t.Title
-		if lang == LangEN && t.TitleEN != "" {
+		if lang == web.LangEN && t.TitleEN != "" {
 			names[t.ID] = t.TitleEN
 		}
 		if names[t.ID] == "" {
@@ -143,21 +153,14 @@ func (p *hubPages) renderOpinions(c *gin.Context, status int, f models.OpinionFi
 	v := p.view(c, "hub.op.title", "hub-opinions", d)
 	if failed != nil {
 		// At the top too: the opinion may not be on this page any more.
-		v.Flash = append(v.Flash, Flash{Kind: "error", Msg: Translate(lang, "hub.op.error", Bilingual(lang, failed.Error))})
+		v.Flash = append(v.Flash, web.Flash{Kind: "error", Msg: p.Translate(lang, "hub.op.error", web.Bilingual(lang, failed.Error))})
 	}
-	p.Render(c, status, "hub_opinions.html", v)
-}
-
-// actionWords names an action in a sentence ("交办", "forwarded").
-var actionWords = map[string][2]string{
-	"forwarded": {"交办", "forwarded"},
-	"answered":  {"答复", "answered"},
-	"closed":    {"办结", "closed"},
+	p.Render(c, status, "opinions.html", v)
 }
 
 // opinionMove is the workbench's buttons: op=forward, answer or close.
-func (p *hubPages) opinionMove(c *gin.Context) {
-	lang := LangOf(c)
+func (p *Pages) opinionMove(c *gin.Context) {
+	lang := web.LangOf(c)
 	back, _ := url.ParseQuery(c.PostForm("back"))
 	f := opFilter(back)
 	id := c.Param("id")
@@ -173,17 +176,17 @@ func (p *hubPages) opinionMove(c *gin.Context) {
 	case "answer":
 		patch.Status, patch.Evaluation = "answered", ""
 		if patch.Answer == "" {
-			fail(Translate(LangZH, "hub.op.need_answer"))
+			fail(p.Translate(lang, "hub.op.need_answer"))
 			return
 		}
 	case "close":
 		patch.Status, patch.Answer = "closed", ""
 		if !models.In(patch.Evaluation, models.Evaluations) {
-			fail(Translate(LangZH, "hub.op.need_eval"))
+			fail(p.Translate(lang, "hub.op.need_eval"))
 			return
 		}
 	default:
-		fail(Translate(LangZH, "hub.op.bad_op"))
+		fail(p.Translate(lang, "hub.op.bad_op"))
 		return
 	}
 	// Say plainly why a move is impossible (a stale page, a colleague was
@@ -195,7 +198,7 @@ func (p *hubPages) opinionMove(c *gin.Context) {
 	}
 	correction := o.Status == "answered" && patch.Status == "answered"
 	if !correction && !models.ValidTransition(o.Status, patch.Status) {
-		fail(cannotMessage(o.Status, patch.Status))
+		fail(p.cannotMessage(lang, o.Status, patch.Status))
 		return
 	}
 	if _, err := p.H.MoveOpinion(c.Request.Context(), id, patch); err != nil {
@@ -218,24 +221,21 @@ func (p *hubPages) opinionMove(c *gin.Context) {
 	if q := filterQuery(f); q != "" {
 		to += "?" + q
 	}
-	p.Redirect(c, to+"#op-"+id, "ok", Translate(lang, key))
+	p.Redirect(c, to+"#op-"+id, "ok", p.Translate(lang, key))
 }
 
-// cannotMessage explains an impossible move in both languages.
-func cannotMessage(from, to string) string {
-	zhWhy, enWhy := "", ""
+// cannotMessage explains an impossible move, in lang.
+func (p *Pages) cannotMessage(lang, from, to string) string {
+	why := "hub.op.why.reload"
 	switch {
 	case from == "closed":
-		zhWhy, enWhy = "已办结的意见不能再改动", "a closed opinion does not change any more"
+		why = "hub.op.why.closed"
 	case to == "closed":
-		zhWhy, enWhy = "请先答复，再按提出人的评价办结", "answer it first, then close it with the proposer's evaluation"
+		why = "hub.op.why.answer_first"
 	case to == "forwarded":
-		zhWhy, enWhy = "它已经交办过了", "it has been forwarded already"
-	default:
-		zhWhy, enWhy = "请刷新页面看它现在的状态", "reload the page to see where it stands"
+		why = "hub.op.why.forwarded"
 	}
-	return fmt.Sprintf("这条意见现在是“%s”，不能%s：%s / this opinion is %s: it cannot be %s now: %s",
-		Translate(LangZH, "status."+from), actionWords[to][0], zhWhy, Translate(LangEN, "status."+from), actionWords[to][1], enWhy)
+	return p.Translate(lang, "hub.op.cannot", web.Translate(lang, "status."+from), p.Translate(lang, "hub.op.act."+to), p.Translate(lang, why))
 }
 
 // joinBilingual joins "中文 / English" messages into one such message.

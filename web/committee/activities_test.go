@@ -1,4 +1,4 @@
-package web
+package committee
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"budgetpoint/hub"
 	"budgetpoint/models"
 	"budgetpoint/syncproto"
+
+	"budgetpoint/web/internal/webtest"
 )
 
 // hubActivity is an activity of the test topic as a point sends it.
@@ -42,7 +44,7 @@ func (hs *hubSite) pushActivities(t *testing.T, point string, acts []models.Acti
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out := readAll(t, res); res.StatusCode != 200 {
+	if out := webtest.ReadAll(t, res); res.StatusCode != 200 {
 		t.Fatalf("push from %s: %d %s", point, res.StatusCode, out)
 	}
 }
@@ -61,9 +63,9 @@ func TestHubTopicPageListsActivities(t *testing.T) {
 	elsewhere.TopicID = "t-2026-final-accounts"
 	hs.pushActivities(t, "tonghai", []models.Activity{elsewhere})
 
-	c := hs.login(t, "committee")
-	body := hs.get(t, c, "/hub/topics/"+hubTopic, http.StatusOK)
-	mustContain(t, body, `id="activities-h"`, "活动", "此事项的活动",
+	c := hs.Login(t, "committee")
+	body := hs.Get(t, c, "/hub/topics/"+hubTopic, http.StatusOK)
+	webtest.MustContain(t, body, `id="activities-h"`, "活动", "此事项的活动",
 		"2027年预算草案座谈会", "2026-11-18", "研和街道人大工委会议室", "座谈会", "人大代表 7，群众 15，其他 2",
 		"乡村道路项目实地调研", "实地调研", "2026-11-25", "易门县人大常委会", "红塔区人大常委会",
 		// a link per point to its activities, in the section and in the point's own card
@@ -78,13 +80,13 @@ func TestHubTopicPageListsActivities(t *testing.T) {
 	}
 
 	// One point's activities only.
-	body = hs.get(t, c, "/hub/topics/"+hubTopic+"?point=yimen", http.StatusOK)
-	mustContain(t, body, "只显示 易门县人大常委会 的活动", "乡村道路项目实地调研", "显示所有联系点的活动")
+	body = hs.Get(t, c, "/hub/topics/"+hubTopic+"?point=yimen", http.StatusOK)
+	webtest.MustContain(t, body, "只显示 易门县人大常委会 的活动", "乡村道路项目实地调研", "显示所有联系点的活动")
 	if strings.Contains(body, "研和街道人大工委会议室") {
 		t.Error("?point=yimen lists hongta's forum")
 	}
-	body = hs.get(t, c, "/hub/topics/"+hubTopic+"?point=tonghai", http.StatusOK)
-	mustContain(t, body, "通海县人大常委会 还没有报送这个事项的活动。")
+	body = hs.Get(t, c, "/hub/topics/"+hubTopic+"?point=tonghai", http.StatusOK)
+	webtest.MustContain(t, body, "通海县人大常委会 还没有报送这个事项的活动。")
 
 	// In English.
 	req, _ := http.NewRequest("GET", hs.URL+"/hub/topics/"+hubTopic, nil)
@@ -93,7 +95,7 @@ func TestHubTopicPageListsActivities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, readAll(t, res), "Activities on this topic", "forum", "field research", "deputies 7, public 15, other 2", "Activities by point")
+	webtest.MustContain(t, webtest.ReadAll(t, res), "Activities on this topic", "forum", "field research", "deputies 7, public 15, other 2", "Activities by point")
 
 	// The API the page is built on.
 	var page struct {
@@ -103,7 +105,7 @@ func TestHubTopicPageListsActivities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal([]byte(readAll(t, res)), &page); err != nil {
+	if err := json.Unmarshal([]byte(webtest.ReadAll(t, res)), &page); err != nil {
 		t.Fatal(err)
 	}
 	if len(page.Items) != 1 || page.Items[0].ID != forum.ID || page.Items[0].PointID != "hongta" || page.Items[0].OpinionCount != 1 {
@@ -114,8 +116,8 @@ func TestHubTopicPageListsActivities(t *testing.T) {
 func TestHubTopicPageWithoutActivities(t *testing.T) {
 	hs := newHubSite(t)
 	hs.ingest(t, "hongta", 1, 3)
-	body := hs.get(t, hs.login(t, "committee"), "/hub/topics/"+hubTopic, http.StatusOK)
-	mustContain(t, body, "还没有联系点报送这个事项的活动。")
+	body := hs.Get(t, hs.Login(t, "committee"), "/hub/topics/"+hubTopic, http.StatusOK)
+	webtest.MustContain(t, body, "还没有联系点报送这个事项的活动。")
 	if strings.Contains(body, "查看该联系点的活动") {
 		t.Error("a point without activities links to its activities")
 	}

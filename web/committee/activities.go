@@ -1,39 +1,38 @@
-package web
+package committee
 
 import (
 	"context"
 	"sort"
 
 	"budgetpoint/hub"
+	"budgetpoint/web"
 )
 
 // The 活动 section of the hub's topic page: the activities (座谈会, 实地调研,
 // 书面征求意见) every point pushed for the topic, newest first, with a link
 // per point that shows only that point's.
 
-func init() {
-	AddMessages(map[string][2]string{
-		"hub.act.title":      {"活动", "Activities"},
-		"hub.act.lead":       {"各联系点就此事项开展的座谈会、实地调研和书面征求意见，按日期排列，最近的在前。", "The forums, field research visits and written solicitations the points held on this topic, most recent first."},
-		"hub.act.none":       {"还没有联系点报送这个事项的活动。", "No point has reported an activity on this topic yet."},
-		"hub.act.none_point": {"%s 还没有报送这个事项的活动。", "%s has not reported an activity on this topic yet."},
-		"hub.act.by_point":   {"按联系点查看活动", "Activities by point"},
-		"hub.act.point_link": {"%s（%d 次）", "%s (%d)"},
-		"hub.act.only":       {"只显示 %s 的活动。", "Showing the activities of %s only."},
-		"hub.act.show_all":   {"显示所有联系点的活动", "Show every point's activities"},
-		"hub.act.of_point":   {"查看该联系点的活动（%d 次）", "See this point's activities (%d)"},
-		"hub.act.caption":    {"此事项的活动", "Activities on this topic"},
-		"hub.act.caption_of": {"%s 就此事项开展的活动", "Activities of %s on this topic"},
-		"hub.act.point":      {"联系点", "Contact point"},
-		"hub.act.kind":       {"类别", "Kind"},
-		"hub.act.date":       {"日期", "Date"},
-		"hub.act.name":       {"名称", "Title"},
-		"hub.act.location":   {"地点", "Location"},
-		"hub.act.parts":      {"参加人员", "Participants"},
-		"hub.act.parts_n":    {"人大代表 %d，群众 %d，其他 %d", "deputies %d, public %d, other %d"},
-		"hub.act.opinions":   {"意见建议", "Opinions"},
-		"hub.act.more":       {"只列出了最先收到的 %d 次活动；其余的可通过 /api/v1/committee/activities 查询。", "Only the first %d activities received are listed; the rest are in /api/v1/committee/activities."},
-	})
+var activityMessages = web.Messages{
+	"hub.act.title":      {"活动", "Activities"},
+	"hub.act.lead":       {"各联系点就此事项开展的座谈会、实地调研和书面征求意见，按日期排列，最近的在前。", "The forums, field research visits and written solicitations the points held on this topic, most recent first."},
+	"hub.act.none":       {"还没有联系点报送这个事项的活动。", "No point has reported an activity on this topic yet."},
+	"hub.act.none_point": {"%s 还没有报送这个事项的活动。", "%s has not reported an activity on this topic yet."},
+	"hub.act.by_point":   {"按联系点查看活动", "Activities by point"},
+	"hub.act.point_link": {"%s（%d 次）", "%s (%d)"},
+	"hub.act.only":       {"只显示 %s 的活动。", "Showing the activities of %s only."},
+	"hub.act.show_all":   {"显示所有联系点的活动", "Show every point's activities"},
+	"hub.act.of_point":   {"查看该联系点的活动（%d 次）", "See this point's activities (%d)"},
+	"hub.act.caption":    {"此事项的活动", "Activities on this topic"},
+	"hub.act.caption_of": {"%s 就此事项开展的活动", "Activities of %s on this topic"},
+	"hub.act.point":      {"联系点", "Contact point"},
+	"hub.act.kind":       {"类别", "Kind"},
+	"hub.act.date":       {"日期", "Date"},
+	"hub.act.name":       {"名称", "Title"},
+	"hub.act.location":   {"地点", "Location"},
+	"hub.act.parts":      {"参加人员", "Participants"},
+	"hub.act.parts_n":    {"人大代表 %d，群众 %d，其他 %d", "deputies %d, public %d, other %d"},
+	"hub.act.opinions":   {"意见建议", "Opinions"},
+	"hub.act.more":       {"只列出了最先收到的 %d 次活动；其余的可通过 /api/v1/committee/activities 查询。", "Only the first %d activities received are listed; the rest are in /api/v1/committee/activities."},
 }
 
 // hubActsMax bounds the activities one topic page lists.
@@ -63,7 +62,7 @@ type hubActsData struct {
 
 // topicActivities gathers the topic's activities for the page; with point
 // set, only that point's are shown (the links per point still count all).
-func (p *hubPages) topicActivities(ctx context.Context, lang, topicID, point string) (*hubActsData, error) {
+func (p *Pages) topicActivities(ctx context.Context, lang, topicID, point string) (*hubActsData, error) {
 	pg, err := p.H.Activities(ctx, hub.ActivityFilter{Topic: topicID, Limit: hubActsMax})
 	if err != nil {
 		return nil, err

@@ -1,0 +1,63 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"strings"
+)
+
+// Bar is one bar of a chart: its label, its parts from left to right, and
+// the total and share written after it.
+type Bar struct {
+	Label string
+	Parts []BarPart
+	Total int64
+	Pct   string
+}
+
+// BarPart is one coloured stretch of a bar: its class of app.css
+// (bar-online, bar-paper, bar-total), its length in counts and its tooltip.
+type BarPart struct {
+	Class string
+	N     int64
+	Title string
+}
+
+// BarChart draws horizontal bars, one per option, scaled to the largest
+// total, with the total and share written after each. It is plain inline
+// SVG: no script, no file from anywhere, printable. The point's summary
+// splits each bar into online and paper; the committee's shows totals.
+func BarChart(title string, bars []Bar) template.HTML {
+	const width, labelH, barH, gap, barMax = 640, 22, 22, 12, 470.0
+	var max int64
+	for _, r := range bars {
+		if r.Total > max {
+			max = r.Total
+		}
+	}
+	scale := 0.0
+	if max > 0 {
+		scale = barMax / float64(max)
+	}
+	rowH := labelH + barH + gap
+	h := len(bars)*rowH + 8
+	esc := template.HTMLEscapeString
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%s" preserveAspectRatio="xMinYMin meet">`,
+		width, h, width, h, esc(title))
+	for i, r := range bars {
+		y := i*rowH + 4
+		fmt.Fprintf(&b, `<text x="0" y="%d">%s</text>`, y+16, esc(r.Label))
+		by := y + labelH
+		x := 0.0
+		for _, p := range r.Parts {
+			w := float64(p.N) * scale
+			fmt.Fprintf(&b, `<rect class="%s" x="%.1f" y="%d" width="%.1f" height="%d"><title>%s</title></rect>`, p.Class, x, by, w, barH, esc(p.Title))
+			x += w
+		}
+		fmt.Fprintf(&b, `<line class="axis" x1="0" y1="%d" x2="0" y2="%d"/>`, by-2, by+barH+2)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d">%d（%s）</text>`, x+8, by+17, r.Total, esc(r.Pct))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}

@@ -1,0 +1,59 @@
+package committee
+
+// Accessibility of every page of the committee, with the checker and
+// crawler of webtest (web/internal/webtest/a11y.go says what is checked).
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"budgetpoint/models"
+	"budgetpoint/web/internal/webtest"
+)
+
+func TestA11yHubPages(t *testing.T) {
+	hs := newHubSite(t)
+	op := hubOpinion(1, "建议加大乡村道路投入")
+	hs.ingest(t, "hongta", 1, 6, op, hubOpinion(2, "建议公开三公经费"))
+	hs.ingest(t, "tonghai", 1, 3, hubOpinion(3, "建议压减一般性支出"))
+	hs.pushActivities(t, "hongta", []models.Activity{hubActivity("forum", "2027年预算草案座谈会", "2026-11-18", "研和街道", models.Participants{Deputies: 7, Public: 15})})
+	c := hs.Login(t, "committee")
+	tok := hs.hubCSRF(t, c)
+	// A published topic and questionnaire, for the builder's edit and preview.
+	hs.Post(t, c, "/hub/publish/topic", url.Values{"csrf": {tok}, "id": {"t-2028-assets"}, "kind": {"state_assets"}, "fiscal_year": {"2028"},
+		"title": {"2028年国有资产管理情况"}, "to": {"all"}}, http.StatusSeeOther)
+	hs.Post(t, c, "/questionnaires/new?topic=t-2028-assets&to=all", url.Values{"csrf": {tok}, "id": {"q-2028-assets"}, "topic_id": {"t-2028-assets"},
+		"title": {"国有资产管理问卷"}, "n": {"1"}, "op": {"save"}, "q0_key": {"q1"}, "q0_type": {"single_choice"}, "q0_label": {"您对国有资产管理情况的评价"},
+		"q0_required": {"1"}, "q0_options": {"满意\n基本满意\n不满意"}}, http.StatusSeeOther)
+	// One opinion answered, so the workbench shows every kind of row.
+	hs.Post(t, c, "/hub/opinions/"+op.ID, url.Values{"csrf": {tok}, "op": {"forward"}}, http.StatusSeeOther)
+	hs.Post(t, c, "/hub/opinions/"+op.ID, url.Values{"csrf": {tok}, "op": {"answer"}, "answer": {"已纳入2027年预算安排"}}, http.StatusSeeOther)
+
+	idPages := []string{"/hub/topics/" + hubTopic, "/hub/opinions", "/hub/publish", "/hub/export", "/questionnaires/new",
+		"/questionnaires/q-2028-assets/edit", "/questionnaires/q-2028-assets/preview"}
+	for _, lang := range []string{"zh", "en"} {
+		for _, role := range []string{"committee", "admin"} {
+			t.Run(role+"/"+lang, func(t *testing.T) {
+				c := hs.Login(t, role)
+				if lang == "en" {
+					hs.english(t, c)
+				}
+				cr := webtest.NewCrawl(t, hs.URL, c, true)
+				cr.Run(append([]string{"/", "/hub/topics"}, idPages...)...)
+				cr.Summary(role + "/" + lang)
+				cr.MustHave(idPages...)
+				if n := cr.OK(); n < 12 {
+					t.Errorf("%s visited %d pages, want at least 12", role, n)
+				}
+			})
+		}
+	}
+	t.Run("errors", func(t *testing.T) {
+		hs.CheckPost(t, c, "/hub/publish/topic", url.Values{"csrf": {tok}, "kind": {"other"}, "fiscal_year": {"2027"}, "title": {""}, "to": {"some"}}, http.StatusUnprocessableEntity, true)
+		hs.CheckPost(t, c, "/hub/opinions/"+op.ID, url.Values{"csrf": {tok}, "op": {"answer"}, "answer": {" "}}, http.StatusUnprocessableEntity, true)
+		hs.CheckPost(t, c, "/hub/opinions/"+op.ID, url.Values{"csrf": {tok}, "op": {"close"}}, http.StatusUnprocessableEntity, true)
+		hs.CheckPost(t, c, "/questionnaires/new", url.Values{"csrf": {tok}, "id": {"q-bad"}, "topic_id": {"t-2028-assets"}, "title": {""}, "n": {"1"}, "op": {"save"},
+			"q0_key": {"q1"}, "q0_type": {"single_choice"}, "q0_label": {""}, "q0_options": {""}}, http.StatusUnprocessableEntity, true)
+	})
+}

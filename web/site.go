@@ -1,0 +1,192 @@
+package web
+
+// The foundation of the pages (Site): what the point's pages (this package)
+// and the committee's (web/committee) share. Each package builds its Site
+// with NewSite, telling it what its layout shows (Options), and lists its
+// own routes after Site.Routes.
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"budgetpoint/handlers"
+)
+
+// templateFS holds the foundation's templates: layout.html, the shared
+// partials (_*.html) and the pages every package shows (sign-in, error, the
+// questionnaire builder and the fill-in page with its preview).
+//
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Site is the foundation of one package of pages: the API server it stands
+// on, its page templates and its words.
+type Site struct {
+	// S is the API server: its database, sign-in and sessions.
+	S     *handlers.Server
+	opts  Options
+	pages map[string]*template.Template
+	words Messages
+}
+
+// Options are what a package of pages tells the foundation about itself.
+type Options struct {
+	// Pages holds the package's templates at its root: one file per page
+	// (<page>.html, defining "content" and, optionally, "title") and the
+	// package's own partials (_*.html). Every page is parsed in a set of its
+	// own with the foundation's layout and partials, so that block names
+	// never collide; the foundation's pages come along.
+	Pages fs.FS
+	// Messages are the package's words (key → {中文, English}), a map per
+	// file, beside the foundation's; a key given twice is an error.
+	Messages []Messages
+	// Name is the name at the top of every page and in its title, in the
+	// page's language: the point's, or the committee's.
+	Name func(c *gin.Context, lang string) string
+	// Subtitle is the catalogue key of a line under the name ("" for none).
+	Subtitle string
+	// Footer is the footer's text (nil: the name).
+	Footer func(v *View) string
+	// Nav are the entries of the main navigation, each shown to its roles.
+	Nav []NavItem
+	// Roles are the roles that sign in to these pages (and may sign out).
+	Roles []string
+}
+
+// NavItem is one entry of the main navigation.
+type NavItem struct {
+	ID    string   // a page sets View.Nav to it to be marked current
+	Path  string   // where it goes
+	Key   string   // its words in the catalogue
+	Roles []string // who sees it
+}
+
+// NewSite parses the foundation's templates with the package's and merges
+// the words.
+func NewSite(s *handlers.Server, o Options) (*Site, error) {
+	words, err := mergeMessages(append([]Messages{catalog}, o.Messages...)...)
+	if err != nil {
+		return nil, err
+	}
+	pages, err := parsePages(o.Pages)
+	if err != nil {
+		return nil, err
+	}
+	return &Site{S: s, opts: o, pages: pages, words: words}, nil
+}
+
+// Routes adds what every package of pages serves, before its own routes:
+// the static files, sign-in and sign-out, and the language switch.
+func (st *Site) Routes(r *gin.Engine) {
+	r.GET("/static/*filepath", serveStatic)
+	r.GET("/favicon.ico", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	r.GET("/login", st.loginPage)
+	r.POST("/login", st.loginSubmit)
+	r.POST("/logout", st.Page(st.opts.Roles...), st.logout)
+	r.GET("/lang/:lang", st.switchLang)
+}
+
+// Translate is Translate with the package's words too.
+func (st *Site) Translate(lang, key string, args ...any) string {
+	return translate(st.words, lang, key, args...)
+}
+
+// Both is the message of key in both languages, "中文 / English" (see
+// both), with the package's words too.
+func (st *Site) Both(key string, args ...any) string { return bothIn(st.words, key, args...) }
+
+// templateFiles are the page files and the partials of one FS.
+type templateFiles struct {
+	fsys            fs.FS
+	shared, pageSet []string
+}
+
+// parsePages builds one template set per page, of the foundation's and of
+// own: the layout and the partials of both, then the page file.
+func parsePages(own fs.FS) (map[string]*template.Template, error) {
+	base, err := fs.Sub(templateFS, "templates")
+	if err != nil {
+		return nil, err
+	}
+	var all []templateFiles
+	for _, fsys := range []fs.FS{base, own} {
+		if fsys == nil {
+			continue
+		}
+		names, err := fs.Glob(fsys, "*.html")
+		if err != nil {
+			return nil, err
+		}
+		tf := templateFiles{fsys: fsys}
+		for _, n := range names {
+			if n == "layout.html" || strings.HasPrefix(n, "_") {
+				tf.shared = append(tf.shared, n)
+			} else {
+				tf.pageSet = append(tf.pageSet, n)
+			}
+		}
+		all = append(all, tf)
+	}
+	out := map[string]*template.Template{}
+	for _, tf := range all {
+		for _, p := range tf.pageSet {
+			if _, dup := out[p]; dup {
+				return nil, fmt.Errorf("template %s: a page of the foundation has that name", p)
+			}
+			t := template.New(p).Funcs(funcs)
+			for _, s := range all {
+				if len(s.shared) == 0 {
+					continue
+				}
+				if _, err := t.ParseFS(s.fsys, s.shared...); err != nil {
+					return nil, fmt.Errorf("template %s: %w", p, err)
+				}
+			}
+			if _, err := t.ParseFS(tf.fsys, p); err != nil {
+				return nil, fmt.Errorf("template %s: %w", p, err)
+			}
+			out[p] = t
+		}
+	}
+	return out, nil
+}
+
+// assetVersion changes when any static file changes, for cache busting.
+var assetVersion = func() string {
+	h := sha256.New()
+	fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := staticFS.ReadFile(p)
+			h.Write(b)
+		}
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:10]
+}()
+
+// staticFiles serves static/ under /static/.
+var staticFiles = func() http.Handler {
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err)
+	}
+	return http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
+}()
+
+// serveStatic is the one static file server of every package of pages.
+func serveStatic(c *gin.Context) {
+	c.Header("Cache-Control", "public, max-age=86400")
+	c.Header("X-Content-Type-Options", "nosniff")
+	staticFiles.ServeHTTP(c.Writer, c.Request)
+}
