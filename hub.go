@@ -94,9 +94,8 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
-	r := s.Router() // logins and accounts (handlers/routes.go)
-	h.Routes(r, s)  // the points' sync and the committee API (hub/api.go)
-	pages.Routes(r) // the committee's pages (web/committee)
+	r := s.Router(handlers.APIs{Hub: hub.NewAPI(h, s)}) // every API route (handlers/routes.go)
+	pages.Routes(r)                                     // the committee's pages (web/committee)
 	fmt.Fprintf(stdout, "联系点 / points: %d (%s)\n", len(points), *pointsPath)
 	return serveHTTP(ctx, *addr, r, log, stdout, committee.DefaultName+" / committee hub")
 }

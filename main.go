@@ -132,6 +132,9 @@ func openAnyData(dir string, pointTables bool) (*db.DB, error) {
 	for _, n := range names {
 		switch n {
 		case hub.Schema().Name:
+			if pointTables {
+				return nil, usage("汇总端的数据目录没有人大代表名册，不能用 --deputy-id / the hub's data directory keeps no deputies registry: --deputy-id does not apply")
+			}
 			return openHubData(dir)
 		case "point":
 			return openData(dir)
@@ -213,6 +216,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if *interval < time.Second {
 		return usage("--sync-interval 至少 1s / --sync-interval must be at least 1s")
 	}
+	if *hub != "" {
+		u, err := url.Parse(*hub)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			return usage("--hub 应为 http(s)://主机[:端口] / --hub must be an http(s)://host[:port] URL, got %q", *hub)
+		}
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("point", *pointID)
 	d, err := openData(*data)
 	if err != nil {
@@ -227,12 +236,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return fmt.Errorf("载入演示数据失败 / loading demo content: %w", err)
 		}
 	}
-	if *hub != "" {
-		u, err := url.Parse(*hub)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-			return usage("--hub 应为 http(s)://主机[:端口] / --hub must be an http(s)://host[:port] URL, got %q", *hub)
-		}
-	}
 
 	// The parts of a contact point, each handed what it needs.
 	s := handlers.NewServer(d, handlers.Config{PointID: *pointID, Log: log, BodyLimits: web.BodyLimits()})
@@ -242,9 +245,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	r := s.Router() // the API (handlers/routes.go)
-	sy.Routes(r, s) // /api/v1/sync/status and /run (syncer/routes.go)
-	pages.Routes(r) // the pages (web/web.go)
+	r := s.Router(handlers.APIs{Sync: sy.NewAPI(s)}) // every API route (handlers/routes.go)
+	pages.Routes(r)                                  // the pages (web/web.go)
 	if sy.Enabled() {
 		log.Info("sync with the hub", "hub", *hub, "interval", *interval)
 		go sy.Run(ctx)

@@ -29,7 +29,8 @@ import (
 var migrations embed.FS
 
 // Schema is one package's set of migrations: files NNNN_name.sql applied in
-// order, each in its own transaction, recorded under the schema's name.
+// order (all waiting ones in one transaction, see migrate), recorded under
+// the schema's name.
 type Schema struct {
 	Name  string
 	Files fs.FS // the .sql files at its root
@@ -138,9 +139,15 @@ func open(dir string, mode openMode, schemas ...Schema) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("数据目录无法创建 / cannot create data directory %s: %w", dir, err)
 	}
-	probe := filepath.Join(dir, ".write-test")
-	if err := os.WriteFile(probe, nil, 0o600); err != nil {
+	// A probe file of its own, so that processes opening the directory at
+	// once do not remove each other's.
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
 		return nil, fmt.Errorf("数据目录不可写 / data directory %s is not writable: %w", dir, err)
+	}
+	probe := f.Name()
+	if err := f.Close(); err != nil {
+		slog.Warn("write test file", "path", probe, "err", err)
 	}
 	if err := os.Remove(probe); err != nil {
 		slog.Warn("write test file left in the data directory", "path", probe, "err", err)

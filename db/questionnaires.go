@@ -90,6 +90,13 @@ func storedVersions(tx *sql.Tx, id string) ([]models.StoredVersion, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stored versions: %w", err)
 	}
+	return ScanStoredVersions(rows)
+}
+
+// ScanStoredVersions reads rows of (version, hash, definition) of one
+// questionnaire, as models.NextVersion takes them, and closes rows. The
+// point's store and the hub's each query their own table and read it here.
+func ScanStoredVersions(rows *sql.Rows) ([]models.StoredVersion, error) {
 	defer rows.Close()
 	var out []models.StoredVersion
 	for rows.Next() {

@@ -201,6 +201,10 @@ func (s *Server) createUser(c *gin.Context) {
 		s.Fail(c, models.Invalid("用户", map[string]string{"role": "此处不能使用这个角色 / this role does not exist here"}))
 		return
 	}
+	if s.hub && req.DeputyID != "" {
+		s.Fail(c, models.Invalid("用户", map[string]string{"deputy_id": "汇总端没有人大代表名册 / the hub keeps no deputies registry"}))
+		return
+	}
 	pw := req.Password
 	generated := pw == ""
 	if generated {

@@ -164,7 +164,7 @@ func (s *Server) publicQuestionnaire(c *gin.Context) {
 // registered deputy's identity.
 func (s *Server) publicSubmit(c *gin.Context) {
 	if !s.publicLimit.Allow(clientIP(c)) {
-		s.Fail(c, models.Errorf(models.ERateLimited, "提交过于频繁，请稍后再试 / too many submissions: wait a moment and try again"))
+		s.Fail(c, errTooManySubmissions())
 		return
 	}
 	q, err := s.DB.QuestionnaireByToken(c.Request.Context(), c.Param("token"))

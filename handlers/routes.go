@@ -4,10 +4,42 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"budgetpoint/syncproto"
 )
 
-// routes lists every route of the API in one place.
-func (s *Server) routes(r *gin.Engine) {
+// SyncAPI serves a point's /api/v1/sync/status and /run (package syncer).
+type SyncAPI interface {
+	SyncStatus(c *gin.Context)
+	SyncRun(c *gin.Context)
+}
+
+// HubAPI serves the hub's own routes (package hub): the points' signed sync
+// and the committee API.
+type HubAPI interface {
+	PostBatch(c *gin.Context)
+	GetUpdates(c *gin.Context)
+	ListPoints(c *gin.Context)
+	ListTopics(c *gin.Context)
+	PublishTopic(c *gin.Context)
+	TopicSummary(c *gin.Context)
+	ExportTopic(c *gin.Context)
+	PublishQuestionnaire(c *gin.Context)
+	ListOpinions(c *gin.Context)
+	ListActivities(c *gin.Context)
+	PatchOpinion(c *gin.Context)
+}
+
+// APIs are the other packages' handlers that the API's routes call: at a
+// point its sync (may be nil in tests), at the hub the hub's.
+type APIs struct {
+	Sync SyncAPI
+	Hub  HubAPI
+}
+
+// routes lists every route of the API (/api/v1) in one place, those that
+// other packages serve included; pages list theirs in their own packages.
+func (s *Server) routes(r *gin.Engine, apis APIs) {
 	api := r.Group("/api/v1")
 	api.GET("/health", s.health)
 	api.POST("/login", s.apiLogin)
@@ -23,7 +55,23 @@ func (s *Server) routes(r *gin.Engine) {
 	api.GET("/users", s.Require(AdminOnly...), s.listUsers)
 	api.POST("/users", s.Require(AdminOnly...), s.createUser)
 	if s.hub {
-		return // the committee's routes are the hub package's (hub.Hub.Routes)
+		if h := apis.Hub; h != nil {
+			// Signed by the points (syncproto), not by a login.
+			r.POST(syncproto.PathBatches, h.PostBatch)
+			r.GET(syncproto.PathUpdates, h.GetUpdates)
+
+			cm := api.Group("/committee", s.Require(Committee...))
+			cm.GET("/points", h.ListPoints)
+			cm.GET("/topics", h.ListTopics)
+			cm.POST("/topics", h.PublishTopic)
+			cm.GET("/topics/:id/summary", h.TopicSummary)
+			cm.GET("/topics/:id/export.xlsx", h.ExportTopic)
+			cm.POST("/questionnaires", h.PublishQuestionnaire)
+			cm.GET("/opinions", h.ListOpinions)
+			cm.GET("/activities", h.ListActivities)
+			cm.PATCH("/opinions/:id", h.PatchOpinion)
+		}
+		return
 	}
 
 	api.GET("/topics", s.Require(AnyPointRole...), s.listTopics)
@@ -53,6 +101,15 @@ func (s *Server) routes(r *gin.Engine) {
 	// Public filling, without login, only through a questionnaire's public link.
 	api.GET("/public/:token", s.publicQuestionnaire)
 	api.POST("/public/:token/responses", s.publicSubmit)
+
+	// 测评码: issued by staff, answered with a code and no login (eval.go).
+	api.POST("/questionnaires/:id/eval-codes", s.Require(Staff...), s.issueEvalCodes)
+	api.POST("/eval/:code/responses", s.evalSubmit)
+
+	if sy := apis.Sync; sy != nil {
+		api.GET("/sync/status", s.Require(Staff...), sy.SyncStatus)
+		api.POST("/sync/run", s.Require(Staff...), sy.SyncRun)
+	}
 }
 
 func (s *Server) health(c *gin.Context) {

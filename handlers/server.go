@@ -61,9 +61,6 @@ func NewServer(d *db.DB, cfg Config) *Server {
 		loginLimit:  NewLimiters(rate.Every(6*time.Second), 10)}
 }
 
-// Hub reports whether the server serves the committee hub.
-func (s *Server) Hub() bool { return s.hub }
-
 var statusOf = map[string]int{
 	models.EBadRequest:       http.StatusBadRequest,
 	models.EUnauth:           http.StatusUnauthorized,
@@ -135,10 +132,10 @@ func (s *Server) logRequests(c *gin.Context) {
 	}
 }
 
-// Router builds the router with the API's routes (every one listed in
-// routes.go). main then adds the routes of the other parts it constructs
-// (sync, pages, the hub's), each listed in its package's Routes.
-func (s *Server) Router() *gin.Engine {
+// Router builds the router with every route of the API (routes.go), those
+// that apis serve included. main then adds the pages, whose routes each page
+// package lists in its Routes.
+func (s *Server) Router(apis APIs) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	// Proxies are not trusted (see clientIP): without this, gin's
@@ -155,7 +152,7 @@ func (s *Server) Router() *gin.Engine {
 	r.NoMethod(func(c *gin.Context) {
 		s.Fail(c, models.Errorf(models.EMethodNotAllowed, "不支持此请求方法 / method not allowed"))
 	})
-	s.routes(r)
+	s.routes(r, apis)
 	return r
 }
 
@@ -172,6 +169,11 @@ func PageParams(c *gin.Context) (int, string, error) {
 		limit = n
 	}
 	return limit, c.Query("after"), nil
+}
+
+// errTooManySubmissions answers a public submission over the per-address limit.
+func errTooManySubmissions() error {
+	return models.Errorf(models.ERateLimited, "提交过于频繁，请稍后再试 / too many submissions: wait a moment and try again")
 }
 
 // Limiters keeps a rate limiter per key (a client address), forgetting idle ones.

@@ -13,40 +13,25 @@ import (
 	"budgetpoint/syncproto"
 )
 
-// api is the hub's HTTP side: the points' sync and the committee API. Its
-// handlers decode, call Hub and answer; they hold no SQL.
-type api struct {
+// API is the hub's HTTP side, the handlers of the routes that
+// handlers/routes.go lists for the hub (handlers.HubAPI): the points' sync
+// (sync.go) and the committee API. They decode, call Hub and answer; they
+// hold no SQL.
+type API struct {
 	h *Hub
 	s *handlers.Server
 }
 
-// Routes lists every route of the hub's own: the points' signed sync
-// (sync.go) and the committee API, on the router of s (a hub server). The
-// sync batches' larger body limit is given to s at construction (see
-// BodyLimits).
-func (h *Hub) Routes(r *gin.Engine, s *handlers.Server) {
-	a := &api{h: h, s: s}
-	r.POST(syncproto.PathBatches, a.postBatch)
-	r.GET(syncproto.PathUpdates, a.getUpdates)
-
-	c := r.Group("/api/v1/committee", s.Require(handlers.Committee...))
-	c.GET("/points", a.listPoints)
-	c.GET("/topics", a.listTopics)
-	c.POST("/topics", a.publishTopic)
-	c.GET("/topics/:id/summary", a.topicSummary)
-	c.GET("/topics/:id/export.xlsx", a.exportTopic)
-	c.POST("/questionnaires", a.publishQuestionnaire)
-	c.GET("/opinions", a.listOpinions)
-	c.GET("/activities", a.listActivities)
-	c.PATCH("/opinions/:id", a.patchOpinion)
-}
+// NewAPI is the hub's handlers over h, answering through s (a hub server).
+func NewAPI(h *Hub, s *handlers.Server) *API { return &API{h: h, s: s} }
 
 // BodyLimits are the hub's routes that take more than handlers.MaxBody.
 func BodyLimits() map[string]int64 {
 	return map[string]int64{syncproto.PathBatches: syncproto.MaxBatchBytes}
 }
 
-func (a *api) listPoints(c *gin.Context) {
+// ListPoints is GET /api/v1/committee/points: each point's last batch and totals.
+func (a *API) ListPoints(c *gin.Context) {
 	ps, err := a.h.PointStatuses(c.Request.Context())
 	if err != nil {
 		a.s.Fail(c, err)
@@ -60,7 +45,8 @@ func (a *api) listPoints(c *gin.Context) {
 	c.JSON(http.StatusOK, page)
 }
 
-func (a *api) listTopics(c *gin.Context) {
+// ListTopics is GET /api/v1/committee/topics: the committee's topics and those points report.
+func (a *API) ListTopics(c *gin.Context) {
 	items, err := a.h.Topics(c.Request.Context())
 	if err != nil {
 		a.s.Fail(c, err)
@@ -74,7 +60,8 @@ func (a *api) listTopics(c *gin.Context) {
 	c.JSON(http.StatusOK, page)
 }
 
-func (a *api) topicSummary(c *gin.Context) {
+// TopicSummary is GET /api/v1/committee/topics/{id}/summary: summed across points.
+func (a *API) TopicSummary(c *gin.Context) {
 	s, _, err := a.h.TopicSummary(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		a.s.Fail(c, err)
@@ -89,7 +76,8 @@ type TopicPublication struct {
 	Points []string `json:"points" label:"联系点,points"`
 }
 
-func (a *api) publishTopic(c *gin.Context) {
+// PublishTopic is POST /api/v1/committee/topics: 201 for a new topic, 200 for a replaced one.
+func (a *API) PublishTopic(c *gin.Context) {
 	var req TopicPublication
 	if err := forms.Decode(c, "事项", &req); err != nil {
 		a.s.Fail(c, err)
@@ -127,7 +115,8 @@ type QuestionnairePublication struct {
 	Points []string `json:"points"`
 }
 
-func (a *api) publishQuestionnaire(c *gin.Context) {
+// PublishQuestionnaire is POST /api/v1/committee/questionnaires: 201 for a new version, 200 for the same again.
+func (a *API) PublishQuestionnaire(c *gin.Context) {
 	var req QuestionnairePublication
 	if err := forms.DecodeOnly(c.Request.Body, &req); err != nil {
 		a.s.Fail(c, err)
@@ -141,7 +130,8 @@ func (a *api) publishQuestionnaire(c *gin.Context) {
 	c.JSON(createdOr200(created), gin.H{"questionnaire": q, "points": targets})
 }
 
-func (a *api) listOpinions(c *gin.Context) {
+// ListOpinions is GET /api/v1/committee/opinions (filters topic, point, status, source; paged).
+func (a *API) ListOpinions(c *gin.Context) {
 	limit, _, err := handlers.PageParams(c)
 	if err != nil {
 		a.s.Fail(c, err)
@@ -156,7 +146,8 @@ func (a *api) listOpinions(c *gin.Context) {
 	c.JSON(http.StatusOK, p)
 }
 
-func (a *api) patchOpinion(c *gin.Context) {
+// PatchOpinion is PATCH /api/v1/committee/opinions/{id}: a move along the closed loop.
+func (a *API) PatchOpinion(c *gin.Context) {
 	var req OpinionPatch
 	if err := forms.Decode(c, "意见", &req); err != nil {
 		a.s.Fail(c, err)
@@ -170,8 +161,8 @@ func (a *api) patchOpinion(c *gin.Context) {
 	c.JSON(http.StatusOK, o)
 }
 
-// listActivities is GET /api/v1/committee/activities.
-func (a *api) listActivities(c *gin.Context) {
+// ListActivities is GET /api/v1/committee/activities.
+func (a *API) ListActivities(c *gin.Context) {
 	limit, _, err := handlers.PageParams(c)
 	if err != nil {
 		a.s.Fail(c, err)
@@ -186,7 +177,8 @@ func (a *api) listActivities(c *gin.Context) {
 	c.JSON(http.StatusOK, p)
 }
 
-func (a *api) exportTopic(c *gin.Context) {
+// ExportTopic is GET /api/v1/committee/topics/{id}/export.xlsx.
+func (a *API) ExportTopic(c *gin.Context) {
 	id := c.Param("id")
 	f, err := a.h.Export(c.Request.Context(), id)
 	if err != nil {

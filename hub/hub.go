@@ -320,15 +320,10 @@ func (h *Hub) Opinion(ctx context.Context, id string) (models.Opinion, error) {
 // Opinions lists opinions of all points in the order they arrived; a bad
 // status or source filter is a bad request naming it.
 func (h *Hub) Opinions(ctx context.Context, f models.OpinionFilter) (models.Page[models.Opinion], error) {
-	bad := map[string]string{}
-	if f.Status != "" && !models.In(f.Status, models.OpinionStatuses) {
-		bad["status"] = "应为 " + strings.Join(models.OpinionStatuses, "、") + " 之一 / must be one of " + strings.Join(models.OpinionStatuses, ", ")
-	}
-	if f.Source != "" && !models.In(f.Source, models.OpinionSources) {
-		bad["source"] = "应为 " + strings.Join(models.OpinionSources, "、") + " 之一 / must be one of " + strings.Join(models.OpinionSources, ", ")
-	}
-	if len(bad) > 0 {
-		return models.Page[models.Opinion]{}, &models.Error{Code: models.EBadRequest, Message: "筛选条件无效 / invalid filter", Fields: bad}
+	if err := models.CheckFilter(map[string]models.FilterValue{
+		"status": {Value: f.Status, Allowed: models.OpinionStatuses},
+		"source": {Value: f.Source, Allowed: models.OpinionSources}}); err != nil {
+		return models.Page[models.Opinion]{}, err
 	}
 	if f.Limit < 1 {
 		f.Limit = 50
@@ -398,9 +393,8 @@ type ActivityFilter struct {
 // Activities lists the activities of all points in the order they first
 // arrived; a bad kind filter is a bad request naming it.
 func (h *Hub) Activities(ctx context.Context, f ActivityFilter) (models.Page[HubActivity], error) {
-	if f.Kind != "" && !models.In(f.Kind, models.ActivityKinds) {
-		return models.Page[HubActivity]{}, &models.Error{Code: models.EBadRequest, Message: "筛选条件无效 / invalid filter", Fields: map[string]string{
-			"kind": "应为 " + strings.Join(models.ActivityKinds, "、") + " 之一 / must be one of " + strings.Join(models.ActivityKinds, ", ")}}
+	if err := models.CheckFilter(map[string]models.FilterValue{"kind": {Value: f.Kind, Allowed: models.ActivityKinds}}); err != nil {
+		return models.Page[HubActivity]{}, err
 	}
 	return h.Store.Activities(ctx, f)
 }

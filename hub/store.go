@@ -33,7 +33,8 @@ func Schema() db.Schema {
 
 // Store keeps what the hub holds: batches, summaries, activities, opinions,
 // the change feed, and the committee's topics and questionnaires. Each
-// exported method is one transaction (db.DB's Write or Read).
+// exported method is one transaction (db.DB's Write or Read), except that a
+// write that answers with the stored row reads it after its commit.
 type Store struct {
 	db  *db.DB
 	log *slog.Logger
@@ -585,24 +586,7 @@ func storedVersions(ctx context.Context, tx *sql.Tx, id string) ([]models.Stored
 	if err != nil {
 		return nil, fmt.Errorf("stored versions: %w", err)
 	}
-	defer rows.Close()
-	var out []models.StoredVersion
-	for rows.Next() {
-		var v models.StoredVersion
-		var def string
-		if err := rows.Scan(&v.Version, &v.Hash, &def); err != nil {
-			return nil, fmt.Errorf("stored versions: %w", err)
-		}
-		v.Definition = &models.Definition{}
-		if err := json.Unmarshal([]byte(def), v.Definition); err != nil {
-			return nil, fmt.Errorf("version %d: stored definition: %w", v.Version, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("stored versions: %w", err)
-	}
-	return out, nil
+	return db.ScanStoredVersions(rows)
 }
 
 // questionnaire returns one version of a committee questionnaire (0: the latest).

@@ -18,7 +18,7 @@ import (
 // reads its body and checks the signature over it: all before anything is
 // stored. On failure it answers 401, logs the point and the reason, and
 // returns false. A body over the route's limit is 413.
-func (a *api) authenticate(c *gin.Context) (*Point, []byte, bool) {
+func (a *API) authenticate(c *gin.Context) (*Point, []byte, bool) {
 	id := c.GetHeader(syncproto.HeaderPointID)
 	stamp := c.GetHeader(syncproto.HeaderTimestamp)
 	reason := ""
@@ -55,8 +55,8 @@ func (a *api) authenticate(c *gin.Context) (*Point, []byte, bool) {
 	return nil, nil, false
 }
 
-// postBatch is POST /api/v1/sync/batches: a point's signed batch.
-func (a *api) postBatch(c *gin.Context) {
+// PostBatch is POST /api/v1/sync/batches: a point's signed batch.
+func (a *API) PostBatch(c *gin.Context) {
 	p, body, ok := a.authenticate(c)
 	if !ok {
 		return
@@ -132,9 +132,9 @@ func checkBatch(pointID string, b *syncproto.Batch) error {
 	return nil
 }
 
-// getUpdates is GET /api/v1/sync/updates?since=: what the committee
+// GetUpdates is GET /api/v1/sync/updates?since=: what the committee
 // published or changed for the signing point since the cursor.
-func (a *api) getUpdates(c *gin.Context) {
+func (a *API) GetUpdates(c *gin.Context) {
 	p, _, ok := a.authenticate(c)
 	if !ok {
 		return

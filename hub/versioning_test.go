@@ -1,6 +1,7 @@
 package hub_test
 
 import (
+	"strings"
 	"testing"
 
 	"budgetpoint/internal/testutil"
@@ -63,5 +64,20 @@ func TestOwnSchemaOnly(t *testing.T) {
 	}
 	if len(hubTables) < 8 || len(pointTables) < 10 {
 		t.Fatalf("too few tables seen: hub %v, point %v", hubTables, pointTables)
+	}
+}
+
+// The hub keeps no deputies registry: a login with a deputy_id is refused
+// with 422 naming it (not a 500 from a table the hub does not have).
+func TestHubUserWithDeputyRefused(t *testing.T) {
+	he := testutil.NewHub(t)
+	admin := he.User(t, "admin1", "admin")
+	res := he.Do(t, "POST", "/api/v1/users", admin, map[string]any{"name": "c2", "role": "committee", "password": "committee-pass-2026", "deputy_id": "d1"})
+	if res.Status != 422 || !strings.Contains(string(res.Body), "deputy_id") {
+		t.Fatalf("a hub login with a deputy_id: %d %s, want 422 naming deputy_id", res.Status, res.Body)
+	}
+	res = he.Do(t, "POST", "/api/v1/users", admin, map[string]any{"name": "c3", "role": "committee", "password": "committee-pass-2026"})
+	if res.Status != 201 {
+		t.Fatalf("a hub login: %d %s, want 201", res.Status, res.Body)
 	}
 }

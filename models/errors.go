@@ -5,6 +5,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes shared by the API (see contract.md, "Errors").
@@ -85,4 +86,25 @@ func AsError(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// FilterValue is one filter of a list: its value ("" does not filter) and
+// the values it may take.
+type FilterValue struct {
+	Value   string
+	Allowed []string
+}
+
+// CheckFilter is bad_request naming each filter whose value is not allowed.
+func CheckFilter(filters map[string]FilterValue) error {
+	bad := map[string]string{}
+	for name, f := range filters {
+		if f.Value != "" && !In(f.Value, f.Allowed) {
+			bad[name] = "应为 " + strings.Join(f.Allowed, "、") + " 之一 / must be one of " + strings.Join(f.Allowed, ", ")
+		}
+	}
+	if len(bad) > 0 {
+		return &Error{Code: EBadRequest, Message: "筛选条件无效 / invalid filter", Fields: bad}
+	}
+	return nil
 }

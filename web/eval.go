@@ -8,7 +8,6 @@ package web
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -257,61 +256,4 @@ func (a *App) evalSubmit(c *gin.Context) {
 		return
 	}
 	a.Redirect(c, "/done", "", "")
-}
-
-// apiIssueCodes issues codes for programs: {"id": uuid, "name", "count",
-// "respondent_kind"} → 201 {"codes": [...], "fill_url": "/e"}.
-func (a *App) apiIssueCodes(c *gin.Context) {
-	var req struct {
-		ID             string `json:"id"`
-		Name           string `json:"name"`
-		Count          int    `json:"count"`
-		RespondentKind string `json:"respondent_kind"`
-	}
-	if err := c.ShouldBindJSON(&req); err != nil {
-		a.S.Fail(c, models.Errorf(models.EBadRequest, "%s", both("eval.json_codes")))
-		return
-	}
-	if req.ID == "" {
-		req.ID = uuid.NewString()
-	}
-	sess, _ := handlers.SessionOf(c)
-	codes, err := a.S.DB.IssueEvalCodes(c.Request.Context(), db.EvalCodeSet{ID: req.ID, QuestionnaireID: c.Param("id"), Name: req.Name,
-		RespondentKind: req.RespondentKind, CreatedBy: sess.User.Name}, req.Count)
-	if err != nil {
-		a.S.Fail(c, err)
-		return
-	}
-	out := make([]string, len(codes))
-	for i, code := range codes {
-		out[i] = db.FormatEvalCode(code)
-	}
-	c.JSON(http.StatusCreated, gin.H{"id": req.ID, "codes": out, "fill_url": "/e"})
-}
-
-// apiEvalSubmit answers with a code: {"id": uuid, "version", "answers"}.
-func (a *App) apiEvalSubmit(c *gin.Context) {
-	if !publicLimit.Allow(c.ClientIP()) {
-		a.S.Fail(c, models.Errorf(models.ERateLimited, "%s", both("err.rate_limited")))
-		return
-	}
-	var req struct {
-		ID      string                     `json:"id"`
-		Version int                        `json:"version"`
-		Answers map[string]json.RawMessage `json:"answers"`
-	}
-	if err := c.ShouldBindJSON(&req); err != nil {
-		a.S.Fail(c, models.Errorf(models.EBadRequest, "%s", both("eval.json_answers")))
-		return
-	}
-	id, created, err := a.S.DB.SubmitWithEvalCode(c.Request.Context(), c.Param("code"), req.ID, req.Version, req.Answers)
-	if err != nil {
-		a.S.Fail(c, err)
-		return
-	}
-	st := http.StatusOK
-	if created {
-		st = http.StatusCreated
-	}
-	c.JSON(st, gin.H{"id": id, "created": created})
 }

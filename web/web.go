@@ -133,9 +133,7 @@ func (a *App) Routes(r *gin.Engine) {
 	r.GET("/e", a.evalEnter)
 	r.GET("/e/:code", a.evalFill)
 	r.POST("/e/:code", a.evalSubmit)
-	// The same for programs.
-	r.POST("/api/v1/questionnaires/:id/eval-codes", a.S.Require(handlers.Staff...), a.apiIssueCodes)
-	r.POST("/api/v1/eval/:code/responses", a.apiEvalSubmit)
+	// (The same for programs is in the API: handlers/eval.go.)
 
 	// 系统设置 (settings.go), administrators only.
 	admin := a.Page("admin")

@@ -46,7 +46,7 @@ func newTestSite(t *testing.T) *testSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := s.Router()
+	r := s.Router(handlers.APIs{})
 	a.Routes(r)
 	srv := testutil.Serve(t, r)
 	return &testSite{Site: &webtest.Site{URL: srv.URL, Password: demo.DemoPassword}, DB: d, S: s, App: a, srv: srv}

@@ -61,8 +61,7 @@ func NewHub(t testing.TB, extra ...func(r *gin.Engine, s *handlers.Server, h *hu
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	h := hub.New(hub.NewStore(d, log), append([]hub.Point(nil), HubPoints...), log)
 	s := handlers.NewServer(d, handlers.Config{PointID: "hub", Hub: true, Log: log, BodyLimits: hub.BodyLimits()})
-	r := s.Router()
-	h.Routes(r, s)
+	r := s.Router(handlers.APIs{Hub: hub.NewAPI(h, s)})
 	for _, f := range extra {
 		f(r, s, h)
 	}
@@ -145,4 +144,14 @@ func (e *HubEnv) ReceivedAt(t testing.TB, point string, at time.Time) {
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		t.Fatalf("no batch of %s to date back (%v)", point, err)
 	}
+}
+
+// Do sends a request to the hub (see Env.Do).
+func (e *HubEnv) Do(t testing.TB, method, path, token string, body any) *Resp {
+	t.Helper()
+	r, err := Request(e.URL, method, path, token, body)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return r
 }

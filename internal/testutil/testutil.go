@@ -26,6 +26,7 @@ import (
 	"budgetpoint/db"
 	"budgetpoint/handlers"
 	"budgetpoint/models"
+	"budgetpoint/syncer"
 )
 
 func init() { db.BcryptCost = bcrypt.MinCost }
@@ -64,25 +65,31 @@ func Dir(d *db.DB) string { return filepath.Dir(d.Path) }
 
 // Env is a real contact point server over HTTP on a temporary data directory.
 type Env struct {
-	DB   *db.DB
-	S    *handlers.Server
-	HTTP *Server
-	URL  string
-	Logs *Buffer
+	DB *db.DB
+	S  *handlers.Server
+	// Router is the router served, every route on it.
+	Router *gin.Engine
+	HTTP   *Server
+	URL    string
+	Logs   *Buffer
 }
 
-// New starts a contact point's API server (point hongta). extra adds more
-// routes after the API's.
+// New starts a contact point's API server (point hongta) with its sync
+// routes: the syncer is set up for a hub at a loopback port where nothing
+// listens (a round fails at once, as with the link down), and never runs by
+// itself. extra adds more routes after the API's.
 func New(t testing.TB, extra ...func(r *gin.Engine, s *handlers.Server)) *Env {
 	t.Helper()
 	d := OpenDB(t)
 	logs := &Buffer{}
 	s := handlers.NewServer(d, handlers.Config{PointID: "hongta", Log: slog.New(slog.NewTextHandler(logs, nil))})
-	r := s.Router()
+	sy := syncer.New(d, syncer.Config{Hub: "http://127.0.0.1:9", Secret: "test-secret-not-listening", PointID: "hongta",
+		Interval: time.Minute, Log: slog.New(slog.NewTextHandler(logs, nil))})
+	r := s.Router(handlers.APIs{Sync: sy.NewAPI(s)})
 	for _, f := range extra {
 		f(r, s)
 	}
-	e := &Env{DB: d, S: s, Logs: logs}
+	e := &Env{DB: d, S: s, Router: r, Logs: logs}
 	e.HTTP = Serve(t, r)
 	e.URL = e.HTTP.URL
 	return e
