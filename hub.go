@@ -1,6 +1,7 @@
 package main
 
 import (
+	"budgetpoint/models"
 	"context"
 	"encoding/json"
 	"errors"
@@ -114,7 +115,7 @@ func openHubData(dir string) (*db.DB, error) {
 func writeDemoPoints(dir, path, addr string, stdout io.Writer) error {
 	if _, err := os.Stat(path); err != nil {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return usageError{fmt.Errorf("数据目录无法创建 / cannot create data directory %s: %w", dir, err)}
+			return usageError{fmt.Errorf(models.MsgCannotCreateDir, dir, err)}
 		}
 		var f hub.PointsFile
 		for _, p := range demo.Points() {

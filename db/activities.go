@@ -30,7 +30,7 @@ func (db *DB) CreateActivity(ctx context.Context, a *models.Activity, createdBy 
 			return fmt.Errorf("topic %s: %w", a.TopicID, err)
 		}
 		if n == 0 {
-			return models.Invalid("活动", map[string]string{"topic_id": "没有这个征求意见事项 / no such topic"})
+			return models.Invalid("活动", map[string]string{"topic_id": models.MsgNoSuchTopic})
 		}
 		bad := map[string]string{}
 		for i, id := range a.DeputyIDs {
@@ -38,7 +38,7 @@ func (db *DB) CreateActivity(ctx context.Context, a *models.Activity, createdBy 
 				return fmt.Errorf("deputy %s: %w", id, err)
 			}
 			if n == 0 {
-				bad["deputy_ids["+strconv.Itoa(i)+"]"] = "代表名册中没有此人 / no such deputy in the registry"
+				bad["deputy_ids["+strconv.Itoa(i)+"]"] = models.MsgNoSuchDeputy
 			}
 		}
 		for i := range a.Opinions {

@@ -137,7 +137,7 @@ const accountsOnly openMode = 1
 
 func open(dir string, mode openMode, schemas ...Schema) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("数据目录无法创建 / cannot create data directory %s: %w", dir, err)
+		return nil, fmt.Errorf(models.MsgCannotCreateDir, dir, err)
 	}
 	// A probe file of its own, so that processes opening the directory at
 	// once do not remove each other's.
@@ -621,7 +621,7 @@ func DecodeCursor(c string) (string, error) {
 	}
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
-		return "", &models.Error{Code: models.EBadRequest, Message: "翻页参数无效，请从第一页重新开始 / invalid cursor: start again from the first page", Fields: map[string]string{"after": "无效 / invalid"}}
+		return "", &models.Error{Code: models.EBadRequest, Message: models.MsgBadCursor, Fields: map[string]string{"after": models.MsgInvalid}}
 	}
 	return string(b), nil
 }
@@ -635,7 +635,7 @@ func DecodeRowCursor(c string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(k, 10, 64)
 	if err != nil || n < 0 {
-		return 0, &models.Error{Code: models.EBadRequest, Message: "翻页参数无效，请从第一页重新开始 / invalid cursor: start again from the first page", Fields: map[string]string{"after": "无效 / invalid"}}
+		return 0, &models.Error{Code: models.EBadRequest, Message: models.MsgBadCursor, Fields: map[string]string{"after": models.MsgInvalid}}
 	}
 	return n, nil
 }

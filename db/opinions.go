@@ -56,7 +56,7 @@ func resolveProposer(tx *sql.Tx, p *models.Proposer, field string) error {
 	}
 	if err := tx.QueryRow(`SELECT name, level FROM deputies WHERE id=?`, p.DeputyID).Scan(&p.Name, &p.Level); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return models.Invalid("意见", map[string]string{field: "代表名册中没有此人 / no such deputy in the registry"})
+			return models.Invalid("意见", map[string]string{field: models.MsgNoSuchDeputy})
 		}
 		return fmt.Errorf("deputy %s: %w", p.DeputyID, err)
 	}
@@ -77,7 +77,7 @@ func (db *DB) CreateOpinion(ctx context.Context, o *models.Opinion, createdBy in
 			return fmt.Errorf("topic %s: %w", o.TopicID, err)
 		}
 		if n == 0 {
-			return models.Invalid("意见", map[string]string{"topic_id": "没有这个征求意见事项 / no such topic"})
+			return models.Invalid("意见", map[string]string{"topic_id": models.MsgNoSuchTopic})
 		}
 		if o.ActivityID != "" {
 			var topic string

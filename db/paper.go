@@ -159,14 +159,14 @@ func (db *DB) CreatePaperBatch(ctx context.Context, b *PaperBatch) error {
 		b.RespondentKind = "public"
 	}
 	if !models.In(b.RespondentKind, models.RespondentKinds) {
-		f["respondent_kind"] = "应为人大代表、群众或其他 / must be deputy, public or other"
+		f["respondent_kind"] = models.MsgRespondentKind
 	}
 	_, v, err := db.Definition(ctx, b.QuestionnaireID, b.Version)
 	if err != nil {
 		if models.ErrorCode(err) != models.ENotFound {
 			return err
 		}
-		f["questionnaire_id"] = "请选择一份问卷 / choose a questionnaire"
+		f["questionnaire_id"] = models.MsgChooseQuestionnaire
 	}
 	if len(f) > 0 {
 		return models.Invalid("批次", f)
@@ -854,16 +854,16 @@ func (db *DB) IssueEvalCodes(ctx context.Context, set EvalCodeSet, n int) ([]str
 		set.RespondentKind = "deputy"
 	}
 	if !models.In(set.RespondentKind, models.RespondentKinds) {
-		f["respondent_kind"] = "应为人大代表、群众或其他 / must be deputy, public or other"
+		f["respondent_kind"] = models.MsgRespondentKind
 	}
 	if _, err := uuid.Parse(set.ID); err != nil {
-		f["id"] = "应为 UUID / must be a UUID"
+		f["id"] = models.MsgUUID
 	}
 	if _, _, err := db.Definition(ctx, set.QuestionnaireID, 0); err != nil {
 		if models.ErrorCode(err) != models.ENotFound {
 			return nil, Wrap("issue evaluation codes, set "+set.ID, err)
 		}
-		f["questionnaire_id"] = "请选择一份问卷 / choose a questionnaire"
+		f["questionnaire_id"] = models.MsgChooseQuestionnaire
 	}
 	if len(f) > 0 {
 		return nil, models.Invalid("请求", f)

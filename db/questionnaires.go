@@ -48,7 +48,7 @@ func (db *DB) SaveQuestionnaire(ctx context.Context, d models.Definition, origin
 			return fmt.Errorf("topic %s: %w", d.TopicID, err)
 		}
 		if n == 0 {
-			return models.Invalid("问卷", map[string]string{"topic_id": "没有这个征求意见事项 / no such topic"})
+			return models.Invalid("问卷", map[string]string{"topic_id": models.MsgNoSuchTopic})
 		}
 		var qOrigin string
 		err := tx.QueryRow(`SELECT origin FROM questionnaires WHERE id=?`, d.ID).Scan(&qOrigin)

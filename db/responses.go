@@ -91,7 +91,7 @@ func (db *DB) CheckSubmission(ctx context.Context, qid string, s Submission) (*C
 	if s.ID == "" {
 		s.ID = uuid.NewString()
 	} else if _, err := uuid.Parse(s.ID); err != nil {
-		bad["id"] = "应为 UUID / must be a UUID"
+		bad["id"] = models.MsgUUID
 	}
 	if !models.In(s.Respondent.Kind, models.RespondentKinds) {
 		bad["respondent.kind"] = "应为 deputy、public 或 other / must be deputy, public or other"
@@ -144,7 +144,7 @@ func (db *DB) StoreChecked(tx *sql.Tx, cs *CheckedSubmission) (created bool, err
 	if s.Respondent.DeputyID != "" {
 		if err := tx.QueryRow(`SELECT name, level FROM deputies WHERE id=?`, s.Respondent.DeputyID).Scan(&proposer.Name, &proposer.Level); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return false, models.Invalid("答卷", map[string]string{"respondent.deputy_id": "代表名册中没有此人 / no such deputy in the registry"})
+				return false, models.Invalid("答卷", map[string]string{"respondent.deputy_id": models.MsgNoSuchDeputy})
 			}
 			return false, fmt.Errorf("deputy %s: %w", s.Respondent.DeputyID, err)
 		}

@@ -449,7 +449,7 @@ func (db *DB) saveCommitteeQuestionnaire(tx *sql.Tx, q models.Questionnaire) (bo
 		return false, fmt.Errorf("questionnaire %s: topic %s: %w", d.ID, d.TopicID, err)
 	}
 	if n == 0 {
-		return false, models.Invalid("问卷", map[string]string{"topic_id": "没有这个征求意见事项 / no such topic"})
+		return false, models.Invalid("问卷", map[string]string{"topic_id": models.MsgNoSuchTopic})
 	}
 	var origin string
 	err := tx.QueryRow(`SELECT origin FROM questionnaires WHERE id=?`, d.ID).Scan(&origin)

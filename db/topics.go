@@ -120,7 +120,7 @@ func (db *DB) PatchTopic(ctx context.Context, id string, p models.TopicPatch) (m
 			t.ClosesAt = p.ClosesAt
 		}
 		if t.OpensAt != nil && t.ClosesAt != nil && t.ClosesAt.Before(*t.OpensAt) {
-			return models.Invalid("事项", map[string]string{"closes_at": "截止时间不能早于开始时间 / must not be before opens_at"})
+			return models.Invalid("事项", map[string]string{"closes_at": models.MsgClosesBeforeOpens})
 		}
 		t.UpdatedAt = db.Now().In(CST)
 		_, err = tx.Exec(`UPDATE topics SET kind=?, fiscal_year=?, title=?, title_en=?, summary=?, opens_at=?, closes_at=?, updated_at=? WHERE id=?`,

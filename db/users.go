@@ -43,7 +43,7 @@ func hashToken(t string) []byte {
 func (db *DB) CreateUser(ctx context.Context, name, role, password, deputyID string) (models.User, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
 	if err != nil {
-		return models.User{}, models.Invalid("用户", map[string]string{"password": "密码不能超过 72 字节 / password at most 72 bytes"})
+		return models.User{}, models.Invalid("用户", map[string]string{"password": models.MsgPasswordTooLong})
 	}
 	u := models.User{Name: name, Role: role, DeputyID: deputyID, CreatedAt: db.Now().In(CST)}
 	err = db.Write(ctx, func(tx *sql.Tx) error {
@@ -63,7 +63,7 @@ func insertUser(tx *sql.Tx, name, role, hash, deputyID string, at time.Time) (in
 			return 0, fmt.Errorf("deputy %s: %w", deputyID, err)
 		}
 		if n == 0 {
-			return 0, models.Invalid("用户", map[string]string{"deputy_id": "代表名册中没有此人 / no such deputy in the registry"})
+			return 0, models.Invalid("用户", map[string]string{"deputy_id": models.MsgNoSuchDeputy})
 		}
 		dep = deputyID
 	}
@@ -101,7 +101,7 @@ func (db *DB) CreateAdminIfNone(ctx context.Context, name, password string) (cre
 func (db *DB) createUserIf(ctx context.Context, name, role, password, deputyID, exists string, args ...any) (created bool, err error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
 	if err != nil {
-		return false, models.Invalid("用户", map[string]string{"password": "密码不能超过 72 字节 / password at most 72 bytes"})
+		return false, models.Invalid("用户", map[string]string{"password": models.MsgPasswordTooLong})
 	}
 	at := db.Now().In(CST)
 	err = db.Write(ctx, func(tx *sql.Tx) error {
@@ -187,10 +187,10 @@ func (db *DB) Authenticate(ctx context.Context, name, password string) (models.U
 	}
 	if err != nil {
 		bcrypt.CompareHashAndPassword(dummyHash, []byte(password)) // only to take the time: it fails
-		return u, models.Errorf(models.EUnauth, "用户名或密码错误 / wrong user name or password")
+		return u, models.Errorf(models.EUnauth, models.MsgWrongLogin)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(h), []byte(password)) != nil {
-		return u, models.Errorf(models.EUnauth, "用户名或密码错误 / wrong user name or password")
+		return u, models.Errorf(models.EUnauth, models.MsgWrongLogin)
 	}
 	u.CreatedAt = parseTS(c)
 	return u, nil

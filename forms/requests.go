@@ -29,10 +29,10 @@ func (r *TopicRequest) Topic() (models.Topic, error) {
 		r.ID = "t-" + uuid.NewString()[:8]
 	}
 	if !models.ValidID(r.ID) {
-		return models.Topic{}, models.Invalid("事项", map[string]string{"id": "编号只能含字母、数字、- 和 _ / id: letters, digits, - and _"})
+		return models.Topic{}, models.Invalid("事项", map[string]string{"id": models.MsgBadID})
 	}
 	if r.OpensAt != nil && r.ClosesAt != nil && r.ClosesAt.Before(*r.OpensAt) {
-		return models.Topic{}, models.Invalid("事项", map[string]string{"closes_at": "截止时间不能早于开始时间 / must not be before opens_at"})
+		return models.Topic{}, models.Invalid("事项", map[string]string{"closes_at": models.MsgClosesBeforeOpens})
 	}
 	return models.Topic{ID: r.ID, Kind: r.Kind, FiscalYear: r.FiscalYear, Title: strings.TrimSpace(r.Title), TitleEN: r.TitleEN,
 		Summary: r.Summary, OpensAt: r.OpensAt, ClosesAt: r.ClosesAt}, nil
@@ -176,7 +176,7 @@ func (r *DeputyRequest) Deputy() (models.Deputy, error) {
 		r.ID = "d-" + uuid.NewString()[:8]
 	}
 	if !models.ValidID(r.ID) {
-		return models.Deputy{}, models.Invalid("代表", map[string]string{"id": "编号只能含字母、数字、- 和 _ / id: letters, digits, - and _"})
+		return models.Deputy{}, models.Invalid("代表", map[string]string{"id": models.MsgBadID})
 	}
 	return models.Deputy{ID: r.ID, Name: strings.TrimSpace(r.Name), Level: r.Level, Unit: strings.TrimSpace(r.Unit),
 		Phone: strings.TrimSpace(r.Phone), IDNumber: strings.TrimSpace(r.IDNumber), Liaison: r.Liaison}, nil

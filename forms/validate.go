@@ -186,7 +186,7 @@ func DecodeOnly(body io.Reader, req any) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &mbe):
-		return models.Errorf(models.ETooLarge, "请求内容超过 %d 字节的上限 / the request body is over the limit of %d bytes", mbe.Limit, mbe.Limit)
+		return models.Errorf(models.ETooLarge, models.MsgBodyTooLarge, mbe.Limit, mbe.Limit)
 	case errors.As(err, &te):
 		f := te.Field
 		if f == "" {

@@ -117,7 +117,7 @@ func (s *Server) limitBody(c *gin.Context) {
 		limit = n
 	}
 	if c.Request.ContentLength > limit {
-		s.Fail(c, models.Errorf(models.ETooLarge, "请求内容超过 %d 字节的上限 / the request body is over the limit of %d bytes", limit, limit))
+		s.Fail(c, models.Errorf(models.ETooLarge, models.MsgBodyTooLarge, limit, limit))
 		return
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
@@ -248,7 +248,7 @@ func ListPage[T any](c *gin.Context, all []T, key func(T) string) (models.Page[T
 			}
 		}
 		if start < 0 {
-			return models.Page[T]{}, &models.Error{Code: models.EBadRequest, Message: "翻页参数无效，请从第一页重新开始 / invalid cursor: start again from the first page", Fields: map[string]string{"after": "无效 / invalid"}}
+			return models.Page[T]{}, &models.Error{Code: models.EBadRequest, Message: models.MsgBadCursor, Fields: map[string]string{"after": models.MsgInvalid}}
 		}
 	}
 	p := models.Page[T]{Items: all[start:]}

@@ -89,23 +89,23 @@ func checkBatch(pointID string, b *syncproto.Batch) error {
 		f["batch_id"] = "必填，最长 64 个字符 / required, at most 64 characters"
 	}
 	if b.PointID != pointID {
-		f["point_id"] = "与 X-Point-ID 不一致 / differs from X-Point-ID"
+		f["point_id"] = models.MsgDiffersFromPointID
 	}
 	for i, s := range b.Summaries {
 		if s.TopicID == "" || len(s.TopicID) > 64 {
-			f["summaries["+strconv.Itoa(i)+"].topic_id"] = "必填 / required"
+			f["summaries["+strconv.Itoa(i)+"].topic_id"] = models.MsgRequired
 		}
 		if s.PointID != "" && s.PointID != pointID {
-			f["summaries["+strconv.Itoa(i)+"].point_id"] = "与 X-Point-ID 不一致 / differs from X-Point-ID"
+			f["summaries["+strconv.Itoa(i)+"].point_id"] = models.MsgDiffersFromPointID
 		}
 	}
 	for i, a := range b.Activities {
 		p := "activities[" + strconv.Itoa(i) + "]."
 		if a.ID == "" || len(a.ID) > 64 {
-			f[p+"id"] = "必填 / required"
+			f[p+"id"] = models.MsgRequired
 		}
 		if a.TopicID == "" {
-			f[p+"topic_id"] = "必填 / required"
+			f[p+"topic_id"] = models.MsgRequired
 		}
 		if !models.In(a.Kind, models.ActivityKinds) {
 			f[p+"kind"] = "未知类别 / unknown kind"
@@ -114,10 +114,10 @@ func checkBatch(pointID string, b *syncproto.Batch) error {
 	for i, o := range b.Opinions {
 		p := "opinions[" + strconv.Itoa(i) + "]."
 		if o.ID == "" || len(o.ID) > 64 {
-			f[p+"id"] = "必填 / required"
+			f[p+"id"] = models.MsgRequired
 		}
 		if o.TopicID == "" {
-			f[p+"topic_id"] = "必填 / required"
+			f[p+"topic_id"] = models.MsgRequired
 		}
 		if !models.In(o.Source, models.OpinionSources) {
 			f[p+"source"] = "未知来源 / unknown source"

@@ -158,12 +158,12 @@ func (d *Definition) Validate() error {
 		f["id"] = "编号只能含字母、数字、- 和 _，最长 64 个字符 / id: letters, digits, - and _, at most 64"
 	}
 	if d.TopicID == "" {
-		f["topic_id"] = "必填 / required"
+		f["topic_id"] = MsgRequired
 	}
 	if d.Title == "" {
-		f["title"] = "必填 / required"
+		f["title"] = MsgRequired
 	} else if utf8.RuneCountInString(d.Title) > MaxLabel {
-		f["title"] = fmt.Sprintf("不能超过 %d 个字符 / at most %d characters", MaxLabel, MaxLabel)
+		f["title"] = fmt.Sprintf(MsgTooLong, MaxLabel, MaxLabel)
 	}
 	if len(d.Questions) == 0 {
 		f["questions"] = "至少需要一道题目 / at least one question"
@@ -181,9 +181,9 @@ func (d *Definition) Validate() error {
 		}
 		seen[q.Key] = true
 		if q.Label == "" {
-			f[p+"label"] = "必填 / required"
+			f[p+"label"] = MsgRequired
 		} else if utf8.RuneCountInString(q.Label) > MaxLabel {
-			f[p+"label"] = fmt.Sprintf("不能超过 %d 个字符 / at most %d characters", MaxLabel, MaxLabel)
+			f[p+"label"] = fmt.Sprintf(MsgTooLong, MaxLabel, MaxLabel)
 		}
 		switch q.Type {
 		case SingleChoice, MultipleChoice:
@@ -202,7 +202,7 @@ func (d *Definition) Validate() error {
 				}
 				vals[o.Value] = true
 				if o.Label == "" {
-					f[op+"label"] = "必填 / required"
+					f[op+"label"] = MsgRequired
 				}
 			}
 			if q.Type == MultipleChoice && (q.MaxChoices < 0 || q.MaxChoices > len(q.Options)) {
@@ -213,13 +213,13 @@ func (d *Definition) Validate() error {
 			if (q.Min != nil && *q.Min != math.Trunc(*q.Min)) || (q.Max != nil && *q.Max != math.Trunc(*q.Max)) {
 				f[p+"min"] = "评分上下限应为整数 / rating bounds must be whole numbers"
 			} else if lo > hi {
-				f[p+"min"] = "最小值不能大于最大值 / min must not exceed max"
+				f[p+"min"] = MsgMinOverMax
 			} else if lo < 0 || hi-lo > MaxRatingSpan {
 				f[p+"max"] = fmt.Sprintf("评分范围应在 0 以上且不超过 %d 档 / rating range: from 0, at most %d steps", MaxRatingSpan+1, MaxRatingSpan+1)
 			}
 		case Number:
 			if q.Min != nil && q.Max != nil && *q.Min > *q.Max {
-				f[p+"min"] = "最小值不能大于最大值 / min must not exceed max"
+				f[p+"min"] = MsgMinOverMax
 			}
 			for name, v := range map[string]*float64{"min": q.Min, "max": q.Max} {
 				if v != nil && (math.Abs(*v) > MaxNumber || !exactThousandths(*v)) {
@@ -321,7 +321,7 @@ func (d *Definition) CheckAnswers(raw map[string]json.RawMessage) (Answers, map[
 		r = bytes.TrimSpace(r)
 		if !ok || len(r) == 0 || string(r) == "null" {
 			if q.Required {
-				f[name] = "必答题 / required"
+				f[name] = MsgAnswerRequired
 			}
 			continue
 		}
@@ -332,7 +332,7 @@ func (d *Definition) CheckAnswers(raw map[string]json.RawMessage) (Answers, map[
 		}
 		if empty {
 			if q.Required {
-				f[name] = "必答题 / required"
+				f[name] = MsgAnswerRequired
 			}
 			continue
 		}
@@ -352,7 +352,7 @@ func checkAnswer(q *Question, r json.RawMessage) (a Answer, empty bool, msg stri
 			return a, true, ""
 		}
 		if !hasOption(q, s) {
-			return a, false, fmt.Sprintf("选项 %q 不在列表中 / option %q is not in the list", s, s)
+			return a, false, fmt.Sprintf(MsgNotInList, s, s)
 		}
 		a.Choice = s
 	case MultipleChoice:
@@ -363,7 +363,7 @@ func checkAnswer(q *Question, r json.RawMessage) (a Answer, empty bool, msg stri
 		set := map[string]bool{}
 		for _, s := range ss {
 			if !hasOption(q, s) {
-				return a, false, fmt.Sprintf("选项 %q 不在列表中 / option %q is not in the list", s, s)
+				return a, false, fmt.Sprintf(MsgNotInList, s, s)
 			}
 			if set[s] {
 				return a, false, fmt.Sprintf("选项 %q 重复 / option %q chosen twice", s, s)
