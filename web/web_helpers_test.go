@@ -3,53 +3,36 @@ package web
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
+	"github.com/gin-gonic/gin"
 
-	"budgetpoint/db"
-	"budgetpoint/demo"
 	"budgetpoint/handlers"
-	"budgetpoint/internal/testutil"
 	"budgetpoint/web/internal/webtest"
 )
 
-// testSite is a real contact point (SQLite file, demo content, the real
-// router with the pages mounted) behind a real loopback server; webtest.Site
-// gives its clients (Client, Login, Get, Post).
+// testSite is the real contact point of every test of the pages
+// (webtest.NewPoint: SQLite file, demo content, the real router) with the
+// point's pages (App) mounted.
 type testSite struct {
-	*webtest.Site
-	DB  *db.DB
-	S   *handlers.Server
+	*webtest.Point
 	App *App
-	srv *testutil.Server
 }
 
 func newTestSite(t *testing.T) *testSite {
 	t.Helper()
-	db.BcryptCost = bcrypt.MinCost
-	d, err := db.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := demo.Load(context.Background(), d, "hongta", io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.CreateUser(context.Background(), "admin", "admin", demo.DemoPassword, ""); err != nil {
-		t.Fatal(err)
-	}
-	s := handlers.NewServer(d, handlers.Config{PointID: "hongta", Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BodyLimits: BodyLimits()})
-	a, err := New(s, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := s.Router()
-	a.Routes(r)
-	srv := testutil.Serve(t, r)
-	return &testSite{Site: &webtest.Site{URL: srv.URL, Password: demo.DemoPassword}, DB: d, S: s, App: a, srv: srv}
+	ts := &testSite{}
+	ts.Point = webtest.NewPoint(t, BodyLimits(), func(s *handlers.Server, r *gin.Engine) error {
+		a, err := New(s, nil)
+		if err != nil {
+			return err
+		}
+		a.Routes(r)
+		ts.App = a
+		return nil
+	})
+	return ts
 }
 
 // a11yEnglish makes the client ask for English pages (the remembered
