@@ -120,11 +120,16 @@ func (st *Site) Render(c *gin.Context, status int, page string, v *View) {
 }
 
 // Error renders an error page for err: application errors with their
-// status and message, anything else as internal (logged).
+// status and message, anything else as internal. As handlers.Fail does, what
+// is not an application error is logged, and so is an application error
+// with a cause (unavailable: the database cannot take data), with it.
 func (st *Site) Error(c *gin.Context, err error) {
 	e, ok := models.AsError(err)
-	if !ok {
-		st.S.Log.Error("page error", "path", c.Request.URL.Path, "err", err)
+	switch {
+	case ok && e.Err != nil:
+		st.S.Log.Error("page failed", "code", e.Code, "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+	case !ok:
+		st.S.Log.Error("page error", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 		e = models.Errorf(models.EInternal, "%s", both("err.internal_later"))
 	}
 	v := st.View(c, "error.title", e)

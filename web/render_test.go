@@ -1,0 +1,47 @@
+package web
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"budgetpoint/web/internal/webtest"
+)
+
+// maxPages sets how many pages the writer's connection may grow the file
+// to: 1 (never below its size) is a disk that is full.
+func maxPages(t *testing.T, ts *testSite, n int) {
+	t.Helper()
+	if err := ts.DB.Write(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.Exec(fmt.Sprintf(`PRAGMA max_page_count = %d`, n))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A page whose write the database cannot take (SQLITE_FULL, as on a full
+// disk) answers 503 with the unavailable message and no detail; the log has
+// the code and the cause, as the API's do.
+func TestErrorPageLogsCause(t *testing.T) {
+	ts := newTestSite(t)
+	c := ts.Login(t, "staff")
+	form := url.Values{"csrf": {ts.csrf(t, c)}, "kind": {"other"}, "fiscal_year": {"2027"}, "title": {"大事项"},
+		"summary": {strings.Repeat("预算说明", 490)}} // more than a page
+	maxPages(t, ts, 1)
+	_, body := ts.Post(t, c, "/topics/new", form, http.StatusServiceUnavailable)
+	webtest.MustContain(t, body, "服务器暂时无法可靠地保存数据")
+	if strings.Contains(body, "full") {
+		t.Errorf("the page shows the driver's error:\n%s", webtest.Truncate(body))
+	}
+	logs := ts.Logs.String()
+	if !strings.Contains(logs, "code=unavailable") || !strings.Contains(logs, "database or disk is full") || !strings.Contains(logs, "path=/topics/new") {
+		t.Errorf("the log does not have the code, the path and the cause: %s", logs)
+	}
+	maxPages(t, ts, 1<<30)
+	ts.Post(t, c, "/topics/new", form, http.StatusSeeOther)
+}
