@@ -1,8 +1,6 @@
 package web
 
 import (
-	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,14 +13,8 @@ import (
 // aborts the update), as a failing disk would; the returned func lifts it.
 func refuseRevoke(t *testing.T, ts *testSite) func() {
 	t.Helper()
-	exec := func(q string) {
-		t.Helper()
-		if err := ts.DB.Write(context.Background(), func(tx *sql.Tx) error { _, err := tx.Exec(q); return err }); err != nil {
-			t.Fatal(err)
-		}
-	}
-	exec(`CREATE TRIGGER refuse_revoke BEFORE UPDATE OF revoked_at ON tokens BEGIN SELECT RAISE(ABORT, 'revoke refused by the test'); END`)
-	return func() { exec(`DROP TRIGGER refuse_revoke`) }
+	ts.exec(t, `CREATE TRIGGER refuse_revoke BEFORE UPDATE OF revoked_at ON tokens BEGIN SELECT RAISE(ABORT, 'revoke refused by the test'); END`)
+	return func() { ts.exec(t, `DROP TRIGGER refuse_revoke`) }
 }
 
 // Sign-out revokes the session. When the revocation fails, the person is

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -16,12 +14,7 @@ import (
 // to: 1 (never below its size) is a disk that is full.
 func maxPages(t *testing.T, ts *testSite, n int) {
 	t.Helper()
-	if err := ts.DB.Write(context.Background(), func(tx *sql.Tx) error {
-		_, err := tx.Exec(fmt.Sprintf(`PRAGMA max_page_count = %d`, n))
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	ts.exec(t, fmt.Sprintf(`PRAGMA max_page_count = %d`, n))
 }
 
 // A page whose write the database cannot take (SQLITE_FULL, as on a full

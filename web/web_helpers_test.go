@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"net/http"
 	"testing"
@@ -76,4 +77,13 @@ func (ts *testSite) setting(t *testing.T, ctx context.Context, key, def string) 
 		t.Fatal(err)
 	}
 	return v
+}
+
+// exec runs a statement in the database writer's transaction: to break the
+// database on purpose (a trigger, a size limit, a corrupt row).
+func (ts *testSite) exec(t *testing.T, query string, args ...any) {
+	t.Helper()
+	if err := ts.DB.Write(context.Background(), func(tx *sql.Tx) error { _, err := tx.Exec(query, args...); return err }); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
 }
