@@ -62,7 +62,7 @@ func TestSignInRequiredAndRoles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
+	webtest.CloseBody(t, res)
 	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login?next=%2Ftopics") {
 		t.Fatalf("anonymous /topics: %d %q, want 303 to /login", res.StatusCode, res.Header.Get("Location"))
 	}
@@ -361,7 +361,7 @@ func TestExcelExports(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, err := io.ReadAll(res.Body)
-		res.Body.Close()
+		webtest.CloseBody(t, res)
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
@@ -403,7 +403,7 @@ func TestExcelExports(t *testing.T) {
 				t.Error("the summary export has no opinions sheet rows")
 			}
 		}
-		f.Close()
+		closeXLSX(t, f)
 	}
 }
 
@@ -417,7 +417,7 @@ func TestLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, err := io.ReadAll(res.Body)
-	res.Body.Close()
+	webtest.CloseBody(t, res)
 	if err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("GET /login in English: %d %v", res.StatusCode, err)
 	}
@@ -428,7 +428,7 @@ func TestLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, err = io.ReadAll(res.Body)
-	res.Body.Close()
+	webtest.CloseBody(t, res)
 	if err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("GET /login after switching to Chinese: %d %v", res.StatusCode, err)
 	}
@@ -437,7 +437,7 @@ func TestLanguage(t *testing.T) {
 	if res, err = c.Get(ts.URL + "/lang/en?next=//evil.example/"); err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
+	webtest.CloseBody(t, res)
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
 		t.Errorf("lang switch: status %d to %q, want 303 to /", res.StatusCode, res.Header.Get("Location"))
 	}

@@ -28,7 +28,7 @@ func TestNextCannotLeaveTheServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
+	webtest.CloseBody(t, res)
 	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/" {
 		t.Fatalf("/lang/en?next=/%%09/evil.example: status %d to %q, want 303 to /", res.StatusCode, loc)
 	}

@@ -50,7 +50,7 @@ func (ts *testSite) csrf(t *testing.T, c *http.Client) string {
 		t.Fatal(err)
 	}
 	b, err := io.ReadAll(res.Body)
-	res.Body.Close()
+	webtest.CloseBody(t, res)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func TestHubPagesRenderForCommittee(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
+	webtest.CloseBody(t, res)
 	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Type"), "spreadsheetml") {
 		t.Errorf("export: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
@@ -128,7 +128,7 @@ func TestHubPagesRefuseOthers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res.Body.Close()
+		webtest.CloseBody(t, res)
 		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login?next=") {
 			t.Errorf("GET %s signed out: %d %s, want a redirect to /login", p, res.StatusCode, res.Header.Get("Location"))
 		}
@@ -169,7 +169,7 @@ func TestHubPagesRefuseOthers(t *testing.T) {
 		t.Errorf("logout goes to %s", res2.Header.Get("Location"))
 	}
 	res, _ = a.Get(hs.URL + "/hub/opinions")
-	res.Body.Close()
+	webtest.CloseBody(t, res)
 	if res.StatusCode != http.StatusSeeOther {
 		t.Errorf("after logout: %d, want a redirect to sign in", res.StatusCode)
 	}
