@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -37,4 +38,29 @@ func TestErrorPageLogsCause(t *testing.T) {
 	}
 	maxPages(t, ts, 1<<30)
 	ts.Post(t, c, "/topics/new", form, http.StatusSeeOther)
+}
+
+// A flash cookie that is not what SetFlash wrote (not base64, not the
+// messages) shows no message and is forgotten; the page is shown as usual.
+func TestBadFlashCookie(t *testing.T) {
+	ts := newTestSite(t)
+	c := ts.Login(t, "staff")
+	for _, v := range []string{"not base64!", base64.RawURLEncoding.EncodeToString([]byte(`[{"k":"ok","m":`))} {
+		req, err := http.NewRequest(http.MethodGet, ts.URL+"/topics", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.AddCookie(&http.Cookie{Name: flashCookie, Value: v})
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := webtest.ReadAll(t, res)
+		if res.StatusCode != http.StatusOK || strings.Contains(body, `class="flash`) {
+			t.Errorf("flash cookie %q: %d, want the page without a message", v, res.StatusCode)
+		}
+		if sc := res.Header.Get("Set-Cookie"); !strings.Contains(sc, flashCookie+"=;") || !strings.Contains(sc, "Max-Age=0") {
+			t.Errorf("flash cookie %q is not forgotten: %q", v, sc)
+		}
+	}
 }
