@@ -276,6 +276,12 @@ func TestBuilderPublishesVersions(t *testing.T) {
 	bad.Set("q0_options", "了解")
 	_, body = ts.Post(t, c, "/questionnaires/new", bad, http.StatusUnprocessableEntity)
 	webtest.MustContain(t, body, "选择题至少需要两个选项", `id="err-q0_options"`)
+	// Earlier option values that cannot be read are refused beside the options, not dropped.
+	bad = cloneValues(base)
+	bad.Set("op", "save")
+	bad.Set("q0_ovals", `[{"value":"o1"`)
+	_, body = ts.Post(t, c, "/questionnaires/new", bad, http.StatusUnprocessableEntity)
+	webtest.MustContain(t, body, "无法读取选项原来的编号", `id="err-q0_options"`)
 
 	save := cloneValues(base)
 	save.Set("op", "save")
