@@ -103,7 +103,10 @@ func (a *App) renderActivityForm(c *gin.Context, status int, d *actFormData, err
 }
 
 func (a *App) activitySubmit(c *gin.Context) {
-	c.Request.ParseForm()
+	if err := parseForm(c); err != nil {
+		a.Error(c, err)
+		return
+	}
 	d := &actFormData{ID: c.PostForm("id"), Kind: c.PostForm("kind"), TopicID: c.PostForm("topic_id"), Title: c.PostForm("title"), HeldOn: c.PostForm("held_on"),
 		Location: c.PostForm("location"), Host: c.PostForm("host"), PDep: c.PostForm("p_deputies"), PPub: c.PostForm("p_public"), POth: c.PostForm("p_other"),
 		Minutes: c.PostForm("minutes"), DeputyIDs: c.PostFormArray("deputy_ids")}

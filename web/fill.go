@@ -149,6 +149,11 @@ func (a *App) publicFillSubmit(c *gin.Context) {
 		a.Error(c, models.Errorf(models.ERateLimited, "%s", both("err.rate_limited")))
 		return
 	}
+	// Read first: c.PostForm would parse the form and drop its error.
+	if err := parseForm(c); err != nil {
+		a.Error(c, err)
+		return
+	}
 	q, err := a.S.DB.QuestionnaireByToken(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		a.fillClosed(c)
@@ -166,7 +171,10 @@ func (a *App) publicFillSubmit(c *gin.Context) {
 // from the page (fixed when it was first shown), so a double tap or a
 // resubmission is counted once and still ends on the confirmation.
 func (a *App) submitFill(c *gin.Context, q models.Questionnaire, d *fillData, sub db.Submission, done string) {
-	c.Request.ParseForm()
+	if err := parseForm(c); err != nil {
+		a.Error(c, err)
+		return
+	}
 	d.Answers = c.Request.PostForm
 	d.RID = c.PostForm("rid")
 	if _, err := uuid.Parse(d.RID); err != nil {

@@ -55,6 +55,7 @@ var coreMessages = map[string][2]string{
 	"err.forbidden_page": {"您的账号无权查看此页面", "your account may not see this page"},
 	"err.rate_limited":   {"提交过于频繁，请稍后再试", "too many submissions: wait a moment and try again"},
 	"err.form":           {"表单无法读取", "the form could not be read"},
+	"err.too_large":      {"提交的内容超过 %d 字节的上限", "what was sent is over the limit of %d bytes"},
 	"err.form_values":    {"有的内容格式不对，例如年份应为数字", "some values have the wrong form, e.g. the year must be a number"},
 	"err.number":         {"应为数字", "must be a number"},
 	"err.whole":          {"应为不小于 0 的整数", "must be a whole number, 0 or more"},
