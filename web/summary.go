@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"math"
 	"net/http"
-	"sort"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -142,35 +141,11 @@ func (a *App) buildSummary(c *gin.Context, topicID, lang string) (*summaryData, 
 			if on.Answered+pa.Answered != q.Answered {
 				d.Mismatch = true
 			}
+			for _, r := range AnswerRows(lang, q) {
+				qv.Rows = append(qv.Rows, optRow{Label: r.Label, N: [3]int64{on.Counts[r.Value], pa.Counts[r.Value], q.Counts[r.Value]}})
+			}
 			switch q.Type {
-			case models.SingleChoice, models.MultipleChoice:
-				seen := map[string]bool{}
-				for _, o := range q.Options {
-					seen[o.Value] = true
-					qv.Rows = append(qv.Rows, optRow{Label: o.Label, N: [3]int64{on.Counts[o.Value], pa.Counts[o.Value], q.Counts[o.Value]}})
-				}
-				// Options only older versions had.
-				var extra []string
-				for v := range q.Counts {
-					if !seen[v] {
-						extra = append(extra, v)
-					}
-				}
-				sort.Strings(extra)
-				for _, v := range extra {
-					qv.Rows = append(qv.Rows, optRow{Label: v, N: [3]int64{on.Counts[v], pa.Counts[v], q.Counts[v]}})
-				}
 			case models.Rating:
-				var scores []int
-				for v := range q.Counts {
-					n, _ := strconv.Atoi(v)
-					scores = append(scores, n)
-				}
-				sort.Ints(scores)
-				for _, s := range scores {
-					v := strconv.Itoa(s)
-					qv.Rows = append(qv.Rows, optRow{Label: Translate(lang, "sum.score", s), N: [3]int64{on.Counts[v], pa.Counts[v], q.Counts[v]}})
-				}
 				qv.Mean = [3]string{meanOf(on.Sum, on.Answered), meanOf(pa.Sum, pa.Answered), MeanText(q.Mean)}
 			case models.Number:
 				qv.Num[0] = numOf(on)
