@@ -224,7 +224,7 @@ func (a *App) renderEvalFill(c *gin.Context, status int, d *fillData, errs map[s
 // clear message; the same page sent twice (a double tap) ends on the
 // confirmation and is counted once.
 func (a *App) evalSubmit(c *gin.Context) {
-	if !publicLimit.Allow(c.ClientIP()) {
+	if !a.S.AllowPublic(c) {
 		a.Error(c, models.Errorf(models.ERateLimited, "%s", both("err.rate_limited")))
 		return
 	}

@@ -111,6 +111,9 @@ func answersFromForm(def *models.Definition, form url.Values) map[string]json.Ra
 	return out
 }
 
+// publicLimit is left for apiEvalSubmit alone, which is moving to package
+// handlers (and to the server's limit); the pages use the server's one
+// limit of submissions without login (handlers.Server.AllowPublic).
 var publicLimit = handlers.NewLimiters(rate.Every(time.Second), 60)
 
 func (a *App) publicFillPage(c *gin.Context) {
@@ -145,7 +148,7 @@ func (a *App) renderFill(c *gin.Context, status int, d *fillData, errs map[strin
 }
 
 func (a *App) publicFillSubmit(c *gin.Context) {
-	if !publicLimit.Allow(c.ClientIP()) {
+	if !a.S.AllowPublic(c) {
 		a.Error(c, models.Errorf(models.ERateLimited, "%s", both("err.rate_limited")))
 		return
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"budgetpoint/web/internal/webtest"
@@ -42,5 +44,39 @@ func TestPublicFillBadForm(t *testing.T) {
 	webtest.MustContain(t, body, "提交的内容超过 1048576 字节的上限")
 	if after := summaryOf(t, ts, draftT).Responses.Total; after != before {
 		t.Errorf("%d responses stored from forms that could not be read", after-before)
+	}
+}
+
+// Submissions without login share one limit per client address, the API's
+// and the pages': once the API's public submissions have used it up, the
+// fill-in page refuses too (429, said in both languages).
+func TestPublicSubmissionsShareOneLimit(t *testing.T) {
+	ts := newTestSite(t)
+	link := openPublic(t, ts, ts.Login(t, "staff"), draftQ)
+	api := ts.URL + "/api/v1/public/" + strings.TrimPrefix(link, "/p/") + "/responses"
+	limited := false
+	for i := 0; i < 100 && !limited; i++ {
+		res, err := http.Post(api, "application/json", strings.NewReader(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		webtest.ReadAll(t, res)
+		limited = res.StatusCode == http.StatusTooManyRequests
+	}
+	if !limited {
+		t.Fatal("100 public submissions through the API, none refused")
+	}
+	// Two at once: the limit may have let one more through since.
+	anon := ts.Client(t)
+	n := 0
+	for range 2 {
+		res, body := ts.Post(t, anon, link, url.Values{"a.overall": {"basic"}}, 0)
+		if res.StatusCode == http.StatusTooManyRequests {
+			webtest.MustContain(t, body, "提交过于频繁")
+			n++
+		}
+	}
+	if n == 0 {
+		t.Error("the fill-in page has a limit of its own: both submissions after the API's were taken")
 	}
 }
