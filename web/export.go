@@ -30,7 +30,6 @@ var exportMessages = map[string][2]string{
 	"xl.entered":   {"录入人", "Typed in by"},
 	"xl.time":      {"提交时间", "Submitted at"},
 	"xl.version":   {"问卷版本", "Version"},
-	"xl.question":  {"题目", "Question"},
 	"xl.failed":    {"导出没有成功：工作表“%s”的第 %d 行无法生成，请联系管理员。", "The export did not succeed: row %[2]d of the sheet “%[1]s” could not be made. Tell the administrator."},
 }
 

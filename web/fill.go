@@ -19,7 +19,6 @@ import (
 
 var fillMessages = map[string][2]string{
 	"fill.asker":       {"%s 征求您的意见", "%s asks for your views"},
-	"fill.required":    {"必答", "required"},
 	"fill.reqmark":     {"（必答）", " (required)"},
 	"fill.submit":      {"提交", "Submit"},
 	"fill.sending":     {"正在提交…", "Sending…"},
@@ -42,8 +41,6 @@ var fillMessages = map[string][2]string{
 	"my.none":          {"目前没有需要填写的问卷。", "There is no questionnaire to fill in at the moment."},
 	"myop.title":       {"我提出的意见", "My opinions"},
 	"myop.none":        {"您还没有提出过意见建议。", "You have not raised any opinion yet."},
-	"myop.answer":      {"预工委答复", "The committee's answer"},
-	"myop.evaluation":  {"评价", "Evaluation"},
 }
 
 // fillData is what the questionnaire page shows: one version of a

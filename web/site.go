@@ -111,6 +111,16 @@ func (st *Site) Translate(lang, key string, args ...any) string {
 // both), with the package's words too.
 func (st *Site) Both(key string, args ...any) string { return bothIn(st.words, key, args...) }
 
+// Words are the site's words, the foundation's and the package's (a
+// copy): for the tests of a package of pages.
+func (st *Site) Words() Messages {
+	out := make(Messages, len(st.words))
+	for k, v := range st.words {
+		out[k] = v
+	}
+	return out
+}
+
 // templateFiles are the page files and the partials of one FS.
 type templateFiles struct {
 	fsys            fs.FS

@@ -37,7 +37,6 @@ var summaryMessages = map[string][2]string{
 	"sum.chart":      {"第 %d 题统计图", "Chart of question %d"},
 	"sum.legend":     {"图例", "Legend"},
 	"sum.mismatch":   {"线上与纸质之和与合计不一致，请联系管理员重新计数。", "Online and paper do not add up to the total: ask the administrator to recount."},
-	"sum.no_topics":  {"还没有事项。", "No topics yet."},
 	"rep.title":      {"征求意见情况报告", "Feedback report"},
 	"rep.date":       {"报告日期", "Date of report"},
 	"rep.point":      {"联系点", "Contact point"},

@@ -46,7 +46,6 @@ var publishMessages = web.Messages{
 	"hub.q.share_at_point": {"公开填写的链接和二维码由各联系点生成。", "The public link and QR code are made at each point."},
 	"hub.exp.title":        {"导出Excel", "Export to Excel"},
 	"hub.exp.lead":         {"每个事项导出一个工作簿：各联系点合计、每个联系点一页、意见建议及其办理状态一页。", "One workbook per topic: all points together, one sheet per point, and one sheet of opinions with their status."},
-	"hub.exp.btn":          {"导出Excel", "Export to Excel"},
 	"hub.exp.state":        {"进度", "Progress"},
 	"hub.exp.nojs":         {"点击后浏览器会下载文件；生成需要几秒钟，请不要重复点击。", "The browser downloads the file; making it takes a few seconds, so click once."},
 }

@@ -41,11 +41,7 @@ var summaryMessages = web.Messages{
 	"hub.sum.acts":        {"座谈会 %d 次，实地调研 %d 次，书面征求意见 %d 次", "%d forums, %d field research visits, %d written solicitations"},
 	"hub.sum.parts":       {"参加：人大代表 %d 人次，群众 %d 人次，其他 %d 人次", "taking part: %d deputies, %d members of the public, %d others"},
 	"hub.sum.point_table": {"%s：各题回答", "%s: answers by question"},
-	"hub.sum.respondents": {"答卷人", "Respondents"},
 	"hub.sum.channel":     {"填写方式", "Channel"},
-	"hub.sum.activities":  {"活动", "Activities"},
-	"hub.sum.opinion_n":   {"意见建议", "Opinions"},
-	"hub.sum.responses":   {"答卷总数", "Responses"},
 }
 
 type hubTopicsData struct {
