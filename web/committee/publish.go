@@ -150,8 +150,9 @@ func (p *Pages) publishPage(c *gin.Context) {
 	p.Render(c, http.StatusOK, "publish.html", p.view(c, "hub.pub.title", "hub-publish", d))
 }
 
-// publishTopic publishes a topic through the committee API (the same
-// validation as for programs) to all points or the chosen ones.
+// publishTopic publishes a topic through the hub (hub.Hub.PublishTopic,
+// after the checks of the committee API's request) to all points or the
+// chosen ones.
 func (p *Pages) publishTopic(c *gin.Context) {
 	lang := web.LangOf(c)
 	d, err := p.publishData(c)
@@ -242,7 +243,8 @@ func (p *Pages) renderBuilder(c *gin.Context, status int, points []string, d *we
 }
 
 // builderSubmit handles the builder's buttons as at a point (add, remove,
-// move re-show the form); save publishes through the committee API.
+// move re-show the form); save publishes through the hub
+// (hub.Hub.PublishQuestionnaire).
 func (p *Pages) builderSubmit(c *gin.Context) {
 	lang := web.LangOf(c)
 	_, points, err := p.targets(c.Request.URL.Query())
