@@ -145,9 +145,14 @@ func (s *Server) apiLogin(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"user": u, "csrf_token": csrf})
 }
 
+// apiLogout revokes the session or token of the request; a token already
+// revoked is signed out too, any other failure is answered (not signed out).
 func (s *Server) apiLogout(c *gin.Context) {
 	sess, _ := SessionOf(c)
-	s.DB.RevokeToken(c.Request.Context(), sess.TokenID, sess.User.ID, false)
+	if err := s.DB.RevokeToken(c.Request.Context(), sess.TokenID, sess.User.ID, false); err != nil && models.ErrorCode(err) != models.ENotFound {
+		s.Fail(c, err)
+		return
+	}
 	SetSessionCookie(c, "", -1)
 	c.JSON(http.StatusOK, gin.H{"signed_out": true})
 }

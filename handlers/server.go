@@ -261,3 +261,8 @@ func ListPage[T any](c *gin.Context, all []T, key func(T) string) (models.Page[T
 	}
 	return p, nil
 }
+
+// AllowPublic reports whether the client of a submission without login (a
+// public link, an evaluation code; through the API or a page) may submit
+// now: one limit per client address for all of them.
+func (s *Server) AllowPublic(c *gin.Context) bool { return s.publicLimit.Allow(clientIP(c)) }

@@ -69,6 +69,15 @@ func (h *Hub) PointName(id string) string {
 	return id
 }
 
+// PointNameEN is a point's name on English pages: its name_en from the
+// points file, else its name, else its id.
+func (h *Hub) PointNameEN(id string) string {
+	if p, ok := h.point(id); ok && p.NameEN != "" {
+		return p.NameEN
+	}
+	return h.PointName(id)
+}
+
 // purgeDue reports whether forgetting old batch ids is due (once an hour).
 func (h *Hub) purgeDue(now time.Time) bool {
 	h.purgeMu.Lock()

@@ -31,8 +31,6 @@ var activityMessages = map[string][2]string{
 	"act.minutes":      {"纪要", "Minutes"},
 	"act.opinions":     {"提出的意见建议", "Opinions raised"},
 	"act.opinion":      {"第 %d 条意见", "Opinion %d"},
-	"act.content":      {"意见内容", "Content"},
-	"act.pkind":        {"提出人", "Raised by"},
 	"act.pdeputy":      {"提出意见的代表", "Deputy who raised it"},
 	"act.pdesc":        {"提出人说明（可不填，例如“个体工商户”）", "About the proposer (optional, e.g. “shop owner”)"},
 	"act.add_row":      {"再添一条意见", "Add another opinion"},
@@ -47,6 +45,7 @@ var activityMessages = map[string][2]string{
 	"op.proposer":      {"提出人", "Raised by"},
 	"op.status":        {"状态", "Status"},
 	"op.answer":        {"预工委答复", "The committee's answer"},
+	"op.evaluation":    {"评价", "Evaluation"},
 	"op.recorded":      {"记录时间", "Recorded"},
 	"dep.title":        {"人大代表", "Deputies"},
 	"dep.none":         {"代表名册为空。", "The registry is empty."},
@@ -103,7 +102,10 @@ func (a *App) renderActivityForm(c *gin.Context, status int, d *actFormData, err
 }
 
 func (a *App) activitySubmit(c *gin.Context) {
-	c.Request.ParseForm()
+	if err := parseForm(c); err != nil {
+		a.Error(c, err)
+		return
+	}
 	d := &actFormData{ID: c.PostForm("id"), Kind: c.PostForm("kind"), TopicID: c.PostForm("topic_id"), Title: c.PostForm("title"), HeldOn: c.PostForm("held_on"),
 		Location: c.PostForm("location"), Host: c.PostForm("host"), PDep: c.PostForm("p_deputies"), PPub: c.PostForm("p_public"), POth: c.PostForm("p_other"),
 		Minutes: c.PostForm("minutes"), DeputyIDs: c.PostFormArray("deputy_ids")}

@@ -110,9 +110,16 @@ func (st *Site) loginSubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, next)
 }
 
+// logout revokes the session and forgets its cookie. A session that is
+// already revoked is signed out too; any other failure is shown, and the
+// person stays signed in (the session still works: they are not told
+// otherwise).
 func (st *Site) logout(c *gin.Context) {
 	sess, _ := handlers.SessionOf(c)
-	st.S.DB.RevokeToken(c.Request.Context(), sess.TokenID, sess.User.ID, false)
+	if err := st.S.DB.RevokeToken(c.Request.Context(), sess.TokenID, sess.User.ID, false); err != nil && models.ErrorCode(err) != models.ENotFound {
+		st.Error(c, err)
+		return
+	}
 	handlers.SetSessionCookie(c, "", -1)
 	st.Redirect(c, "/login", "ok", Translate(LangOf(c), "flash.signed_out"))
 }

@@ -113,7 +113,9 @@ func TestBrowserDeputyFillsOnPhoneAndSummaryShowsIt(t *testing.T) {
 	if len(pdf) < 1000 || string(pdf[:4]) != "%PDF" {
 		t.Error("the report does not print")
 	}
-	os.WriteFile(filepath.Join(webtest.Artifacts(t), "5-report.pdf"), pdf, 0o644)
+	if err := os.WriteFile(filepath.Join(webtest.Artifacts(t), "5-report.pdf"), pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestBrowserActivityWithTwoOpinions(t *testing.T) {

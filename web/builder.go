@@ -123,8 +123,14 @@ func (d *Builder) Definition() (models.Definition, map[string]string) {
 		q := models.Question{Key: b.Key, Type: b.Type, Label: b.Label, LabelEN: b.LabelEN, Required: b.Required}
 		switch b.Type {
 		case models.SingleChoice, models.MultipleChoice:
+			// The values of the options as the page was given them (none for
+			// a new question); unreadable, they cannot be kept: say so.
 			var old []models.Option
-			json.Unmarshal([]byte(b.OVals), &old)
+			if b.OVals != "" {
+				if err := json.Unmarshal([]byte(b.OVals), &old); err != nil {
+					bad[p+"options"] = both("q.ovals_bad")
+				}
+			}
 			byLabel := map[string]string{}
 			next := 1
 			for _, o := range old {

@@ -3,8 +3,64 @@ package web
 import (
 	"fmt"
 	"html/template"
+	"sort"
+	"strconv"
 	"strings"
+
+	"budgetpoint/models"
 )
+
+// AnswerRow is one row of a question's summary (one bar of its chart): the
+// value counted, an option's or a score, and its label in the page's
+// language.
+type AnswerRow struct {
+	Value, Label string
+}
+
+// AnswerRows lists the rows of a question's summary, the point's and the
+// committee's: a choice's options in their order, then the values only
+// older versions had (sorted, shown as they are); a rating's scores in
+// order, a count key that is not a score left out (as
+// models.DefinitionsFromSummaries does). Other types have none.
+func AnswerRows(lang string, q models.QuestionSummary) []AnswerRow {
+	var rows []AnswerRow
+	switch q.Type {
+	case models.SingleChoice, models.MultipleChoice:
+		seen := map[string]bool{}
+		for _, o := range q.Options {
+			seen[o.Value] = true
+			rows = append(rows, AnswerRow{Value: o.Value, Label: OptionLabel(o, lang)})
+		}
+		var extra []string
+		for v := range q.Counts {
+			if !seen[v] {
+				extra = append(extra, v)
+			}
+		}
+		sort.Strings(extra)
+		for _, v := range extra {
+			rows = append(rows, AnswerRow{Value: v, Label: v})
+		}
+	case models.Rating:
+		type score struct {
+			n   int
+			key string
+		}
+		var scores []score
+		for v := range q.Counts {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				continue // not a score: no row of the scale
+			}
+			scores = append(scores, score{n, v})
+		}
+		sort.Slice(scores, func(i, j int) bool { return scores[i].n < scores[j].n })
+		for _, s := range scores {
+			rows = append(rows, AnswerRow{Value: s.key, Label: Translate(lang, "sum.score", s.n)})
+		}
+	}
+	return rows
+}
 
 // Bar is one bar of a chart: its label, its parts from left to right, and
 // the total and share written after it.

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"reflect"
 	"strings"
 	"testing"
+
+	"budgetpoint/models"
 )
 
 // TestBarChart: bars are scaled to the largest total, parts stand side by
@@ -30,5 +33,30 @@ func TestBarChart(t *testing.T) {
 	// Nothing to scale by: bars of no length, no division by zero.
 	if svg := string(BarChart("空", []Bar{{Label: "满意", Parts: []BarPart{{Class: "bar-total"}}}})); !strings.Contains(svg, `width="0.0"`) {
 		t.Errorf("an empty chart: %s", svg)
+	}
+}
+
+// The rows of a question's summary: options in their order (in the page's
+// language), then values only older versions had, sorted; scores in
+// numeric order, a count key that is not a score left out; none for a
+// number.
+func TestAnswerRows(t *testing.T) {
+	choice := models.QuestionSummary{Type: models.SingleChoice,
+		Options: []models.Option{{Value: "yes", Label: "是", LabelEN: "Yes"}, {Value: "no", Label: "否"}},
+		Counts:  map[string]int64{"yes": 3, "old-b": 1, "old-a": 2}}
+	rating := models.QuestionSummary{Type: models.Rating, Counts: map[string]int64{"10": 1, "9": 2, "2": 1, "x": 5}}
+	for _, c := range []struct {
+		lang string
+		q    models.QuestionSummary
+		want []AnswerRow
+	}{
+		{LangZH, choice, []AnswerRow{{"yes", "是"}, {"no", "否"}, {"old-a", "old-a"}, {"old-b", "old-b"}}},
+		{LangEN, choice, []AnswerRow{{"yes", "Yes"}, {"no", "否"}, {"old-a", "old-a"}, {"old-b", "old-b"}}},
+		{LangZH, rating, []AnswerRow{{"2", "2 分"}, {"9", "9 分"}, {"10", "10 分"}}},
+		{LangEN, models.QuestionSummary{Type: models.Number, Counts: map[string]int64{"1": 1}}, nil},
+	} {
+		if got := AnswerRows(c.lang, c.q); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s %s: %v, want %v", c.lang, c.q.Type, got, c.want)
+		}
 	}
 }

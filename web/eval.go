@@ -88,7 +88,10 @@ type slipsData struct {
 // evalIssue issues a set of codes and shows them once, as printable slips.
 func (a *App) evalIssue(c *gin.Context) {
 	sess, _ := handlers.SessionOf(c)
-	c.Request.ParseForm()
+	if err := parseForm(c); err != nil {
+		a.Error(c, err)
+		return
+	}
 	f := evalForm{QuestionnaireID: c.PostForm("questionnaire_id"), Name: c.PostForm("name"), Count: strings.TrimSpace(c.PostForm("count")),
 		Kind: c.PostForm("respondent_kind"), Mode: c.PostForm("mode"), DeputyIDs: c.PostFormArray("deputy")}
 	var names []string
@@ -220,7 +223,7 @@ func (a *App) renderEvalFill(c *gin.Context, status int, d *fillData, errs map[s
 // clear message; the same page sent twice (a double tap) ends on the
 // confirmation and is counted once.
 func (a *App) evalSubmit(c *gin.Context) {
-	if !publicLimit.Allow(c.ClientIP()) {
+	if !a.S.AllowPublic(c) {
 		a.Error(c, models.Errorf(models.ERateLimited, "%s", both("err.rate_limited")))
 		return
 	}
@@ -230,7 +233,10 @@ func (a *App) evalSubmit(c *gin.Context) {
 		a.evalRefused(c, err)
 		return
 	}
-	c.Request.ParseForm()
+	if err := parseForm(c); err != nil {
+		a.Error(c, err)
+		return
+	}
 	d := &fillData{Action: c.Request.URL.Path, Answers: c.Request.PostForm, RID: c.PostForm("rid")}
 	if _, err := uuid.Parse(d.RID); err != nil {
 		d.RID = uuid.NewString()

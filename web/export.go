@@ -1,7 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -27,16 +30,97 @@ var exportMessages = map[string][2]string{
 	"xl.entered":   {"录入人", "Typed in by"},
 	"xl.time":      {"提交时间", "Submitted at"},
 	"xl.version":   {"问卷版本", "Version"},
-	"xl.question":  {"题目", "Question"},
+	"xl.failed":    {"导出没有成功：工作表“%s”的第 %d 行无法生成，请联系管理员。", "The export did not succeed: row %[2]d of the sheet “%[1]s” could not be made. Tell the administrator."},
 }
 
-// sendWorkbook streams a workbook as an attachment with a UTF-8 file name.
-func sendWorkbook(c *gin.Context, f *excelize.File, name string) {
-	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+// sendWorkbook sends a workbook, built whole before (so that a failure is an
+// error page, not half a file), as an attachment with a UTF-8 file name.
+func (a *App) sendWorkbook(c *gin.Context, f *excelize.File, name string) {
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		a.Error(c, fmt.Errorf("export %s: %w", name, err))
+		return
+	}
 	c.Header("Content-Disposition", "attachment; filename=\"export.xlsx\"; filename*=UTF-8''"+url.PathEscape(name))
 	c.Header("Cache-Control", "no-store")
-	c.Status(http.StatusOK)
-	f.Write(c.Writer)
+	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
+}
+
+// exportError is an export that could not be made at a row of a sheet: the
+// person is told where (to tell the administrator), the log gets the cause.
+func exportError(sheet string, row int, err error) error {
+	return &models.Error{Code: models.EInternal, Message: both("xl.failed", sheet, row),
+		Err: fmt.Errorf("export: sheet %q, row %d: %w", sheet, row, err)}
+}
+
+// sheetWriter streams the rows of one sheet, keeping the first error with
+// the row it happened at; the rows after it are not written.
+type sheetWriter struct {
+	sw    *excelize.StreamWriter
+	sheet string
+	row   int // the row put writes next
+	err   error
+}
+
+// newSheet adds a sheet (or renames the workbook's first, "Sheet1") and
+// streams it; widths are {first column, last column, width}, set before
+// any row as the stream writer wants.
+func newSheet(f *excelize.File, sheet string, first bool, widths ...[3]int) (*sheetWriter, error) {
+	var err error
+	if first {
+		err = f.SetSheetName("Sheet1", sheet)
+	} else {
+		_, err = f.NewSheet(sheet)
+	}
+	if err != nil {
+		return nil, exportError(sheet, 0, err)
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return nil, exportError(sheet, 0, err)
+	}
+	w := &sheetWriter{sw: sw, sheet: sheet, row: 1}
+	for _, cw := range widths {
+		if err := sw.SetColWidth(cw[0], cw[1], float64(cw[2])); err != nil {
+			return nil, exportError(sheet, 0, err)
+		}
+	}
+	return w, nil
+}
+
+// put writes the next row.
+func (w *sheetWriter) put(vals []any, opts ...excelize.RowOpts) {
+	if w.err != nil {
+		return
+	}
+	cell, err := excelize.CoordinatesToCellName(1, w.row)
+	if err == nil {
+		err = w.sw.SetRow(cell, vals, opts...)
+	}
+	if err != nil {
+		w.err = exportError(w.sheet, w.row, err)
+		return
+	}
+	w.row++
+}
+
+// fail stops the sheet at the row put would write next, for a cell that
+// cannot be made.
+func (w *sheetWriter) fail(err error) {
+	if w.err == nil {
+		w.err = exportError(w.sheet, w.row, err)
+	}
+}
+
+// flush ends the sheet: the first error of its rows, or of ending it.
+func (w *sheetWriter) flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.sw.Flush(); err != nil {
+		return exportError(w.sheet, w.row, err)
+	}
+	return nil
 }
 
 func cellRow(vals ...any) []any { return vals }
@@ -52,22 +136,13 @@ func (a *App) exportSummary(c *gin.Context) {
 		return
 	}
 	f := excelize.NewFile()
-	defer f.Close()
-	sheet := T("xl.summary")
-	f.SetSheetName("Sheet1", sheet)
-	sw, err := f.NewStreamWriter(sheet)
+	defer closeWorkbook(a.S.Log, f)
+	sw, err := newSheet(f, T("xl.summary"), true, [3]int{1, 1, 40}, [3]int{2, 5, 12})
 	if err != nil {
 		a.Error(c, err)
 		return
 	}
-	sw.SetColWidth(1, 1, 40)
-	sw.SetColWidth(2, 5, 12)
-	row := 1
-	put := func(vals ...any) {
-		cell, _ := excelize.CoordinatesToCellName(1, row)
-		sw.SetRow(cell, vals)
-		row++
-	}
+	put := func(vals ...any) { sw.put(vals) }
 	put(a.pointName().In(c.Request.Context(), a.S.DB, a.S.Log, lang))
 	put(T("rep.topic"), d.Topic.Title)
 	put(T("rep.date"), d.Date)
@@ -105,29 +180,32 @@ func (a *App) exportSummary(c *gin.Context) {
 			}
 		}
 	}
-	if err := sw.Flush(); err != nil {
+	if err := sw.flush(); err != nil {
 		a.Error(c, err)
 		return
 	}
-	osheet := T("xl.opinions")
-	f.NewSheet(osheet)
-	ow, err := f.NewStreamWriter(osheet)
+	ow, err := newSheet(f, T("xl.opinions"), false, [3]int{2, 2, 60}, [3]int{3, 6, 16})
 	if err != nil {
 		a.Error(c, err)
 		return
 	}
-	ow.SetColWidth(2, 2, 60)
-	ow.SetColWidth(3, 6, 16)
-	ow.SetRow("A1", cellRow(T("xl.no"), T("op.content"), T("op.source"), T("op.proposer"), T("op.status"), T("op.answer"), T("op.recorded")))
+	ow.put(cellRow(T("xl.no"), T("op.content"), T("op.source"), T("op.proposer"), T("op.status"), T("op.answer"), T("op.recorded")))
 	for i, o := range d.Opinions {
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		ow.SetRow(cell, cellRow(i+1, o.Content, T("source."+o.Source), proposerText(lang, o.Proposer), T("status."+o.Status), o.Answer, o.RecordedAt.In(db.CST).Format("2006-01-02 15:04")))
+		ow.put(cellRow(i+1, o.Content, T("source."+o.Source), proposerText(lang, o.Proposer), T("status."+o.Status), o.Answer, o.RecordedAt.In(db.CST).Format("2006-01-02 15:04")))
 	}
-	if err := ow.Flush(); err != nil {
+	if err := ow.flush(); err != nil {
 		a.Error(c, err)
 		return
 	}
-	sendWorkbook(c, f, d.Topic.Title+"-"+T("xl.summary")+"-"+d.Date+".xlsx")
+	a.sendWorkbook(c, f, d.Topic.Title+"-"+T("xl.summary")+"-"+d.Date+".xlsx")
+}
+
+// closeWorkbook lets go of a workbook's temporary files; one that cannot
+// be removed is logged (the answer is not affected).
+func closeWorkbook(log *slog.Logger, f *excelize.File) {
+	if err := f.Close(); err != nil {
+		log.Warn("closing a workbook", "err", err)
+	}
 }
 
 func proposerText(lang string, p models.Proposer) string {
@@ -145,30 +223,40 @@ func proposerText(lang string, p models.Proposer) string {
 	return s
 }
 
-// answerText shows a stored answer with labels, not codes.
-func answerText(q *models.Question, raw json.RawMessage) string {
-	if q == nil || len(raw) == 0 {
-		return ""
-	}
+// answerCell is a stored answer as a cell: labels, not codes, for choices;
+// the number itself for ratings and numbers. An answer that cannot be read
+// as its question's type is an error, not an empty cell.
+func answerCell(q *models.Question, raw json.RawMessage) (any, error) {
+	var err error
 	switch q.Type {
 	case models.SingleChoice:
 		var v string
-		json.Unmarshal(raw, &v)
-		return q.OptionLabel(v)
+		if err = json.Unmarshal(raw, &v); err == nil {
+			return q.OptionLabel(v), nil
+		}
 	case models.MultipleChoice:
 		var vs []string
-		json.Unmarshal(raw, &vs)
-		ls := make([]string, len(vs))
-		for i, v := range vs {
-			ls[i] = q.OptionLabel(v)
+		if err = json.Unmarshal(raw, &vs); err == nil {
+			ls := make([]string, len(vs))
+			for i, v := range vs {
+				ls[i] = q.OptionLabel(v)
+			}
+			return strings.Join(ls, "；"), nil
 		}
-		return strings.Join(ls, "；")
 	case models.Text:
 		var s string
-		json.Unmarshal(raw, &s)
-		return s
+		if err = json.Unmarshal(raw, &s); err == nil {
+			return s, nil
+		}
+	case models.Rating, models.Number:
+		var v float64
+		if err = json.Unmarshal(raw, &v); err == nil {
+			return v, nil
+		}
+	default:
+		err = fmt.Errorf("unknown question type %q", q.Type)
 	}
-	return string(raw) // rating and number: the number itself
+	return nil, fmt.Errorf("answer to %s (%s) %s: %w", q.Key, q.Type, raw, err)
 }
 
 // exportResponses writes every response of a questionnaire, one row each and
@@ -198,10 +286,8 @@ func (a *App) exportResponses(c *gin.Context) {
 		byVersion[len(versions)-i] = v
 	}
 	f := excelize.NewFile()
-	defer f.Close()
-	sheet := T("xl.responses")
-	f.SetSheetName("Sheet1", sheet)
-	sw, err := f.NewStreamWriter(sheet)
+	defer closeWorkbook(a.S.Log, f)
+	sw, err := newSheet(f, T("xl.responses"), true, [3]int{2, 2, 38}, [3]int{10, 9 + len(cols), 24})
 	if err != nil {
 		a.Error(c, err)
 		return
@@ -210,9 +296,7 @@ func (a *App) exportResponses(c *gin.Context) {
 	for _, q := range cols {
 		header = append(header, q.Label)
 	}
-	sw.SetColWidth(2, 2, 38)
-	sw.SetColWidth(10, 9+len(cols), 24)
-	sw.SetRow("A1", header, excelize.RowOpts{Height: 36})
+	sw.put(header, excelize.RowOpts{Height: 36})
 	n := 0
 	err = a.S.DB.EachResponse(c.Request.Context(), qid, func(r db.ExportRow) error {
 		n++
@@ -230,19 +314,18 @@ func (a *App) exportResponses(c *gin.Context) {
 				vals = append(vals, "")
 				continue
 			}
-			if q.Type == models.Rating || q.Type == models.Number {
-				if fv, err := strconv.ParseFloat(string(raw), 64); err == nil {
-					vals = append(vals, fv)
-					continue
-				}
+			v, err := answerCell(q, raw)
+			if err != nil {
+				sw.fail(fmt.Errorf("response %s: %w", r.ID, err))
+				return sw.err
 			}
-			vals = append(vals, answerText(q, raw))
+			vals = append(vals, v)
 		}
-		cell, _ := excelize.CoordinatesToCellName(1, n+1)
-		return sw.SetRow(cell, vals)
+		sw.put(vals)
+		return sw.err
 	})
 	if err == nil {
-		err = sw.Flush()
+		err = sw.flush()
 	}
 	if err != nil {
 		a.Error(c, err)
@@ -252,5 +335,5 @@ func (a *App) exportResponses(c *gin.Context) {
 	if len(versions) > 0 {
 		title = versions[0].Title
 	}
-	sendWorkbook(c, f, title+"-"+T("xl.responses")+".xlsx")
+	a.sendWorkbook(c, f, title+"-"+T("xl.responses")+".xlsx")
 }

@@ -6,20 +6,16 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
-	"golang.org/x/time/rate"
 
 	"budgetpoint/db"
-	"budgetpoint/handlers"
 	"budgetpoint/models"
 )
 
 var fillMessages = map[string][2]string{
 	"fill.asker":       {"%s 征求您的意见", "%s asks for your views"},
-	"fill.required":    {"必答", "required"},
 	"fill.reqmark":     {"（必答）", " (required)"},
 	"fill.submit":      {"提交", "Submit"},
 	"fill.sending":     {"正在提交…", "Sending…"},
@@ -42,8 +38,6 @@ var fillMessages = map[string][2]string{
 	"my.none":          {"目前没有需要填写的问卷。", "There is no questionnaire to fill in at the moment."},
 	"myop.title":       {"我提出的意见", "My opinions"},
 	"myop.none":        {"您还没有提出过意见建议。", "You have not raised any opinion yet."},
-	"myop.answer":      {"预工委答复", "The committee's answer"},
-	"myop.evaluation":  {"评价", "Evaluation"},
 }
 
 // fillData is what the questionnaire page shows: one version of a
@@ -111,8 +105,6 @@ func answersFromForm(def *models.Definition, form url.Values) map[string]json.Ra
 	return out
 }
 
-var publicLimit = handlers.NewLimiters(rate.Every(time.Second), 60)
-
 func (a *App) publicFillPage(c *gin.Context) {
 	q, err := a.S.DB.QuestionnaireByToken(c.Request.Context(), c.Param("token"))
 	if err != nil {
@@ -145,8 +137,13 @@ func (a *App) renderFill(c *gin.Context, status int, d *fillData, errs map[strin
 }
 
 func (a *App) publicFillSubmit(c *gin.Context) {
-	if !publicLimit.Allow(c.ClientIP()) {
+	if !a.S.AllowPublic(c) {
 		a.Error(c, models.Errorf(models.ERateLimited, "%s", both("err.rate_limited")))
+		return
+	}
+	// Read first: c.PostForm would parse the form and drop its error.
+	if err := parseForm(c); err != nil {
+		a.Error(c, err)
 		return
 	}
 	q, err := a.S.DB.QuestionnaireByToken(c.Request.Context(), c.Param("token"))
@@ -166,7 +163,10 @@ func (a *App) publicFillSubmit(c *gin.Context) {
 // from the page (fixed when it was first shown), so a double tap or a
 // resubmission is counted once and still ends on the confirmation.
 func (a *App) submitFill(c *gin.Context, q models.Questionnaire, d *fillData, sub db.Submission, done string) {
-	c.Request.ParseForm()
+	if err := parseForm(c); err != nil {
+		a.Error(c, err)
+		return
+	}
 	d.Answers = c.Request.PostForm
 	d.RID = c.PostForm("rid")
 	if _, err := uuid.Parse(d.RID); err != nil {

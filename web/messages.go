@@ -55,6 +55,7 @@ var coreMessages = map[string][2]string{
 	"err.forbidden_page": {"您的账号无权查看此页面", "your account may not see this page"},
 	"err.rate_limited":   {"提交过于频繁，请稍后再试", "too many submissions: wait a moment and try again"},
 	"err.form":           {"表单无法读取", "the form could not be read"},
+	"err.too_large":      {"提交的内容超过 %d 字节的上限", "what was sent is over the limit of %d bytes"},
 	"err.form_values":    {"有的内容格式不对，例如年份应为数字", "some values have the wrong form, e.g. the year must be a number"},
 	"err.number":         {"应为数字", "must be a number"},
 	"err.whole":          {"应为不小于 0 的整数", "must be a whole number, 0 or more"},
@@ -81,9 +82,6 @@ var coreMessages = map[string][2]string{
 	"dash.title":         {"工作台", "Dashboard"},
 	"dash.open":          {"正在征求意见的事项", "Open topics"},
 	"dash.none":          {"目前没有正在征求意见的事项。", "No topic is open at the moment."},
-	"dash.responses":     {"答卷", "Responses"},
-	"dash.opinions":      {"意见建议", "Opinions"},
-	"dash.activities":    {"活动", "Activities"},
 	"dash.summary":       {"汇总", "Summary"},
 	"sync.title":         {"同步", "Sync"},
 	"sync.last":          {"上次同步", "Last sync"},
@@ -133,12 +131,16 @@ var coreMessages = map[string][2]string{
 	"common.no":        {"否", "no"},
 	"common.none":      {"无", "none"},
 	"common.choose":    {"请选择", "Choose"},
-	"common.date":      {"日期", "Date"},
 	"common.print":     {"打印", "Print"},
 	"common.excel":     {"导出Excel", "Export to Excel"},
 	"common.preparing": {"正在生成文件，请稍候…", "Preparing the file, please wait…"},
 	"common.ready":     {"文件已生成，已开始下载。", "The file is ready and downloading."},
 	"common.failed":    {"没有成功，请重试。", "That did not work: try again."},
+
+	// what is counted: a table's column, a line of a summary
+	"count.responses":  {"答卷", "Responses"},
+	"count.opinions":   {"意见建议", "Opinions"},
+	"count.activities": {"活动", "Activities"},
 
 	// channels, kinds, statuses
 	"channel.online":        {"线上填写", "online"},

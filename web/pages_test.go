@@ -62,7 +62,7 @@ func TestSignInRequiredAndRoles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
+	webtest.CloseBody(t, res)
 	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login?next=%2Ftopics") {
 		t.Fatalf("anonymous /topics: %d %q, want 303 to /login", res.StatusCode, res.Header.Get("Location"))
 	}
@@ -276,6 +276,12 @@ func TestBuilderPublishesVersions(t *testing.T) {
 	bad.Set("q0_options", "了解")
 	_, body = ts.Post(t, c, "/questionnaires/new", bad, http.StatusUnprocessableEntity)
 	webtest.MustContain(t, body, "选择题至少需要两个选项", `id="err-q0_options"`)
+	// Earlier option values that cannot be read are refused beside the options, not dropped.
+	bad = cloneValues(base)
+	bad.Set("op", "save")
+	bad.Set("q0_ovals", `[{"value":"o1"`)
+	_, body = ts.Post(t, c, "/questionnaires/new", bad, http.StatusUnprocessableEntity)
+	webtest.MustContain(t, body, "无法读取选项原来的编号", `id="err-q0_options"`)
 
 	save := cloneValues(base)
 	save.Set("op", "save")
@@ -361,7 +367,7 @@ func TestExcelExports(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, err := io.ReadAll(res.Body)
-		res.Body.Close()
+		webtest.CloseBody(t, res)
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
@@ -403,7 +409,7 @@ func TestExcelExports(t *testing.T) {
 				t.Error("the summary export has no opinions sheet rows")
 			}
 		}
-		f.Close()
+		closeXLSX(t, f)
 	}
 }
 
@@ -417,7 +423,7 @@ func TestLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, err := io.ReadAll(res.Body)
-	res.Body.Close()
+	webtest.CloseBody(t, res)
 	if err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("GET /login in English: %d %v", res.StatusCode, err)
 	}
@@ -428,7 +434,7 @@ func TestLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, err = io.ReadAll(res.Body)
-	res.Body.Close()
+	webtest.CloseBody(t, res)
 	if err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("GET /login after switching to Chinese: %d %v", res.StatusCode, err)
 	}
@@ -437,7 +443,7 @@ func TestLanguage(t *testing.T) {
 	if res, err = c.Get(ts.URL + "/lang/en?next=//evil.example/"); err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
+	webtest.CloseBody(t, res)
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
 		t.Errorf("lang switch: status %d to %q, want 303 to /", res.StatusCode, res.Header.Get("Location"))
 	}

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -210,8 +211,11 @@ func (a *App) paperEntry(c *gin.Context) {
 		if f, err := a.S.DB.PaperForm(c.Request.Context(), b.ID, s); err == nil {
 			if e, ok := f.Entries[pass]; ok {
 				serial, replace = s, true
-				m := map[string]json.RawMessage{}
-				json.Unmarshal(e.Answers, &m)
+				m, err := rawOf(e.Answers)
+				if err != nil {
+					a.Error(c, fmt.Errorf("paper form %s of batch %s, pass %d: %w", s, b.ID, pass, err))
+					return
+				}
 				for i := range def.Questions {
 					q := &def.Questions[i]
 					typed[q.Key] = typedOf(q, m[q.Key])
@@ -342,8 +346,9 @@ type historyRow struct {
 }
 
 // historyRows writes the history for people: actions and questions by
-// their names, values as they read them.
-func historyRows(def *models.Definition, log []db.PaperAudit, lang string) []historyRow {
+// their names, values as they read them. A stored value that cannot be read
+// is an error naming its entry.
+func historyRows(def *models.Definition, log []db.PaperAudit, lang string) ([]historyRow, error) {
 	out := make([]historyRow, 0, len(log))
 	for _, h := range log {
 		r := historyRow{PaperAudit: h, Action: Translate(lang, "paper.action."+h.Action)}
@@ -356,7 +361,9 @@ func historyRows(def *models.Definition, log []db.PaperAudit, lang string) []his
 			r.Question = questionLabel(q, lang)
 			if h.Action == "resolve" {
 				var old map[string]string
-				json.Unmarshal([]byte(h.OldValue), &old)
+				if err := json.Unmarshal([]byte(h.OldValue), &old); err != nil {
+					return nil, fmt.Errorf("paper history of form %s, %s at %s: the values resolved: %w", h.Serial, h.Action, h.At.Format(time.RFC3339), err)
+				}
 				r.Old = Translate(lang, "paper.pass1") + "：" + orBlank(shownOf(q, json.RawMessage(old["pass1"]), lang), lang) +
 					"；" + Translate(lang, "paper.pass2") + "：" + orBlank(shownOf(q, json.RawMessage(old["pass2"]), lang), lang)
 			} else {
@@ -365,17 +372,23 @@ func historyRows(def *models.Definition, log []db.PaperAudit, lang string) []his
 			r.New = orBlank(shownOf(q, json.RawMessage(h.NewValue), lang), lang)
 		}
 		if h.QuestionKey == "" && h.NewValue != "" {
-			r.New = answersLine(def, json.RawMessage(h.NewValue), lang)
+			line, err := answersLine(def, json.RawMessage(h.NewValue), lang)
+			if err != nil {
+				return nil, fmt.Errorf("paper history of form %s, %s at %s: %w", h.Serial, h.Action, h.At.Format(time.RFC3339), err)
+			}
+			r.New = line
 		}
 		out = append(out, r)
 	}
-	return out
+	return out, nil
 }
 
 // answersLine writes a whole form's answers on one line.
-func answersLine(def *models.Definition, canon json.RawMessage, lang string) string {
-	m := map[string]json.RawMessage{}
-	json.Unmarshal(canon, &m)
+func answersLine(def *models.Definition, canon json.RawMessage, lang string) (string, error) {
+	m, err := rawOf(canon)
+	if err != nil {
+		return "", err
+	}
 	var parts []string
 	for i := range def.Questions {
 		q := &def.Questions[i]
@@ -383,7 +396,7 @@ func answersLine(def *models.Definition, canon json.RawMessage, lang string) str
 			parts = append(parts, questionLabel(q, lang)+"："+shownOf(q, v, lang))
 		}
 	}
-	return strings.Join(parts, "；")
+	return strings.Join(parts, "；"), nil
 }
 
 func orBlank(s, lang string) string {
@@ -410,7 +423,11 @@ func (a *App) renderForm(c *gin.Context, status int, posted url.Values, errs map
 		return
 	}
 	d := &formData{B: b, F: f, By1: f.Entries[1].EnteredBy, By2: f.Entries[2].EnteredBy}
-	p1, p2 := rawOf(f.Entries[1].Answers), rawOf(f.Entries[2].Answers)
+	p1, p2, err := passesOf(f)
+	if err != nil {
+		a.Error(c, fmt.Errorf("batch %s: %w", b.ID, err))
+		return
+	}
 	for i := range def.Questions {
 		q := &def.Questions[i]
 		r := resolveRow{Key: q.Key, Label: questionLabel(q, lang),
@@ -425,7 +442,10 @@ func (a *App) renderForm(c *gin.Context, status int, posted url.Values, errs map
 		r.Hint = entryQuestions(&models.Definition{Questions: []models.Question{*q}}, lang, nil, nil)[0].Hint
 		d.Rows = append(d.Rows, r)
 	}
-	d.History = historyRows(def, f.Audit, lang)
+	if d.History, err = historyRows(def, f.Audit, lang); err != nil {
+		a.Error(c, fmt.Errorf("batch %s: %w", b.ID, err))
+		return
+	}
 	v := a.View(c, "paper.title", d)
 	v.Title = Translate(lang, "paper.form", serial)
 	if f.Status == db.PaperMismatch {
@@ -436,12 +456,26 @@ func (a *App) renderForm(c *gin.Context, status int, posted url.Values, errs map
 	a.Render(c, status, "paper_form.html", v)
 }
 
-func rawOf(canon json.RawMessage) map[string]json.RawMessage {
+// rawOf reads stored answers (canonical JSON, or nothing) by question key.
+func rawOf(canon json.RawMessage) (map[string]json.RawMessage, error) {
 	m := map[string]json.RawMessage{}
 	if len(canon) > 0 {
-		json.Unmarshal(canon, &m)
+		if err := json.Unmarshal(canon, &m); err != nil {
+			return nil, fmt.Errorf("stored answers: %w", err)
+		}
 	}
-	return m
+	return m, nil
+}
+
+// passesOf reads the stored answers of a form's two passes.
+func passesOf(f db.PaperForm) (p1, p2 map[string]json.RawMessage, err error) {
+	if p1, err = rawOf(f.Entries[1].Answers); err != nil {
+		return nil, nil, fmt.Errorf("paper form %s, pass 1: %w", f.Serial, err)
+	}
+	if p2, err = rawOf(f.Entries[2].Answers); err != nil {
+		return nil, nil, fmt.Errorf("paper form %s, pass 2: %w", f.Serial, err)
+	}
+	return p1, p2, nil
 }
 
 // paperResolve settles a mismatch: for each question whose passes differ,
@@ -458,8 +492,15 @@ func (a *App) paperResolve(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
-	c.Request.ParseForm()
-	p1, p2 := rawOf(f.Entries[1].Answers), rawOf(f.Entries[2].Answers)
+	if err := parseForm(c); err != nil {
+		a.Error(c, err)
+		return
+	}
+	p1, p2, err := passesOf(f)
+	if err != nil {
+		a.Error(c, fmt.Errorf("batch %s: %w", b.ID, err))
+		return
+	}
 	answers := map[string]json.RawMessage{}
 	bad := map[string]string{}
 	for i := range def.Questions {
@@ -517,7 +558,12 @@ func (a *App) paperHistory(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
-	v := a.View(c, "paper.history_all", &historyData{B: b, Rows: historyRows(def, log, LangOf(c))})
+	rows, err := historyRows(def, log, LangOf(c))
+	if err != nil {
+		a.Error(c, fmt.Errorf("batch %s: %w", b.ID, err))
+		return
+	}
+	v := a.View(c, "paper.history_all", &historyData{B: b, Rows: rows})
 	v.Nav = "paper"
 	a.Render(c, http.StatusOK, "paper_history.html", v)
 }

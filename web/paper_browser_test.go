@@ -315,15 +315,29 @@ func assertRecount(t *testing.T, d *db.DB) {
 	}
 }
 
+// closeXLSX lets go of a workbook; an error doing so fails the test.
+func closeXLSX(t *testing.T, f *excelize.File) {
+	t.Helper()
+	if err := f.Close(); err != nil {
+		t.Error(err)
+	}
+}
+
 // paperXLSX writes a workbook with the given header and rows.
 func paperXLSX(t *testing.T, header []string, rows [][]any) string {
 	t.Helper()
 	f := excelize.NewFile()
-	defer f.Close()
-	f.SetSheetName("Sheet1", "答卷")
-	f.SetSheetRow("答卷", "A1", &header)
+	defer closeXLSX(t, f)
+	check := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	check(f.SetSheetName("Sheet1", "答卷"))
+	check(f.SetSheetRow("答卷", "A1", &header))
 	for i, r := range rows {
-		f.SetSheetRow("答卷", fmt.Sprintf("A%d", i+2), &r)
+		check(f.SetSheetRow("答卷", fmt.Sprintf("A%d", i+2), &r))
 	}
 	p := filepath.Join(t.TempDir(), "paper.xlsx")
 	if err := f.SaveAs(p); err != nil {
@@ -346,7 +360,7 @@ func TestPaperImportBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, err := io.ReadAll(res.Body)
-	res.Body.Close()
+	webtest.CloseBody(t, res)
 	if err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("template: status %d (%v)", res.StatusCode, err)
 	}
@@ -355,7 +369,7 @@ func TestPaperImportBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, err := tf.GetRows("答卷")
-	tf.Close()
+	closeXLSX(t, tf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -496,7 +510,7 @@ func TestEvalCodeOnceBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
+	webtest.CloseBody(t, res)
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("API answer with a code: %d", res.StatusCode)
 	}

@@ -122,30 +122,57 @@ func (a *App) paperTemplate(c *gin.Context) {
 	if !ok {
 		return
 	}
+	data, err := templateWorkbook(def)
+	if err != nil {
+		a.Error(c, fmt.Errorf("paper template of batch %s: %w", b.ID, err))
+		return
+	}
+	c.Header("Content-Disposition", contentDisposition("纸质问卷导入模板-"+b.Name+".xlsx"))
+	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", data)
+}
+
+// templateWorkbook makes the template of a questionnaire: the first error
+// of making it is returned, naming the sheet.
+func templateWorkbook(def *models.Definition) (_ []byte, err error) {
 	f := excelize.NewFile()
-	defer f.Close()
-	f.SetSheetName("Sheet1", sheetAnswers)
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	sheet := sheetAnswers
+	check := func(e error) {
+		if err == nil && e != nil {
+			err = fmt.Errorf("sheet %s: %w", sheet, e)
+		}
+	}
+	check(f.SetSheetName("Sheet1", sheetAnswers))
 	header := []any{serialHeader}
 	for _, q := range def.Questions {
 		header = append(header, q.Label)
 	}
-	f.SetSheetRow(sheetAnswers, "A1", &header)
-	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"#EEEEEE"}}})
-	last, _ := excelize.ColumnNumberToName(len(header))
-	f.SetCellStyle(sheetAnswers, "A1", last+"1", bold)
-	f.SetColWidth(sheetAnswers, "A", "A", 12)
+	check(f.SetSheetRow(sheetAnswers, "A1", &header))
+	bold, e := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"#EEEEEE"}}})
+	check(e)
+	last, e := excelize.ColumnNumberToName(len(header))
+	check(e)
+	check(f.SetCellStyle(sheetAnswers, "A1", last+"1", bold))
+	check(f.SetColWidth(sheetAnswers, "A", "A", 12))
 	if len(header) > 1 {
-		f.SetColWidth(sheetAnswers, "B", last, 24)
+		check(f.SetColWidth(sheetAnswers, "B", last, 24))
 	}
-	f.SetPanes(sheetAnswers, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
+	check(f.SetPanes(sheetAnswers, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}))
 
-	f.NewSheet(sheetHelp)
-	f.SetSheetRow(sheetHelp, "A1", &[]any{"列", "题目", "题型", "必答", "选项（可填文字或编号）", "填写方法"})
-	f.SetCellStyle(sheetHelp, "A1", "F1", bold)
-	f.SetSheetRow(sheetHelp, "A2", &[]any{"A", serialHeader, "", "是", "", "纸质问卷上的编号，每行一份问卷，同一批次内不能重复"})
+	sheet = sheetHelp
+	_, e = f.NewSheet(sheetHelp)
+	check(e)
+	check(f.SetSheetRow(sheetHelp, "A1", &[]any{"列", "题目", "题型", "必答", "选项（可填文字或编号）", "填写方法"}))
+	check(f.SetCellStyle(sheetHelp, "A1", "F1", bold))
+	check(f.SetSheetRow(sheetHelp, "A2", &[]any{"A", serialHeader, "", "是", "", "纸质问卷上的编号，每行一份问卷，同一批次内不能重复"}))
 	typeNames := map[string]string{models.SingleChoice: "单选题", models.MultipleChoice: "多选题", models.Rating: "评分题", models.Number: "数字题", models.Text: "填空题"}
 	for i, q := range def.Questions {
-		col, _ := excelize.ColumnNumberToName(i + 2)
+		col, e := excelize.ColumnNumberToName(i + 2)
+		check(e)
 		var opts []string
 		for j, o := range q.Options {
 			opts = append(opts, fmt.Sprintf("%d %s", j+1, o.Label))
@@ -174,18 +201,19 @@ func (a *App) paperTemplate(c *gin.Context) {
 		if q.Required {
 			req = "是"
 		}
-		f.SetSheetRow(sheetHelp, fmt.Sprintf("A%d", i+3), &[]any{col, q.Label, typeNames[q.Type], req, strings.Join(opts, "；"), how})
+		check(f.SetSheetRow(sheetHelp, fmt.Sprintf("A%d", i+3), &[]any{col, q.Label, typeNames[q.Type], req, strings.Join(opts, "；"), how}))
 	}
-	f.SetColWidth(sheetHelp, "B", "B", 36)
-	f.SetColWidth(sheetHelp, "E", "F", 48)
+	check(f.SetColWidth(sheetHelp, "B", "B", 36))
+	check(f.SetColWidth(sheetHelp, "E", "F", 48))
 	f.SetActiveSheet(0)
+	if err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	if err := f.Write(&buf); err != nil {
-		a.Error(c, err)
-		return
+		return nil, err
 	}
-	c.Header("Content-Disposition", contentDisposition("纸质问卷导入模板-"+b.Name+".xlsx"))
-	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
+	return buf.Bytes(), nil
 }
 
 func fmtBound(v *float64, inf string) string {
@@ -216,7 +244,9 @@ func (a *App) paperImport(c *gin.Context) {
 		return
 	}
 	data, err := io.ReadAll(io.LimitReader(file, maxImportBytes+1))
-	file.Close()
+	if cerr := file.Close(); cerr != nil {
+		a.S.Log.Warn("closing an uploaded file", "batch", b.ID, "err", cerr) // read already: the import goes on
+	}
 	if err != nil {
 		a.Error(c, err)
 		return
@@ -252,7 +282,7 @@ func (a *App) runImport(j *importJob, b db.PaperBatch, def *models.Definition, d
 		fail(both("import.unreadable"))
 		return
 	}
-	defer f.Close()
+	defer closeWorkbook(a.S.Log, f)
 	sheets := f.GetSheetList()
 	sheet := sheets[0]
 	for _, s := range sheets {

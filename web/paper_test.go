@@ -94,3 +94,32 @@ func TestPaperEntryWithoutScript(t *testing.T) {
 		t.Fatalf("a form without CSRF token was counted")
 	}
 }
+
+// Stored entries or history that cannot be read fail the pages that show
+// them (the error page, the cause logged naming the form), instead of
+// showing them as blank.
+func TestPaperCorruptStoredValues(t *testing.T) {
+	site := newTestSite(t)
+	b := db.PaperBatch{Name: "损坏的录入", QuestionnaireID: paperQID, Expected: 2}
+	if err := site.DB.CreatePaperBatch(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	c := site.Login(t, "staff")
+	csrf := webtest.CSRFRe.FindStringSubmatch(site.Get(t, c, "/paper/"+b.ID+"/entry", http.StatusOK))[1]
+	site.Post(t, c, "/paper/"+b.ID+"/entry", url.Values{"csrf": {csrf}, "pass": {"1"}, "serial": {"17"}, "a.overall": {"3"}, "a.priorities": {"15"}, "a.transparency": {"2"}}, http.StatusSeeOther)
+	site.Get(t, c, "/paper/"+b.ID+"/form?serial=17", http.StatusOK)
+	site.Get(t, c, "/paper/"+b.ID+"/history", http.StatusOK)
+
+	site.exec(t, `UPDATE paper_entries SET answers='{"overall":' WHERE batch_id=? AND serial='17'`, b.ID)
+	for _, p := range []string{"/form?serial=17", "/entry?pass=1&serial=17&replace=1"} {
+		webtest.MustContain(t, site.Get(t, c, "/paper/"+b.ID+p, http.StatusInternalServerError), "服务器内部错误")
+	}
+	if logs := site.Logs.String(); !strings.Contains(logs, "paper form 17") || !strings.Contains(logs, "pass 1") || !strings.Contains(logs, "stored answers") {
+		t.Errorf("the log does not name the form: %s", logs)
+	}
+	site.exec(t, `UPDATE paper_audit SET new_value='{"overall":' WHERE batch_id=? AND serial='17' AND question_key=''`, b.ID)
+	webtest.MustContain(t, site.Get(t, c, "/paper/"+b.ID+"/history", http.StatusInternalServerError), "服务器内部错误")
+	if logs := site.Logs.String(); !strings.Contains(logs, "paper history of form 17") {
+		t.Errorf("the log does not name the history's form: %s", logs)
+	}
+}

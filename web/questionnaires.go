@@ -33,6 +33,7 @@ var questionnaireMessages = map[string][2]string{
 	"q.required":       {"必答题", "Required"},
 	"q.opinion":        {"把回答记为意见建议", "Record each answer as an opinion"},
 	"q.options":        {"选项（每行一个）", "Options (one per line)"},
+	"q.ovals_bad":      {"无法读取选项原来的编号，请重新打开此问卷再修改", "the options' earlier values could not be read: open the questionnaire again and edit it there"},
 	"q.min":            {"最小值", "Minimum"},
 	"q.max":            {"最大值", "Maximum"},
 	"q.maxc":           {"最多选几项（0 为不限）", "At most how many choices (0: no limit)"},

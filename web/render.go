@@ -70,7 +70,7 @@ func (v *View) Err(field string) string {
 // View prepares the page view of a request: title is a catalogue key.
 func (st *Site) View(c *gin.Context, titleKey string, data any) *View {
 	lang := LangOf(c)
-	v := &View{Lang: lang, Data: data, Path: c.Request.URL.RequestURI(), Asset: assetVersion, words: st.words}
+	v := &View{Lang: lang, Data: data, Path: c.Request.URL.RequestURI(), Asset: st.asset, words: st.words}
 	v.Title = v.T(titleKey)
 	v.Name = st.opts.Name(c, lang)
 	if st.opts.Subtitle != "" {
@@ -120,11 +120,16 @@ func (st *Site) Render(c *gin.Context, status int, page string, v *View) {
 }
 
 // Error renders an error page for err: application errors with their
-// status and message, anything else as internal (logged).
+// status and message, anything else as internal. As handlers.Fail does, what
+// is not an application error is logged, and so is an application error
+// with a cause (unavailable: the database cannot take data), with it.
 func (st *Site) Error(c *gin.Context, err error) {
 	e, ok := models.AsError(err)
-	if !ok {
-		st.S.Log.Error("page error", "path", c.Request.URL.Path, "err", err)
+	switch {
+	case ok && e.Err != nil:
+		st.S.Log.Error("page failed", "code", e.Code, "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+	case !ok:
+		st.S.Log.Error("page error", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 		e = models.Errorf(models.EInternal, "%s", both("err.internal_later"))
 	}
 	v := st.View(c, "error.title", e)
@@ -141,27 +146,38 @@ const flashCookie = "bp_flash"
 
 // SetFlash remembers a message for the next page (after a redirect).
 func SetFlash(c *gin.Context, kind, msg string) {
-	var fs []Flash
-	if ck, err := c.Request.Cookie(flashCookie); err == nil {
-		if b, err := base64.RawURLEncoding.DecodeString(ck.Value); err == nil {
-			json.Unmarshal(b, &fs)
-		}
-	}
+	fs := readFlash(c)
 	fs = append(fs, Flash{Kind: kind, Msg: msg})
-	b, _ := json.Marshal(fs)
+	b, _ := json.Marshal(fs) // strings only: Marshal cannot fail
 	http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/", MaxAge: 60,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Request.TLS != nil})
 }
 
-func takeFlash(c *gin.Context) []Flash {
+// readFlash reads the flash cookie. One that is not what SetFlash wrote
+// (the browser's to send: changed, cut, from elsewhere) holds no messages;
+// the next SetFlash or takeFlash replaces it.
+func readFlash(c *gin.Context) []Flash {
 	ck, err := c.Request.Cookie(flashCookie)
 	if err != nil || ck.Value == "" {
 		return nil
 	}
-	var fs []Flash
-	if b, err := base64.RawURLEncoding.DecodeString(ck.Value); err == nil {
-		json.Unmarshal(b, &fs)
+	b, err := base64.RawURLEncoding.DecodeString(ck.Value)
+	if err != nil {
+		return nil
 	}
+	var fs []Flash
+	if err := json.Unmarshal(b, &fs); err != nil {
+		return nil
+	}
+	return fs
+}
+
+// takeFlash reads the flash messages and forgets them.
+func takeFlash(c *gin.Context) []Flash {
+	if ck, err := c.Request.Cookie(flashCookie); err != nil || ck.Value == "" {
+		return nil
+	}
+	fs := readFlash(c)
 	http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	return fs
 }

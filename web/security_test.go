@@ -28,7 +28,7 @@ func TestNextCannotLeaveTheServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
+	webtest.CloseBody(t, res)
 	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/" {
 		t.Fatalf("/lang/en?next=/%%09/evil.example: status %d to %q, want 303 to /", res.StatusCode, loc)
 	}
@@ -49,7 +49,7 @@ func TestNextCannotLeaveTheServer(t *testing.T) {
 // client that sends a new one each time is never limited.
 func TestPublicRateLimitIgnoresForwardedFor(t *testing.T) {
 	ts := newTestSite(t)
-	h := ts.srv.Handler
+	h := ts.HTTP.Handler
 	for _, path := range []string{"/p/no-such-token", "/e/ABCDEFGHJK", "/api/v1/eval/ABCDEFGHJK/responses"} {
 		limited := false
 		for i := 0; i < 80 && !limited; i++ {

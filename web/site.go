@@ -38,6 +38,7 @@ type Site struct {
 	opts  Options
 	pages map[string]*template.Template
 	words Messages
+	asset string // the static files' version (staticVersion)
 }
 
 // Options are what a package of pages tells the foundation about itself.
@@ -72,8 +73,8 @@ type NavItem struct {
 	Roles []string // who sees it
 }
 
-// NewSite parses the foundation's templates with the package's and merges
-// the words.
+// NewSite parses the foundation's templates with the package's, merges
+// the words and hashes the static files.
 func NewSite(s *handlers.Server, o Options) (*Site, error) {
 	words, err := mergeMessages(append([]Messages{catalog}, o.Messages...)...)
 	if err != nil {
@@ -83,7 +84,11 @@ func NewSite(s *handlers.Server, o Options) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Site{S: s, opts: o, pages: pages, words: words}, nil
+	asset, err := staticVersion(staticDir)
+	if err != nil {
+		return nil, err
+	}
+	return &Site{S: s, opts: o, pages: pages, words: words, asset: asset}, nil
 }
 
 // Routes adds what every package of pages serves, before its own routes:
@@ -105,6 +110,16 @@ func (st *Site) Translate(lang, key string, args ...any) string {
 // Both is the message of key in both languages, "中文 / English" (see
 // both), with the package's words too.
 func (st *Site) Both(key string, args ...any) string { return bothIn(st.words, key, args...) }
+
+// Words are the site's words, the foundation's and the package's (a
+// copy): for the tests of a package of pages.
+func (st *Site) Words() Messages {
+	out := make(Messages, len(st.words))
+	for k, v := range st.words {
+		out[k] = v
+	}
+	return out
+}
 
 // templateFiles are the page files and the partials of one FS.
 type templateFiles struct {
@@ -162,27 +177,38 @@ func parsePages(own fs.FS) (map[string]*template.Template, error) {
 	return out, nil
 }
 
-// assetVersion changes when any static file changes, for cache busting.
-var assetVersion = func() string {
+// staticVersion is a hash of the static files, for cache busting: it
+// changes when any of them does. A file that cannot be read is an error.
+func staticVersion(fsys fs.FS) (string, error) {
 	h := sha256.New()
-	fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			b, _ := staticFS.ReadFile(p)
-			h.Write(b)
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		h.Write(b) // a hash takes every write
 		return nil
 	})
-	return hex.EncodeToString(h.Sum(nil))[:10]
+	if err != nil {
+		return "", fmt.Errorf("static files: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:10], nil
+}
+
+// staticDir is static/ of the binary.
+var staticDir = func() fs.FS {
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err) // fs.Sub fails only for an invalid name: "static" is not
+	}
+	return sub
 }()
 
 // staticFiles serves static/ under /static/.
-var staticFiles = func() http.Handler {
-	sub, err := fs.Sub(staticFS, "static")
-	if err != nil {
-		panic(err)
-	}
-	return http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
-}()
+var staticFiles = http.StripPrefix("/static/", http.FileServer(http.FS(staticDir)))
 
 // serveStatic is the one static file server of every package of pages.
 func serveStatic(c *gin.Context) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -15,13 +16,29 @@ import (
 // BindForm reads a posted form into f (by its form tags) and checks it,
 // returning validation_failed with each bad field named.
 func BindForm(c *gin.Context, what string, f any) error {
-	if err := c.Request.ParseForm(); err != nil {
-		return models.Errorf(models.EBadRequest, "%s", both("err.form"))
+	if err := parseForm(c); err != nil {
+		return err
 	}
 	if err := binding.MapFormWithTag(f, c.Request.PostForm, "form"); err != nil {
 		return models.Invalid(what, map[string]string{"form": both("err.form_values")})
 	}
 	return forms.Check(what, f)
+}
+
+// parseForm reads the posted form: one over the size limit is too large,
+// one that cannot be read otherwise a bad request, each said in both
+// languages.
+func parseForm(c *gin.Context) error {
+	err := c.Request.ParseForm()
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &mbe):
+		return models.Errorf(models.ETooLarge, "%s", both("err.too_large", mbe.Limit))
+	default:
+		return models.Errorf(models.EBadRequest, "%s", both("err.form"))
+	}
 }
 
 type topicRow struct {

@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"math"
 	"net/http"
-	"sort"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -38,7 +37,6 @@ var summaryMessages = map[string][2]string{
 	"sum.chart":      {"第 %d 题统计图", "Chart of question %d"},
 	"sum.legend":     {"图例", "Legend"},
 	"sum.mismatch":   {"线上与纸质之和与合计不一致，请联系管理员重新计数。", "Online and paper do not add up to the total: ask the administrator to recount."},
-	"sum.no_topics":  {"还没有事项。", "No topics yet."},
 	"rep.title":      {"征求意见情况报告", "Feedback report"},
 	"rep.date":       {"报告日期", "Date of report"},
 	"rep.point":      {"联系点", "Contact point"},
@@ -142,35 +140,11 @@ func (a *App) buildSummary(c *gin.Context, topicID, lang string) (*summaryData, 
 			if on.Answered+pa.Answered != q.Answered {
 				d.Mismatch = true
 			}
+			for _, r := range AnswerRows(lang, q) {
+				qv.Rows = append(qv.Rows, optRow{Label: r.Label, N: [3]int64{on.Counts[r.Value], pa.Counts[r.Value], q.Counts[r.Value]}})
+			}
 			switch q.Type {
-			case models.SingleChoice, models.MultipleChoice:
-				seen := map[string]bool{}
-				for _, o := range q.Options {
-					seen[o.Value] = true
-					qv.Rows = append(qv.Rows, optRow{Label: o.Label, N: [3]int64{on.Counts[o.Value], pa.Counts[o.Value], q.Counts[o.Value]}})
-				}
-				// Options only older versions had.
-				var extra []string
-				for v := range q.Counts {
-					if !seen[v] {
-						extra = append(extra, v)
-					}
-				}
-				sort.Strings(extra)
-				for _, v := range extra {
-					qv.Rows = append(qv.Rows, optRow{Label: v, N: [3]int64{on.Counts[v], pa.Counts[v], q.Counts[v]}})
-				}
 			case models.Rating:
-				var scores []int
-				for v := range q.Counts {
-					n, _ := strconv.Atoi(v)
-					scores = append(scores, n)
-				}
-				sort.Ints(scores)
-				for _, s := range scores {
-					v := strconv.Itoa(s)
-					qv.Rows = append(qv.Rows, optRow{Label: Translate(lang, "sum.score", s), N: [3]int64{on.Counts[v], pa.Counts[v], q.Counts[v]}})
-				}
 				qv.Mean = [3]string{meanOf(on.Sum, on.Answered), meanOf(pa.Sum, pa.Answered), MeanText(q.Mean)}
 			case models.Number:
 				qv.Num[0] = numOf(on)

@@ -2,54 +2,38 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
+	"github.com/gin-gonic/gin"
 
-	"budgetpoint/db"
-	"budgetpoint/demo"
 	"budgetpoint/handlers"
-	"budgetpoint/internal/testutil"
 	"budgetpoint/web/internal/webtest"
 )
 
-// testSite is a real contact point (SQLite file, demo content, the real
-// router with the pages mounted) behind a real loopback server; webtest.Site
-// gives its clients (Client, Login, Get, Post).
+// testSite is the real contact point of every test of the pages
+// (webtest.NewPoint: SQLite file, demo content, the real router) with the
+// point's pages (App) mounted.
 type testSite struct {
-	*webtest.Site
-	DB  *db.DB
-	S   *handlers.Server
+	*webtest.Point
 	App *App
-	srv *testutil.Server
 }
 
 func newTestSite(t *testing.T) *testSite {
 	t.Helper()
-	db.BcryptCost = bcrypt.MinCost
-	d, err := db.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := demo.Load(context.Background(), d, "hongta", io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.CreateUser(context.Background(), "admin", "admin", demo.DemoPassword, ""); err != nil {
-		t.Fatal(err)
-	}
-	s := handlers.NewServer(d, handlers.Config{PointID: "hongta", Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BodyLimits: BodyLimits()})
-	a, err := New(s, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := s.Router(handlers.APIs{})
-	a.Routes(r)
-	srv := testutil.Serve(t, r)
-	return &testSite{Site: &webtest.Site{URL: srv.URL, Password: demo.DemoPassword}, DB: d, S: s, App: a, srv: srv}
+	ts := &testSite{}
+	ts.Point = webtest.NewPoint(t, BodyLimits(), func(s *handlers.Server, r *gin.Engine) error {
+		a, err := New(s, nil)
+		if err != nil {
+			return err
+		}
+		a.Routes(r)
+		ts.App = a
+		return nil
+	})
+	return ts
 }
 
 // a11yEnglish makes the client ask for English pages (the remembered
@@ -66,7 +50,7 @@ func (ts *testSite) csrf(t *testing.T, c *http.Client) string {
 		t.Fatal(err)
 	}
 	b, err := io.ReadAll(res.Body)
-	res.Body.Close()
+	webtest.CloseBody(t, res)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,4 +77,13 @@ func (ts *testSite) setting(t *testing.T, ctx context.Context, key, def string) 
 		t.Fatal(err)
 	}
 	return v
+}
+
+// exec runs a statement in the database writer's transaction: to break the
+// database on purpose (a trigger, a size limit, a corrupt row).
+func (ts *testSite) exec(t *testing.T, query string, args ...any) {
+	t.Helper()
+	if err := ts.DB.Write(context.Background(), func(tx *sql.Tx) error { _, err := tx.Exec(query, args...); return err }); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
 }

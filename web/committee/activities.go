@@ -24,14 +24,10 @@ var activityMessages = web.Messages{
 	"hub.act.of_point":   {"查看该联系点的活动（%d 次）", "See this point's activities (%d)"},
 	"hub.act.caption":    {"此事项的活动", "Activities on this topic"},
 	"hub.act.caption_of": {"%s 就此事项开展的活动", "Activities of %s on this topic"},
-	"hub.act.point":      {"联系点", "Contact point"},
 	"hub.act.kind":       {"类别", "Kind"},
-	"hub.act.date":       {"日期", "Date"},
 	"hub.act.name":       {"名称", "Title"},
 	"hub.act.location":   {"地点", "Location"},
 	"hub.act.parts":      {"参加人员", "Participants"},
-	"hub.act.parts_n":    {"人大代表 %d，群众 %d，其他 %d", "deputies %d, public %d, other %d"},
-	"hub.act.opinions":   {"意见建议", "Opinions"},
 	"hub.act.more":       {"只列出了最先收到的 %d 次活动；其余的可通过 /api/v1/committee/activities 查询。", "Only the first %d activities received are listed; the rest are in /api/v1/committee/activities."},
 }
 

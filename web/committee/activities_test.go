@@ -95,7 +95,8 @@ func TestHubTopicPageListsActivities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	webtest.MustContain(t, webtest.ReadAll(t, res), "Activities on this topic", "forum", "field research", "deputies 7, public 15, other 2", "Activities by point")
+	webtest.MustContain(t, webtest.ReadAll(t, res), "Activities on this topic", "forum", "field research", "deputies 7, public 15, other 2", "Activities by point",
+		"Hongta District People&#39;s Congress Standing Committee") // the points file's name_en
 
 	// The API the page is built on.
 	var page struct {

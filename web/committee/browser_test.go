@@ -23,7 +23,8 @@ import (
 // point shows the answer.
 func TestBrowserCommitteeAnswersAtHubAndPointShowsIt(t *testing.T) {
 	hs := newHubSite(t)
-	ts, pointDB := newPointSite(t) // the hongta point, with demo content
+	ts := newPointSite(t) // the hongta point, with demo content
+	pointDB := ts.DB
 	sy := syncer.New(pointDB, syncer.Config{Hub: hs.URL, Secret: hubPointsForTest[0].Secret, PointID: "hongta",
 		Interval: time.Hour, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	bg := context.Background()

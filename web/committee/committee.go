@@ -126,16 +126,11 @@ func (p *Pages) view(c *gin.Context, titleKey, nav string, data any) *web.View {
 	return v
 }
 
-// pointName is a point's name in the page's language, from the points
-// file (name, name_en), or its id when the file does not list it.
+// pointName is a point's name in the page's language (the hub's: from
+// the points file, or its id when the file does not list it).
 func (p *Pages) pointName(lang, id string) string {
-	for _, pt := range p.H.Points {
-		if pt.ID == id {
-			if lang == web.LangEN && pt.NameEN != "" {
-				return pt.NameEN
-			}
-			return pt.Name
-		}
+	if lang == web.LangEN {
+		return p.H.PointNameEN(id)
 	}
-	return id
+	return p.H.PointName(id)
 }

@@ -2,7 +2,6 @@ package committee
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strconv"
 	"testing"
@@ -53,21 +52,19 @@ func newHubSite(t *testing.T) *hubSite {
 	return &hubSite{Site: &webtest.Site{URL: he.URL, Password: demo.DemoPassword}, Env: he, DB: he.DB, H: he.Hub}
 }
 
-// newPointSite is a contact point with the demo content and its pages
-// (package web), for the tests that sync a point with the hub.
-func newPointSite(t *testing.T) (*webtest.Site, *db.DB) {
+// newPointSite is a contact point with its pages (package web), the same
+// fixture as web's own tests (webtest.NewPoint), for the tests that sync a
+// point with the hub.
+func newPointSite(t *testing.T) *webtest.Point {
 	t.Helper()
-	e := testutil.New(t, func(r *gin.Engine, s *handlers.Server) {
-		if err := demo.Load(context.Background(), s.DB, "hongta", io.Discard); err != nil {
-			t.Fatal(err)
-		}
+	return webtest.NewPoint(t, web.BodyLimits(), func(s *handlers.Server, r *gin.Engine) error {
 		a, err := web.New(s, nil)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		a.Routes(r)
+		return nil
 	})
-	return &webtest.Site{URL: e.URL, Password: demo.DemoPassword}, e.DB
 }
 
 // english makes the client ask for English pages (the remembered language switch).

@@ -18,9 +18,7 @@ import (
 var opinionMessages = web.Messages{
 	"hub.op.title":        {"意见建议办理", "Opinions workbench"},
 	"hub.op.lead":         {"各联系点报送的意见建议：交办、答复，按提出人的评价办结。办理结果会同步回提出意见的联系点。", "Opinions the points reported: forward them, answer them, and close them with the proposer's evaluation. What you do goes back to the point the opinion came from."},
-	"hub.op.point":        {"联系点", "Contact point"},
 	"hub.op.count":        {"本页 %d 条", "%d on this page"},
-	"hub.op.none":         {"没有符合条件的意见建议。", "No opinions match."},
 	"hub.op.recorded_at":  {"记录于 %s", "recorded %s"},
 	"hub.op.forward":      {"交办", "Forward"},
 	"hub.op.forward_hint": {"交办：转有关部门办理（状态改为“已交办”）。", "Forward: send it to the department concerned (status becomes “forwarded”)."},
@@ -31,7 +29,6 @@ var opinionMessages = web.Messages{
 	"hub.op.close_btn":    {"办结", "Close"},
 	"hub.op.closed_note":  {"已办结，不能再改动。", "Closed: it cannot change any more."},
 	"hub.op.the_answer":   {"答复", "Answer"},
-	"hub.op.evaluated":    {"评价", "Evaluation"},
 	"hub.op.forwarded_ok": {"已交办", "Forwarded"},
 	"hub.op.answered_ok":  {"已答复，答复会同步到联系点", "Answered: the answer goes back to the point"},
 	"hub.op.closed_ok":    {"已办结", "Closed"},

@@ -16,7 +16,6 @@ var pointsMessages = map[string][2]string{
 	"hub.points.title":   {"六个联系点一览", "The six contact points at a glance"},
 	"hub.points.lead":    {"每个联系点上次同步的时间和收到的内容。超过一天没有同步的联系点标为“超过一天未同步”。", "When each point last synced and what it has sent. A point that has not synced for more than a day is marked “silent for over a day”."},
 	"hub.point":          {"联系点", "Contact point"},
-	"hub.last_sync":      {"上次同步", "Last sync"},
 	"hub.sync_state":     {"同步状态", "Sync state"},
 	"hub.never":          {"从未同步", "never synced"},
 	"hub.silent":         {"超过一天未同步", "silent for over a day"},
@@ -25,9 +24,6 @@ var pointsMessages = map[string][2]string{
 	"hub.silent_count":   {"有 %d 个联系点超过一天未同步或从未同步，已在下表中标出。", "%d points have not synced for more than a day (or never): they are marked below."},
 	"hub.all_ok":         {"所有联系点都在一天之内同步过。", "Every point has synced within the last day."},
 	"hub.topics_n":       {"事项", "Topics"},
-	"hub.responses":      {"答卷", "Responses"},
-	"hub.activities":     {"活动", "Activities"},
-	"hub.opinions":       {"意见建议", "Opinions"},
 	"hub.total":          {"合计", "Total"},
 	"hub.points_caption": {"各联系点的同步情况和数量", "Each point's sync and totals"},
 }

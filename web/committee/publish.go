@@ -46,7 +46,6 @@ var publishMessages = web.Messages{
 	"hub.q.share_at_point": {"公开填写的链接和二维码由各联系点生成。", "The public link and QR code are made at each point."},
 	"hub.exp.title":        {"导出Excel", "Export to Excel"},
 	"hub.exp.lead":         {"每个事项导出一个工作簿：各联系点合计、每个联系点一页、意见建议及其办理状态一页。", "One workbook per topic: all points together, one sheet per point, and one sheet of opinions with their status."},
-	"hub.exp.btn":          {"导出Excel", "Export to Excel"},
 	"hub.exp.state":        {"进度", "Progress"},
 	"hub.exp.nojs":         {"点击后浏览器会下载文件；生成需要几秒钟，请不要重复点击。", "The browser downloads the file; making it takes a few seconds, so click once."},
 }
@@ -151,8 +150,9 @@ func (p *Pages) publishPage(c *gin.Context) {
 	p.Render(c, http.StatusOK, "publish.html", p.view(c, "hub.pub.title", "hub-publish", d))
 }
 
-// publishTopic publishes a topic through the committee API (the same
-// validation as for programs) to all points or the chosen ones.
+// publishTopic publishes a topic through the hub (hub.Hub.PublishTopic,
+// after the checks of the committee API's request) to all points or the
+// chosen ones.
 func (p *Pages) publishTopic(c *gin.Context) {
 	lang := web.LangOf(c)
 	d, err := p.publishData(c)
@@ -243,7 +243,8 @@ func (p *Pages) renderBuilder(c *gin.Context, status int, points []string, d *we
 }
 
 // builderSubmit handles the builder's buttons as at a point (add, remove,
-// move re-show the form); save publishes through the committee API.
+// move re-show the form); save publishes through the hub
+// (hub.Hub.PublishQuestionnaire).
 func (p *Pages) builderSubmit(c *gin.Context) {
 	lang := web.LangOf(c)
 	_, points, err := p.targets(c.Request.URL.Query())

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"sort"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -43,11 +41,7 @@ var summaryMessages = web.Messages{
 	"hub.sum.acts":        {"座谈会 %d 次，实地调研 %d 次，书面征求意见 %d 次", "%d forums, %d field research visits, %d written solicitations"},
 	"hub.sum.parts":       {"参加：人大代表 %d 人次，群众 %d 人次，其他 %d 人次", "taking part: %d deputies, %d members of the public, %d others"},
 	"hub.sum.point_table": {"%s：各题回答", "%s: answers by question"},
-	"hub.sum.respondents": {"答卷人", "Respondents"},
 	"hub.sum.channel":     {"填写方式", "Channel"},
-	"hub.sum.activities":  {"活动", "Activities"},
-	"hub.sum.opinion_n":   {"意见建议", "Opinions"},
-	"hub.sum.responses":   {"答卷总数", "Responses"},
 }
 
 type hubTopicsData struct {
@@ -116,42 +110,12 @@ type hubSummaryData struct {
 	Acts   *hubActsData
 }
 
-// questionRows turns one question's counts into rows: options in their
-// order (then values only older versions had), ratings by score.
+// questionRows turns one question's counts into rows (web.AnswerRows) with
+// their counts and shares.
 func questionRows(lang string, q models.QuestionSummary) []optRow {
 	var rows []optRow
-	switch q.Type {
-	case models.SingleChoice, models.MultipleChoice:
-		seen := map[string]bool{}
-		for _, o := range q.Options {
-			seen[o.Value] = true
-			rows = append(rows, optRow{Label: web.OptionLabel(o, lang), N: q.Counts[o.Value]})
-		}
-		var extra []string
-		for v := range q.Counts {
-			if !seen[v] {
-				extra = append(extra, v)
-			}
-		}
-		sort.Strings(extra)
-		for _, v := range extra {
-			rows = append(rows, optRow{Label: v, N: q.Counts[v]})
-		}
-	case models.Rating:
-		var scores []int
-		for v := range q.Counts {
-			n, err := strconv.Atoi(v)
-			if err == nil {
-				scores = append(scores, n)
-			}
-		}
-		sort.Ints(scores)
-		for _, s := range scores {
-			rows = append(rows, optRow{Label: web.Translate(lang, "sum.score", s), N: q.Counts[strconv.Itoa(s)]})
-		}
-	}
-	for i := range rows {
-		rows[i].Pct = web.Pct(rows[i].N, q.Answered)
+	for _, r := range web.AnswerRows(lang, q) {
+		rows = append(rows, optRow{Label: r.Label, N: q.Counts[r.Value], Pct: web.Pct(q.Counts[r.Value], q.Answered)})
 	}
 	return rows
 }

@@ -129,7 +129,7 @@ func (cr *Crawl) Run(starts ...string) {
 			t.Fatal(err)
 		}
 		b, err := io.ReadAll(res.Body)
-		res.Body.Close()
+		CloseBody(t, res)
 		if err != nil {
 			t.Fatalf("%s: %v", p.URL, err)
 		}

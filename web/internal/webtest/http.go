@@ -85,7 +85,7 @@ func answered(t *testing.T, what string, res *http.Response, err error, want int
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
-	defer res.Body.Close()
+	defer CloseBody(t, res)
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -100,12 +100,20 @@ func answered(t *testing.T, what string, res *http.Response, err error, want int
 // fails the test.
 func ReadAll(t *testing.T, res *http.Response) string {
 	t.Helper()
-	defer res.Body.Close()
+	defer CloseBody(t, res)
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		t.Fatalf("reading the response: %v", err)
 	}
 	return string(b)
+}
+
+// CloseBody closes a response's body; an error closing it fails the test.
+func CloseBody(t *testing.T, res *http.Response) {
+	t.Helper()
+	if err := res.Body.Close(); err != nil {
+		t.Errorf("closing the body of %s %s: %v", res.Request.Method, res.Request.URL.Path, err)
+	}
 }
 
 // Truncate shortens a page for a failure message.

@@ -1,6 +1,7 @@
 package webtest
 
 import (
+	"fmt"
 	"io/fs"
 	"regexp"
 	"sort"
@@ -80,3 +81,52 @@ func BadHalves(cat map[string][2]string) []string {
 var verbRe = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z]`)
 
 func isASCIILetter(r rune) bool { return r < 0x80 && (r|0x20 >= 'a' && r|0x20 <= 'z') }
+
+// SameWords lists the keys of cat that hold the same words (both halves)
+// as another key, group by group, unless the group is one of allow (the
+// same keys exactly, in any order). A group of allow whose keys no longer
+// hold the same words is listed too, so that the allow-list stays true.
+// Only the groups with a key that own reports are looked at (own nil: all).
+func SameWords(cat map[string][2]string, own func(key string) bool, allow [][]string) []string {
+	by := map[[2]string][]string{}
+	for k, v := range cat {
+		by[v] = append(by[v], k)
+	}
+	allowed := map[string]bool{}
+	for _, g := range allow {
+		allowed[groupKey(g)] = true
+	}
+	found := map[string]bool{}
+	var out []string
+	for v, keys := range by {
+		if len(keys) < 2 {
+			continue
+		}
+		mine := own == nil
+		for _, k := range keys {
+			mine = mine || own(k)
+		}
+		if !mine {
+			continue
+		}
+		g := groupKey(keys)
+		found[g] = true
+		if !allowed[g] {
+			out = append(out, fmt.Sprintf("%s hold the same words %q: one key, or a reason in the allow-list", g, v))
+		}
+	}
+	for _, g := range allow {
+		if k := groupKey(g); !found[k] {
+			out = append(out, fmt.Sprintf("allow-list: %s do not hold the same words (any more)", k))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// groupKey writes a group of keys in order: "a, b, c".
+func groupKey(keys []string) string {
+	s := append([]string(nil), keys...)
+	sort.Strings(s)
+	return strings.Join(s, ", ")
+}
