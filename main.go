@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -54,6 +55,7 @@ const usageText = `用法 / usage:
   budgetpoint user add     --data DIR --name NAME --role admin|staff|deputy|committee
   budgetpoint token create --data DIR --user NAME
   budgetpoint backup       --data DIR --out FILE
+  budgetpoint audit verify --data DIR   (exit 0: the audit chain is whole; 1: where it breaks)
 Every flag can also be set as BUDGETPOINT_<FLAG> (--hub-secret → BUDGETPOINT_HUB_SECRET).`
 
 // run is the whole program: it takes its arguments, environment and output
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if len(args) == 0 {
 		return usage("缺少子命令 / missing subcommand\n%s", usageText)
 	}
+	// What the command line changes is audited as the system's.
+	ctx = models.WithActor(ctx, models.Actor{User: "cli", Role: "system"})
 	switch args[0] {
 	case "serve":
 		return runServe(ctx, args[1:], getenv, stdout)
@@ -79,6 +83,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runTokenCreate(ctx, args[2:], getenv, stdout)
 	case "backup":
 		return runBackup(args[1:], getenv, stdout)
+	case "audit":
+		if len(args) < 2 || args[1] != "verify" {
+			return usage("应为 audit verify / expected: audit verify\n%s", usageText)
+		}
+		return runAuditVerify(ctx, args[2:], getenv, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usageText)
 		return nil
@@ -342,5 +351,26 @@ func runBackup(args []string, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(stdout, "已备份到 / backed up to %s\n", *out)
+	return nil
+}
+
+func runAuditVerify(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(*data, db.FileName)); err != nil {
+		return usage("找不到数据库 / no database in %s", *data)
+	}
+	n, brk, err := db.VerifyAudit(ctx, *data)
+	if err != nil {
+		return err
+	}
+	if brk != nil {
+		// Exit status 1 (not a usage error), naming the entry.
+		return fmt.Errorf("审计日志在第 %d 条处断开 / the audit chain breaks at entry %d: %s", brk.Seq, brk.Seq, brk.Reason)
+	}
+	fmt.Fprintf(stdout, "审计日志完整，共 %d 条 / the audit chain is whole: %d entries\n", n, n)
 	return nil
 }

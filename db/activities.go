@@ -96,6 +96,9 @@ func (db *DB) CreateActivity(ctx context.Context, a *models.Activity, createdBy 
 			return err
 		}
 		created = true
+		if err := db.auditChange(ctx, tx, "activity.create", "activity", a.ID, map[string]any{"kind": a.Kind, "opinions": len(a.Opinions)}); err != nil {
+			return err
+		}
 		return db.count(tx, a.TopicID, ds)
 	})
 	if err != nil {

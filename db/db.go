@@ -658,7 +658,10 @@ func (db *DB) Setting(ctx context.Context, key, def string) (string, error) {
 func (db *DB) SetSetting(ctx context.Context, key, value string) error {
 	return Wrap("set setting "+key, db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO settings(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value`, key, value)
-		return err
+		if err != nil {
+			return err
+		}
+		return db.auditChange(ctx, tx, "settings.update", "setting", key, map[string]any{"value": value})
 	}))
 }
 

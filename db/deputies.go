@@ -17,7 +17,10 @@ func (db *DB) CreateDeputy(ctx context.Context, d *models.Deputy) error {
 		if isUnique(err) {
 			return models.Errorf(models.EConflict, "代表编号 %s 已被使用 / deputy id %s is already used", d.ID, d.ID)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return db.auditChange(ctx, tx, "deputy.create", "deputy", d.ID, nil)
 	}))
 }
 

@@ -105,6 +105,9 @@ func (db *DB) CreateOpinion(ctx context.Context, o *models.Opinion, createdBy in
 			return err
 		}
 		created = true
+		if err := db.auditChange(ctx, tx, "opinion.create", "opinion", o.ID, nil); err != nil {
+			return err
+		}
 		return db.count(tx, o.TopicID, models.OpinionDeltas(o.Source))
 	})
 	if err != nil {

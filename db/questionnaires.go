@@ -74,7 +74,7 @@ func (db *DB) SaveQuestionnaire(ctx context.Context, d models.Definition, origin
 			return err
 		}
 		created = true
-		return nil
+		return db.auditChange(ctx, tx, "questionnaire.publish", "questionnaire", d.ID, map[string]any{"version": version})
 	})
 	if err != nil {
 		return q, false, Wrap("save questionnaire "+d.ID, err)
@@ -269,8 +269,10 @@ func (db *DB) SetPublic(ctx context.Context, id string, public bool) (models.Que
 			}
 			tok = RandomToken(18)
 		}
-		_, err := tx.Exec(`UPDATE questionnaires SET public_token=? WHERE id=?`, tok, id)
-		return err
+		if _, err := tx.Exec(`UPDATE questionnaires SET public_token=? WHERE id=?`, tok, id); err != nil {
+			return err
+		}
+		return db.auditChange(ctx, tx, "questionnaire.public", "questionnaire", id, map[string]any{"public": public})
 	})
 	if err != nil {
 		return models.Questionnaire{}, Wrap(fmt.Sprintf("set questionnaire %s public=%t", id, public), err)

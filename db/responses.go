@@ -38,7 +38,12 @@ func (db *DB) SubmitResponse(ctx context.Context, qid string, s Submission) (id 
 	err = db.write(ctx, true, func(tx *sql.Tx) error {
 		var err error
 		created, err = db.StoreChecked(tx, cs)
-		return err
+		if err != nil || !created {
+			return err
+		}
+		// Through a public link or an evaluation code there is no actor:
+		// such responses are counted, never tied to a person.
+		return db.auditChange(ctx, tx, "response.create", "response", cs.ID, map[string]any{"questionnaire": qid, "channel": cs.Channel})
 	})
 	return cs.ID, created, Wrap("submit response "+cs.ID, err)
 }

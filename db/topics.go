@@ -31,7 +31,10 @@ func (db *DB) CreateTopic(ctx context.Context, t *models.Topic) error {
 		if isUnique(err) {
 			return models.Errorf(models.EConflict, "事项编号 %s 已被使用 / topic id %s is already used", t.ID, t.ID)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return db.auditChange(ctx, tx, "topic.create", "topic", t.ID, map[string]any{"title": t.Title})
 	}))
 }
 
@@ -126,7 +129,10 @@ func (db *DB) PatchTopic(ctx context.Context, id string, p models.TopicPatch) (m
 		_, err = tx.Exec(`UPDATE topics SET kind=?, fiscal_year=?, title=?, title_en=?, summary=?, opens_at=?, closes_at=?, updated_at=? WHERE id=?`,
 			t.Kind, t.FiscalYear, t.Title, t.TitleEN, t.Summary, tsPtr(t.OpensAt), tsPtr(t.ClosesAt), ts(t.UpdatedAt), id)
 		out = t
-		return err
+		if err != nil {
+			return err
+		}
+		return db.auditChange(ctx, tx, "topic.update", "topic", id, nil)
 	})
 	return out, Wrap("patch topic "+id, err)
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -49,7 +50,10 @@ func (db *DB) CreateUser(ctx context.Context, name, role, password, deputyID str
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		var err error
 		u.ID, err = insertUser(tx, name, role, string(h), deputyID, u.CreatedAt)
-		return err
+		if err != nil {
+			return err
+		}
+		return db.auditChange(ctx, tx, "user.create", "user", name, map[string]any{"role": role})
 	})
 	return u, Wrap("create user "+name, err)
 }
@@ -216,8 +220,13 @@ func (db *DB) CreateToken(ctx context.Context, userID int64, kind string) (token
 		if err != nil {
 			return err
 		}
-		id, err = res.LastInsertId()
-		return err
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if kind != TokenAPI {
+			return nil // a session: its sign-in is audited as such
+		}
+		return db.auditChange(ctx, tx, "token.create", "token", strconv.FormatInt(id, 10), map[string]any{"user_id": userID})
 	})
 	return token, csrf, id, Wrap(fmt.Sprintf("create %s token for user %d", kind, userID), err)
 }
@@ -285,17 +294,17 @@ func (db *DB) RevokeToken(ctx context.Context, id, byUser int64, admin bool) err
 			q += ` AND user_id=?`
 			args = append(args, byUser)
 		}
-		res, err := tx.Exec(q, args...)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
+		var kind string
+		switch err := tx.QueryRow(q+` RETURNING kind`, args...).Scan(&kind); {
+		case errors.Is(err, sql.ErrNoRows):
 			return models.NotFound("令牌", "token")
+		case err != nil:
+			return err
 		}
-		return nil
+		action := "token.revoke"
+		if kind == TokenSession {
+			action = "logout" // a session ends: its person signs out
+		}
+		return db.auditChange(ctx, tx, action, "token", strconv.FormatInt(id, 10), map[string]any{"kind": kind})
 	}))
 }

@@ -62,6 +62,15 @@ func (s *Server) Identify(c *gin.Context) (db.Session, error) {
 	return sess, nil
 }
 
+// ActAs makes the signed-in person of sess the actor of the request, whom
+// the stores audit its changes by (models.ActorOf), with the client's
+// address. Only routes that require a login call it: a response through a
+// public link or an evaluation code has no actor and is never audited.
+func ActAs(c *gin.Context, sess db.Session) {
+	c.Request = c.Request.WithContext(models.WithActor(c.Request.Context(),
+		models.Actor{User: sess.User.Name, Role: sess.User.Role, Addr: clientIP(c)}))
+}
+
 // Require lets a request through only for the given roles: 401 without
 // credentials, 403 for another role. A cookie session that changes data must
 // also carry its CSRF token (CheckCSRF).
@@ -80,6 +89,7 @@ func (s *Server) Require(roles ...string) gin.HandlerFunc {
 			s.Fail(c, err)
 			return
 		}
+		ActAs(c, sess)
 		c.Next()
 	}
 }

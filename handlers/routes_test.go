@@ -104,6 +104,7 @@ var routeTable = []route{
 		r := testutil.Response(newID(), 5)
 		return "/api/v1/eval/" + db.FormatEvalCode(codes[0]) + "/responses", map[string]any{"id": r["id"], "answers": r["answers"]}
 	}},
+	{"GET", "/api/v1/audit", adminOnly, fixed("/api/v1/audit", nil)},
 	{"GET", "/api/v1/sync/status", staffOnly, fixed("/api/v1/sync/status", nil)},
 	{"POST", "/api/v1/sync/run", staffOnly, fixed("/api/v1/sync/run", nil)},
 }

@@ -191,6 +191,11 @@ func (a *API) ExportTopic(c *gin.Context) {
 		safe = "topic"
 	}
 	name := "topic-" + safe + "-" + time.Now().In(db.CST).Format("20060102") + ".xlsx"
+	// Every export is audited; one that cannot be is not sent.
+	if err := a.s.DB.Audit(c.Request.Context(), "export", "topic", id, models.AuditOK, map[string]any{"file": name}); err != nil {
+		a.s.Fail(c, err)
+		return
+	}
 	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Status(http.StatusOK)

@@ -104,7 +104,7 @@ func CheckFilter(filters map[string]FilterValue) error {
 		}
 	}
 	if len(bad) > 0 {
-		return &Error{Code: EBadRequest, Message: "筛选条件无效 / invalid filter", Fields: bad}
+		return &Error{Code: EBadRequest, Message: MsgInvalidFilter, Fields: bad}
 	}
 	return nil
 }

@@ -19,6 +19,8 @@ const (
 	MsgClosesBeforeOpens   = "截止时间不能早于开始时间 / must not be before opens_at"
 	MsgBadID               = "编号只能含字母、数字、- 和 _ / id: letters, digits, - and _"
 
+	MsgInvalidFilter = "筛选条件无效 / invalid filter"
+
 	MsgTooLong         = "不能超过 %d 个字符 / at most %d characters"
 	MsgNotInList       = "选项 %q 不在列表中 / option %q is not in the list"
 	MsgBodyTooLarge    = "请求内容超过 %d 字节的上限 / the request body is over the limit of %d bytes"

@@ -46,6 +46,7 @@ func (st *Site) Page(roles ...string) gin.HandlerFunc {
 			st.Error(c, err)
 			return
 		}
+		handlers.ActAs(c, sess)
 		c.Next()
 	}
 }

@@ -41,6 +41,11 @@ func (a *App) sendWorkbook(c *gin.Context, f *excelize.File, name string) {
 		a.Error(c, fmt.Errorf("export %s: %w", name, err))
 		return
 	}
+	// Every export is audited; one that cannot be is not sent.
+	if err := a.S.DB.Audit(c.Request.Context(), "export", "export", c.Request.URL.Path, models.AuditOK, map[string]any{"file": name}); err != nil {
+		a.Error(c, err)
+		return
+	}
 	c.Header("Content-Disposition", "attachment; filename=\"export.xlsx\"; filename*=UTF-8''"+url.PathEscape(name))
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())

@@ -1,0 +1,221 @@
+package db
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"budgetpoint/models"
+)
+
+// auditRecord is what an audited change says of itself; the actor and the
+// address come from the request's context (models.WithActor).
+type auditRecord struct {
+	Action     string
+	ObjectType string
+	ObjectID   string
+	Result     string
+	Detail     map[string]any
+}
+
+// audit appends one entry to the audit log inside tx, the transaction of the
+// change it records, chained to the entry before it. Callers run it in the
+// writer's transaction, so entries are written one at a time in seq order.
+func (db *DB) audit(ctx context.Context, tx *sql.Tx, r auditRecord) error {
+	if r.Result == "" {
+		r.Result = models.AuditOK
+	}
+	if r.Detail == nil {
+		r.Detail = map[string]any{}
+	}
+	detail, err := json.Marshal(r.Detail)
+	if err != nil {
+		return fmt.Errorf("audit %s: detail: %w", r.Action, err)
+	}
+	var prev string
+	switch err := tx.QueryRow(`SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&prev); {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return fmt.Errorf("audit %s: last entry: %w", r.Action, err)
+	}
+	a := models.ActorOf(ctx)
+	e := auditRow{At: ts(db.Now()), User: a.User, Role: a.Role, Addr: a.Addr, Action: r.Action,
+		ObjectType: r.ObjectType, ObjectID: r.ObjectID, Result: r.Result, Detail: string(detail)}
+	e.Hash = e.hash(prev)
+	if _, err := tx.Exec(`INSERT INTO audit_log(at, actor_user, actor_role, addr, action, object_type, object_id, result, detail, hash)
+		VALUES(?,?,?,?,?,?,?,?,?,?)`, e.At, e.User, e.Role, e.Addr, e.Action, e.ObjectType, e.ObjectID, e.Result, e.Detail, e.Hash); err != nil {
+		return fmt.Errorf("audit %s: %w", r.Action, err)
+	}
+	return nil
+}
+
+// Audit records an action that changes nothing else (a sign-in, an export,
+// a refused request) in a transaction of its own.
+func (db *DB) Audit(ctx context.Context, action, objectType, objectID, result string, detail map[string]any) error {
+	return Wrap("audit "+action, db.Write(ctx, func(tx *sql.Tx) error {
+		return db.audit(ctx, tx, auditRecord{Action: action, ObjectType: objectType, ObjectID: objectID, Result: result, Detail: detail})
+	}))
+}
+
+// auditRow is an entry as stored: its hash is over these fields as text.
+type auditRow struct {
+	Seq                                        int64
+	At, User, Role, Addr, Action               string
+	ObjectType, ObjectID, Result, Detail, Hash string
+}
+
+// hash is hex SHA-256 over the previous entry's hash and this entry's
+// fields, each on its own line (a field cannot hold a bare newline that
+// would shift the others: JSON detail escapes its newlines, and the other
+// fields are names and codes).
+func (e auditRow) hash(prev string) string {
+	h := sha256.New()
+	for _, f := range []string{prev, e.At, e.User, e.Role, e.Addr, e.Action, e.ObjectType, e.ObjectID, e.Result, e.Detail} {
+		h.Write([]byte(strconv.Quote(f)))
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+const auditCols = `seq, at, actor_user, actor_role, addr, action, object_type, object_id, result, detail, hash`
+
+func scanAuditRow(sc interface{ Scan(...any) error }) (auditRow, error) {
+	var e auditRow
+	err := sc.Scan(&e.Seq, &e.At, &e.User, &e.Role, &e.Addr, &e.Action, &e.ObjectType, &e.ObjectID, &e.Result, &e.Detail, &e.Hash)
+	return e, err
+}
+
+func (e auditRow) entry() (models.AuditEntry, error) {
+	out := models.AuditEntry{Seq: e.Seq, At: parseTS(e.At), Actor: models.Actor{User: e.User, Role: e.Role}, Addr: e.Addr,
+		Action: e.Action, Object: models.AuditObject{Type: e.ObjectType, ID: e.ObjectID}, Result: e.Result, Hash: e.Hash}
+	if err := json.Unmarshal([]byte(e.Detail), &out.Detail); err != nil {
+		return out, fmt.Errorf("audit entry %d: detail: %w", e.Seq, err)
+	}
+	return out, nil
+}
+
+// AuditLog lists audit entries, oldest first, by the filter (actor is a
+// user name, object a type or "type:id", since and until bound at).
+func (db *DB) AuditLog(ctx context.Context, f models.AuditFilter) (models.Page[models.AuditEntry], error) {
+	p := models.Page[models.AuditEntry]{Items: []models.AuditEntry{}}
+	after, err := DecodeRowCursor(f.After)
+	if err != nil {
+		return p, err
+	}
+	if f.Limit < 1 {
+		f.Limit = 50
+	}
+	q := `SELECT ` + auditCols + ` FROM audit_log WHERE seq > ?`
+	args := []any{after}
+	if f.Actor != "" {
+		q += ` AND actor_user = ?`
+		args = append(args, f.Actor)
+	}
+	if f.Action != "" {
+		q += ` AND action = ?`
+		args = append(args, f.Action)
+	}
+	if f.Object != "" {
+		typ, id, hasID := cutColon(f.Object)
+		q += ` AND object_type = ?`
+		args = append(args, typ)
+		if hasID {
+			q += ` AND object_id = ?`
+			args = append(args, id)
+		}
+	}
+	if f.Since != nil {
+		q += ` AND at >= ?`
+		args = append(args, ts(*f.Since))
+	}
+	if f.Until != nil {
+		q += ` AND at < ?`
+		args = append(args, ts(*f.Until))
+	}
+	q += ` ORDER BY seq LIMIT ?`
+	args = append(args, f.Limit+1)
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return p, Wrap("audit log", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanAuditRow(rows)
+		if err != nil {
+			return p, Wrap("audit log", err)
+		}
+		if len(p.Items) == f.Limit {
+			p.Next = EncodeCursor(strconv.FormatInt(p.Items[len(p.Items)-1].Seq, 10))
+			break
+		}
+		e, err := r.entry()
+		if err != nil {
+			return p, Wrap("audit log", err)
+		}
+		p.Items = append(p.Items, e)
+	}
+	return p, Wrap("audit log", rows.Err())
+}
+
+func cutColon(s string) (string, string, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ':' {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}
+
+// AuditBreak says where the audit chain breaks: the first entry whose hash
+// is not what its content and the entry before it give, or a gap in seq.
+type AuditBreak struct {
+	Seq    int64
+	Reason string
+}
+
+// VerifyAudit walks the whole audit log in seq order and reports the first
+// break (nil when the chain is whole) and how many entries it checked.
+func VerifyAudit(ctx context.Context, dir string) (checked int64, brk *AuditBreak, err error) {
+	d, err := OpenAccounts(dir)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer d.Close()
+	rows, err := d.r.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log ORDER BY seq`)
+	if err != nil {
+		return 0, nil, Wrap("verify audit", err)
+	}
+	defer rows.Close()
+	prev, last := "", int64(0)
+	for rows.Next() {
+		e, err := scanAuditRow(rows)
+		if err != nil {
+			return checked, nil, Wrap("verify audit", err)
+		}
+		checked++
+		switch {
+		case e.Seq != last+1:
+			return checked, &AuditBreak{Seq: e.Seq, Reason: fmt.Sprintf("缺少第 %d 到第 %d 条 / entries %d to %d are missing", last+1, e.Seq-1, last+1, e.Seq-1)}, nil
+		case e.hash(prev) != e.Hash:
+			return checked, &AuditBreak{Seq: e.Seq, Reason: "这一条或前一条的内容被改动过 / its content or the entry before it was changed"}, nil
+		}
+		prev, last = e.Hash, e.Seq
+	}
+	return checked, nil, Wrap("verify audit", rows.Err())
+}
+
+// auditChange records a change made by a signed-in person, in the change's
+// transaction. Changes without one (the sync, start-up, responses through a
+// public link or an evaluation code, which must never be tied to a person)
+// are not audited one by one.
+func (db *DB) auditChange(ctx context.Context, tx *sql.Tx, action, objectType, objectID string, detail map[string]any) error {
+	if models.ActorOf(ctx).User == "" {
+		return nil
+	}
+	return db.audit(ctx, tx, auditRecord{Action: action, ObjectType: objectType, ObjectID: objectID, Detail: detail})
+}
