@@ -219,3 +219,10 @@ func (db *DB) auditChange(ctx context.Context, tx *sql.Tx, action, objectType, o
 	}
 	return db.audit(ctx, tx, auditRecord{Action: action, ObjectType: objectType, ObjectID: objectID, Detail: detail})
 }
+
+// AuditChange is auditChange for the owner of another schema on this
+// database (package hub): it records, inside tx, a change made by the
+// signed-in person of ctx.
+func (db *DB) AuditChange(ctx context.Context, tx *sql.Tx, action, objectType, objectID string, detail map[string]any) error {
+	return db.auditChange(ctx, tx, action, objectType, objectID, detail)
+}

@@ -217,6 +217,10 @@ func (l *Limiters) Allow(key string) bool {
 	return e.l.Allow()
 }
 
+// ClientIP is the address a request came from, as the rate limits and the
+// audit log see it (proxies are not trusted).
+func ClientIP(c *gin.Context) string { return clientIP(c) }
+
 // clientIP is the peer address; proxies are not trusted.
 func clientIP(c *gin.Context) string {
 	host, _, err := net.SplitHostPort(c.Request.RemoteAddr)

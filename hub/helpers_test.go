@@ -32,12 +32,13 @@ type env struct {
 	dir   string
 	srv   *testutil.Server
 	token string // a committee user's bearer token
+	he    *testutil.HubEnv
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	he := testutil.NewHub(t)
-	e := &env{h: he.Hub, d: he.DB, dir: he.Dir, srv: he.HTTP, token: he.User(t, "committee1", "committee")}
+	e := &env{h: he.Hub, d: he.DB, dir: he.Dir, srv: he.HTTP, token: he.User(t, "committee1", "committee"), he: he}
 	if tt, ok := t.(*testing.T); ok {
 		e.t = tt
 	}

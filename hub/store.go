@@ -515,6 +515,9 @@ func (st *Store) PublishTopic(ctx context.Context, t models.Topic, targets []str
 		if err != nil {
 			return errorf("publish topic "+t.ID, err)
 		}
+		if err := st.db.AuditChange(ctx, tx, "topic.publish", "topic", t.ID, map[string]any{"points": targets, "created": created}); err != nil {
+			return err
+		}
 		return queue(tx, targets, "topic", t.ID, 0, now)
 	})
 	return created, errorf("publish topic "+t.ID, err)
@@ -568,6 +571,9 @@ func (st *Store) PublishQuestionnaire(ctx context.Context, d models.Definition, 
 				return errorf("publish questionnaire "+d.ID, err)
 			}
 			created = true
+		}
+		if err := st.db.AuditChange(ctx, tx, "questionnaire.publish", "questionnaire", d.ID, map[string]any{"version": version, "new": isNew, "points": targets}); err != nil {
+			return err
 		}
 		if err := queue(tx, targets, "topic", d.TopicID, 0, now); err != nil {
 			return err
@@ -825,6 +831,9 @@ func (st *Store) MoveOpinion(ctx context.Context, id string, p OpinionPatch) (mo
 		if _, err := tx.Exec(`UPDATE hub_opinions SET status=?, answer=?, evaluation=?, updated_at=? WHERE id=?`,
 			p.Status, answer, p.Evaluation, ts(now), id); err != nil {
 			return errorf("move opinion "+id, err)
+		}
+		if err := st.db.AuditChange(ctx, tx, "opinion.move", "opinion", id, map[string]any{"from": from, "to": p.Status, "evaluation": p.Evaluation}); err != nil {
+			return err
 		}
 		return queue(tx, []string{point}, "opinion", id, 0, now)
 	})
