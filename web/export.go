@@ -35,15 +35,15 @@ var exportMessages = map[string][2]string{
 
 // sendWorkbook sends a workbook, built whole before (so that a failure is an
 // error page, not half a file), as an attachment with a UTF-8 file name.
-func (a *App) sendWorkbook(c *gin.Context, f *excelize.File, name string) {
+func (st *Site) sendWorkbook(c *gin.Context, f *excelize.File, name string) {
 	var buf bytes.Buffer
 	if err := f.Write(&buf); err != nil {
-		a.Error(c, fmt.Errorf("export %s: %w", name, err))
+		st.Error(c, fmt.Errorf("export %s: %w", name, err))
 		return
 	}
 	// Every export is audited; one that cannot be is not sent.
-	if err := a.S.DB.Audit(c.Request.Context(), "export", "export", c.Request.URL.Path, models.AuditOK, map[string]any{"file": name}); err != nil {
-		a.Error(c, err)
+	if err := st.S.DB.Audit(c.Request.Context(), "export", "export", c.Request.URL.Path, models.AuditOK, map[string]any{"file": name}); err != nil {
+		st.Error(c, err)
 		return
 	}
 	c.Header("Content-Disposition", "attachment; filename=\"export.xlsx\"; filename*=UTF-8''"+url.PathEscape(name))

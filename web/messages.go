@@ -13,6 +13,7 @@ var catalog = mustMerge(
 	exportMessages,        // export.go
 	paperMessages,         // paper_messages.go: paper entry, Excel import, evaluation codes
 	settingsMessages,      // settings.go
+	auditMessages,         // audit.go
 )
 
 func mustMerge(maps ...Messages) Messages {

@@ -100,6 +100,9 @@ func (st *Site) Routes(r *gin.Engine) {
 	r.POST("/login", st.loginSubmit)
 	r.POST("/logout", st.Page(st.opts.Roles...), st.logout)
 	r.GET("/lang/:lang", st.switchLang)
+	// 审计日志 (audit.go), administrators only, at a point and at the hub.
+	r.GET("/audit", st.Page("admin"), st.auditPage)
+	r.GET("/audit.xlsx", st.Page("admin"), st.auditExport)
 }
 
 // Translate is Translate with the package's words too.
