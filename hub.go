@@ -122,7 +122,7 @@ func openHubData(dir string) (*db.DB, error) {
 // exists, and prints how to start points against the demo hub.
 func writeDemoPoints(dir, path, addr string, stdout io.Writer) error {
 	if _, err := os.Stat(path); err != nil {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, db.DirMode); err != nil {
 			return usageError{fmt.Errorf(models.MsgCannotCreateDir, dir, err)}
 		}
 		var f hub.PointsFile
