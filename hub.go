@@ -42,8 +42,16 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	if getenv("BUDGETPOINT_POINTS") != "" {
 		pointsGiven = true
 	}
+	if *withDemo {
+		if err := demoOnLoopback(*addr); err != nil {
+			return err
+		}
+		if pointsGiven {
+			return usage("--demo 不能与 --points（或 BUDGETPOINT_POINTS）同用：演示账号的密码是公开的，不得用于真实的联系点文件；正式运行时不加 --demo / --demo cannot be used with --points (or BUDGETPOINT_POINTS): the demo logins have known passwords and must never run with a real points file; run a real hub without --demo")
+		}
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("hub", true)
-	if *withDemo && !pointsGiven {
+	if *withDemo {
 		*pointsPath = filepath.Join(*data, "points-demo.json")
 		if err := writeDemoPoints(*data, *pointsPath, *addr, stdout); err != nil {
 			return err
@@ -114,7 +122,7 @@ func openHubData(dir string) (*db.DB, error) {
 // exists, and prints how to start points against the demo hub.
 func writeDemoPoints(dir, path, addr string, stdout io.Writer) error {
 	if _, err := os.Stat(path); err != nil {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, db.DirMode); err != nil {
 			return usageError{fmt.Errorf(models.MsgCannotCreateDir, dir, err)}
 		}
 		var f hub.PointsFile

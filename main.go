@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/signal"
@@ -159,6 +160,30 @@ func openAnyData(dir string, pointTables bool) (*db.DB, error) {
 	return d, nil
 }
 
+// onLoopback reports whether addr (host:port) listens on the loopback
+// address only: 127.0.0.0/8, ::1 or localhost. An empty host (":8080") is
+// every address, not loopback.
+func onLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// demoOnLoopback refuses --demo on an address that others can reach: the
+// demo logins have known passwords.
+func demoOnLoopback(addr string) error {
+	if onLoopback(addr) {
+		return nil
+	}
+	return usage("--demo 只能监听本机回环地址（127.0.0.1、::1、localhost），不能是 %q：演示账号的密码是公开的 / --demo listens on the loopback address only (127.0.0.1, ::1, localhost), not %q: the demo logins have known passwords", addr, addr)
+}
+
 // serveHTTP serves h on addr until ctx ends, then lets requests in flight finish.
 func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger, stdout io.Writer, what string) error {
 	ln, err := net.Listen("tcp", addr)
@@ -215,6 +240,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	withDemo := fs.Bool("demo", false, "load demo content")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
+	}
+	if *withDemo {
+		if err := demoOnLoopback(*addr); err != nil {
+			return err
+		}
 	}
 	if !models.ValidID(*pointID) {
 		return usage("联系点编号无效 / bad --point-id %q", *pointID)

@@ -135,9 +135,80 @@ type openMode int
 // touches only the accounts tables, racing a server's first start).
 const accountsOnly openMode = 1
 
+// DirMode and FileMode are the modes of what budgetpoint creates in a data
+// directory: the directory, and the database (SQLite gives its -wal and -shm
+// the main file's mode) and backups. Nobody but the server's user reads them.
+const (
+	DirMode  fs.FileMode = 0o700
+	FileMode fs.FileMode = 0o600
+)
+
+// dataDir creates dir with DirMode (missing parents too). A directory that
+// exists keeps its mode, which an administrator may have meant (a group
+// for the backups), but a warning says when its group or others may enter it.
+func dataDir(dir string) error {
+	_, before := os.Stat(dir)
+	if err := os.MkdirAll(dir, DirMode); err != nil {
+		return fmt.Errorf(models.MsgCannotCreateDir, dir, err)
+	}
+	if errors.Is(before, fs.ErrNotExist) {
+		// MkdirAll's mode passes through the umask: set it exactly.
+		if err := os.Chmod(dir, DirMode); err != nil {
+			return fmt.Errorf(models.MsgCannotCreateDir, dir, err)
+		}
+		return nil
+	}
+	warnOpenMode(dir, "data directory")
+	return nil
+}
+
+// warnOpenMode logs a warning when path's group or others have any access.
+func warnOpenMode(path, what string) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return // the open that follows says what is wrong
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		slog.Warn(fmt.Sprintf("%s is open to its group or others (chmod %o %s unless that is meant)", what, perm&^0o077, path),
+			"path", path, "mode", fmt.Sprintf("%04o", perm))
+	}
+}
+
+// createFile makes a new, empty file at path with FileMode exactly (the
+// umask aside), failing if it exists.
+func createFile(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
+	if err != nil {
+		return err
+	}
+	err = f.Chmod(FileMode)
+	if e := f.Close(); err == nil {
+		err = e
+	}
+	if err != nil {
+		os.Remove(path)
+	}
+	return err
+}
+
+// dbFile creates the database file with FileMode before SQLite opens it
+// (SQLite would make it 0644, and its -wal and -shm after it), or warns when
+// an existing one is open to its group or others.
+func dbFile(path string) error {
+	err := createFile(path)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, fs.ErrExist):
+		warnOpenMode(path, "database file")
+		return nil
+	}
+	return fmt.Errorf("数据库文件无法创建 / cannot create the database file %s: %w", path, err)
+}
+
 func open(dir string, mode openMode, schemas ...Schema) (*DB, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf(models.MsgCannotCreateDir, dir, err)
+	if err := dataDir(dir); err != nil {
+		return nil, err
 	}
 	// A probe file of its own, so that processes opening the directory at
 	// once do not remove each other's.
@@ -153,6 +224,9 @@ func open(dir string, mode openMode, schemas ...Schema) (*DB, error) {
 		slog.Warn("write test file left in the data directory", "path", probe, "err", err)
 	}
 	path := filepath.Join(dir, FileName)
+	if err := dbFile(path); err != nil {
+		return nil, err
+	}
 	w, err := sql.Open("sqlite3", DSN(path, "_txlock=immediate&_stmt_cache_size="+strconv.Itoa(StmtCache)))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -563,15 +637,23 @@ func Backup(dir, out string) error {
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("找不到数据库 / no database in %s: %w", dir, err)
 	}
-	if _, err := os.Stat(out); err == nil {
-		return fmt.Errorf("目标文件已存在 / %s already exists", out)
+	// The copy's file is made here, empty and with FileMode (VACUUM INTO
+	// takes an empty file; it would make a new one 0644), and only if
+	// nothing is there: an existing file is never overwritten.
+	if err := createFile(out); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("目标文件已存在 / %s already exists", out)
+		}
+		return fmt.Errorf("备份文件无法创建 / cannot create the backup file %s: %w", out, err)
 	}
 	c, err := sql.Open("sqlite3", DSN(path, ""))
 	if err != nil {
+		os.Remove(out)
 		return fmt.Errorf("backup %s: open: %w", path, err)
 	}
 	defer c.Close()
 	if _, err := c.Exec(`VACUUM INTO ?`, out); err != nil {
+		os.Remove(out)
 		return fmt.Errorf("backup %s to %s: %w", path, out, err)
 	}
 	return nil

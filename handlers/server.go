@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -124,6 +125,21 @@ func (s *Server) limitBody(c *gin.Context) {
 	c.Next()
 }
 
+// apiHeaders marks every answer under /api/ (success, error, 404, 405, 413;
+// the hub's sync and committee routes too) as not to be sniffed as another
+// type nor kept by a browser or proxy: the answers carry tokens, personal
+// data and summaries. Set before anything runs, so that answers written by a
+// middleware that stops the chain (limitBody, Require, recovery, NoRoute,
+// NoMethod) carry them as well. Pages set their own headers (web/render.go).
+func apiHeaders(c *gin.Context) {
+	if p := c.Request.URL.Path; p == "/api" || strings.HasPrefix(p, "/api/") {
+		h := c.Writer.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-store")
+	}
+	c.Next()
+}
+
 func (s *Server) logRequests(c *gin.Context) {
 	start := time.Now()
 	c.Next()
@@ -144,7 +160,7 @@ func (s *Server) Router(apis APIs) *gin.Engine {
 	if err := r.SetTrustedProxies(nil); err != nil {
 		panic(err) // no proxies: nothing to parse, not reached
 	}
-	r.Use(gin.CustomRecovery(s.recovery), s.logRequests, s.limitBody)
+	r.Use(apiHeaders, gin.CustomRecovery(s.recovery), s.logRequests, s.limitBody)
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {
 		s.Fail(c, models.Errorf(models.ENotFound, "没有这个地址 / no such path"))
