@@ -177,7 +177,10 @@ func (db *DB) CreatePaperBatch(ctx context.Context, b *PaperBatch) error {
 	return Wrap("create paper batch "+b.ID, db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO paper_batches(id, name, questionnaire_id, version, expected, double_entry, respondent_kind, created_by, created_at)
 			VALUES(?,?,?,?,?,?,?,?,?)`, b.ID, b.Name, b.QuestionnaireID, b.Version, b.Expected, b.DoubleEntry, b.RespondentKind, b.CreatedBy, ts(b.CreatedAt))
-		return err
+		if err != nil {
+			return err
+		}
+		return db.auditChange(ctx, tx, "paper.batch", "paper_batch", b.ID, map[string]any{"questionnaire": b.QuestionnaireID, "expected": b.Expected})
 	}))
 }
 
@@ -885,7 +888,8 @@ func (db *DB) IssueEvalCodes(ctx context.Context, set EvalCodeSet, n int) ([]str
 				return fmt.Errorf("insert code: %w", err) // a collision of 50 random bits: the whole set fails, try again
 			}
 		}
-		return nil
+		// The codes themselves never: only that a set of n was issued.
+		return db.auditChange(ctx, tx, "evalcodes.issue", "eval_code_set", set.ID, map[string]any{"questionnaire": set.QuestionnaireID, "count": n})
 	})
 	if err != nil {
 		return nil, Wrap(fmt.Sprintf("issue %d evaluation codes, set %s", n, set.ID), err)
