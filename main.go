@@ -186,7 +186,7 @@ func ensureAdmin(ctx context.Context, d *db.DB, stdout io.Writer) error {
 			return nil // the usual start: no password to hash
 		}
 	}
-	pw := db.RandomToken(12)
+	pw := db.NewPassword("admin")
 	created, err := d.CreateAdminIfNone(ctx, "admin", pw)
 	if err != nil || !created {
 		return err
@@ -275,10 +275,10 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	generated := pw == ""
 	if generated {
-		pw = db.RandomToken(12)
+		pw = db.NewPassword(*name)
 	}
-	if len(pw) < 8 {
-		return usage("密码至少 8 个字符 / the password needs at least 8 characters")
+	if msg := models.PasswordProblem(*name, pw); msg != "" {
+		return usage("%s", msg) // the rule of CreateUser, told before the data is opened
 	}
 	d, err := openAnyData(*data, *deputy != "")
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/big"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -39,16 +40,55 @@ func hashToken(t string) []byte {
 	return h[:]
 }
 
-// CreateUser adds a login. It returns conflict when the name is taken.
-func (db *DB) CreateUser(ctx context.Context, name, role, password, deputyID string) (models.User, error) {
+// passwordLetters are the characters of generated passwords: letters of
+// both cases and digits that cannot be mistaken for one another when copied
+// from a screen (no 0/O/o, 1/I/l/i).
+const passwordLetters = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+
+// NewPassword is a random password for the login name, 14 characters of
+// passwordLetters (about 80 bits), that passes models.CheckPassword: one
+// that would not (too few classes, the name inside) is drawn again.
+func NewPassword(name string) string {
+	b := make([]byte, 14)
+	max := big.NewInt(int64(len(passwordLetters)))
+	for {
+		for i := range b {
+			k, err := rand.Int(rand.Reader, max)
+			if err != nil {
+				panic(err) // crypto/rand does not fail: it ends the program first
+			}
+			b[i] = passwordLetters[k.Int64()]
+		}
+		if models.CheckPassword(name, string(b)) == nil {
+			return string(b)
+		}
+	}
+}
+
+// hashPassword checks a new password of the login name against the rule
+// (models.CheckPassword) and hashes it.
+func hashPassword(name, password string) (string, error) {
+	if err := models.CheckPassword(name, password); err != nil {
+		return "", err
+	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
 	if err != nil {
-		return models.User{}, models.Invalid("用户", map[string]string{"password": models.MsgPasswordTooLong})
+		return "", models.Invalid("用户", map[string]string{"password": models.MsgPasswordTooLong})
+	}
+	return string(h), nil
+}
+
+// CreateUser adds a login. It returns conflict when the name is taken, and
+// validation_failed naming password when the password breaks the rule.
+func (db *DB) CreateUser(ctx context.Context, name, role, password, deputyID string) (models.User, error) {
+	h, err := hashPassword(name, password)
+	if err != nil {
+		return models.User{}, err
 	}
 	u := models.User{Name: name, Role: role, DeputyID: deputyID, CreatedAt: db.Now().In(CST)}
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		var err error
-		u.ID, err = insertUser(tx, name, role, string(h), deputyID, u.CreatedAt)
+		u.ID, err = insertUser(tx, name, role, h, deputyID, u.CreatedAt)
 		return err
 	})
 	return u, Wrap("create user "+name, err)
@@ -99,9 +139,9 @@ func (db *DB) CreateAdminIfNone(ctx context.Context, name, password string) (cre
 // createUserIf creates a login as CreateUser does, unless the query (a count)
 // finds something inside the same write transaction.
 func (db *DB) createUserIf(ctx context.Context, name, role, password, deputyID, exists string, args ...any) (created bool, err error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
+	h, err := hashPassword(name, password)
 	if err != nil {
-		return false, models.Invalid("用户", map[string]string{"password": models.MsgPasswordTooLong})
+		return false, err
 	}
 	at := db.Now().In(CST)
 	err = db.Write(ctx, func(tx *sql.Tx) error {
@@ -113,7 +153,7 @@ func (db *DB) createUserIf(ctx context.Context, name, role, password, deputyID, 
 		if n > 0 {
 			return nil
 		}
-		if _, err := insertUser(tx, name, role, string(h), deputyID, at); err != nil {
+		if _, err := insertUser(tx, name, role, h, deputyID, at); err != nil {
 			return err
 		}
 		created = true

@@ -213,7 +213,7 @@ func (s *Server) createUser(c *gin.Context) {
 	pw := req.Password
 	generated := pw == ""
 	if generated {
-		pw = db.RandomToken(12)
+		pw = db.NewPassword(req.Name)
 	}
 	u, err := s.DB.CreateUser(c.Request.Context(), req.Name, req.Role, pw, req.DeputyID)
 	if err != nil {

@@ -37,7 +37,7 @@ func uniq(prefix string) string { n++; return fmt.Sprintf("%s%d", prefix, n) }
 
 var routeTable = []route{
 	{"GET", "/api/v1/health", nil, fixed("/api/v1/health", nil)},
-	{"POST", "/api/v1/login", nil, fixed("/api/v1/login", map[string]any{"name": "staff", "password": "password-staff"})},
+	{"POST", "/api/v1/login", nil, fixed("/api/v1/login", map[string]any{"name": "staff", "password": testutil.Password("staff")})},
 	{"POST", "/api/v1/logout", anyRole, fixed("/api/v1/logout", nil)},
 	{"GET", "/api/v1/me", anyRole, fixed("/api/v1/me", nil)},
 	{"POST", "/api/v1/tokens", anyRole, fixed("/api/v1/tokens", nil)},
@@ -226,7 +226,7 @@ func TestSessionCookie(t *testing.T) {
 	if res.Status != 401 || res.Err(t).Error.Code != "unauthenticated" {
 		t.Fatalf("wrong password: %d %s", res.Status, res.Body)
 	}
-	res = do("POST", "/api/v1/login", map[string]any{"name": "staff", "password": "password-staff"}, "").Want(t, 200, "login")
+	res = do("POST", "/api/v1/login", map[string]any{"name": "staff", "password": testutil.Password("staff")}, "").Want(t, 200, "login")
 	sc := res.Header.Get("Set-Cookie")
 	if !strings.Contains(sc, "bp_session=") || !strings.Contains(sc, "HttpOnly") || !strings.Contains(sc, "SameSite=Lax") {
 		t.Fatalf("session cookie %q: want HttpOnly and SameSite", sc)
