@@ -52,6 +52,9 @@ var routeTable = []route{
 	{"POST", "/api/v1/users", adminOnly, func(*testing.T, *fixture, string) (string, any) {
 		return "/api/v1/users", map[string]any{"name": uniq("user"), "role": "staff"}
 	}},
+	{"POST", "/api/v1/users/:id/unlock", adminOnly, func(_ *testing.T, fx *fixture, _ string) (string, any) {
+		return fmt.Sprintf("/api/v1/users/%d/unlock", fx.users["staff"].ID), nil
+	}},
 	{"GET", "/api/v1/topics", anyRole, fixed("/api/v1/topics", nil)},
 	{"POST", "/api/v1/topics", staffOnly, func(*testing.T, *fixture, string) (string, any) {
 		return "/api/v1/topics", testutil.Topic(uniq("t-new-"))
