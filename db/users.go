@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -207,14 +208,24 @@ func (db *DB) UserByName(ctx context.Context, name string) (models.User, error) 
 	return u, nil
 }
 
-// dummyHash makes a failed login with an unknown name cost as much as a wrong password.
-var dummyHash = func() []byte {
-	h, err := bcrypt.GenerateFromPassword([]byte("budgetpoint-dummy"), bcrypt.MinCost)
-	if err != nil {
-		panic(err) // a fixed short password: a build defect
+// dummyHashes are hashes, one per bcrypt cost, that a sign-in with an
+// unknown name is compared with: made at BcryptCost, as real hashes are, it
+// costs as much as a wrong password for a known name, so the time of the
+// answer does not tell whether a login has that name.
+var dummyHashes sync.Map // int → []byte
+
+func dummyHash() []byte {
+	cost := BcryptCost
+	if h, ok := dummyHashes.Load(cost); ok {
+		return h.([]byte)
 	}
+	h, err := bcrypt.GenerateFromPassword([]byte("budgetpoint-dummy"), cost)
+	if err != nil {
+		panic(err) // a fixed short password: a bad BcryptCost, a build defect
+	}
+	dummyHashes.Store(cost, h)
 	return h
-}()
+}
 
 // Authenticate checks a name and password.
 func (db *DB) Authenticate(ctx context.Context, name, password string) (models.User, error) {
@@ -226,7 +237,7 @@ func (db *DB) Authenticate(ctx context.Context, name, password string) (models.U
 		return u, Wrap("authenticate "+name, err)
 	}
 	if err != nil {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password)) // only to take the time: it fails
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password)) // only to take the time: it fails
 		return u, models.Errorf(models.EUnauth, models.MsgWrongLogin)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(h), []byte(password)) != nil {
