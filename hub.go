@@ -34,7 +34,11 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	data := fl.String("data", "./hub-data", "data directory")
 	pointsPath := fl.String("points", "points.json", "points file: {\"points\": [{\"id\", \"name\", \"secret\"}]}")
 	withDemo := fl.Bool("demo", false, "use (and write if missing) a demo points file with the six points and known secrets")
+	lockout := lockoutFlags(fl)
 	if err := parseFlags(fl, args, getenv); err != nil {
+		return err
+	}
+	if err := checkLockout(lockout); err != nil {
 		return err
 	}
 	pointsGiven := false
@@ -98,7 +102,7 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 			}
 		}
 	}
-	s := handlers.NewServer(d, handlers.Config{PointID: "hub", Hub: true, Log: log, BodyLimits: hub.BodyLimits()})
+	s := handlers.NewServer(d, handlers.Config{PointID: "hub", Hub: true, Log: log, BodyLimits: hub.BodyLimits(), Lockout: *lockout})
 	pages, err := committee.New(s, h)
 	if err != nil {
 		return err

@@ -52,7 +52,9 @@ func usage(format string, args ...any) error { return usageError{fmt.Errorf(form
 const usageText = `用法 / usage:
   budgetpoint serve  [--addr 127.0.0.1:8080] [--data ./data] [--point-id hongta]
                      [--hub URL --hub-secret S] [--sync-interval 30s] [--demo]
+                     [--lockout-after 5] [--lockout-for 30m]
   budgetpoint hub    [--addr 127.0.0.1:8090] [--data ./hub-data] [--points points.json] [--demo]
+                     [--lockout-after 5] [--lockout-for 30m]
   budgetpoint user add     --data DIR --name NAME --role admin|staff|deputy|committee
   budgetpoint token create --data DIR --user NAME
   budgetpoint backup       --data DIR --out FILE
@@ -220,7 +222,7 @@ func ensureAdmin(ctx context.Context, d *db.DB, stdout io.Writer) error {
 			return nil // the usual start: no password to hash
 		}
 	}
-	pw := db.RandomToken(12)
+	pw := db.NewPassword("admin")
 	created, err := d.CreateAdminIfNone(ctx, "admin", pw)
 	if err != nil || !created {
 		return err
@@ -238,6 +240,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	hubSecret := fs.String("hub-secret", "", "this point's shared secret with the hub")
 	interval := fs.Duration("sync-interval", 30*time.Second, "how often to push and pull")
 	withDemo := fs.Bool("demo", false, "load demo content")
+	lockout := lockoutFlags(fs)
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}
@@ -245,6 +248,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		if err := demoOnLoopback(*addr); err != nil {
 			return err
 		}
+	}
+	if err := checkLockout(lockout); err != nil {
+		return err
 	}
 	if !models.ValidID(*pointID) {
 		return usage("联系点编号无效 / bad --point-id %q", *pointID)
@@ -277,7 +283,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 
 	// The parts of a contact point, each handed what it needs.
-	s := handlers.NewServer(d, handlers.Config{PointID: *pointID, Log: log, BodyLimits: web.BodyLimits()})
+	s := handlers.NewServer(d, handlers.Config{PointID: *pointID, Log: log, BodyLimits: web.BodyLimits(), Lockout: *lockout})
 	sy := syncer.New(d, syncer.Config{Hub: *hub, Secret: *hubSecret, PointID: *pointID,
 		Interval: *interval, Log: log.With("part", "sync")})
 	pages, err := web.New(s, sy)
@@ -291,6 +297,21 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		go sy.Run(ctx)
 	}
 	return serveHTTP(ctx, *addr, r, log, stdout, "联系点 "+*pointID+" / contact point")
+}
+
+// lockoutFlags adds --lockout-after and --lockout-for to a server's flags.
+func lockoutFlags(fs *flag.FlagSet) *db.Lockout {
+	l := db.DefaultLockout
+	fs.IntVar(&l.After, "lockout-after", l.After, "failed sign-ins in a row that lock a login")
+	fs.DurationVar(&l.For, "lockout-for", l.For, "how long a login stays locked")
+	return &l
+}
+
+func checkLockout(l *db.Lockout) error {
+	if l.After < 1 || l.For < time.Second {
+		return usage("--lockout-after 至少 1，--lockout-for 至少 1s / --lockout-after must be at least 1 and --lockout-for at least 1s")
+	}
+	return nil
 }
 
 func runUserAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
@@ -314,10 +335,10 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	generated := pw == ""
 	if generated {
-		pw = db.RandomToken(12)
+		pw = db.NewPassword(*name)
 	}
-	if len(pw) < 8 {
-		return usage("密码至少 8 个字符 / the password needs at least 8 characters")
+	if msg := models.PasswordProblem(*name, pw); msg != "" {
+		return usage("%s", msg) // the rule of CreateUser, told before the data is opened
 	}
 	d, err := openAnyData(*data, *deputy != "")
 	if err != nil {

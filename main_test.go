@@ -144,7 +144,7 @@ func post(base, path, token string, body any) (*testutil.Resp, error) {
 // equal to a recount.
 func TestCrashKeepsAcknowledged(t *testing.T) {
 	data := t.TempDir()
-	cli(t, "staff-password-2026\n", 0, "user", "add", "--data", data, "--name", "staff", "--role", "staff")
+	cli(t, "Crash-test-2026\n", 0, "user", "add", "--data", data, "--name", "staff", "--role", "staff")
 	out, _ := cli(t, "", 0, "token", "create", "--data", data, "--user", "staff")
 	token := strings.TrimSpace(out)
 
@@ -453,10 +453,10 @@ func TestRunUsersTokensAndBackup(t *testing.T) {
 	ctx := context.Background()
 	none := envOf(nil)
 	var out bytes.Buffer
-	if err := run(ctx, []string{"user", "add", "--data", data, "--name", "staff", "--role", "staff"}, none, strings.NewReader("chosen-password\n"), &out); err != nil {
+	if err := run(ctx, []string{"user", "add", "--data", data, "--name", "staff", "--role", "staff"}, none, strings.NewReader("Chosen-pw-2026\n"), &out); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(out.String(), "chosen-password") {
+	if strings.Contains(out.String(), "Chosen-pw-2026") {
 		t.Fatalf("user add printed the password it was given: %s", out.String())
 	}
 	out.Reset()
@@ -468,7 +468,7 @@ func TestRunUsersTokensAndBackup(t *testing.T) {
 		t.Fatalf("a generated password is printed: %s", out.String())
 	}
 	generated := m[1]
-	err := run(ctx, []string{"user", "add", "--data", data, "--name", "staff", "--role", "admin"}, none, strings.NewReader("another-password\n"), io.Discard)
+	err := run(ctx, []string{"user", "add", "--data", data, "--name", "staff", "--role", "admin"}, none, strings.NewReader("Another-pw-2026\n"), io.Discard)
 	if err == nil || isUsage(err) || models.ErrorCode(err) != models.EConflict {
 		t.Fatalf("a taken name: %v", err)
 	}
@@ -493,7 +493,7 @@ func TestRunUsersTokensAndBackup(t *testing.T) {
 	if err != nil || res.Status != 200 {
 		t.Fatalf("the generated password does not sign in: %v %v", err, res)
 	}
-	res, err = post(r.url, "/api/v1/login", "", map[string]any{"name": "staff", "password": "chosen-password"})
+	res, err = post(r.url, "/api/v1/login", "", map[string]any{"name": "staff", "password": "Chosen-pw-2026"})
 	if err != nil || res.Status != 200 {
 		t.Fatalf("the password from stdin does not sign in: %v %v", err, res)
 	}
@@ -566,7 +566,7 @@ func TestRunGracefulShutdown(t *testing.T) {
 	// body, and the body comes through a pipe only after the cancel.
 	data := t.TempDir()
 	var out testutil.Buffer
-	if err := run(context.Background(), []string{"user", "add", "--data", data, "--name", "clerk", "--role", "staff"}, envOf(nil), strings.NewReader("clerk-password-1\n"), &out); err != nil {
+	if err := run(context.Background(), []string{"user", "add", "--data", data, "--name", "clerk", "--role", "staff"}, envOf(nil), strings.NewReader("Shutdown-test-1\n"), &out); err != nil {
 		t.Fatal(err)
 	}
 	out = testutil.Buffer{}

@@ -330,7 +330,7 @@ func raceRound(t *testing.T, kind string, samePort bool, want map[string]int64) 
 		name := fmt.Sprintf("clerk%d", i)
 		users = append(users, name)
 		racers = append(racers, &racer{procs: []*raceProc{
-			newRaceProc("password-"+name+"\n", "user", "add", "--data", dir, "--name", name, "--role", role),
+			newRaceProc("Race-pw-2026\n", "user", "add", "--data", dir, "--name", name, "--role", role),
 			newRaceProc("", "token", "create", "--data", dir, "--user", name),
 		}})
 	}

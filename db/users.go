@@ -8,7 +8,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/big"
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -40,16 +42,55 @@ func hashToken(t string) []byte {
 	return h[:]
 }
 
-// CreateUser adds a login. It returns conflict when the name is taken.
-func (db *DB) CreateUser(ctx context.Context, name, role, password, deputyID string) (models.User, error) {
+// passwordLetters are the characters of generated passwords: letters of
+// both cases and digits that cannot be mistaken for one another when copied
+// from a screen (no 0/O/o, 1/I/l/i).
+const passwordLetters = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+
+// NewPassword is a random password for the login name, 14 characters of
+// passwordLetters (about 80 bits), that passes models.CheckPassword: one
+// that would not (too few classes, the name inside) is drawn again.
+func NewPassword(name string) string {
+	b := make([]byte, 14)
+	max := big.NewInt(int64(len(passwordLetters)))
+	for {
+		for i := range b {
+			k, err := rand.Int(rand.Reader, max)
+			if err != nil {
+				panic(err) // crypto/rand does not fail: it ends the program first
+			}
+			b[i] = passwordLetters[k.Int64()]
+		}
+		if models.CheckPassword(name, string(b)) == nil {
+			return string(b)
+		}
+	}
+}
+
+// hashPassword checks a new password of the login name against the rule
+// (models.CheckPassword) and hashes it.
+func hashPassword(name, password string) (string, error) {
+	if err := models.CheckPassword(name, password); err != nil {
+		return "", err
+	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
 	if err != nil {
-		return models.User{}, models.Invalid("用户", map[string]string{"password": models.MsgPasswordTooLong})
+		return "", models.Invalid("用户", map[string]string{"password": models.MsgPasswordTooLong})
+	}
+	return string(h), nil
+}
+
+// CreateUser adds a login. It returns conflict when the name is taken, and
+// validation_failed naming password when the password breaks the rule.
+func (db *DB) CreateUser(ctx context.Context, name, role, password, deputyID string) (models.User, error) {
+	h, err := hashPassword(name, password)
+	if err != nil {
+		return models.User{}, err
 	}
 	u := models.User{Name: name, Role: role, DeputyID: deputyID, CreatedAt: db.Now().In(CST)}
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		var err error
-		u.ID, err = insertUser(tx, name, role, string(h), deputyID, u.CreatedAt)
+		u.ID, err = insertUser(tx, name, role, h, deputyID, u.CreatedAt)
 		if err != nil {
 			return err
 		}
@@ -103,9 +144,9 @@ func (db *DB) CreateAdminIfNone(ctx context.Context, name, password string) (cre
 // createUserIf creates a login as CreateUser does, unless the query (a count)
 // finds something inside the same write transaction.
 func (db *DB) createUserIf(ctx context.Context, name, role, password, deputyID, exists string, args ...any) (created bool, err error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
+	h, err := hashPassword(name, password)
 	if err != nil {
-		return false, models.Invalid("用户", map[string]string{"password": models.MsgPasswordTooLong})
+		return false, err
 	}
 	at := db.Now().In(CST)
 	err = db.Write(ctx, func(tx *sql.Tx) error {
@@ -117,7 +158,7 @@ func (db *DB) createUserIf(ctx context.Context, name, role, password, deputyID, 
 		if n > 0 {
 			return nil
 		}
-		if _, err := insertUser(tx, name, role, string(h), deputyID, at); err != nil {
+		if _, err := insertUser(tx, name, role, h, deputyID, at); err != nil {
 			return err
 		}
 		created = true
@@ -171,14 +212,24 @@ func (db *DB) UserByName(ctx context.Context, name string) (models.User, error) 
 	return u, nil
 }
 
-// dummyHash makes a failed login with an unknown name cost as much as a wrong password.
-var dummyHash = func() []byte {
-	h, err := bcrypt.GenerateFromPassword([]byte("budgetpoint-dummy"), bcrypt.MinCost)
-	if err != nil {
-		panic(err) // a fixed short password: a build defect
+// dummyHashes are hashes, one per bcrypt cost, that a sign-in with an
+// unknown name is compared with: made at BcryptCost, as real hashes are, it
+// costs as much as a wrong password for a known name, so the time of the
+// answer does not tell whether a login has that name.
+var dummyHashes sync.Map // int → []byte
+
+func dummyHash() []byte {
+	cost := BcryptCost
+	if h, ok := dummyHashes.Load(cost); ok {
+		return h.([]byte)
 	}
+	h, err := bcrypt.GenerateFromPassword([]byte("budgetpoint-dummy"), cost)
+	if err != nil {
+		panic(err) // a fixed short password: a bad BcryptCost, a build defect
+	}
+	dummyHashes.Store(cost, h)
 	return h
-}()
+}
 
 // Authenticate checks a name and password.
 func (db *DB) Authenticate(ctx context.Context, name, password string) (models.User, error) {
@@ -190,7 +241,7 @@ func (db *DB) Authenticate(ctx context.Context, name, password string) (models.U
 		return u, Wrap("authenticate "+name, err)
 	}
 	if err != nil {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password)) // only to take the time: it fails
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password)) // only to take the time: it fails
 		return u, models.Errorf(models.EUnauth, models.MsgWrongLogin)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(h), []byte(password)) != nil {

@@ -186,7 +186,7 @@ func (r *DeputyRequest) Deputy() (models.Deputy, error) {
 type UserRequest struct {
 	Name     string `json:"name" form:"name" label:"用户名,user name" binding:"required,min=2,max=32"`
 	Role     string `json:"role" form:"role" label:"角色,role" binding:"required,oneof=admin staff deputy committee"`
-	Password string `json:"password" form:"password" label:"密码,password" binding:"omitempty,min=8,max=72"`
+	Password string `json:"password" form:"password" label:"密码,password" binding:"max=72"`
 	DeputyID string `json:"deputy_id" form:"deputy_id" label:"代表,deputy" binding:"max=64"`
 }
 

@@ -116,12 +116,14 @@ func PublicBase(s string) (base, msg string) {
 	return strings.ToLower(u.Scheme) + "://" + hostport, ""
 }
 
-// NewUserForm adds a login of the point from the settings page; the
-// password is generated and shown once.
+// NewUserForm adds a login of the point from the settings page. A password
+// left empty is generated and shown once; one typed in must pass the
+// password rule (models.CheckPassword, applied by db.CreateUser).
 type NewUserForm struct {
 	Name     string `form:"name" label:"用户名,user name" binding:"required,min=2,max=32"`
 	Role     string `form:"role" label:"角色,role" binding:"required,oneof=staff deputy admin"`
 	DeputyID string `form:"deputy_id" label:"代表,deputy" binding:"max=64"`
+	Password string `form:"password" label:"密码,password" binding:"max=72"`
 }
 
 // Clean trims the name and ties a deputy's login to the registry: a deputy

@@ -119,13 +119,11 @@ func SetSessionCookie(c *gin.Context, token string, maxAge int) {
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Request.TLS != nil})
 }
 
-// Login checks a name and password, rate limited per address and name. It
+// Login checks a name and password under the server's lockout (db.SignIn:
+// failures counted per name and per client address, in the database). It
 // returns the session token and its CSRF token.
 func (s *Server) Login(c *gin.Context, name, password string) (models.User, string, string, error) {
-	if !s.loginLimit.Allow(clientIP(c) + "\x00" + name) {
-		return models.User{}, "", "", models.Errorf(models.ERateLimited, "登录尝试过多，请一分钟后再试 / too many sign-in attempts: wait a minute and try again")
-	}
-	u, err := s.DB.Authenticate(c.Request.Context(), name, password)
+	u, err := s.DB.SignIn(c.Request.Context(), name, password, clientIP(c), s.lockout)
 	if err != nil {
 		return u, "", "", err
 	}
@@ -223,7 +221,7 @@ func (s *Server) createUser(c *gin.Context) {
 	pw := req.Password
 	generated := pw == ""
 	if generated {
-		pw = db.RandomToken(12)
+		pw = db.NewPassword(req.Name)
 	}
 	u, err := s.DB.CreateUser(c.Request.Context(), req.Name, req.Role, pw, req.DeputyID)
 	if err != nil {
@@ -245,6 +243,21 @@ func (s *Server) createToken(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, gin.H{"id": id, "token": tok})
+}
+
+// unlockUser ends the lock of a login after failed sign-ins (admin).
+func (s *Server) unlockUser(c *gin.Context) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		s.Fail(c, models.NotFound("用户", "user"))
+		return
+	}
+	u, err := s.DB.UnlockUser(c.Request.Context(), id)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"user": u, "unlocked": true})
 }
 
 func (s *Server) revokeToken(c *gin.Context) {

@@ -55,6 +55,7 @@ func (s *Server) routes(r *gin.Engine, apis APIs) {
 	api.GET("/users", s.Require(AdminOnly...), s.listUsers)
 	api.POST("/users", s.Require(AdminOnly...), s.createUser)
 	api.GET("/audit", s.Require(AdminOnly...), s.listAudit)
+	api.POST("/users/:id/unlock", s.Require(AdminOnly...), s.unlockUser)
 	if s.hub {
 		if h := apis.Hub; h != nil {
 			// Signed by the points (syncproto), not by a login.

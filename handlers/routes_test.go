@@ -37,7 +37,7 @@ func uniq(prefix string) string { n++; return fmt.Sprintf("%s%d", prefix, n) }
 
 var routeTable = []route{
 	{"GET", "/api/v1/health", nil, fixed("/api/v1/health", nil)},
-	{"POST", "/api/v1/login", nil, fixed("/api/v1/login", map[string]any{"name": "staff", "password": "password-staff"})},
+	{"POST", "/api/v1/login", nil, fixed("/api/v1/login", map[string]any{"name": "staff", "password": testutil.Password("staff")})},
 	{"POST", "/api/v1/logout", anyRole, fixed("/api/v1/logout", nil)},
 	{"GET", "/api/v1/me", anyRole, fixed("/api/v1/me", nil)},
 	{"POST", "/api/v1/tokens", anyRole, fixed("/api/v1/tokens", nil)},
@@ -51,6 +51,9 @@ var routeTable = []route{
 	{"GET", "/api/v1/users", adminOnly, fixed("/api/v1/users", nil)},
 	{"POST", "/api/v1/users", adminOnly, func(*testing.T, *fixture, string) (string, any) {
 		return "/api/v1/users", map[string]any{"name": uniq("user"), "role": "staff"}
+	}},
+	{"POST", "/api/v1/users/:id/unlock", adminOnly, func(_ *testing.T, fx *fixture, _ string) (string, any) {
+		return fmt.Sprintf("/api/v1/users/%d/unlock", fx.users["staff"].ID), nil
 	}},
 	{"GET", "/api/v1/topics", anyRole, fixed("/api/v1/topics", nil)},
 	{"POST", "/api/v1/topics", staffOnly, func(*testing.T, *fixture, string) (string, any) {
@@ -227,7 +230,7 @@ func TestSessionCookie(t *testing.T) {
 	if res.Status != 401 || res.Err(t).Error.Code != "unauthenticated" {
 		t.Fatalf("wrong password: %d %s", res.Status, res.Body)
 	}
-	res = do("POST", "/api/v1/login", map[string]any{"name": "staff", "password": "password-staff"}, "").Want(t, 200, "login")
+	res = do("POST", "/api/v1/login", map[string]any{"name": "staff", "password": testutil.Password("staff")}, "").Want(t, 200, "login")
 	sc := res.Header.Get("Set-Cookie")
 	if !strings.Contains(sc, "bp_session=") || !strings.Contains(sc, "HttpOnly") || !strings.Contains(sc, "SameSite=Lax") {
 		t.Fatalf("session cookie %q: want HttpOnly and SameSite", sc)

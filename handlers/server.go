@@ -35,6 +35,8 @@ type Config struct {
 	// BodyLimits raises MaxBody for some routes (gin full path → bytes),
 	// such as the hub's sync batches and the paper import.
 	BodyLimits map[string]int64
+	// Lockout is what failed sign-ins cost (zero fields: db.DefaultLockout's).
+	Lockout db.Lockout
 }
 
 // Server holds what the handlers need.
@@ -47,7 +49,7 @@ type Server struct {
 	hub         bool
 	bodyLimits  map[string]int64
 	publicLimit *Limiters
-	loginLimit  *Limiters
+	lockout     db.Lockout
 }
 
 // NewServer prepares the API server of a contact point or of the hub.
@@ -58,8 +60,7 @@ func NewServer(d *db.DB, cfg Config) *Server {
 		limits[k] = v
 	}
 	return &Server{DB: d, PointID: cfg.PointID, Version: "0.1.0", Log: cfg.Log, hub: cfg.Hub, bodyLimits: limits,
-		publicLimit: NewLimiters(rate.Every(time.Second), 60),
-		loginLimit:  NewLimiters(rate.Every(6*time.Second), 10)}
+		publicLimit: NewLimiters(rate.Every(time.Second), 60), lockout: cfg.Lockout}
 }
 
 var statusOf = map[string]int{
@@ -71,6 +72,7 @@ var statusOf = map[string]int{
 	models.ETooLarge:         http.StatusRequestEntityTooLarge,
 	models.EInvalid:          http.StatusUnprocessableEntity,
 	models.ERateLimited:      http.StatusTooManyRequests,
+	models.ELocked:           http.StatusLocked,
 	models.EUnavailable:      http.StatusServiceUnavailable,
 	models.EMethodNotAllowed: http.StatusMethodNotAllowed,
 	models.EInternal:         http.StatusInternalServerError,

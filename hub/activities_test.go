@@ -151,7 +151,7 @@ func TestActivitiesRoles(t *testing.T) {
 	}
 	// committee and admin may; a point's roles may not.
 	for role, want := range map[string]int{"committee": 200, "admin": 200, "staff": 403, "deputy": 403} {
-		u, err := e.d.CreateUser(ctx, "u-"+role, role, "password-123", "")
+		u, err := e.d.CreateUser(ctx, "u-"+role, role, "Hub-role-2026", "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,6 +18,8 @@ const (
 	ETooLarge    = "too_large"
 	EInvalid     = "validation_failed"
 	ERateLimited = "rate_limited"
+	// ELocked: a login locked after repeated failed sign-ins (423).
+	ELocked      = "locked"
 	EInternal    = "internal"
 	EUnavailable = "unavailable"
 	// EMethodNotAllowed: the path exists, but not with this method (405).

@@ -2,12 +2,11 @@ package web
 
 // 系统设置 (settings, admin only): the point's name in Chinese and English,
 // the public address that links and QR codes use (absURL), and the point's
-// logins, with a form to add one (its password is generated and shown once).
+// logins, with a form to add one (its password typed in, or generated and
+// shown once).
 
 import (
 	"context"
-	"crypto/rand"
-	"math/big"
 	"net"
 	"net/http"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"budgetpoint/db"
 	"budgetpoint/forms"
 	"budgetpoint/models"
 )
@@ -29,37 +29,40 @@ const (
 )
 
 var settingsMessages = map[string][2]string{
-	"nav.settings":         {"系统设置", "Settings"},
-	"set.title":            {"系统设置", "Settings"},
-	"set.point":            {"联系点名称与公开访问地址", "Name and public address"},
-	"set.name":             {"联系点名称（中文）", "Name in Chinese"},
-	"set.name_hint":        {"显示在每个页面的顶部、问卷填写页和打印的报表上。默认：%s", "Shown at the top of every page, on the fill-in page and on printed reports. Default: %s"},
-	"set.name_en":          {"联系点名称（英文）", "Name in English"},
-	"set.name_en_hint":     {"英文页面使用。留空则英文页面也显示中文名称。默认：%s", "Used on the English pages; if empty, they show the Chinese name. Default: %s"},
-	"set.name_en_hint0":    {"英文页面使用。留空则英文页面也显示中文名称。", "Used on the English pages; if empty, they show the Chinese name."},
-	"set.public":           {"公开访问地址", "Public address"},
-	"set.public_hint":      {"公开填写链接、二维码和测评码纸条都用这个地址，手机要能打开它：填写本机在局域网中的地址或域名，例如 http://192.168.1.20:8080 或 https://ys.example.cn，不带路径。留空则使用您现在打开本页所用的地址：%s", "Public links, QR codes and evaluation-code slips use this address, so phones must be able to open it: this computer's address on the local network or a domain name, e.g. http://192.168.1.20:8080 or https://ys.example.cn, without a path. If empty, the address you opened this page by is used: %s"},
-	"set.loopback":         {"手机无法访问 %s：请在系统设置中填写公开访问地址", "Phones cannot reach %s: enter the public address in Settings"},
-	"set.loopback_staff":   {"手机无法访问 %s：请管理员在系统设置中填写公开访问地址", "Phones cannot reach %s: ask the administrator to enter the public address in Settings"},
-	"set.saved":            {"系统设置已保存", "Settings saved"},
-	"set.users":            {"登录账号", "Logins"},
-	"set.user_name":        {"用户名", "User name"},
-	"set.user_name_hint":   {"登录时填写，2 到 32 个字，不含空格。", "Typed when signing in: 2 to 32 characters, no spaces."},
-	"set.role":             {"角色", "Role"},
-	"set.deputy":           {"代表（角色为人大代表时选择）", "Deputy (for a deputy's login)"},
-	"set.deputy_col":       {"代表", "Deputy"},
-	"set.not_deputy":       {"（不是代表）", "(not a deputy)"},
-	"set.created":          {"添加时间", "Added"},
-	"set.add_user":         {"添加登录账号", "Add a login"},
-	"set.add_user_hint":    {"密码由系统生成，添加后只显示一次。", "The password is generated and shown once, after adding."},
-	"set.user_added":       {"已添加登录账号 %s。", "Login %s added."},
-	"set.password":         {"初始密码", "Password"},
-	"set.password_once":    {"请现在抄下或交给本人：此密码只显示这一次，离开本页后无法再查看。", "Write it down or hand it over now: it is shown only this once and cannot be seen again after you leave this page."},
-	"set.no_users":         {"还没有登录账号。", "No logins yet."},
-	"set.role.admin":       {"管理员", "administrator"},
-	"set.role.staff":       {"工作人员", "staff"},
-	"set.role.deputy":      {"人大代表", "deputy"},
-	"share.public_address": {"链接和二维码使用系统设置中的公开访问地址。", "The link and QR code use the public address from Settings."},
+	"nav.settings":          {"系统设置", "Settings"},
+	"set.title":             {"系统设置", "Settings"},
+	"set.point":             {"联系点名称与公开访问地址", "Name and public address"},
+	"set.name":              {"联系点名称（中文）", "Name in Chinese"},
+	"set.name_hint":         {"显示在每个页面的顶部、问卷填写页和打印的报表上。默认：%s", "Shown at the top of every page, on the fill-in page and on printed reports. Default: %s"},
+	"set.name_en":           {"联系点名称（英文）", "Name in English"},
+	"set.name_en_hint":      {"英文页面使用。留空则英文页面也显示中文名称。默认：%s", "Used on the English pages; if empty, they show the Chinese name. Default: %s"},
+	"set.name_en_hint0":     {"英文页面使用。留空则英文页面也显示中文名称。", "Used on the English pages; if empty, they show the Chinese name."},
+	"set.public":            {"公开访问地址", "Public address"},
+	"set.public_hint":       {"公开填写链接、二维码和测评码纸条都用这个地址，手机要能打开它：填写本机在局域网中的地址或域名，例如 http://192.168.1.20:8080 或 https://ys.example.cn，不带路径。留空则使用您现在打开本页所用的地址：%s", "Public links, QR codes and evaluation-code slips use this address, so phones must be able to open it: this computer's address on the local network or a domain name, e.g. http://192.168.1.20:8080 or https://ys.example.cn, without a path. If empty, the address you opened this page by is used: %s"},
+	"set.loopback":          {"手机无法访问 %s：请在系统设置中填写公开访问地址", "Phones cannot reach %s: enter the public address in Settings"},
+	"set.loopback_staff":    {"手机无法访问 %s：请管理员在系统设置中填写公开访问地址", "Phones cannot reach %s: ask the administrator to enter the public address in Settings"},
+	"set.saved":             {"系统设置已保存", "Settings saved"},
+	"set.users":             {"登录账号", "Logins"},
+	"set.user_name":         {"用户名", "User name"},
+	"set.user_name_hint":    {"登录时填写，2 到 32 个字，不含空格。", "Typed when signing in: 2 to 32 characters, no spaces."},
+	"set.role":              {"角色", "Role"},
+	"set.deputy":            {"代表（角色为人大代表时选择）", "Deputy (for a deputy's login)"},
+	"set.deputy_col":        {"代表", "Deputy"},
+	"set.not_deputy":        {"（不是代表）", "(not a deputy)"},
+	"set.created":           {"添加时间", "Added"},
+	"set.add_user":          {"添加登录账号", "Add a login"},
+	"set.add_user_hint":     {"密码可以自己填写；留空则由系统生成，添加后只显示一次。", "Type a password, or leave it empty to have one generated and shown once, after adding."},
+	"set.new_password":      {"初始密码（可不填）", "Password (optional)"},
+	"set.new_password_hint": {"至少 10 个字符，含小写字母、大写字母、数字、符号中的至少三类，不能是常见密码，不能包含用户名。", "At least 10 characters, with at least three of: lower case letters, upper case letters, digits, symbols; not a common password, and not containing the user name."},
+	"set.password_typed":    {"已设为您填写的密码，请交给本人。", "The password you typed is set: hand it over."},
+	"set.user_added":        {"已添加登录账号 %s。", "Login %s added."},
+	"set.password":          {"初始密码", "Password"},
+	"set.password_once":     {"请现在抄下或交给本人：此密码只显示这一次，离开本页后无法再查看。", "Write it down or hand it over now: it is shown only this once and cannot be seen again after you leave this page."},
+	"set.no_users":          {"还没有登录账号。", "No logins yet."},
+	"set.role.admin":        {"管理员", "administrator"},
+	"set.role.staff":        {"工作人员", "staff"},
+	"set.role.deputy":       {"人大代表", "deputy"},
+	"share.public_address":  {"链接和二维码使用系统设置中的公开访问地址。", "The link and QR code use the public address from Settings."},
 }
 
 // publicBase is the public address an administrator set, or "".
@@ -224,8 +227,10 @@ func formErrors(err error) (map[string]string, error) {
 	return nil, err
 }
 
-// settingsAddUser adds a login with a generated password, shown once on the
-// page this POST answers (never in a cookie or a redirect).
+// settingsAddUser adds a login with the password typed in, or else a
+// generated one, shown once on the page this POST answers (never in a
+// cookie or a redirect). A password that breaks the rule is refused beside
+// its field, as the API and the CLI refuse it (db.CreateUser).
 func (a *App) settingsAddUser(c *gin.Context) {
 	ctx := c.Request.Context()
 	var f forms.NewUserForm
@@ -245,7 +250,11 @@ func (a *App) settingsAddUser(c *gin.Context) {
 		refuse(errs)
 		return
 	}
-	pw := readablePassword(12)
+	pw := f.Password
+	generated := pw == ""
+	if generated {
+		pw = db.NewPassword(f.Name)
+	}
 	u, err := a.S.DB.CreateUser(ctx, f.Name, f.Role, pw, f.DeputyID)
 	if err != nil {
 		if fe := FieldErrors(err); fe != nil {
@@ -259,27 +268,11 @@ func (a *App) settingsAddUser(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
-	d := &settingsData{Form: a.currentSettings(ctx), UserForm: forms.NewUserForm{Role: "staff"}, Added: &u, AddedPassword: pw}
-	a.renderSettings(c, http.StatusOK, d, nil)
-}
-
-// passwordLetters are letters and digits that cannot be mistaken for one
-// another when copied from a screen (no 0/o, 1/l/i).
-const passwordLetters = "23456789abcdefghjkmnpqrstuvwxyz"
-
-// readablePassword is a random password of n characters of passwordLetters
-// (12 characters: about 59 bits).
-func readablePassword(n int) string {
-	b := make([]byte, n)
-	max := big.NewInt(int64(len(passwordLetters)))
-	for i := range b {
-		k, err := rand.Int(rand.Reader, max)
-		if err != nil {
-			panic(err) // crypto/rand does not fail on supported systems
-		}
-		b[i] = passwordLetters[k.Int64()]
+	d := &settingsData{Form: a.currentSettings(ctx), UserForm: forms.NewUserForm{Role: "staff"}, Added: &u}
+	if generated {
+		d.AddedPassword = pw
 	}
-	return string(b)
+	a.renderSettings(c, http.StatusOK, d, nil)
 }
 
 // currentSettings is the settings form as stored (defaults filled in).

@@ -14,6 +14,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"budgetpoint/forms"
+	"budgetpoint/internal/testutil"
 	"budgetpoint/models"
 
 	"budgetpoint/web/internal/webtest"
@@ -260,8 +261,8 @@ func TestSettingsAddLogin(t *testing.T) {
 		t.Fatalf("no password shown\n%s", webtest.Truncate(body))
 	}
 	pw := m[1]
-	if !regexp.MustCompile(`^[2-9a-hjkmnp-z]{12}$`).MatchString(pw) {
-		t.Errorf("password %q: want 12 letters and digits that cannot be mistaken", pw)
+	if !regexp.MustCompile(`^[2-9a-hjkmnp-zA-HJ-NP-Z]{14}$`).MatchString(pw) || models.CheckPassword("clerk2", pw) != nil {
+		t.Errorf("password %q: want 14 letters and digits that cannot be mistaken, passing the password rule", pw)
 	}
 	webtest.MustContain(t, body, `href="/lang/en?next=%2fsettings"`)
 	if u, err := ts.DB.UserByName(ctx, "clerk2"); err != nil || u.Role != "staff" || u.DeputyID != "" {
@@ -312,5 +313,36 @@ func TestSettingsAddLogin(t *testing.T) {
 		if _, err := ts.DB.UserByName(ctx, name); models.ErrorCode(err) != models.ENotFound {
 			t.Errorf("login %q: %v, want not found (not added)", name, err)
 		}
+	}
+}
+
+// TestSettingsAddLoginPasswordRule: a password typed into the add-login
+// form must pass the rule, as through the API and the CLI: each weak one is
+// refused beside the password field with the rule's message and adds no
+// login; a good one is set (not shown back) and signs in.
+func TestSettingsAddLoginPasswordRule(t *testing.T) {
+	ts := newTestSite(t)
+	ctx := context.Background()
+	admin := ts.Login(t, "admin")
+	tok := settingsCSRF(t, ts, admin)
+	for _, pw := range testutil.WeakPasswords("clerk3") {
+		_, body := ts.Post(t, admin, "/settings/users", url.Values{"csrf": {tok}, "name": {"clerk3"}, "role": {"staff"}, "password": {pw}}, http.StatusUnprocessableEntity)
+		zh, _, _ := strings.Cut(models.PasswordProblem("clerk3", pw), " / ")
+		webtest.MustContain(t, body, `id="user_password" name="password" type="password"`, `aria-invalid="true"`, `id="err-user_password">`+zh)
+		if regexp.MustCompile(`id="user_password"[^>]*value=`).MatchString(body) {
+			t.Errorf("the refused password %q is written back into the page", pw)
+		}
+	}
+	if _, err := ts.DB.UserByName(ctx, "clerk3"); models.ErrorCode(err) != models.ENotFound {
+		t.Fatalf("a weak password added the login: %v", err)
+	}
+	_, body := ts.Post(t, admin, "/settings/users", url.Values{"csrf": {tok}, "name": {"clerk3"}, "role": {"staff"}, "password": {"Budget-Desk-7"}}, http.StatusOK)
+	webtest.MustContain(t, body, "已添加登录账号 clerk3。", "已设为您填写的密码")
+	webtest.CheckPage(t, "POST /settings/users with a password", body, hostOf(ts), true)
+	if strings.Contains(body, "Budget-Desk-7") || passwordRe.MatchString(body) {
+		t.Error("a typed password is shown on the page")
+	}
+	if _, res := ts.signIn(t, "clerk3", "Budget-Desk-7"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("clerk3 signs in with the typed password: status %d", res.StatusCode)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"net/http"
@@ -101,11 +102,34 @@ func (e *Env) User(t testing.TB, name, role, deputyID string) (models.User, stri
 	return MakeUser(t, e.DB, name, role, deputyID)
 }
 
-// MakeUser creates a login in d and returns it with a new API token.
+// Password is the password MakeUser gives the login name: the same for the
+// same name, different for another, and passing the password rule
+// (models.CheckPassword) whatever the name.
+func Password(name string) string {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	for n := h.Sum32(); ; n++ {
+		if pw := fmt.Sprintf("Tq#%010d", n); models.CheckPassword(name, pw) == nil {
+			return pw
+		}
+	}
+}
+
+// WeakPasswords are passwords the rule refuses for the login name, one of
+// each kind: too short (11111111, aaaaaaaa, password, Password1, the name),
+// one class only (abcdefghij), common though long and mixed (Password123,
+// Woaini@1314) and containing the name.
+func WeakPasswords(name string) []string {
+	return []string{"11111111", "aaaaaaaa", "password", name, "Password1", "abcdefghij", "Password123", "Woaini@1314",
+		"My-" + strings.ToUpper(name) + "-2026"}
+}
+
+// MakeUser creates a login in d, with the password Password(name), and
+// returns it with a new API token.
 func MakeUser(t testing.TB, d *db.DB, name, role, deputyID string) (models.User, string) {
 	t.Helper()
 	ctx := context.Background()
-	u, err := d.CreateUser(ctx, name, role, "password-"+name, deputyID)
+	u, err := d.CreateUser(ctx, name, role, Password(name), deputyID)
 	if err != nil {
 		t.Fatalf("create user %s: %v", name, err)
 	}

@@ -135,11 +135,11 @@ func TestHubPagesRefuseOthers(t *testing.T) {
 	}
 	// A point role cannot sign in at the hub…
 	ctx := context.Background()
-	u, err := hs.DB.CreateUser(ctx, "staff1", "staff", "password-123", "")
+	u, err := hs.DB.CreateUser(ctx, "staff1", "staff", "Point-role-2026", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	form := url.Values{"name": {"staff1"}, "password": {"password-123"}}
+	form := url.Values{"name": {"staff1"}, "password": {"Point-role-2026"}}
 	lc := hs.Client(t)
 	m := webtest.CSRFRe.FindStringSubmatch(hs.Get(t, lc, "/login", http.StatusOK))
 	form.Set("csrf", m[1])
