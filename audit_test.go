@@ -129,3 +129,49 @@ func TestAuditLog(t *testing.T) {
 		t.Fatalf("audit verify after tampering with entry %d: exit %d: %s", topic.Seq, code, out)
 	}
 }
+
+// Every sign-in is audited: one that succeeds (in its session's
+// transaction, as the person), one with a wrong password (failed), one of a
+// locked login (locked), each under the name tried and the address.
+func TestAuditSignIns(t *testing.T) {
+	data := t.TempDir()
+	runCLI(t, "Staff-Pass-2026!x\n", "user", "add", "--data", data, "--name", "clerk", "--role", "staff")
+	runCLI(t, "Admin-Pass-2026!x\n", "user", "add", "--data", data, "--name", "boss", "--role", "admin")
+	admin := strings.TrimSpace(runCLI(t, "", "token", "create", "--data", data, "--user", "boss"))
+	r := serveRun(t, []string{"--data", data, "--addr", "127.0.0.1:0", "--lockout-after", "2"}, nil)
+	login := func(pw string, want int) {
+		t.Helper()
+		res, err := testutil.Request(r.url, "POST", "/api/v1/login", "", map[string]any{"name": "clerk", "password": pw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != want {
+			t.Fatalf("sign-in: %d %s, want %d", res.Status, res.Body, want)
+		}
+	}
+	login("Staff-Pass-2026!x", 200)
+	login("wrong-password-1A", 401)
+	login("wrong-password-2A", 423) // the second failure locks (--lockout-after 2)
+	login("Staff-Pass-2026!x", 423)
+	res, err := testutil.Request(r.url, "GET", "/api/v1/audit?action=login", admin, nil)
+	if err != nil || res.Status != 200 {
+		t.Fatalf("audit: %v %+v", err, res)
+	}
+	var page models.Page[models.AuditEntry]
+	if err := json.Unmarshal(res.Body, &page); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range page.Items {
+		if e.Actor.User != "clerk" || e.Object.ID != "clerk" || e.Addr != "127.0.0.1" {
+			t.Errorf("a sign-in entry: %+v", e)
+		}
+		got = append(got, e.Result)
+	}
+	if strings.Join(got, ",") != "ok,failed,locked,locked" {
+		t.Fatalf("sign-in results %v, want ok, failed, locked, locked", got)
+	}
+	if page.Items[0].Actor.Role != "staff" {
+		t.Errorf("the successful sign-in is not the staff member's: %+v", page.Items[0])
+	}
+}

@@ -274,8 +274,9 @@ func (db *DB) CreateToken(ctx context.Context, userID int64, kind string) (token
 		if id, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		if kind != TokenAPI {
-			return nil // a session: its sign-in is audited as such
+		if kind == TokenSession {
+			// A session is a sign-in: audited as such, in its transaction.
+			return db.auditChange(ctx, tx, "login", "user", models.ActorOf(ctx).User, map[string]any{"token": id})
 		}
 		return db.auditChange(ctx, tx, "token.create", "token", strconv.FormatInt(id, 10), map[string]any{"user_id": userID})
 	})

@@ -123,18 +123,36 @@ func SetSessionCookie(c *gin.Context, token string, maxAge int) {
 // failures counted per name and per client address, in the database). It
 // returns the session token and its CSRF token.
 func (s *Server) Login(c *gin.Context, name, password string) (models.User, string, string, error) {
-	u, err := s.DB.SignIn(c.Request.Context(), name, password, clientIP(c), s.lockout)
+	ip := clientIP(c)
+	u, err := s.DB.SignIn(c.Request.Context(), name, password, ip, s.lockout)
+	if err == nil {
+		allowed := models.PointRoles
+		if s.hub {
+			allowed = models.HubRoles
+		}
+		if !models.In(u.Role, allowed) {
+			err = models.Errorf(models.EForbidden, "此账号不能在这里登录 / this account cannot sign in here")
+		}
+	}
 	if err != nil {
+		// Every sign-in that fails is audited (failed, locked, refused),
+		// under the name that was tried.
+		result := models.AuditFailed
+		switch models.ErrorCode(err) {
+		case models.ELocked:
+			result = models.AuditLocked
+		case models.ERateLimited, models.EForbidden:
+			result = models.AuditRefused
+		}
+		ctx := models.WithActor(c.Request.Context(), models.Actor{User: name, Addr: ip})
+		if aerr := s.DB.Audit(ctx, "login", "user", name, result, map[string]any{"code": models.ErrorCode(err)}); aerr != nil {
+			return u, "", "", aerr
+		}
 		return u, "", "", err
 	}
-	allowed := models.PointRoles
-	if s.hub {
-		allowed = models.HubRoles
-	}
-	if !models.In(u.Role, allowed) {
-		return u, "", "", models.Errorf(models.EForbidden, "此账号不能在这里登录 / this account cannot sign in here")
-	}
-	tok, csrf, _, err := s.DB.CreateToken(c.Request.Context(), u.ID, db.TokenSession)
+	// A sign-in that succeeds is audited in the transaction of its session.
+	ctx := models.WithActor(c.Request.Context(), models.Actor{User: u.Name, Role: u.Role, Addr: ip})
+	tok, csrf, _, err := s.DB.CreateToken(ctx, u.ID, db.TokenSession)
 	return u, tok, csrf, err
 }
 
