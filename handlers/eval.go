@@ -64,13 +64,5 @@ func (s *Server) evalSubmit(c *gin.Context) {
 		return
 	}
 	id, created, err := s.DB.SubmitWithEvalCode(c.Request.Context(), c.Param("code"), req.ID, req.Version, req.Answers)
-	if err != nil {
-		s.Fail(c, err)
-		return
-	}
-	st := http.StatusOK
-	if created {
-		st = http.StatusCreated
-	}
-	c.JSON(st, gin.H{"id": id, "created": created})
+	s.answerStored(c, id, created, err)
 }

@@ -116,6 +116,12 @@ func (s *Server) submitResponse(c *gin.Context) {
 
 func (s *Server) answerSubmit(c *gin.Context, qid string, sub db.Submission) {
 	id, created, err := s.DB.SubmitResponse(c.Request.Context(), qid, sub)
+	s.answerStored(c, id, created, err)
+}
+
+// answerStored answers a stored response: 201 the first time, 200 for the
+// same response again.
+func (s *Server) answerStored(c *gin.Context, id string, created bool, err error) {
 	if err != nil {
 		s.Fail(c, err)
 		return
