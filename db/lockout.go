@@ -158,8 +158,10 @@ func (db *DB) UnlockUser(ctx context.Context, id int64) (models.User, error) {
 			return err
 		}
 		u.CreatedAt = parseTS(c)
-		_, err = tx.Exec(`DELETE FROM login_failures WHERE name=?`, u.Name)
-		return err
+		if _, err := tx.Exec(`DELETE FROM login_failures WHERE name=?`, u.Name); err != nil {
+			return err
+		}
+		return db.auditChange(ctx, tx, "user.unlock", "user", u.Name, nil)
 	})
 	return u, Wrap(fmt.Sprintf("unlock user %d", id), err)
 }

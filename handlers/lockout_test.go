@@ -132,6 +132,14 @@ func TestLockout(t *testing.T) {
 	}
 	unlock(999, e.admin).Want(t, http.StatusNotFound, "unlock a login that does not exist")
 	unlock(e.staff.ID, e.admin).Want(t, http.StatusOK, "unlock")
+	res, err := testutil.Request(e.url, "GET", "/api/v1/audit?action=user.unlock", e.admin, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Want(t, http.StatusOK, "the audit of the unlock")
+	if !strings.Contains(string(res.Body), `"object":{"type":"user","id":"staff"}`) {
+		t.Errorf("the unlock is not audited: %s", res.Body)
+	}
 	e.signIn(t, "127.0.0.7", "staff", testutil.Password("staff")).Want(t, http.StatusOK, "the right password after the unlock")
 
 	// A success resets the count: four failures, a success, four failures do not lock.
