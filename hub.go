@@ -35,10 +35,14 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	pointsPath := fl.String("points", "points.json", "points file: {\"points\": [{\"id\", \"name\", \"secret\"}]}")
 	withDemo := fl.Bool("demo", false, "use (and write if missing) a demo points file with the six points and known secrets")
 	lockout := lockoutFlags(fl)
+	idle := sessionIdleFlag(fl)
 	if err := parseFlags(fl, args, getenv); err != nil {
 		return err
 	}
 	if err := checkLockout(lockout); err != nil {
+		return err
+	}
+	if err := checkSessionIdle(*idle); err != nil {
 		return err
 	}
 	pointsGiven := false
@@ -102,7 +106,7 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 			}
 		}
 	}
-	s := handlers.NewServer(d, handlers.Config{PointID: "hub", Hub: true, Log: log, BodyLimits: hub.BodyLimits(), Lockout: *lockout})
+	s := handlers.NewServer(d, handlers.Config{PointID: "hub", Hub: true, Log: log, BodyLimits: hub.BodyLimits(), Lockout: *lockout, SessionIdle: *idle})
 	pages, err := committee.New(s, h)
 	if err != nil {
 		return err

@@ -52,9 +52,9 @@ func usage(format string, args ...any) error { return usageError{fmt.Errorf(form
 const usageText = `用法 / usage:
   budgetpoint serve  [--addr 127.0.0.1:8080] [--data ./data] [--point-id hongta]
                      [--hub URL --hub-secret S] [--sync-interval 30s] [--demo]
-                     [--lockout-after 5] [--lockout-for 30m]
+                     [--lockout-after 5] [--lockout-for 30m] [--session-idle 30m]
   budgetpoint hub    [--addr 127.0.0.1:8090] [--data ./hub-data] [--points points.json] [--demo]
-                     [--lockout-after 5] [--lockout-for 30m]
+                     [--lockout-after 5] [--lockout-for 30m] [--session-idle 30m]
   budgetpoint user add     --data DIR --name NAME --role admin|staff|deputy|committee
   budgetpoint token create --data DIR --user NAME
   budgetpoint backup       --data DIR --out FILE
@@ -241,6 +241,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	interval := fs.Duration("sync-interval", 30*time.Second, "how often to push and pull")
 	withDemo := fs.Bool("demo", false, "load demo content")
 	lockout := lockoutFlags(fs)
+	idle := sessionIdleFlag(fs)
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}
@@ -250,6 +251,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 	if err := checkLockout(lockout); err != nil {
+		return err
+	}
+	if err := checkSessionIdle(*idle); err != nil {
 		return err
 	}
 	if !models.ValidID(*pointID) {
@@ -283,7 +287,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 
 	// The parts of a contact point, each handed what it needs.
-	s := handlers.NewServer(d, handlers.Config{PointID: *pointID, Log: log, BodyLimits: web.BodyLimits(), Lockout: *lockout})
+	s := handlers.NewServer(d, handlers.Config{PointID: *pointID, Log: log, BodyLimits: web.BodyLimits(), Lockout: *lockout, SessionIdle: *idle})
 	sy := syncer.New(d, syncer.Config{Hub: *hub, Secret: *hubSecret, PointID: *pointID,
 		Interval: *interval, Log: log.With("part", "sync")})
 	pages, err := web.New(s, sy)
@@ -305,6 +309,18 @@ func lockoutFlags(fs *flag.FlagSet) *db.Lockout {
 	fs.IntVar(&l.After, "lockout-after", l.After, "failed sign-ins in a row that lock a login")
 	fs.DurationVar(&l.For, "lockout-for", l.For, "how long a login stays locked")
 	return &l
+}
+
+// sessionIdleFlag adds --session-idle to a server's flags.
+func sessionIdleFlag(fs *flag.FlagSet) *time.Duration {
+	return fs.Duration("session-idle", db.DefaultSessionIdle, "a session unused for this long ends (at most db.SessionTTL in any case)")
+}
+
+func checkSessionIdle(d time.Duration) error {
+	if d < time.Minute {
+		return usage("--session-idle 至少 1m / --session-idle must be at least 1m")
+	}
+	return nil
 }
 
 func checkLockout(l *db.Lockout) error {

@@ -71,6 +71,8 @@ type DB struct {
 	Path string
 	// Now returns the current time; tests may fix it.
 	Now func() time.Time
+	// SessionIdle ends a session unused for this long (zero: DefaultSessionIdle).
+	SessionIdle time.Duration
 
 	w, r  *sql.DB
 	reqs  chan *writeReq

@@ -24,8 +24,16 @@ const (
 	TokenSession = "session"
 )
 
-// SessionTTL is how long a login session lasts.
+// SessionTTL is how long a login session lasts at most.
 const SessionTTL = 12 * time.Hour
+
+// DefaultSessionIdle is how long a session lasts without use, unless
+// DB.SessionIdle says otherwise.
+const DefaultSessionIdle = 30 * time.Minute
+
+// lastUsedEvery is how often a token's last use is written at most: the
+// idle check goes by the stored time, which lags the real last use by less.
+const lastUsedEvery = time.Minute
 
 // BcryptCost is the cost of password hashes; tests may lower it.
 var BcryptCost = 11
@@ -297,11 +305,22 @@ const sessionCacheTTL = 2 * time.Second
 
 type cachedSession struct {
 	s       Session
-	expires time.Time // the token's own expiry; zero for none
+	expires time.Time // when the token ends (its expiry, or for a session its idle end if sooner); zero for never
 	until   time.Time // when to ask the database again
 }
 
-// UserByToken finds the live token's user; unknown, revoked or expired tokens are unauthenticated.
+// sessionIdle is the idle timeout of sessions.
+func (db *DB) sessionIdle() time.Duration {
+	if db.SessionIdle > 0 {
+		return db.SessionIdle
+	}
+	return DefaultSessionIdle
+}
+
+// UserByToken finds the live token's user; unknown, revoked or expired
+// tokens are unauthenticated, and so is a session unused for longer than
+// the idle timeout (DB.SessionIdle), by its stored last use. The last use is
+// written through the writer at most once a minute per token.
 func (db *DB) UserByToken(ctx context.Context, token string) (Session, error) {
 	h := hashToken(token)
 	now := db.Now()
@@ -309,30 +328,58 @@ func (db *DB) UserByToken(ctx context.Context, token string) (Session, error) {
 	if v, ok := db.sessions.Load(string(h)); ok {
 		cs := v.(cachedSession)
 		if now.Before(cs.until) {
-			if !cs.expires.IsZero() && cs.expires.Before(now) {
+			if !cs.expires.IsZero() && !now.Before(cs.expires) {
 				return Session{}, unauth
 			}
 			return cs.s, nil
 		}
 	}
 	var s Session
-	var exp sql.NullString
-	var c string
-	err := db.r.QueryRowContext(ctx, `SELECT t.id, t.kind, t.csrf, t.expires_at, u.id, u.name, u.role, coalesce(u.deputy_id,''), u.created_at
+	var exp, last sql.NullString
+	var c, created string
+	err := db.r.QueryRowContext(ctx, `SELECT t.id, t.kind, t.csrf, t.created_at, t.expires_at, t.last_used_at, u.id, u.name, u.role, coalesce(u.deputy_id,''), u.created_at
 		FROM tokens t JOIN users u ON u.id=t.user_id WHERE t.hash=? AND t.revoked_at IS NULL`, h).
-		Scan(&s.TokenID, &s.Kind, &s.CSRF, &exp, &s.User.ID, &s.User.Name, &s.User.Role, &s.User.DeputyID, &c)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && exp.Valid && parseTS(exp.String).Before(now)) {
+		Scan(&s.TokenID, &s.Kind, &s.CSRF, &created, &exp, &last, &s.User.ID, &s.User.Name, &s.User.Role, &s.User.DeputyID, &c)
+	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, unauth
 	}
 	if err != nil {
 		return s, Wrap("user by token", err)
 	}
-	s.User.CreatedAt = parseTS(c)
-	cs := cachedSession{s: s, until: now.Add(sessionCacheTTL)}
+	var ends time.Time
 	if exp.Valid {
-		cs.expires = parseTS(exp.String)
+		ends = parseTS(exp.String)
 	}
-	db.sessions.Store(string(h), cs)
+	used := parseTS(created)
+	if last.Valid {
+		used = parseTS(last.String)
+	}
+	if s.Kind == TokenSession {
+		if idle := used.Add(db.sessionIdle()); ends.IsZero() || idle.Before(ends) {
+			ends = idle
+		}
+	}
+	if !ends.IsZero() && !now.Before(ends) {
+		return Session{}, unauth
+	}
+	if now.Sub(used) >= lastUsedEvery {
+		err := db.Write(ctx, func(tx *sql.Tx) error {
+			_, err := tx.Exec(`UPDATE tokens SET last_used_at=? WHERE id=? AND (last_used_at IS NULL OR last_used_at<?)`, ts(now), s.TokenID, ts(now))
+			return err
+		})
+		if err != nil {
+			return Session{}, Wrap("user by token: last use", err)
+		}
+		if s.Kind == TokenSession {
+			if idle := now.Add(db.sessionIdle()); exp.Valid && parseTS(exp.String).Before(idle) {
+				ends = parseTS(exp.String)
+			} else {
+				ends = idle
+			}
+		}
+	}
+	s.User.CreatedAt = parseTS(c)
+	db.sessions.Store(string(h), cachedSession{s: s, expires: ends, until: now.Add(sessionCacheTTL)})
 	return s, nil
 }
 

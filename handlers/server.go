@@ -37,6 +37,9 @@ type Config struct {
 	BodyLimits map[string]int64
 	// Lockout is what failed sign-ins cost (zero fields: db.DefaultLockout's).
 	Lockout db.Lockout
+	// SessionIdle ends a session unused for this long (zero: db.DefaultSessionIdle);
+	// it is set on the database, whose UserByToken checks it.
+	SessionIdle time.Duration
 }
 
 // Server holds what the handlers need.
@@ -58,6 +61,9 @@ func NewServer(d *db.DB, cfg Config) *Server {
 	limits := map[string]int64{}
 	for k, v := range cfg.BodyLimits {
 		limits[k] = v
+	}
+	if cfg.SessionIdle > 0 {
+		d.SessionIdle = cfg.SessionIdle
 	}
 	return &Server{DB: d, PointID: cfg.PointID, Version: "0.1.0", Log: cfg.Log, hub: cfg.Hub, bodyLimits: limits,
 		publicLimit: NewLimiters(rate.Every(time.Second), 60), lockout: cfg.Lockout}
