@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -56,7 +57,9 @@ const usageText = `用法 / usage:
   budgetpoint hub    [--addr 127.0.0.1:8090] [--data ./hub-data] [--points points.json] [--demo]
                      [--lockout-after 5] [--lockout-for 30m] [--session-idle 30m]
   budgetpoint user add     --data DIR --name NAME --role admin|staff|deputy|committee
-  budgetpoint token create --data DIR --user NAME
+  budgetpoint token create --data DIR --user NAME [--expires 365d]
+  budgetpoint token list   --data DIR --user NAME
+  budgetpoint token revoke --data DIR --id ID
   budgetpoint backup       --data DIR --out FILE
   budgetpoint audit verify --data DIR   (exit 0: the audit chain is whole; 1: where it breaks)
 Every flag can also be set as BUDGETPOINT_<FLAG> (--hub-secret → BUDGETPOINT_HUB_SECRET).`
@@ -80,10 +83,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return runUserAdd(ctx, args[2:], getenv, stdin, stdout)
 	case "token":
-		if len(args) < 2 || args[1] != "create" {
-			return usage("应为 token create / expected: token create\n%s", usageText)
+		switch {
+		case len(args) >= 2 && args[1] == "create":
+			return runTokenCreate(ctx, args[2:], getenv, stdout)
+		case len(args) >= 2 && args[1] == "list":
+			return runTokenList(ctx, args[2:], getenv, stdout)
+		case len(args) >= 2 && args[1] == "revoke":
+			return runTokenRevoke(ctx, args[2:], getenv, stdout)
 		}
-		return runTokenCreate(ctx, args[2:], getenv, stdout)
+		return usage("应为 token create|list|revoke / expected: token create|list|revoke\n%s", usageText)
 	case "backup":
 		return runBackup(args[1:], getenv, stdout)
 	case "audit":
@@ -381,6 +389,59 @@ func runTokenCreate(ctx context.Context, args []string, getenv func(string) stri
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory")
 	user := fs.String("user", "", "user name")
+	expires := fs.String("expires", "365d", "how long the token lasts: Nd (days) or a Go duration (12h)")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	if *user == "" {
+		return usage("需要 --user / --user is required")
+	}
+	ttl, err := parseLifetime(*expires)
+	if err != nil {
+		return err
+	}
+	d, err := openAnyData(*data, false)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	u, err := d.UserByName(ctx, *user)
+	if err != nil {
+		return err
+	}
+	tok, _, err := d.CreateAPIToken(ctx, u.ID, ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+// parseLifetime reads --expires: N days as "Nd", or a Go duration; it must be positive.
+func parseLifetime(s string) (time.Duration, error) {
+	var d time.Duration
+	var err error
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		var days int
+		days, err = strconv.Atoi(n)
+		if err == nil && days > 1<<20 {
+			err = errors.New("too long")
+		}
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		d, err = time.ParseDuration(s)
+	}
+	if err != nil || d <= 0 {
+		return 0, usage("--expires 应为正的天数（90d）或时长（12h），得到 %q / --expires must be a positive number of days (90d) or a duration (12h), got %q", s, s)
+	}
+	return d, nil
+}
+
+// runTokenList lists a login's tokens, without their secrets.
+func runTokenList(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("token list", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory")
+	user := fs.String("user", "", "user name")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}
@@ -396,11 +457,48 @@ func runTokenCreate(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return err
 	}
-	tok, _, _, err := d.CreateToken(ctx, u.ID, db.TokenAPI)
+	when := func(t *time.Time) string {
+		if t == nil {
+			return "-"
+		}
+		return t.Format(time.RFC3339)
+	}
+	fmt.Fprintln(stdout, "id\tkind\tcreated_at\texpires_at\tlast_used_at\trevoked")
+	for after := int64(0); ; {
+		page, more, err := d.ListTokens(ctx, u.ID, after, 500)
+		if err != nil {
+			return err
+		}
+		for _, t := range page {
+			fmt.Fprintf(stdout, "%d\t%s\t%s\t%s\t%s\t%t\n", t.ID, t.Kind, t.CreatedAt.Format(time.RFC3339), when(t.ExpiresAt), when(t.LastUsedAt), t.Revoked)
+			after = t.ID
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// runTokenRevoke revokes a token by id, whoever it belongs to.
+func runTokenRevoke(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("token revoke", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory")
+	id := fs.Int64("id", 0, "token id (token list shows them)")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	if *id < 1 {
+		return usage("需要 --id / --id is required")
+	}
+	d, err := openAnyData(*data, false)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, tok)
+	defer d.Close()
+	if err := d.RevokeToken(ctx, *id, 0, true); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "已吊销令牌 / revoked token %d\n", *id)
 	return nil
 }
 

@@ -27,6 +27,9 @@ const (
 // SessionTTL is how long a login session lasts at most.
 const SessionTTL = 12 * time.Hour
 
+// DefaultTokenTTL is how long an API (bearer) token lasts unless told otherwise.
+const DefaultTokenTTL = 365 * 24 * time.Hour
+
 // DefaultSessionIdle is how long a session lasts without use, unless
 // DB.SessionIdle says otherwise.
 const DefaultSessionIdle = 30 * time.Minute
@@ -260,17 +263,33 @@ func (db *DB) Authenticate(ctx context.Context, name, password string) (models.U
 }
 
 // CreateToken issues a token for a user; only its hash is stored. A session
-// token also gets a CSRF token for the pages.
+// token also gets a CSRF token for the pages and lasts SessionTTL at most;
+// an API token lasts DefaultTokenTTL.
 func (db *DB) CreateToken(ctx context.Context, userID int64, kind string) (token, csrf string, id int64, err error) {
+	ttl := DefaultTokenTTL
+	if kind == TokenSession {
+		ttl = SessionTTL
+	}
+	return db.createToken(ctx, userID, kind, ttl)
+}
+
+// CreateAPIToken issues an API (bearer) token that expires after ttl,
+// which must be positive.
+func (db *DB) CreateAPIToken(ctx context.Context, userID int64, ttl time.Duration) (token string, id int64, err error) {
+	if ttl <= 0 {
+		return "", 0, models.Invalid("令牌", map[string]string{"expires": "有效期应为正数 / the lifetime must be positive"})
+	}
+	token, _, id, err = db.createToken(ctx, userID, TokenAPI, ttl)
+	return token, id, err
+}
+
+func (db *DB) createToken(ctx context.Context, userID int64, kind string, ttl time.Duration) (token, csrf string, id int64, err error) {
 	token = RandomToken(32)
 	if kind == TokenSession {
 		csrf = RandomToken(24)
 	}
 	now := db.Now()
-	var exp any
-	if kind == TokenSession {
-		exp = ts(now.Add(SessionTTL))
-	}
+	exp := ts(now.Add(ttl))
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.Exec(`INSERT INTO tokens(user_id, hash, kind, csrf, created_at, expires_at) VALUES(?,?,?,?,?,?)`, userID, hashToken(token), kind, csrf, ts(now), exp)
 		if isFK(err) {
@@ -286,7 +305,7 @@ func (db *DB) CreateToken(ctx context.Context, userID int64, kind string) (token
 			// A session is a sign-in: audited as such, in its transaction.
 			return db.auditChange(ctx, tx, "login", "user", models.ActorOf(ctx).User, map[string]any{"token": id})
 		}
-		return db.auditChange(ctx, tx, "token.create", "token", strconv.FormatInt(id, 10), map[string]any{"user_id": userID})
+		return db.auditChange(ctx, tx, "token.create", "token", strconv.FormatInt(id, 10), map[string]any{"user_id": userID, "expires_at": exp})
 	})
 	return token, csrf, id, Wrap(fmt.Sprintf("create %s token for user %d", kind, userID), err)
 }
@@ -381,6 +400,45 @@ func (db *DB) UserByToken(ctx context.Context, token string) (Session, error) {
 	s.User.CreatedAt = parseTS(c)
 	db.sessions.Store(string(h), cachedSession{s: s, expires: ends, until: now.Add(sessionCacheTTL)})
 	return s, nil
+}
+
+// TokenInfo describes a token, without its secret.
+type TokenInfo struct {
+	ID         int64      `json:"id"`
+	Kind       string     `json:"kind"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	Revoked    bool       `json:"revoked"`
+}
+
+// ListTokens lists a login's tokens by id, at most limit after the id after
+// (0: from the first); more says whether others follow.
+func (db *DB) ListTokens(ctx context.Context, userID, after int64, limit int) (out []TokenInfo, more bool, err error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, kind, created_at, expires_at, last_used_at, revoked_at IS NOT NULL
+		FROM tokens WHERE user_id=? AND id>? ORDER BY id LIMIT ?`, userID, after, limit+1)
+	if err != nil {
+		return nil, false, Wrap("list tokens", err)
+	}
+	defer rows.Close()
+	out = []TokenInfo{}
+	for rows.Next() {
+		var t TokenInfo
+		var c string
+		var exp, last sql.NullString
+		if err := rows.Scan(&t.ID, &t.Kind, &c, &exp, &last, &t.Revoked); err != nil {
+			return nil, false, Wrap("list tokens", err)
+		}
+		t.CreatedAt, t.ExpiresAt, t.LastUsedAt = parseTS(c), parseTSPtr(exp), parseTSPtr(last)
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, Wrap("list tokens", err)
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
 }
 
 // RevokeToken revokes a token by id; a user may revoke only their own unless admin.

@@ -263,6 +263,52 @@ func (s *Server) createToken(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"id": id, "token": tok})
 }
 
+// listTokens lists the caller's own tokens, without their secrets; an admin
+// may pass ?user=ID to list another login's. Paged by id.
+func (s *Server) listTokens(c *gin.Context) {
+	sess, _ := SessionOf(c)
+	userID := sess.User.ID
+	if v := c.Query("user"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			s.Fail(c, &models.Error{Code: models.EBadRequest, Message: "user 应为用户编号 / user must be a login's id", Fields: map[string]string{"user": "id"}})
+			return
+		}
+		if id != sess.User.ID && sess.User.Role != "admin" {
+			s.Fail(c, models.Errorf(models.EForbidden, "只有管理员能查看他人的令牌 / only an admin may list another login's tokens"))
+			return
+		}
+		userID = id
+	}
+	limit, after, err := PageParams(c)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	a, err := db.DecodeCursor(after)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	var afterID int64
+	if a != "" {
+		if afterID, err = strconv.ParseInt(a, 10, 64); err != nil {
+			s.Fail(c, &models.Error{Code: models.EBadRequest, Message: "after 无效 / bad after cursor", Fields: map[string]string{"after": "cursor"}})
+			return
+		}
+	}
+	items, more, err := s.DB.ListTokens(c.Request.Context(), userID, afterID, limit)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	p := models.Page[db.TokenInfo]{Items: items}
+	if more {
+		p.Next = db.EncodeCursor(strconv.FormatInt(items[len(items)-1].ID, 10))
+	}
+	c.JSON(http.StatusOK, p)
+}
+
 // unlockUser ends the lock of a login after failed sign-ins (admin).
 func (s *Server) unlockUser(c *gin.Context) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)

@@ -50,6 +50,7 @@ func (s *Server) routes(r *gin.Engine, apis APIs) {
 	}
 	api.POST("/logout", s.Require(loggedIn...), s.apiLogout)
 	api.GET("/me", s.Require(loggedIn...), s.apiMe)
+	api.GET("/tokens", s.Require(loggedIn...), s.listTokens)
 	api.POST("/tokens", s.Require(loggedIn...), s.createToken)
 	api.DELETE("/tokens/:id", s.Require(loggedIn...), s.revokeToken)
 	api.GET("/users", s.Require(AdminOnly...), s.listUsers)

@@ -40,6 +40,7 @@ var routeTable = []route{
 	{"POST", "/api/v1/login", nil, fixed("/api/v1/login", map[string]any{"name": "staff", "password": testutil.Password("staff")})},
 	{"POST", "/api/v1/logout", anyRole, fixed("/api/v1/logout", nil)},
 	{"GET", "/api/v1/me", anyRole, fixed("/api/v1/me", nil)},
+	{"GET", "/api/v1/tokens", anyRole, fixed("/api/v1/tokens", nil)},
 	{"POST", "/api/v1/tokens", anyRole, fixed("/api/v1/tokens", nil)},
 	{"DELETE", "/api/v1/tokens/:id", anyRole, func(t *testing.T, fx *fixture, role string) (string, any) {
 		if role == "" || fx.users[role].ID == 0 {
