@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"crypto/subtle"
+	"fmt"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -156,7 +158,37 @@ func (s *Server) Login(c *gin.Context, name, password string) (models.User, stri
 	return u, tok, csrf, err
 }
 
+// checkLoginRequest refuses a sign-in that is not JSON (400 bad_request
+// naming the content type: a form that another site posts is never JSON
+// without a CORS preflight) and one whose Origin header is present and not
+// this server's own (403). The pages' sign-in form posts to /login, not here.
+func checkLoginRequest(c *gin.Context) error {
+	if o := c.GetHeader("Origin"); o != "" {
+		scheme := "http"
+		if c.Request.TLS != nil {
+			scheme = "https"
+		}
+		if !strings.EqualFold(o, scheme+"://"+c.Request.Host) {
+			return models.Errorf(models.EForbidden, "不接受来自其他网站（%s）的登录请求 / a sign-in from another site (%s) is refused", o, o)
+		}
+	}
+	ct := c.GetHeader("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		if ct == "" {
+			ct = "(none)"
+		}
+		return &models.Error{Code: models.EBadRequest,
+			Message: fmt.Sprintf("登录请求应为 JSON（Content-Type: application/json），收到的是 %s / a sign-in must be JSON (Content-Type: application/json), got %s", ct, ct),
+			Fields:  map[string]string{"Content-Type": "application/json"}}
+	}
+	return nil
+}
+
 func (s *Server) apiLogin(c *gin.Context) {
+	if err := checkLoginRequest(c); err != nil {
+		s.Fail(c, err)
+		return
+	}
 	var req forms.LoginRequest
 	if err := forms.Decode(c, "请求", &req); err != nil {
 		s.Fail(c, err)
