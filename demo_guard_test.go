@@ -14,13 +14,13 @@ import (
 )
 
 // runUntilListening runs args through run() and stops the server as soon as
-// it says it listens; it returns run's error and the output. A refusal
+// it says it listens (http:// or https://); it returns run's error and the output. A refusal
 // returns at once; a start that should have been refused returns nil.
 func runUntilListening(t *testing.T, args []string, env map[string]string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out := &stopWriter{stop: cancel, when: ": http://"}
+	out := &stopWriter{stop: cancel, when: ": http"}
 	err := run(ctx, args, envOf(env), strings.NewReader(""), out)
 	if ctx.Err() == context.DeadlineExceeded {
 		t.Fatalf("run %v neither refused nor listened within a minute: %s", args, out.String())

@@ -36,7 +36,12 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	withDemo := fl.Bool("demo", false, "use (and write if missing) a demo points file with the six points and known secrets")
 	lockout := lockoutFlags(fl)
 	idle := sessionIdleFlag(fl)
+	tlsF := tlsFlags(fl)
 	if err := parseFlags(fl, args, getenv); err != nil {
+		return err
+	}
+	tlsConf, err := tlsF.load()
+	if err != nil {
 		return err
 	}
 	if err := checkLockout(lockout); err != nil {
@@ -114,7 +119,7 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	r := s.Router(handlers.APIs{Hub: hub.NewAPI(h, s)}) // every API route (handlers/routes.go)
 	pages.Routes(r)                                     // the committee's pages (web/committee)
 	fmt.Fprintf(stdout, "联系点 / points: %d (%s)\n", len(points), *pointsPath)
-	return serveHTTP(ctx, *addr, r, log, stdout, committee.DefaultName+" / committee hub")
+	return serveHTTP(ctx, *addr, r, tlsConf, log, stdout, committee.DefaultName+" / committee hub")
 }
 
 // openHubData opens the hub's database: the accounts tables and the hub's own.

@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -54,8 +55,10 @@ const usageText = `用法 / usage:
   budgetpoint serve  [--addr 127.0.0.1:8080] [--data ./data] [--point-id hongta]
                      [--hub URL --hub-secret S] [--sync-interval 30s] [--demo]
                      [--lockout-after 5] [--lockout-for 30m] [--session-idle 30m]
+                     [--tls-cert FILE --tls-key FILE]
   budgetpoint hub    [--addr 127.0.0.1:8090] [--data ./hub-data] [--points points.json] [--demo]
                      [--lockout-after 5] [--lockout-for 30m] [--session-idle 30m]
+                     [--tls-cert FILE --tls-key FILE]
   budgetpoint user add     --data DIR --name NAME --role admin|staff|deputy|committee
   budgetpoint token create --data DIR --user NAME [--expires 365d]
   budgetpoint token list   --data DIR --user NAME
@@ -194,17 +197,66 @@ func demoOnLoopback(addr string) error {
 	return usage("--demo 只能监听本机回环地址（127.0.0.1、::1、localhost），不能是 %q：演示账号的密码是公开的 / --demo listens on the loopback address only (127.0.0.1, ::1, localhost), not %q: the demo logins have known passwords", addr, addr)
 }
 
-// serveHTTP serves h on addr until ctx ends, then lets requests in flight finish.
-func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger, stdout io.Writer, what string) error {
+// tlsFiles are a server's --tls-cert and --tls-key.
+type tlsFiles struct{ cert, key *string }
+
+// tlsFlags adds --tls-cert and --tls-key to a server's flags.
+func tlsFlags(fs *flag.FlagSet) tlsFiles {
+	return tlsFiles{
+		cert: fs.String("tls-cert", "", "PEM certificate (chain) file: serve HTTPS only"),
+		key:  fs.String("tls-key", "", "PEM private key file of --tls-cert"),
+	}
+}
+
+// load checks that both files or neither are given, and loads the pair:
+// nil without them (plain HTTP), else the TLS configuration (TLS 1.2 at least).
+func (f tlsFiles) load() (*tls.Config, error) {
+	switch {
+	case *f.cert == "" && *f.key == "":
+		return nil, nil
+	case *f.key == "":
+		return nil, usage("--tls-cert 需要同时给出 --tls-key / --tls-cert needs --tls-key too")
+	case *f.cert == "":
+		return nil, usage("--tls-key 需要同时给出 --tls-cert / --tls-key needs --tls-cert too")
+	}
+	pair, err := tls.LoadX509KeyPair(*f.cert, *f.key)
+	if err != nil {
+		return nil, usage("无法载入证书 %s 和私钥 %s / cannot load the certificate %s with the key %s: %v", *f.cert, *f.key, *f.cert, *f.key, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// hsts tells browsers to come back over HTTPS only, for a year.
+func hsts(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// serveHTTP serves h on addr until ctx ends, then lets requests in flight
+// finish. With tlsConf it serves HTTPS only, every answer with HSTS.
+func serveHTTP(ctx context.Context, addr string, h http.Handler, tlsConf *tls.Config, log *slog.Logger, stdout io.Writer, what string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return usage("无法监听 %s / cannot listen on %s: %v", addr, addr, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+	scheme := "http"
+	if tlsConf != nil {
+		scheme = "https"
+		h = hsts(h)
+	}
+	srv := &http.Server{Handler: h, TLSConfig: tlsConf, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	fmt.Fprintf(stdout, "%s: http://%s\n", what, ln.Addr())
+	fmt.Fprintf(stdout, "%s: %s://%s\n", what, scheme, ln.Addr())
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tlsConf != nil {
+			errc <- srv.ServeTLS(ln, "", "") // the pair is in TLSConfig
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -250,7 +302,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	withDemo := fs.Bool("demo", false, "load demo content")
 	lockout := lockoutFlags(fs)
 	idle := sessionIdleFlag(fs)
+	tlsF := tlsFlags(fs)
 	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	tlsConf, err := tlsF.load()
+	if err != nil {
 		return err
 	}
 	if *withDemo {
@@ -308,7 +365,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Info("sync with the hub", "hub", *hub, "interval", *interval)
 		go sy.Run(ctx)
 	}
-	return serveHTTP(ctx, *addr, r, log, stdout, "联系点 "+*pointID+" / contact point")
+	return serveHTTP(ctx, *addr, r, tlsConf, log, stdout, "联系点 "+*pointID+" / contact point")
 }
 
 // lockoutFlags adds --lockout-after and --lockout-for to a server's flags.

@@ -322,7 +322,7 @@ func serveRun(t *testing.T, args []string, env map[string]string) *running {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{out: &testutil.Buffer{}, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- run(ctx, append([]string{"serve"}, args...), envOf(env), nil, r.out) }()
-	re := regexp.MustCompile(`http://[0-9.:]+`)
+	re := regexp.MustCompile(`https?://[0-9.:]+`)
 	deadline := time.Now().Add(60 * time.Second)
 	for r.url == "" {
 		select {
