@@ -53,7 +53,7 @@ func usage(format string, args ...any) error { return usageError{fmt.Errorf(form
 
 const usageText = `用法 / usage:
   budgetpoint serve  [--addr 127.0.0.1:8080] [--data ./data] [--point-id hongta]
-                     [--hub URL --hub-secret S] [--sync-interval 30s] [--demo]
+                     [--hub URL --hub-secret S [--hub-insecure]] [--sync-interval 30s] [--demo]
                      [--lockout-after 5] [--lockout-for 30m] [--session-idle 30m]
                      [--tls-cert FILE --tls-key FILE]
   budgetpoint hub    [--addr 127.0.0.1:8090] [--data ./hub-data] [--points points.json] [--demo]
@@ -178,9 +178,11 @@ func openAnyData(dir string, pointTables bool) (*db.DB, error) {
 // every address, not loopback.
 func onLoopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
+	return err == nil && loopbackHost(host)
+}
+
+// loopbackHost reports whether host is 127.0.0.0/8, ::1 or localhost.
+func loopbackHost(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}
@@ -298,6 +300,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	pointID := fs.String("point-id", "hongta", "this contact point's id")
 	hub := fs.String("hub", "", "committee hub URL")
 	hubSecret := fs.String("hub-secret", "", "this point's shared secret with the hub")
+	hubInsecure := fs.Bool("hub-insecure", false, "allow a plain http:// --hub that is not on the loopback address")
 	interval := fs.Duration("sync-interval", 30*time.Second, "how often to push and pull")
 	withDemo := fs.Bool("demo", false, "load demo content")
 	lockout := lockoutFlags(fs)
@@ -334,6 +337,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		u, err := url.Parse(*hub)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
 			return usage("--hub 应为 http(s)://主机[:端口] / --hub must be an http(s)://host[:port] URL, got %q", *hub)
+		}
+		if u.Scheme == "http" && !loopbackHost(u.Hostname()) && !*hubInsecure {
+			return usage("--hub %s 不是 https://：与汇总端之间的数据和签名会以明文经过网络；请用 https://，确属可信网络时加 --hub-insecure / --hub %s is not https://: the data and signatures sent to the hub would cross the network in clear; use https://, or add --hub-insecure on a network you trust", *hub, *hub)
 		}
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("point", *pointID)
