@@ -66,7 +66,11 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("hub", true)
 	if *withDemo {
 		*pointsPath = filepath.Join(*data, "points-demo.json")
-		if err := writeDemoPoints(*data, *pointsPath, *addr, stdout); err != nil {
+		base := "http://" + *addr
+		if tlsConf != nil {
+			base = "https://" + *addr
+		}
+		if err := writeDemoPoints(*data, *pointsPath, base, stdout); err != nil {
 			return err
 		}
 	}
@@ -132,8 +136,8 @@ func openHubData(dir string) (*db.DB, error) {
 }
 
 // writeDemoPoints writes the six points with known secrets, unless the file
-// exists, and prints how to start points against the demo hub.
-func writeDemoPoints(dir, path, addr string, stdout io.Writer) error {
+// exists, and prints how to start points against the demo hub at base.
+func writeDemoPoints(dir, path, base string, stdout io.Writer) error {
 	if _, err := os.Stat(path); err != nil {
 		if err := os.MkdirAll(dir, db.DirMode); err != nil {
 			return usageError{fmt.Errorf(models.MsgCannotCreateDir, dir, err)}
@@ -161,8 +165,8 @@ func writeDemoPoints(dir, path, addr string, stdout io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "启动联系点，例如 / start points against this hub, for example:")
 	for i, p := range demo.Points()[:2] {
-		fmt.Fprintf(stdout, "  budgetpoint serve --demo --point-id %s --addr 127.0.0.1:%d --data ./data-%s --hub http://%s --hub-secret %s --sync-interval 5s\n",
-			p.ID, 8081+i, p.ID, addr, demoSecret(p.ID))
+		fmt.Fprintf(stdout, "  budgetpoint serve --demo --point-id %s --addr 127.0.0.1:%d --data ./data-%s --hub %s --hub-secret %s --sync-interval 5s\n",
+			p.ID, 8081+i, p.ID, base, demoSecret(p.ID))
 	}
 	return nil
 }

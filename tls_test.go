@@ -235,6 +235,9 @@ func TestHubHTTPS(t *testing.T) {
 			t.Fatalf("the hub did not print an https:// URL:\n%s", out.String())
 		}
 	}
+	if !strings.Contains(out.String(), "--hub https://127.0.0.1:0 ") {
+		t.Errorf("the demo hub over HTTPS shows points an http:// hub:\n%s", out.String())
+	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	defer client.CloseIdleConnections()
 	res, err := testutil.RequestWithClient(client, url, "POST", "/api/v1/login", map[string]string{"name": "committee", "password": demoPassword}, nil)
