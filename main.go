@@ -96,7 +96,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return usage("应为 token create|list|revoke / expected: token create|list|revoke\n%s", usageText)
 	case "backup":
-		return runBackup(args[1:], getenv, stdout)
+		return runBackup(ctx, args[1:], getenv, stdout)
 	case "audit":
 		if len(args) < 2 || args[1] != "verify" {
 			return usage("应为 audit verify / expected: audit verify\n%s", usageText)
@@ -565,7 +565,7 @@ func runTokenRevoke(ctx context.Context, args []string, getenv func(string) stri
 	return nil
 }
 
-func runBackup(args []string, getenv func(string) string, stdout io.Writer) error {
+func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory")
 	out := fs.String("out", "", "backup file")
@@ -576,6 +576,15 @@ func runBackup(args []string, getenv func(string) string, stdout io.Writer) erro
 		return usage("需要 --out / --out is required")
 	}
 	if err := db.Backup(*data, *out); err != nil {
+		return err
+	}
+	// Every backup is audited (as the command line's), in the database backed up.
+	d, err := openAnyData(*data, false)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Audit(ctx, "backup", "file", *out, models.AuditOK, nil); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "已备份到 / backed up to %s\n", *out)
