@@ -60,6 +60,7 @@ const usageText = `用法 / usage:
                      [--lockout-after 5] [--lockout-for 30m] [--session-idle 30m]
                      [--tls-cert FILE --tls-key FILE]
   budgetpoint user add     --data DIR --name NAME --role admin|staff|deputy|committee
+  budgetpoint user password --data DIR --name NAME   (a new password, from stdin or generated, to be changed at the next sign-in)
   budgetpoint token create --data DIR --user NAME [--expires 365d]
   budgetpoint token list   --data DIR --user NAME
   budgetpoint token revoke --data DIR --id ID
@@ -81,10 +82,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "hub":
 		return runHub(ctx, args[1:], getenv, stdout)
 	case "user":
-		if len(args) < 2 || args[1] != "add" {
-			return usage("应为 user add / expected: user add\n%s", usageText)
+		switch {
+		case len(args) >= 2 && args[1] == "add":
+			return runUserAdd(ctx, args[2:], getenv, stdin, stdout)
+		case len(args) >= 2 && args[1] == "password":
+			return runUserPassword(ctx, args[2:], getenv, stdin, stdout)
 		}
-		return runUserAdd(ctx, args[2:], getenv, stdin, stdout)
+		return usage("应为 user add|password / expected: user add|password\n%s", usageText)
 	case "token":
 		switch {
 		case len(args) >= 2 && args[1] == "create":
@@ -413,32 +417,79 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 	if *name == "" || !models.In(*role, []string{"admin", "staff", "deputy", "committee"}) {
 		return usage("需要 --name 和 --role admin|staff|deputy|committee / --name and --role admin|staff|deputy|committee are required")
 	}
-	pw := ""
-	if f, ok := stdin.(*os.File); !ok || !isTerminal(f) {
-		if stdin != nil {
-			line, _ := bufio.NewReader(stdin).ReadString('\n')
-			pw = strings.TrimRight(line, "\r\n")
-		}
-	}
-	generated := pw == ""
-	if generated {
-		pw = db.NewPassword(*name)
-	}
-	if msg := models.PasswordProblem(*name, pw); msg != "" {
-		return usage("%s", msg) // the rule of CreateUser, told before the data is opened
+	pw, generated, err := passwordFrom(stdin, *name)
+	if err != nil {
+		return err
 	}
 	d, err := openAnyData(*data, *deputy != "")
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	if _, err := d.CreateUser(ctx, *name, *role, pw, *deputy); err != nil {
+	// A generated password is handed to its person, who must change it.
+	if _, err := d.CreateLogin(ctx, db.NewLogin{Name: *name, Role: *role, Password: pw, DeputyID: *deputy, MustChange: generated}); err != nil {
 		return err
 	}
 	if generated {
-		fmt.Fprintf(stdout, "已创建用户 / created user %s (%s), password: %s\n", *name, *role, pw)
+		fmt.Fprintf(stdout, "已创建用户 / created user %s (%s), password: %s (首次登录时须修改 / to be changed at the first sign-in)\n", *name, *role, pw)
 	} else {
 		fmt.Fprintf(stdout, "已创建用户 / created user %s (%s)\n", *name, *role)
+	}
+	return nil
+}
+
+// passwordFrom reads a password from the first line of stdin (not from a
+// terminal), or generates one when there is none; either must pass the
+// password rule of the login name (checked before any data is opened).
+func passwordFrom(stdin io.Reader, name string) (pw string, generated bool, err error) {
+	if f, ok := stdin.(*os.File); !ok || !isTerminal(f) {
+		if stdin != nil {
+			line, _ := bufio.NewReader(stdin).ReadString('\n')
+			pw = strings.TrimRight(line, "\r\n")
+		}
+	}
+	if pw == "" {
+		return db.NewPassword(name), true, nil
+	}
+	if msg := models.PasswordProblem(name, pw); msg != "" {
+		return "", false, usage("%s", msg)
+	}
+	return pw, false, nil
+}
+
+// runUserPassword sets a new password for a login from the machine itself
+// (for an admin who forgot theirs): read from stdin or generated; it must be
+// changed at the next sign-in, and the login's sessions and tokens end.
+func runUserPassword(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("user password", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory")
+	name := fs.String("name", "", "user name")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	if *name == "" {
+		return usage("需要 --name / --name is required")
+	}
+	pw, generated, err := passwordFrom(stdin, *name)
+	if err != nil {
+		return err
+	}
+	d, err := openAnyData(*data, false)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	u, err := d.UserByName(ctx, *name)
+	if err != nil {
+		return err
+	}
+	if _, err := d.ResetPassword(ctx, u.ID, pw); err != nil {
+		return err
+	}
+	if generated {
+		fmt.Fprintf(stdout, "已重设 %s 的密码 / new password of %s: %s (下次登录时须修改 / to be changed at the next sign-in)\n", *name, *name, pw)
+	} else {
+		fmt.Fprintf(stdout, "已重设 %s 的密码 / new password of %s set (下次登录时须修改 / to be changed at the next sign-in)\n", *name, *name)
 	}
 	return nil
 }

@@ -98,8 +98,8 @@ func (db *DB) SignIn(ctx context.Context, name, password, addr string, l Lockout
 		}
 		return u, nil
 	}
-	if models.ErrorCode(err) != models.EUnauth {
-		return u, err
+	if models.ErrorCode(err) != models.EUnauth || u.Disabled {
+		return u, err // a disabled login with its right password is no failure to count
 	}
 	var until time.Time
 	werr := db.Write(ctx, func(tx *sql.Tx) error {
@@ -149,15 +149,10 @@ func (db *DB) forgetFailures(ctx context.Context, name string) error {
 func (db *DB) UnlockUser(ctx context.Context, id int64) (models.User, error) {
 	var u models.User
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		var c string
-		err := tx.QueryRow(`SELECT id, name, role, coalesce(deputy_id,''), created_at FROM users WHERE id=?`, id).Scan(&u.ID, &u.Name, &u.Role, &u.DeputyID, &c)
-		if errors.Is(err, sql.ErrNoRows) {
-			return models.NotFound("用户", "user")
-		}
-		if err != nil {
+		var err error
+		if u, err = userInTx(tx, id); err != nil {
 			return err
 		}
-		u.CreatedAt = parseTS(c)
 		if _, err := tx.Exec(`DELETE FROM login_failures WHERE name=?`, u.Name); err != nil {
 			return err
 		}

@@ -94,38 +94,52 @@ func hashPassword(name, password string) (string, error) {
 // CreateUser adds a login. It returns conflict when the name is taken, and
 // validation_failed naming password when the password breaks the rule.
 func (db *DB) CreateUser(ctx context.Context, name, role, password, deputyID string) (models.User, error) {
-	h, err := hashPassword(name, password)
+	return db.CreateLogin(ctx, NewLogin{Name: name, Role: role, Password: password, DeputyID: deputyID})
+}
+
+// NewLogin is a login to add.
+type NewLogin struct {
+	Name, Role, Password, DeputyID string
+	// MustChange: the password was generated or chosen by someone else and
+	// must be changed at the first sign-in.
+	MustChange bool
+}
+
+// CreateLogin adds a login as CreateUser does, with MustChange.
+func (db *DB) CreateLogin(ctx context.Context, l NewLogin) (models.User, error) {
+	h, err := hashPassword(l.Name, l.Password)
 	if err != nil {
 		return models.User{}, err
 	}
-	u := models.User{Name: name, Role: role, DeputyID: deputyID, CreatedAt: db.Now().In(CST)}
+	u := models.User{Name: l.Name, Role: l.Role, DeputyID: l.DeputyID, CreatedAt: db.Now().In(CST), MustChangePassword: l.MustChange}
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		var err error
-		u.ID, err = insertUser(tx, name, role, h, deputyID, u.CreatedAt)
+		u.ID, err = insertUser(tx, u, h)
 		if err != nil {
 			return err
 		}
-		return db.auditChange(ctx, tx, "user.create", "user", name, map[string]any{"role": role})
+		return db.auditChange(ctx, tx, "user.create", "user", u.Name, map[string]any{"role": u.Role, "must_change_password": u.MustChangePassword})
 	})
-	return u, Wrap("create user "+name, err)
+	return u, Wrap("create user "+u.Name, err)
 }
 
 // insertUser adds a login inside a write transaction.
-func insertUser(tx *sql.Tx, name, role, hash, deputyID string, at time.Time) (int64, error) {
+func insertUser(tx *sql.Tx, u models.User, hash string) (int64, error) {
 	var dep any
-	if deputyID != "" {
+	if u.DeputyID != "" {
 		var n int
-		if err := tx.QueryRow(`SELECT count(*) FROM deputies WHERE id=?`, deputyID).Scan(&n); err != nil {
-			return 0, fmt.Errorf("deputy %s: %w", deputyID, err)
+		if err := tx.QueryRow(`SELECT count(*) FROM deputies WHERE id=?`, u.DeputyID).Scan(&n); err != nil {
+			return 0, fmt.Errorf("deputy %s: %w", u.DeputyID, err)
 		}
 		if n == 0 {
 			return 0, models.Invalid("用户", map[string]string{"deputy_id": models.MsgNoSuchDeputy})
 		}
-		dep = deputyID
+		dep = u.DeputyID
 	}
-	res, err := tx.Exec(`INSERT INTO users(name, role, password_hash, deputy_id, created_at) VALUES(?,?,?,?,?)`, name, role, hash, dep, ts(at))
+	res, err := tx.Exec(`INSERT INTO users(name, role, password_hash, deputy_id, created_at, must_change) VALUES(?,?,?,?,?,?)`,
+		u.Name, u.Role, hash, dep, ts(u.CreatedAt), u.MustChangePassword)
 	if isUnique(err) {
-		return 0, models.Errorf(models.EConflict, "用户名 %s 已存在 / user %s already exists", name, name)
+		return 0, models.Errorf(models.EConflict, "用户名 %s 已存在（已删除的账号也保留其用户名） / user %s already exists (a deleted login keeps its name)", u.Name, u.Name)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("insert user: %w", err)
@@ -141,25 +155,27 @@ func insertUser(tx *sql.Tx, name, role, hash, deputyID string, at time.Time) (in
 // transaction: processes setting up the same data at once make it once, and
 // the others find it (created is false; an existing login is left as it is).
 func (db *DB) EnsureUser(ctx context.Context, name, role, password, deputyID string) (created bool, err error) {
-	return db.createUserIf(ctx, name, role, password, deputyID, `SELECT count(*) FROM users WHERE name=?`, name)
+	return db.createUserIf(ctx, models.User{Name: name, Role: role, DeputyID: deputyID}, password, `SELECT count(*) FROM users WHERE name=?`, name)
 }
 
 // CreateAdminIfNone creates the login name as admin when there is no admin
 // at all, in one write transaction: processes starting at once on new data
 // make one admin between them (created says whether this call made it).
-// The name taken by a login that is no admin is a conflict.
+// The name taken by a login that is no admin is a conflict. The password is
+// meant to be generated: it must be changed at the first sign-in.
 func (db *DB) CreateAdminIfNone(ctx context.Context, name, password string) (created bool, err error) {
-	return db.createUserIf(ctx, name, "admin", password, "", `SELECT count(*) FROM users WHERE role='admin'`)
+	return db.createUserIf(ctx, models.User{Name: name, Role: "admin", MustChangePassword: true}, password,
+		`SELECT count(*) FROM users WHERE role='admin' AND deleted_at IS NULL`)
 }
 
 // createUserIf creates a login as CreateUser does, unless the query (a count)
 // finds something inside the same write transaction.
-func (db *DB) createUserIf(ctx context.Context, name, role, password, deputyID, exists string, args ...any) (created bool, err error) {
-	h, err := hashPassword(name, password)
+func (db *DB) createUserIf(ctx context.Context, u models.User, password, exists string, args ...any) (created bool, err error) {
+	h, err := hashPassword(u.Name, password)
 	if err != nil {
 		return false, err
 	}
-	at := db.Now().In(CST)
+	u.CreatedAt = db.Now().In(CST)
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		created = false
 		var n int
@@ -169,37 +185,49 @@ func (db *DB) createUserIf(ctx context.Context, name, role, password, deputyID, 
 		if n > 0 {
 			return nil
 		}
-		if _, err := insertUser(tx, name, role, h, deputyID, at); err != nil {
+		if _, err := insertUser(tx, u, h); err != nil {
 			return err
 		}
 		created = true
 		return nil
 	})
-	return created, Wrap("create user "+name+" unless one exists", err)
+	return created, Wrap("create user "+u.Name+" unless one exists", err)
 }
 
-// CountUsers returns how many logins exist.
+// CountUsers returns how many logins exist (deleted ones not counted).
 func (db *DB) CountUsers(ctx context.Context) (int, error) {
 	var n int
-	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
+	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE deleted_at IS NULL`).Scan(&n)
 	return n, Wrap("count users", err)
 }
 
-// ListUsers lists the logins by name.
+// userCols are the columns of a login that scanUser reads, of users as u.
+const userCols = `u.id, u.name, u.role, coalesce(u.deputy_id,''), u.created_at, u.must_change, u.disabled_at IS NOT NULL`
+
+type scanner interface{ Scan(dest ...any) error }
+
+// scanUser reads userCols, then the extra columns into extra.
+func scanUser(r scanner, extra ...any) (models.User, error) {
+	var u models.User
+	var c string
+	err := r.Scan(append([]any{&u.ID, &u.Name, &u.Role, &u.DeputyID, &c, &u.MustChangePassword, &u.Disabled}, extra...)...)
+	u.CreatedAt = parseTS(c)
+	return u, err
+}
+
+// ListUsers lists the logins by name, disabled ones too, deleted ones not.
 func (db *DB) ListUsers(ctx context.Context) ([]models.User, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, name, role, coalesce(deputy_id,''), created_at FROM users ORDER BY name`)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.deleted_at IS NULL ORDER BY u.name`)
 	if err != nil {
 		return nil, Wrap("list users", err)
 	}
 	defer rows.Close()
 	out := []models.User{}
 	for rows.Next() {
-		var u models.User
-		var c string
-		if err := rows.Scan(&u.ID, &u.Name, &u.Role, &u.DeputyID, &c); err != nil {
+		u, err := scanUser(rows)
+		if err != nil {
 			return nil, Wrap("list users", err)
 		}
-		u.CreatedAt = parseTS(c)
 		out = append(out, u)
 	}
 	if err := rows.Err(); err != nil {
@@ -208,19 +236,13 @@ func (db *DB) ListUsers(ctx context.Context) ([]models.User, error) {
 	return out, nil
 }
 
-// UserByName finds a login by name.
+// UserByName finds a login by name; a deleted one is not found.
 func (db *DB) UserByName(ctx context.Context, name string) (models.User, error) {
-	var u models.User
-	var c string
-	err := db.r.QueryRowContext(ctx, `SELECT id, name, role, coalesce(deputy_id,''), created_at FROM users WHERE name=?`, name).Scan(&u.ID, &u.Name, &u.Role, &u.DeputyID, &c)
+	u, err := scanUser(db.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.name=? AND u.deleted_at IS NULL`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, models.NotFound("用户", "user")
 	}
-	if err != nil {
-		return u, Wrap("user "+name, err)
-	}
-	u.CreatedAt = parseTS(c)
-	return u, nil
+	return u, Wrap("user "+name, err)
 }
 
 // dummyHashes are hashes, one per bcrypt cost, that a sign-in with an
@@ -242,25 +264,30 @@ func dummyHash() []byte {
 	return h
 }
 
-// Authenticate checks a name and password.
+// Authenticate checks a name and password. A deleted login is answered as
+// an unknown name; a disabled one, only when the password is right, as
+// disabled (401).
 func (db *DB) Authenticate(ctx context.Context, name, password string) (models.User, error) {
-	var u models.User
-	var h, c string
-	err := db.r.QueryRowContext(ctx, `SELECT id, name, role, coalesce(deputy_id,''), password_hash, created_at FROM users WHERE name=?`, name).
-		Scan(&u.ID, &u.Name, &u.Role, &u.DeputyID, &h, &c)
+	var h string
+	u, err := scanUser(db.r.QueryRowContext(ctx, `SELECT `+userCols+`, u.password_hash FROM users u WHERE u.name=? AND u.deleted_at IS NULL`, name), &h)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return u, Wrap("authenticate "+name, err)
 	}
 	if err != nil {
 		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password)) // only to take the time: it fails
-		return u, models.Errorf(models.EUnauth, models.MsgWrongLogin)
+		return models.User{}, models.Errorf(models.EUnauth, models.MsgWrongLogin)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(h), []byte(password)) != nil {
-		return u, models.Errorf(models.EUnauth, models.MsgWrongLogin)
+		return models.User{}, models.Errorf(models.EUnauth, models.MsgWrongLogin)
 	}
-	u.CreatedAt = parseTS(c)
+	if u.Disabled {
+		return u, models.Errorf(models.EUnauth, MsgDisabled)
+	}
 	return u, nil
 }
+
+// MsgDisabled answers a disabled login.
+const MsgDisabled = "此账号已停用，请联系管理员 / this login is disabled: ask an administrator"
 
 // CreateToken issues a token for a user; only its hash is stored. A session
 // token also gets a CSRF token for the pages and lasts SessionTTL at most;
@@ -355,10 +382,12 @@ func (db *DB) UserByToken(ctx context.Context, token string) (Session, error) {
 	}
 	var s Session
 	var exp, last sql.NullString
-	var c, created string
-	err := db.r.QueryRowContext(ctx, `SELECT t.id, t.kind, t.csrf, t.created_at, t.expires_at, t.last_used_at, u.id, u.name, u.role, coalesce(u.deputy_id,''), u.created_at
-		FROM tokens t JOIN users u ON u.id=t.user_id WHERE t.hash=? AND t.revoked_at IS NULL`, h).
-		Scan(&s.TokenID, &s.Kind, &s.CSRF, &created, &exp, &last, &s.User.ID, &s.User.Name, &s.User.Role, &s.User.DeputyID, &c)
+	var created string
+	var err error
+	s.User, err = scanUser(db.r.QueryRowContext(ctx, `SELECT `+userCols+`, t.id, t.kind, t.csrf, t.created_at, t.expires_at, t.last_used_at
+		FROM tokens t JOIN users u ON u.id=t.user_id
+		WHERE t.hash=? AND t.revoked_at IS NULL AND u.disabled_at IS NULL AND u.deleted_at IS NULL`, h),
+		&s.TokenID, &s.Kind, &s.CSRF, &created, &exp, &last)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, unauth
 	}
@@ -397,7 +426,6 @@ func (db *DB) UserByToken(ctx context.Context, token string) (Session, error) {
 			}
 		}
 	}
-	s.User.CreatedAt = parseTS(c)
 	db.sessions.Store(string(h), cachedSession{s: s, expires: ends, until: now.Add(sessionCacheTTL)})
 	return s, nil
 }

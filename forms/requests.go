@@ -195,3 +195,21 @@ type LoginRequest struct {
 	Name     string `json:"name" form:"name" label:"用户名,user name" binding:"required,max=64"`
 	Password string `json:"password" form:"password" label:"密码,password" binding:"required,max=72"`
 }
+
+// PasswordChange changes one's own password (POST /api/v1/me/password, and
+// the page 修改密码).
+type PasswordChange struct {
+	Current string `json:"current" form:"current" label:"当前密码,current password" binding:"required,max=72"`
+	New     string `json:"new" form:"new" label:"新密码,new password" binding:"required,max=72"`
+}
+
+// PasswordReset is an admin's new password for a login; empty: generated.
+type PasswordReset struct {
+	Password string `json:"password" form:"password" label:"密码,password" binding:"max=72"`
+}
+
+// UserPatch changes a login (PATCH /api/v1/users/{id}): only whether it is
+// disabled, for now.
+type UserPatch struct {
+	Disabled *bool `json:"disabled" binding:"required"`
+}

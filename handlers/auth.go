@@ -91,6 +91,10 @@ func (s *Server) Require(roles ...string) gin.HandlerFunc {
 			s.Fail(c, err)
 			return
 		}
+		if err := checkMustChange(c, sess); err != nil {
+			s.Fail(c, err)
+			return
+		}
 		ActAs(c, sess)
 		c.Next()
 	}
@@ -145,6 +149,9 @@ func (s *Server) Login(c *gin.Context, name, password string) (models.User, stri
 			result = models.AuditLocked
 		case models.ERateLimited, models.EForbidden:
 			result = models.AuditRefused
+		}
+		if u.Disabled {
+			result = models.AuditRefused // the right password of a disabled login
 		}
 		ctx := models.WithActor(c.Request.Context(), models.Actor{User: name, Addr: ip})
 		if aerr := s.DB.Audit(ctx, "login", "user", name, result, map[string]any{"code": models.ErrorCode(err)}); aerr != nil {
@@ -273,7 +280,7 @@ func (s *Server) createUser(c *gin.Context) {
 	if generated {
 		pw = db.NewPassword(req.Name)
 	}
-	u, err := s.DB.CreateUser(c.Request.Context(), req.Name, req.Role, pw, req.DeputyID)
+	u, err := s.DB.CreateLogin(c.Request.Context(), db.NewLogin{Name: req.Name, Role: req.Role, Password: pw, DeputyID: req.DeputyID, MustChange: generated})
 	if err != nil {
 		s.Fail(c, err)
 		return

@@ -21,6 +21,18 @@ type fixture struct {
 	publicToken string // the public link's token
 	activityID  string
 	opinionID   string // raised by the deputy "d-dep"
+	passwords   map[string]string // role → its password, once a test changed it
+}
+
+// newUser adds a staff login of a new name.
+func (fx *fixture) newUser(t *testing.T) models.User {
+	t.Helper()
+	name := uniq("clerk")
+	u, err := fx.DB.CreateUser(context.Background(), name, "staff", testutil.Password(name), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 func newFixture(t *testing.T) *fixture {

@@ -57,6 +57,11 @@ func (s *Server) routes(r *gin.Engine, apis APIs) {
 	api.POST("/users", s.Require(AdminOnly...), s.createUser)
 	api.GET("/audit", s.Require(AdminOnly...), s.listAudit)
 	api.POST("/users/:id/unlock", s.Require(AdminOnly...), s.unlockUser)
+	api.POST("/users/:id/password", s.Require(AdminOnly...), s.resetPassword)
+	api.PATCH("/users/:id", s.Require(AdminOnly...), s.patchUser)
+	api.DELETE("/users/:id", s.Require(AdminOnly...), s.deleteUser)
+	api.POST("/me/password", s.Require(loggedIn...), s.changePassword)
+	api.DELETE("/me/sessions", s.Require(loggedIn...), s.endSessions)
 	if s.hub {
 		if h := apis.Hub; h != nil {
 			// Signed by the points (syncproto), not by a login.

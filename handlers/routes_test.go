@@ -56,6 +56,31 @@ var routeTable = []route{
 	{"POST", "/api/v1/users/:id/unlock", adminOnly, func(_ *testing.T, fx *fixture, _ string) (string, any) {
 		return fmt.Sprintf("/api/v1/users/%d/unlock", fx.users["staff"].ID), nil
 	}},
+	{"POST", "/api/v1/users/:id/password", adminOnly, func(t *testing.T, fx *fixture, _ string) (string, any) {
+		return fmt.Sprintf("/api/v1/users/%d/password", fx.newUser(t).ID), map[string]any{}
+	}},
+	{"PATCH", "/api/v1/users/:id", adminOnly, func(t *testing.T, fx *fixture, _ string) (string, any) {
+		return fmt.Sprintf("/api/v1/users/%d", fx.newUser(t).ID), map[string]any{"disabled": true}
+	}},
+	{"DELETE", "/api/v1/users/:id", adminOnly, func(t *testing.T, fx *fixture, _ string) (string, any) {
+		return fmt.Sprintf("/api/v1/users/%d", fx.newUser(t).ID), nil
+	}},
+	{"POST", "/api/v1/me/password", anyRole, func(_ *testing.T, fx *fixture, role string) (string, any) {
+		// Each call changes the login's password to a new one, remembered.
+		if fx.passwords == nil {
+			fx.passwords = map[string]string{}
+		}
+		cur, ok := fx.passwords[role]
+		if !ok {
+			cur = testutil.Password(role)
+		}
+		next := uniq("Changed-Pw-")
+		if role != "" {
+			fx.passwords[role] = next
+		}
+		return "/api/v1/me/password", map[string]any{"current": cur, "new": next}
+	}},
+	{"DELETE", "/api/v1/me/sessions", anyRole, fixed("/api/v1/me/sessions", nil)},
 	{"GET", "/api/v1/topics", anyRole, fixed("/api/v1/topics", nil)},
 	{"POST", "/api/v1/topics", staffOnly, func(*testing.T, *fixture, string) (string, any) {
 		return "/api/v1/topics", testutil.Topic(uniq("t-new-"))

@@ -162,6 +162,11 @@ type User struct {
 	Role      string    `json:"role"`
 	DeputyID  string    `json:"deputy_id,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	// MustChangePassword: the password was generated or reset by an admin,
+	// and must be changed before anything else (POST /api/v1/me/password).
+	MustChangePassword bool `json:"must_change_password"`
+	// Disabled: refused everywhere, its tokens too, until enabled again.
+	Disabled bool `json:"disabled"`
 }
 
 // Page is one page of a list and the cursor for the next.

@@ -1,0 +1,264 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"budgetpoint/db"
+	"budgetpoint/handlers"
+	"budgetpoint/internal/testutil"
+	"budgetpoint/models"
+)
+
+// signInCookie signs name in over /api/v1/login and returns the session cookie.
+func signInCookie(t *testing.T, fx *fixture, name, password string) (string, *testutil.Resp) {
+	t.Helper()
+	res := fx.Do(t, "POST", "/api/v1/login", "", map[string]any{"name": name, "password": password})
+	for _, ck := range (&http.Response{Header: res.Header}).Cookies() {
+		if ck.Name == handlers.SessionCookie && ck.Value != "" {
+			return ck.Value, res
+		}
+	}
+	return "", res
+}
+
+// withCookie sends a GET with a session cookie and returns the status.
+func withCookie(t *testing.T, fx *fixture, path, cookie string) int {
+	t.Helper()
+	res, err := testutil.RequestWith(fx.URL, "GET", path, nil, func(r *http.Request) {
+		r.AddCookie(&http.Cookie{Name: handlers.SessionCookie, Value: cookie})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Status
+}
+
+// audited returns the audit entries of an action on an object.
+func audited(t *testing.T, fx *fixture, action, object string) []models.AuditEntry {
+	t.Helper()
+	p, err := fx.DB.AuditLog(context.Background(), models.AuditFilter{Action: action, Object: object, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Items
+}
+
+// TestChangePassword: the current password is checked (422 naming current,
+// audited as failed), the new one by the rule (422 naming password); a
+// change ends every other session and token of the login, keeps the
+// request's own, and is audited once with the person as actor.
+func TestChangePassword(t *testing.T) {
+	fx := newFixture(t)
+	u := fx.newUser(t)
+	pw := testutil.Password(u.Name)
+	if _, _, _, err := fx.DB.CreateToken(context.Background(), u.ID, db.TokenAPI); err != nil {
+		t.Fatal(err)
+	}
+	tokOwn, _, _, _ := fx.DB.CreateToken(context.Background(), u.ID, db.TokenAPI)
+	tokOther, _, _, _ := fx.DB.CreateToken(context.Background(), u.ID, db.TokenAPI)
+	cookie, _ := signInCookie(t, fx, u.Name, pw)
+
+	res := fx.Do(t, "POST", "/api/v1/me/password", tokOwn, map[string]any{"current": "Wrong-Pass-1234", "new": "Fresh-Garden-2027"}).Want(t, 422, "a wrong current password")
+	if f := res.Err(t).Error.Fields["current"]; f != db.MsgWrongCurrent {
+		t.Errorf("fields.current = %q, want %q", f, db.MsgWrongCurrent)
+	}
+	if a := audited(t, fx, "user.password.change", "user:"+u.Name); len(a) != 1 || a[0].Result != models.AuditFailed {
+		t.Errorf("a wrong current password: audit %+v, want one failed entry", a)
+	}
+	for _, weak := range testutil.WeakPasswords(u.Name) {
+		res := fx.Do(t, "POST", "/api/v1/me/password", tokOwn, map[string]any{"current": pw, "new": weak}).Want(t, 422, "a weak password "+weak)
+		if res.Err(t).Error.Fields["password"] == "" {
+			t.Errorf("weak %q: no fields.password: %s", weak, res.Body)
+		}
+	}
+	fx.Do(t, "POST", "/api/v1/me/password", tokOwn, map[string]any{"current": pw, "new": pw}).Want(t, 422, "the same password again")
+	fx.Do(t, "GET", "/api/v1/topics", tokOther, nil).Want(t, 200, "the other token before the change")
+
+	var out struct{ Ended int64 }
+	fx.Do(t, "POST", "/api/v1/me/password", tokOwn, map[string]any{"current": pw, "new": "Fresh-Garden-2027"}).Want(t, 200, "a good change").JSON(t, &out)
+	if out.Ended != 3 { // the first token, the other one and the session
+		t.Errorf("ended %d sessions and tokens, want 3", out.Ended)
+	}
+	fx.Do(t, "GET", "/api/v1/topics", tokOwn, nil).Want(t, 200, "the request's own token after the change")
+	fx.Do(t, "GET", "/api/v1/topics", tokOther, nil).Want(t, 401, "another token after the change")
+	if st := withCookie(t, fx, "/api/v1/me", cookie); st != 401 {
+		t.Errorf("a session after the change: %d, want 401", st)
+	}
+	if _, res := signInCookie(t, fx, u.Name, pw); res.Status != 401 {
+		t.Errorf("the old password signs in: %d", res.Status)
+	}
+	if c, res := signInCookie(t, fx, u.Name, "Fresh-Garden-2027"); c == "" {
+		t.Errorf("the new password does not sign in: %d %s", res.Status, res.Body)
+	}
+	ok := 0
+	for _, a := range audited(t, fx, "user.password.change", "user:"+u.Name) {
+		if a.Result == models.AuditOK {
+			ok++
+			if a.Actor.User != u.Name {
+				t.Errorf("the change is audited as %q, want %q", a.Actor.User, u.Name)
+			}
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d ok entries of the change, want 1", ok)
+	}
+}
+
+// TestResetPassword: an admin's reset answers a generated password once,
+// ends the login's sessions and tokens, and the login must change it
+// before anything else (403 naming password elsewhere; /me, the change and
+// sign-out still work).
+func TestResetPassword(t *testing.T) {
+	fx := newFixture(t)
+	admin, _ := fx.token(t, "admin")
+	u := fx.newUser(t)
+	tok, _, _, _ := fx.DB.CreateToken(context.Background(), u.ID, db.TokenAPI)
+
+	fx.Do(t, "POST", fmt.Sprintf("/api/v1/users/%d/password", u.ID), admin, map[string]any{"password": "password"}).Want(t, 422, "a weak typed password")
+	fx.Do(t, "POST", "/api/v1/users/999999/password", admin, map[string]any{}).Want(t, 404, "no such login")
+	var out struct {
+		User     models.User
+		Password string
+	}
+	fx.Do(t, "POST", fmt.Sprintf("/api/v1/users/%d/password", u.ID), admin, map[string]any{}).Want(t, 200, "reset").JSON(t, &out)
+	if out.Password == "" || !out.User.MustChangePassword || models.CheckPassword(u.Name, out.Password) != nil {
+		t.Fatalf("reset answered %+v", out)
+	}
+	fx.Do(t, "GET", "/api/v1/topics", tok, nil).Want(t, 401, "a token of the login after the reset")
+	if len(audited(t, fx, "user.password.reset", "user:"+u.Name)) != 1 {
+		t.Error("the reset is not audited once")
+	}
+
+	cookie, res := signInCookie(t, fx, u.Name, out.Password)
+	if cookie == "" {
+		t.Fatalf("sign in with the reset password: %d %s", res.Status, res.Body)
+	}
+	var login struct{ User models.User }
+	res.JSON(t, &login)
+	if !login.User.MustChangePassword {
+		t.Errorf("the sign-in does not say the password must be changed: %s", res.Body)
+	}
+	tok2, _, _, _ := fx.DB.CreateToken(context.Background(), u.ID, db.TokenAPI)
+	e := fx.Do(t, "GET", "/api/v1/topics", tok2, nil).Want(t, 403, "before the change").Err(t)
+	if e.Error.Fields["password"] != "must_change" {
+		t.Errorf("403 without fields.password must_change: %+v", e)
+	}
+	fx.Do(t, "GET", "/api/v1/me", tok2, nil).Want(t, 200, "/me before the change")
+	fx.Do(t, "POST", "/api/v1/me/password", tok2, map[string]any{"current": out.Password, "new": "Second-Spring-88"}).Want(t, 200, "the change")
+	fx.Do(t, "GET", "/api/v1/topics", tok2, nil).Want(t, 200, "after the change")
+}
+
+// TestDisableLogin: a disabled login's token gets 401 at once, its right
+// password too (audited refused, not counted towards the lockout); enabled
+// again, its token works. An admin cannot disable their own login nor the
+// last admin.
+func TestDisableLogin(t *testing.T) {
+	fx := newFixture(t)
+	admin, _ := fx.token(t, "admin")
+	u := fx.newUser(t)
+	tok, _, _, _ := fx.DB.CreateToken(context.Background(), u.ID, db.TokenAPI)
+	fx.Do(t, "GET", "/api/v1/topics", tok, nil).Want(t, 200, "before")
+	path := fmt.Sprintf("/api/v1/users/%d", u.ID)
+	fx.Do(t, "PATCH", path, admin, map[string]any{}).Want(t, 422, "no disabled field")
+	fx.Do(t, "PATCH", path, admin, map[string]any{"disabled": "yes"}).Want(t, 400, "disabled not a boolean")
+	var out struct{ User models.User }
+	fx.Do(t, "PATCH", path, admin, map[string]any{"disabled": true}).Want(t, 200, "disable").JSON(t, &out)
+	if !out.User.Disabled {
+		t.Errorf("disable answered %+v", out.User)
+	}
+	fx.Do(t, "GET", "/api/v1/topics", tok, nil).Want(t, 401, "the token of a disabled login")
+	for i := 0; i < 6; i++ {
+		_, res := signInCookie(t, fx, u.Name, testutil.Password(u.Name))
+		if res.Status != 401 || res.Err(t).Error.Message != db.MsgDisabled {
+			t.Fatalf("sign-in %d of a disabled login: %d %s", i, res.Status, res.Body)
+		}
+	}
+	if a := audited(t, fx, "login", "user:"+u.Name); len(a) != 6 || a[0].Result != models.AuditRefused {
+		t.Errorf("the refused sign-ins: %d entries, want 6 refused", len(a))
+	}
+	if a := audited(t, fx, "user.disable", "user:"+u.Name); len(a) != 1 || a[0].Actor.User != "admin" {
+		t.Errorf("audit of the disable: %+v", a)
+	}
+	fx.Do(t, "PATCH", path, admin, map[string]any{"disabled": false}).Want(t, 200, "enable")
+	fx.Do(t, "GET", "/api/v1/topics", tok, nil).Want(t, 200, "the token once enabled again")
+	if c, res := signInCookie(t, fx, u.Name, testutil.Password(u.Name)); c == "" {
+		t.Errorf("sign in once enabled (not locked by the refused ones): %d %s", res.Status, res.Body)
+	}
+
+	self := fmt.Sprintf("/api/v1/users/%d", fx.users["admin"].ID)
+	fx.Do(t, "PATCH", self, admin, map[string]any{"disabled": true}).Want(t, 409, "disable oneself")
+	fx.Do(t, "DELETE", self, admin, nil).Want(t, 409, "delete oneself")
+	other, _ := fx.User(t, "admin2", "admin", "")
+	tok2, _, _, _ := fx.DB.CreateToken(context.Background(), other.ID, db.TokenAPI)
+	fx.Do(t, "PATCH", fmt.Sprintf("/api/v1/users/%d", fx.users["admin"].ID), tok2, map[string]any{"disabled": true}).Want(t, 200, "another admin disables the first")
+	fx.Do(t, "DELETE", fmt.Sprintf("/api/v1/users/%d", other.ID), tok2, nil).Want(t, 409, "the last admin deletes itself")
+	fx.Do(t, "GET", "/api/v1/me", admin, nil).Want(t, 401, "the disabled first admin's token")
+}
+
+// TestDeleteLogin: a deleted login cannot sign in (answered as an unknown
+// name), is gone from the list, its name is not given again, and what it
+// did stays in the audit log under its name.
+func TestDeleteLogin(t *testing.T) {
+	fx := newFixture(t)
+	admin, _ := fx.token(t, "admin")
+	u := fx.newUser(t)
+	tok, _, _, _ := fx.DB.CreateToken(context.Background(), u.ID, db.TokenAPI)
+	fx.Do(t, "POST", "/api/v1/topics", tok, testutil.Topic("t-by-"+u.Name)).Want(t, 201, "the login makes a topic")
+	fx.Do(t, "DELETE", fmt.Sprintf("/api/v1/users/%d", u.ID), admin, nil).Want(t, 200, "delete")
+	fx.Do(t, "GET", "/api/v1/topics", tok, nil).Want(t, 401, "its token")
+	_, res := signInCookie(t, fx, u.Name, testutil.Password(u.Name))
+	_, unknown := signInCookie(t, fx, "nobody-here", testutil.Password(u.Name))
+	if res.Status != 401 || string(res.Body) != string(unknown.Body) {
+		t.Errorf("a deleted login's sign-in %d %s, an unknown name's %s", res.Status, res.Body, unknown.Body)
+	}
+	var list models.Page[models.User]
+	fx.Do(t, "GET", "/api/v1/users", admin, nil).Want(t, 200, "list").JSON(t, &list)
+	for _, x := range list.Items {
+		if x.Name == u.Name {
+			t.Errorf("the deleted login is listed")
+		}
+	}
+	fx.Do(t, "POST", "/api/v1/users", admin, map[string]any{"name": u.Name, "role": "staff"}).Want(t, 409, "its name again")
+	fx.Do(t, "DELETE", fmt.Sprintf("/api/v1/users/%d", u.ID), admin, nil).Want(t, 404, "deleted twice")
+	p, err := fx.DB.AuditLog(context.Background(), models.AuditFilter{Actor: u.Name, Limit: 10})
+	if err != nil || len(p.Items) == 0 {
+		t.Errorf("the deleted login's entries: %v %v", p.Items, err)
+	}
+	if len(audited(t, fx, "user.delete", "user:"+u.Name)) != 1 {
+		t.Error("the delete is not audited once")
+	}
+}
+
+// TestSignOutEverywhere: DELETE /api/v1/me/sessions ends every session of
+// the login, the asking one too, and leaves its API tokens.
+func TestSignOutEverywhere(t *testing.T) {
+	fx := newFixture(t)
+	u := fx.newUser(t)
+	pw := testutil.Password(u.Name)
+	a, _ := signInCookie(t, fx, u.Name, pw)
+	b, res := signInCookie(t, fx, u.Name, pw)
+	var login struct {
+		CSRF string `json:"csrf_token"`
+	}
+	res.JSON(t, &login)
+	tok, _, _, _ := fx.DB.CreateToken(context.Background(), u.ID, db.TokenAPI)
+	del, err := testutil.RequestWith(fx.URL, "DELETE", "/api/v1/me/sessions", nil, func(r *http.Request) {
+		r.AddCookie(&http.Cookie{Name: handlers.SessionCookie, Value: b})
+		r.Header.Set("X-CSRF-Token", login.CSRF)
+	})
+	if err != nil || del.Status != 200 {
+		t.Fatalf("sign out everywhere: %v %d %s", err, del.Status, del.Body)
+	}
+	for _, ck := range []string{a, b} {
+		if st := withCookie(t, fx, "/api/v1/me", ck); st != 401 {
+			t.Errorf("a session after signing out everywhere: %d", st)
+		}
+	}
+	fx.Do(t, "GET", "/api/v1/me", tok, nil).Want(t, 200, "an API token stays")
+	if e := audited(t, fx, "logout.everywhere", "user:"+u.Name); len(e) != 1 || e[0].Detail["ended"] != float64(2) {
+		t.Errorf("audit: %+v", e)
+	}
+}
