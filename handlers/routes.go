@@ -39,9 +39,12 @@ type APIs struct {
 
 // routes lists every route of the API (/api/v1) in one place, those that
 // other packages serve included; pages list theirs in their own packages.
+// A route added here must be described in openapi.json too (openapi_test.go
+// names each one missing).
 func (s *Server) routes(r *gin.Engine, apis APIs) {
 	api := r.Group("/api/v1")
 	api.GET("/health", s.health)
+	api.GET("/openapi.json", s.openAPI) // this API's document (openapi.go)
 	api.POST("/login", s.apiLogin)
 
 	loggedIn := AnyPointRole

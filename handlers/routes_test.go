@@ -37,6 +37,7 @@ func uniq(prefix string) string { n++; return fmt.Sprintf("%s%d", prefix, n) }
 
 var routeTable = []route{
 	{"GET", "/api/v1/health", nil, fixed("/api/v1/health", nil)},
+	{"GET", "/api/v1/openapi.json", nil, fixed("/api/v1/openapi.json", nil)},
 	{"POST", "/api/v1/login", nil, fixed("/api/v1/login", map[string]any{"name": "staff", "password": testutil.Password("staff")})},
 	{"POST", "/api/v1/logout", anyRole, fixed("/api/v1/logout", nil)},
 	{"GET", "/api/v1/me", anyRole, fixed("/api/v1/me", nil)},
