@@ -160,3 +160,21 @@ func (db *DB) UnlockUser(ctx context.Context, id int64) (models.User, error) {
 	})
 	return u, Wrap(fmt.Sprintf("unlock user %d", id), err)
 }
+
+// LockedNames are the names locked now after failed sign-ins, with until when.
+func (db *DB) LockedNames(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT name, locked_until FROM login_failures WHERE locked_until>?`, ts(db.Now()))
+	if err != nil {
+		return nil, Wrap("locked names", err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var n, u string
+		if err := rows.Scan(&n, &u); err != nil {
+			return nil, Wrap("locked names", err)
+		}
+		out[n] = parseTS(u)
+	}
+	return out, Wrap("locked names", rows.Err())
+}

@@ -46,6 +46,12 @@ func (st *Site) Page(roles ...string) gin.HandlerFunc {
 			st.Error(c, err)
 			return
 		}
+		if sess.User.MustChangePassword && !mustChangePaths[c.FullPath()] {
+			// A generated or reset password serves only to set a new one.
+			c.Redirect(http.StatusSeeOther, "/account")
+			c.Abort()
+			return
+		}
 		handlers.ActAs(c, sess)
 		c.Next()
 	}
@@ -107,6 +113,9 @@ func (st *Site) loginSubmit(c *gin.Context) {
 	next := d.Next
 	if u.Role == "deputy" && next == "/" {
 		next = "/my"
+	}
+	if u.MustChangePassword {
+		next = "/account" // the password serves only to set a new one
 	}
 	c.Redirect(http.StatusSeeOther, next)
 }

@@ -14,6 +14,7 @@ var catalog = mustMerge(
 	paperMessages,         // paper_messages.go: paper entry, Excel import, evaluation codes
 	settingsMessages,      // settings.go
 	auditMessages,         // audit.go
+	accountMessages,       // account.go
 )
 
 func mustMerge(maps ...Messages) Messages {

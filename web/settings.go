@@ -255,7 +255,8 @@ func (a *App) settingsAddUser(c *gin.Context) {
 	if generated {
 		pw = db.NewPassword(f.Name)
 	}
-	u, err := a.S.DB.CreateUser(ctx, f.Name, f.Role, pw, f.DeputyID)
+	// A generated password is handed to its person, who must change it.
+	u, err := a.S.DB.CreateLogin(ctx, db.NewLogin{Name: f.Name, Role: f.Role, Password: pw, DeputyID: f.DeputyID, MustChange: generated})
 	if err != nil {
 		if fe := FieldErrors(err); fe != nil {
 			refuse(fe)

@@ -276,7 +276,19 @@ func TestSettingsAddLogin(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("clerk2 signs in: status %d", res.StatusCode)
 	}
-	webtest.MustContain(t, ts.Get(t, c, "/", http.StatusOK), `<span class="who">clerk2</span>`)
+	// The generated password serves only to set a new one.
+	ts.Get(t, c, "/", http.StatusSeeOther)
+	ts.Get(t, c, "/topics", http.StatusSeeOther)
+	page := ts.Get(t, c, "/account", http.StatusOK)
+	webtest.MustContain(t, page, `id="must-change"`, `class="who" href="/account"`)
+	webtest.CheckPage(t, "GET /account (must change)", page, hostOf(ts), true)
+	ctok := webtest.CSRFRe.FindStringSubmatch(page)[1]
+	_, body = ts.Post(t, c, "/account/password", url.Values{"csrf": {ctok}, "current": {pw}, "new": {"Clerk2-New-Pass"}, "again": {"Clerk2-New-Pas"}}, http.StatusUnprocessableEntity)
+	webtest.MustContain(t, body, `id="err-again"`, "两次输入的新密码不一样")
+	_, body = ts.Post(t, c, "/account/password", url.Values{"csrf": {ctok}, "current": {pw}, "new": {"password1234"}, "again": {"password1234"}}, http.StatusUnprocessableEntity)
+	webtest.MustContain(t, body, `id="err-new"`)
+	ts.Post(t, c, "/account/password", url.Values{"csrf": {ctok}, "current": {pw}, "new": {"Budget-Desk-2027"}, "again": {"Budget-Desk-2027"}}, http.StatusSeeOther)
+	webtest.MustContain(t, ts.Get(t, c, "/", http.StatusOK), `class="who" href="/account"`, ">clerk2</a>")
 	ts.Get(t, c, "/settings", http.StatusForbidden)
 
 	// A deputy's login needs the deputy from the registry.
@@ -288,10 +300,10 @@ func TestSettingsAddLogin(t *testing.T) {
 	pw = passwordRe.FindStringSubmatch(body)[1]
 	webtest.MustContain(t, body, "<td>wangfang</td><td>人大代表</td><td>王芳</td>")
 	c, res = ts.signIn(t, "wangfang", pw)
-	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/my" {
-		t.Fatalf("the deputy signs in: status %d, to %q", res.StatusCode, loc)
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/account" {
+		t.Fatalf("the deputy signs in with a generated password: status %d, to %q, want /account", res.StatusCode, loc)
 	}
-	ts.Get(t, c, "/my", http.StatusOK)
+	ts.Get(t, c, "/my", http.StatusSeeOther)
 
 	// Refusals beside their fields; nothing added.
 	for _, tc := range []struct {

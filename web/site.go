@@ -103,6 +103,13 @@ func (st *Site) Routes(r *gin.Engine) {
 	// 审计日志 (audit.go), administrators only, at a point and at the hub.
 	r.GET("/audit", st.Page("admin"), st.auditPage)
 	r.GET("/audit.xlsx", st.Page("admin"), st.auditExport)
+	// 我的账号 and 账号管理 (account.go), at a point and at the hub.
+	r.GET("/account", st.Page(st.opts.Roles...), st.accountPage)
+	r.POST("/account/password", st.Page(st.opts.Roles...), st.accountPassword)
+	r.POST("/account/tokens/:id/end", st.Page(st.opts.Roles...), st.accountEnd)
+	r.POST("/account/sessions/end", st.Page(st.opts.Roles...), st.accountEndAll)
+	r.GET("/users", st.Page("admin"), st.usersPage)
+	r.POST("/users/:id/:action", st.Page("admin"), st.userAction)
 }
 
 // Translate is Translate with the package's words too.

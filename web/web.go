@@ -48,6 +48,7 @@ var pointNav = []NavItem{
 	{ID: "deputies", Path: "/deputies", Key: "nav.deputies", Roles: StaffRoles},
 	{ID: "reports", Path: "/reports", Key: "nav.reports", Roles: StaffRoles},
 	{ID: "settings", Path: "/settings", Key: "nav.settings", Roles: handlers.AdminOnly},
+	{ID: "users", Path: "/users", Key: "nav.users", Roles: handlers.AdminOnly},
 	{ID: "audit", Path: "/audit", Key: "nav.audit", Roles: handlers.AdminOnly},
 	{ID: "my", Path: "/my", Key: "nav.my", Roles: []string{"deputy"}},
 	{ID: "myopinions", Path: "/my/opinions", Key: "nav.myopinions", Roles: []string{"deputy"}},

@@ -48,6 +48,7 @@ var nav = []web.NavItem{
 	{ID: "hub-opinions", Path: "/hub/opinions", Key: "hub.nav.opinions", Roles: handlers.Committee},
 	{ID: "hub-publish", Path: "/hub/publish", Key: "hub.nav.publish", Roles: handlers.Committee},
 	{ID: "hub-export", Path: "/hub/export", Key: "hub.nav.export", Roles: handlers.Committee},
+	{ID: "users", Path: "/users", Key: "nav.users", Roles: handlers.AdminOnly},
 	{ID: "audit", Path: "/audit", Key: "nav.audit", Roles: handlers.AdminOnly},
 }
 

@@ -1,6 +1,12 @@
 // budgetpoint: small enhancements only; every page works without this file.
 (function () {
   "use strict";
+  // A form with data-confirm asks first (deleting a login): no, nothing is sent.
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (f.matches("form[data-confirm]") && !window.confirm(f.dataset.confirm)) e.preventDefault();
+  }, true);
+
   // A form with data-once submits once: the button is disabled and says so.
   document.addEventListener("submit", function (e) {
     var f = e.target;
