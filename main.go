@@ -243,6 +243,7 @@ func (l *proxyList) String() string {
 
 func (l *proxyList) Set(v string) error {
 	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
 		p, err := handlers.ParseProxy(part)
 		if err != nil {
 			return fmt.Errorf("--trusted-proxy 应为 CIDR（10.0.0.0/8）或 IP 地址，得到 %q / --trusted-proxy must be a CIDR (10.0.0.0/8) or an IP address, got %q", part, part)
