@@ -37,6 +37,7 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	lockout := lockoutFlags(fl)
 	idle := sessionIdleFlag(fl)
 	tlsF := tlsFlags(fl)
+	proxies := proxyFlag(fl)
 	if err := parseFlags(fl, args, getenv); err != nil {
 		return err
 	}
@@ -115,7 +116,7 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 			}
 		}
 	}
-	s := handlers.NewServer(d, handlers.Config{PointID: "hub", Hub: true, Log: log, BodyLimits: hub.BodyLimits(), Lockout: *lockout, SessionIdle: *idle})
+	s := handlers.NewServer(d, handlers.Config{PointID: "hub", Hub: true, Log: log, BodyLimits: hub.BodyLimits(), Lockout: *lockout, SessionIdle: *idle, TrustedProxies: *proxies})
 	pages, err := committee.New(s, h)
 	if err != nil {
 		return err

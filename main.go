@@ -55,10 +55,10 @@ const usageText = `用法 / usage:
   budgetpoint serve  [--addr 127.0.0.1:8080] [--data ./data] [--point-id hongta]
                      [--hub URL --hub-secret S [--hub-insecure]] [--sync-interval 30s] [--demo]
                      [--lockout-after 5] [--lockout-for 30m] [--session-idle 30m]
-                     [--tls-cert FILE --tls-key FILE]
+                     [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]...
   budgetpoint hub    [--addr 127.0.0.1:8090] [--data ./hub-data] [--points points.json] [--demo]
                      [--lockout-after 5] [--lockout-for 30m] [--session-idle 30m]
-                     [--tls-cert FILE --tls-key FILE]
+                     [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]...
   budgetpoint user add     --data DIR --name NAME --role admin|staff|deputy|committee
   budgetpoint user password --data DIR --name NAME   (a new password, from stdin or generated, to be changed at the next sign-in)
   budgetpoint token create --data DIR --user NAME [--expires 365d]
@@ -66,7 +66,8 @@ const usageText = `用法 / usage:
   budgetpoint token revoke --data DIR --id ID
   budgetpoint backup       --data DIR --out FILE
   budgetpoint audit verify --data DIR   (exit 0: the audit chain is whole; 1: where it breaks)
-Every flag can also be set as BUDGETPOINT_<FLAG> (--hub-secret → BUDGETPOINT_HUB_SECRET).`
+Every flag can also be set as BUDGETPOINT_<FLAG> (--hub-secret → BUDGETPOINT_HUB_SECRET);
+--trusted-proxy may be repeated, or given as BUDGETPOINT_TRUSTED_PROXY=10.0.0.1,10.0.1.0/24.`
 
 // run is the whole program: it takes its arguments, environment and output
 // so that tests can call it.
@@ -232,6 +233,37 @@ func (f tlsFiles) load() (*tls.Config, error) {
 	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
 }
 
+// proxyList is --trusted-proxy: repeatable, and each value may list several
+// CIDRs or IP addresses separated by commas (as BUDGETPOINT_TRUSTED_PROXY does).
+type proxyList []netip.Prefix
+
+func (l *proxyList) String() string {
+	var s []string
+	for _, p := range *l {
+		s = append(s, p.String())
+	}
+	return strings.Join(s, ",")
+}
+
+func (l *proxyList) Set(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		p, err := handlers.ParseProxy(part)
+		if err != nil {
+			return fmt.Errorf("--trusted-proxy 应为 CIDR（10.0.0.0/8）或 IP 地址，得到 %q / --trusted-proxy must be a CIDR (10.0.0.0/8) or an IP address, got %q", part, part)
+		}
+		*l = append(*l, p)
+	}
+	return nil
+}
+
+// proxyFlag adds --trusted-proxy to a server's flags.
+func proxyFlag(fs *flag.FlagSet) *[]netip.Prefix {
+	l := &proxyList{}
+	fs.Var(l, "trusted-proxy", "CIDR or IP of a reverse proxy whose X-Forwarded-For and X-Forwarded-Proto are believed (repeatable)")
+	return (*[]netip.Prefix)(l)
+}
+
 // hsts tells browsers to come back over HTTPS only, for a year.
 func hsts(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -310,6 +342,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	lockout := lockoutFlags(fs)
 	idle := sessionIdleFlag(fs)
 	tlsF := tlsFlags(fs)
+	proxies := proxyFlag(fs)
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}
@@ -362,7 +395,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 
 	// The parts of a contact point, each handed what it needs.
-	s := handlers.NewServer(d, handlers.Config{PointID: *pointID, Log: log, BodyLimits: web.BodyLimits(), Lockout: *lockout, SessionIdle: *idle})
+	s := handlers.NewServer(d, handlers.Config{PointID: *pointID, Log: log, BodyLimits: web.BodyLimits(), Lockout: *lockout, SessionIdle: *idle, TrustedProxies: *proxies})
 	sy := syncer.New(d, syncer.Config{Hub: *hub, Secret: *hubSecret, PointID: *pointID,
 		Interval: *interval, Log: log.With("part", "sync")})
 	pages, err := web.New(s, sy)

@@ -119,10 +119,10 @@ func CheckCSRF(c *gin.Context, sess db.Session) error {
 	return nil
 }
 
-// setSessionCookie sets the login cookie: HttpOnly, SameSite=Lax, Secure under TLS.
+// SetSessionCookie sets the login cookie: HttpOnly, SameSite=Lax, Secure over HTTPS (IsHTTPS).
 func SetSessionCookie(c *gin.Context, token string, maxAge int) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Request.TLS != nil})
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: IsHTTPS(c)})
 }
 
 // Login checks a name and password under the server's lockout (db.SignIn:
@@ -171,11 +171,7 @@ func (s *Server) Login(c *gin.Context, name, password string) (models.User, stri
 // this server's own (403). The pages' sign-in form posts to /login, not here.
 func checkLoginRequest(c *gin.Context) error {
 	if o := c.GetHeader("Origin"); o != "" {
-		scheme := "http"
-		if c.Request.TLS != nil {
-			scheme = "https"
-		}
-		if !strings.EqualFold(o, scheme+"://"+c.Request.Host) {
+		if !strings.EqualFold(o, Scheme(c)+"://"+c.Request.Host) {
 			return models.Errorf(models.EForbidden, "不接受来自其他网站（%s）的登录请求 / a sign-in from another site (%s) is refused", o, o)
 		}
 	}

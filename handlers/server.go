@@ -5,8 +5,8 @@ package handlers
 import (
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,6 +40,9 @@ type Config struct {
 	// SessionIdle ends a session unused for this long (zero: db.DefaultSessionIdle);
 	// it is set on the database, whose UserByToken checks it.
 	SessionIdle time.Duration
+	// TrustedProxies are the peers (--trusted-proxy) whose X-Forwarded-For
+	// and X-Forwarded-Proto are believed; none by default.
+	TrustedProxies []netip.Prefix
 }
 
 // Server holds what the handlers need.
@@ -53,6 +56,7 @@ type Server struct {
 	bodyLimits  map[string]int64
 	publicLimit *Limiters
 	lockout     db.Lockout
+	proxies     []netip.Prefix
 }
 
 // NewServer prepares the API server of a contact point or of the hub.
@@ -66,7 +70,8 @@ func NewServer(d *db.DB, cfg Config) *Server {
 		d.SessionIdle = cfg.SessionIdle
 	}
 	return &Server{DB: d, PointID: cfg.PointID, Version: "0.1.0", Log: cfg.Log, hub: cfg.Hub, bodyLimits: limits,
-		publicLimit: NewLimiters(rate.Every(time.Second), 60), lockout: cfg.Lockout}
+		publicLimit: NewLimiters(rate.Every(time.Second), 60), lockout: cfg.Lockout,
+		proxies: append([]netip.Prefix(nil), cfg.TrustedProxies...)}
 }
 
 var statusOf = map[string]int{
@@ -162,13 +167,12 @@ func (s *Server) logRequests(c *gin.Context) {
 func (s *Server) Router(apis APIs) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	// Proxies are not trusted (see clientIP): without this, gin's
-	// c.ClientIP() believes any X-Forwarded-For, and a client that sends a
-	// new one with each request escapes the per-address rate limits.
-	if err := r.SetTrustedProxies(nil); err != nil {
-		panic(err) // no proxies: nothing to parse, not reached
-	}
-	r.Use(apiHeaders, gin.CustomRecovery(s.recovery), s.logRequests, s.limitBody)
+	// Only the --trusted-proxy peers are believed (none by default):
+	// otherwise gin's c.ClientIP() believes any X-Forwarded-For, and a
+	// client that sends a new one with each request escapes the
+	// per-address rate limits.
+	setTrustedProxies(r, s.proxies)
+	r.Use(s.trustProxies, apiHeaders, gin.CustomRecovery(s.recovery), s.logRequests, s.limitBody)
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {
 		s.Fail(c, models.Errorf(models.ENotFound, "没有这个地址 / no such path"))
@@ -239,19 +243,6 @@ func (l *Limiters) Allow(key string) bool {
 	}
 	e.seen = now
 	return e.l.Allow()
-}
-
-// ClientIP is the address a request came from, as the rate limits and the
-// audit log see it (proxies are not trusted).
-func ClientIP(c *gin.Context) string { return clientIP(c) }
-
-// clientIP is the peer address; proxies are not trusted.
-func clientIP(c *gin.Context) string {
-	host, _, err := net.SplitHostPort(c.Request.RemoteAddr)
-	if err != nil {
-		return c.Request.RemoteAddr
-	}
-	return host
 }
 
 // ListPage answers one page of a whole list that is already in memory (a

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of budgetpoint on a fresh machine: installs what the browser
-# tests need (Debian's chromium and CJK fonts) when it is missing, then runs
+# tests need (Debian's chromium and CJK fonts) and the test of the README's
+# nginx recipe needs (Debian's nginx) when it is missing, then runs
 # go test over the whole module: with the race detector for the packages
 # where goroutines meet (the group-committing writer, the syncer, the hub,
 # the HTTP handlers), without it for the rest, after staticcheck. All three
@@ -8,13 +9,17 @@
 # Arguments (for example -run X or -short) go to both runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi "noto.*cjk" || missing+=(fonts-noto-cjk)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    echo "installing chromium and fonts-noto-cjk for the browser tests…"
+    echo "installing ${missing[*]} for the browser tests and the nginx recipe's test…"
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "chromium or fonts-noto-cjk missing and not root: run 'sudo apt-get install chromium fonts-noto-cjk'" >&2
+    echo "${missing[*]} missing and not root: run 'sudo apt-get install ${missing[*]}'" >&2
   fi
 fi
 race_pkgs=(./db/ ./syncer/ ./hub/ ./handlers/)

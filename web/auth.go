@@ -75,7 +75,7 @@ func (st *Site) loginPage(c *gin.Context) {
 func (st *Site) renderLogin(c *gin.Context, status int, d *loginData) {
 	d.Token = db.RandomToken(18)
 	http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRF, Value: d.Token, Path: "/login", MaxAge: 3600,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil})
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: handlers.IsHTTPS(c)})
 	v := st.View(c, "login.title", d)
 	v.Bare = true
 	st.Render(c, status, "login.html", v)

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+
+	"budgetpoint/handlers"
 )
 
 // Languages of the pages; Chinese is the default.
@@ -132,7 +134,7 @@ func (st *Site) switchLang(c *gin.Context) {
 		l = LangZH
 	}
 	http.SetCookie(c.Writer, &http.Cookie{Name: LangCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Request.TLS != nil})
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: handlers.IsHTTPS(c)})
 	c.Redirect(http.StatusSeeOther, localPath(c.Query("next"), "/"))
 }
 

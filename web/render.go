@@ -150,7 +150,7 @@ func SetFlash(c *gin.Context, kind, msg string) {
 	fs = append(fs, Flash{Kind: kind, Msg: msg})
 	b, _ := json.Marshal(fs) // strings only: Marshal cannot fail
 	http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/", MaxAge: 60,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Request.TLS != nil})
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: handlers.IsHTTPS(c)})
 }
 
 // readFlash reads the flash cookie. One that is not what SetFlash wrote

@@ -16,6 +16,7 @@ import (
 
 	"budgetpoint/db"
 	"budgetpoint/forms"
+	"budgetpoint/handlers"
 	"budgetpoint/models"
 )
 
@@ -87,11 +88,7 @@ func (a *App) absURL(c *gin.Context, path string) string {
 	if base := a.publicBase(c.Request.Context()); base != "" {
 		return base + path
 	}
-	scheme := "http"
-	if c.Request.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + c.Request.Host + path
+	return handlers.Scheme(c) + "://" + c.Request.Host + path
 }
 
 // loopbackHost returns the host of an absolute link when phones cannot
@@ -144,11 +141,7 @@ func (a *App) settingsPage(c *gin.Context) {
 func (a *App) renderSettings(c *gin.Context, status int, d *settingsData, errs map[string]string) {
 	ctx := c.Request.Context()
 	d.DefaultZH, d.DefaultEN = a.defaultPointNames()
-	scheme := "http"
-	if c.Request.TLS != nil {
-		scheme = "https"
-	}
-	d.RequestBase = scheme + "://" + c.Request.Host
+	d.RequestBase = handlers.Scheme(c) + "://" + c.Request.Host
 	d.Roles = []string{"staff", "deputy", "admin"}
 	users, err := a.S.DB.ListUsers(ctx)
 	if err != nil {
