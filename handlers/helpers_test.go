@@ -20,7 +20,7 @@ type fixture struct {
 	users       map[string]models.User
 	publicToken string // the public link's token
 	activityID  string
-	opinionID   string // raised by the deputy "d-dep"
+	opinionID   string            // raised by the deputy "d-dep"
 	passwords   map[string]string // role → its password, once a test changed it
 }
 
