@@ -133,3 +133,13 @@ func MustContain(t *testing.T, body string, parts ...string) {
 		}
 	}
 }
+
+// MustNotContain fails the test for each part the page contains.
+func MustNotContain(t *testing.T, body string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if strings.Contains(body, p) {
+			t.Errorf("page contains %q\n%s", p, Truncate(body))
+		}
+	}
+}

@@ -1,0 +1,52 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"budgetpoint/internal/testutil"
+	"budgetpoint/web/internal/webtest"
+)
+
+// TestUsersPageActions: an admin disables, enables and deletes a login on
+// 账号管理; each takes effect at once (the login's session ends when
+// disabled), needs the CSRF token, and the admin's own row offers neither.
+func TestUsersPageActions(t *testing.T) {
+	ts := newTestSite(t)
+	ctx := context.Background()
+	u, err := ts.DB.CreateUser(ctx, "clerk9", "staff", testutil.Password("clerk9"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := ts.Login(t, "admin")
+	tok := ts.csrf(t, admin)
+	clerk, _ := ts.signIn(t, "clerk9", testutil.Password("clerk9"))
+	ts.Get(t, clerk, "/", http.StatusOK)
+
+	page := ts.Get(t, admin, "/users", http.StatusOK)
+	webtest.CheckPage(t, "GET /users", page, hostOf(ts), true)
+	webtest.MustContain(t, page, `<tr data-user="clerk9">`, fmt.Sprintf(`action="/users/%d/disable"`, u.ID))
+	self, _ := ts.DB.UserByName(ctx, "admin")
+	webtest.MustNotContain(t, page, fmt.Sprintf(`action="/users/%d/disable"`, self.ID), fmt.Sprintf(`action="/users/%d/delete"`, self.ID))
+
+	ts.Post(t, admin, fmt.Sprintf("/users/%d/disable", u.ID), url.Values{}, http.StatusForbidden) // no CSRF token
+	if x, _ := ts.DB.UserByID(ctx, u.ID); x.Disabled {
+		t.Fatal("disabled without the CSRF token")
+	}
+	ts.Post(t, admin, fmt.Sprintf("/users/%d/disable", u.ID), url.Values{"csrf": {tok}}, http.StatusSeeOther)
+	ts.Get(t, clerk, "/", http.StatusSeeOther) // to /login
+	webtest.MustContain(t, ts.Get(t, admin, "/users", http.StatusOK), "已停用", fmt.Sprintf(`action="/users/%d/enable"`, u.ID))
+	ts.Post(t, admin, fmt.Sprintf("/users/%d/enable", u.ID), url.Values{"csrf": {tok}}, http.StatusSeeOther)
+	if x, _ := ts.DB.UserByID(ctx, u.ID); x.Disabled {
+		t.Fatal("still disabled after enabling")
+	}
+	ts.Post(t, admin, fmt.Sprintf("/users/%d/delete", u.ID), url.Values{"csrf": {tok}}, http.StatusSeeOther)
+	webtest.MustNotContain(t, ts.Get(t, admin, "/users", http.StatusOK), `data-user="clerk9"`)
+	ts.Post(t, admin, fmt.Sprintf("/users/%d/delete", self.ID), url.Values{"csrf": {tok}}, http.StatusConflict)
+	ts.Post(t, admin, "/users/1/frobnicate", url.Values{"csrf": {tok}}, http.StatusNotFound)
+	staff := ts.Login(t, "staff")
+	ts.Get(t, staff, "/users", http.StatusForbidden)
+}
