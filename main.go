@@ -54,6 +54,7 @@ func usage(format string, args ...any) error { return usageError{fmt.Errorf(form
 const usageText = `用法 / usage:
   budgetpoint serve  [--addr 127.0.0.1:8080] [--data ./data] [--point-id hongta]
                      [--hub URL --hub-secret S [--hub-insecure]] [--sync-interval 30s] [--demo]
+                     [--key-file FILE]   (the key of the deputies' ID numbers and phones; default DATA/keys/deputies.key)
                      [--lockout-after 5] [--lockout-for 30m] [--session-idle 30m]
                      [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]...
   budgetpoint hub    [--addr 127.0.0.1:8090] [--data ./hub-data] [--points points.json] [--demo]
@@ -141,8 +142,8 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 }
 
 // openData opens a contact point's data directory.
-func openData(dir string) (*db.DB, error) {
-	d, err := db.Open(dir)
+func openData(dir, keyFile string) (*db.DB, error) {
+	d, err := db.OpenPoint(dir, keyFile)
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -165,11 +166,20 @@ func openAnyData(dir string, pointTables bool) (*db.DB, error) {
 			}
 			return openHubData(dir)
 		case "point":
-			return openData(dir)
+			// The command line needs no deputy's contact details.
+			d, err := db.OpenPointWithoutKey(dir)
+			if err != nil {
+				return nil, usageError{err}
+			}
+			return d, nil
 		}
 	}
 	if pointTables {
-		return openData(dir)
+		d, err := db.OpenPointWithoutKey(dir)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return d, nil
 	}
 	d, err := db.OpenAccounts(dir)
 	if err != nil {
@@ -339,6 +349,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	hubInsecure := fs.Bool("hub-insecure", false, "allow a plain http:// --hub that is not on the loopback address")
 	interval := fs.Duration("sync-interval", 30*time.Second, "how often to push and pull")
 	withDemo := fs.Bool("demo", false, "load demo content")
+	keyFile := fs.String("key-file", "", "the key of the deputies' contact details (default: DATA/keys/deputies.key, made at the first start)")
 	lockout := lockoutFlags(fs)
 	idle := sessionIdleFlag(fs)
 	tlsF := tlsFlags(fs)
@@ -380,7 +391,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("point", *pointID)
-	d, err := openData(*data)
+	d, err := openData(*data, *keyFile)
 	if err != nil {
 		return err
 	}

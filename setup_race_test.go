@@ -217,7 +217,7 @@ func checkDB(t *testing.T, kind, dir string, users []string, want map[string]int
 		}
 	}
 	sort.Strings(names)
-	open := openData
+	open := func(dir string) (*db.DB, error) { return openData(dir, "") }
 	if kind == "hub" {
 		open = openHubData
 	}

@@ -84,6 +84,8 @@ type DB struct {
 	closed  bool
 	// sessions caches token owners briefly (users.go).
 	sessions sync.Map
+	// seal seals deputies' contact details (seal.go); nil but at a point.
+	seal *sealer
 
 	// Only the writer goroutine uses these (countbatch.go).
 	staged  *countStage // the running request's counter changes, when they wait for the commit
@@ -116,7 +118,27 @@ func DSN(path string, extra string) string {
 
 // Open opens (creating if needed) a contact point's database in dir: the
 // accounts tables and the point's own.
-func Open(dir string) (*DB, error) { return open(dir, 0, accountsSchema, pointSchema) }
+func Open(dir string) (*DB, error) { return OpenPoint(dir, "") }
+
+// OpenPointWithoutKey opens a contact point's database without the key of
+// the deputies' contact details (for the command line, which does not need
+// them): reading or adding a deputy then fails, saying so.
+func OpenPointWithoutKey(dir string) (*DB, error) { return open(dir, 0, accountsSchema, pointSchema) }
+
+// OpenPoint opens a contact point's database as Open does, with the key of
+// the deputies' contact details in keyFile (it must exist), or in
+// DIR/keys/deputies.key when keyFile is "" (made at the first start).
+func OpenPoint(dir, keyFile string) (*DB, error) {
+	d, err := open(dir, 0, accountsSchema, pointSchema)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.useKey(context.Background(), dir, keyFile); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
 
 // OpenWith opens (creating if needed) a database in dir with the accounts
 // tables and another package's own schema (the hub's): that package reads

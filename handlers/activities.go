@@ -142,5 +142,16 @@ func (s *Server) createDeputy(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, d)
+	c.JSON(http.StatusCreated, d.Masked())
+}
+
+// getDeputy: GET /api/v1/deputies/{id} (staff, admin): one deputy with the
+// whole phone and ID number; the read is audited (deputy.read).
+func (s *Server) getDeputy(c *gin.Context) {
+	d, err := s.DB.DeputyContact(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
 }

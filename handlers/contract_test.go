@@ -248,8 +248,27 @@ func TestDeputyPrivacy(t *testing.T) {
 		t.Fatalf("a deputy sees contact details: %s", res.Body)
 	}
 	res = fx.Do(t, "GET", "/api/v1/deputies", fx.tokens["staff"], nil).Want(t, 200, "deputies as staff")
+	if !strings.Contains(string(res.Body), `"139****1234"`) || !strings.Contains(string(res.Body), `"5304**********2345"`) ||
+		strings.Contains(string(res.Body), "13908771234") || strings.Contains(string(res.Body), "530423197801012345") {
+		t.Fatalf("staff do not see the contact details masked in the list: %s", res.Body)
+	}
+	before := len(audited(t, fx, "deputy.read", "deputy:d-dep"))
+	res = fx.Do(t, "GET", "/api/v1/deputies/d-dep", fx.tokens["staff"], nil).Want(t, 200, "one deputy as staff")
 	if !strings.Contains(string(res.Body), "13908771234") || !strings.Contains(string(res.Body), "530423197801012345") {
-		t.Fatalf("staff do not see contact details: %s", res.Body)
+		t.Fatalf("staff do not see one deputy's whole contact details: %s", res.Body)
+	}
+	if a := audited(t, fx, "deputy.read", "deputy:d-dep"); len(a) != before+1 || a[0].Actor.User != "staff" {
+		t.Fatalf("the read of the whole record is not audited once as staff: %+v", a)
+	}
+	fx.Do(t, "GET", "/api/v1/deputies/d-dep", fx.tokens["deputy"], nil).Want(t, 403, "one deputy as a deputy")
+	fx.Do(t, "GET", "/api/v1/deputies/d-nobody", fx.tokens["staff"], nil).Want(t, 404, "no such deputy")
+	raw := testutil.RawOf(t, fx.DB)
+	var phone, idn string
+	if err := raw.QueryRow(`SELECT phone, id_number FROM deputies WHERE id='d-dep'`).Scan(&phone, &idn); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(phone, "gcm1:") || !strings.HasPrefix(idn, "gcm1:") || strings.Contains(phone+idn, "1390877") || strings.Contains(phone+idn, "5304231978") {
+		t.Fatalf("stored in clear: phone %q, id_number %q", phone, idn)
 	}
 
 	var rs models.Page[models.Response]

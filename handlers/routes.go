@@ -108,6 +108,7 @@ func (s *Server) routes(r *gin.Engine, apis APIs) {
 
 	api.GET("/deputies", s.Require(AnyPointRole...), s.listDeputies)
 	api.POST("/deputies", s.Require(Staff...), s.createDeputy)
+	api.GET("/deputies/:id", s.Require(Staff...), s.getDeputy)
 
 	// Public filling, without login, only through a questionnaire's public link.
 	api.GET("/public/:token", s.publicQuestionnaire)

@@ -114,6 +114,7 @@ var routeTable = []route{
 		return "/api/v1/opinions/" + fx.opinionID, nil
 	}},
 	{"GET", "/api/v1/deputies", anyRole, fixed("/api/v1/deputies", nil)},
+	{"GET", "/api/v1/deputies/:id", staffOnly, fixed("/api/v1/deputies/d-dep", nil)},
 	{"POST", "/api/v1/deputies", staffOnly, func(*testing.T, *fixture, string) (string, any) {
 		return "/api/v1/deputies", map[string]any{"name": "张伟", "level": "township"}
 	}},

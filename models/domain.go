@@ -2,6 +2,7 @@ package models
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -147,6 +148,26 @@ type Deputy struct {
 	IDNumber  string    `json:"id_number,omitempty"`
 	Liaison   bool      `json:"liaison"`
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// Masked returns the deputy with phone and ID number masked, as lists show
+// them: 139****1234, 5304**********5511.
+func (d Deputy) Masked() Deputy {
+	d.Phone, d.IDNumber = Mask(d.Phone, 3, 4), Mask(d.IDNumber, 4, 4)
+	return d
+}
+
+// Mask keeps the first head and last tail characters of s and stars the
+// rest; a value too short to keep both is all stars.
+func Mask(s string, head, tail int) string {
+	r := []rune(s)
+	if len(r) == 0 {
+		return ""
+	}
+	if len(r) <= head+tail {
+		return strings.Repeat("*", len(r))
+	}
+	return string(r[:head]) + strings.Repeat("*", len(r)-head-tail) + string(r[len(r)-tail:])
 }
 
 // WithoutContact returns the deputy without phone and ID number.

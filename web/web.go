@@ -114,6 +114,7 @@ func (a *App) Routes(r *gin.Engine) {
 	r.GET("/opinions", staff, a.opinionsList)
 	r.GET("/deputies", staff, a.deputiesList)
 	r.POST("/deputies", staff, a.deputyCreate)
+	r.GET("/deputies/:id", staff, a.deputyView)
 	r.GET("/reports", staff, a.reportsList)
 
 	// 纸质问卷录入 (paper.go, paper_import.go).
