@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -324,5 +325,47 @@ func TestBackupFlagsRefused(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"serve", "--data", data, "--backup-keep", "0"}, envOf(map[string]string{}), nil, &strings.Builder{}); !isUsage(err) {
 		t.Errorf("--backup-keep 0 without --backup-dir: %v", err)
+	}
+}
+
+// A scheduled backup that fails (its directory gone) is logged and audited
+// as failed, and leaves no file; the server goes on. The first backup waits
+// for the newest of ours to be --backup-every old.
+func TestScheduledBackupFailsAndFirstWait(t *testing.T) {
+	data, dir := t.TempDir(), filepath.Join(t.TempDir(), "gone")
+	d, err := db.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var logs testutil.Buffer
+	s := backupSchedule{Dir: dir, Name: "hongta", Every: time.Hour, Keep: 2, Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	s.once(context.Background(), d)
+	page, err := d.AuditLog(context.Background(), models.AuditFilter{Action: "backup.create"})
+	if err != nil || len(page.Items) != 1 || page.Items[0].Result != models.AuditFailed || page.Items[0].Detail["error"] == nil {
+		t.Fatalf("a failed backup's audit: %v %+v", err, page.Items)
+	}
+	if !strings.Contains(logs.String(), "scheduled backup failed") {
+		t.Errorf("not logged: %s", logs.String())
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("a failed backup made %s", dir)
+	}
+
+	os.Mkdir(dir, 0o700)
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	if w := s.firstWait(now); w != 0 {
+		t.Errorf("no backup yet: first in %v, want at once", w)
+	}
+	os.WriteFile(filepath.Join(dir, s.fileName(now.Add(-20*time.Minute))), nil, 0o600)
+	if w := s.firstWait(now); w != 40*time.Minute {
+		t.Errorf("newest backup 20m old, every 1h: first in %v, want 40m", w)
+	}
+	os.WriteFile(filepath.Join(dir, s.fileName(now.Add(3*time.Hour))), nil, 0o600) // the clock was set back
+	if w := s.firstWait(now); w != time.Hour {
+		t.Errorf("a backup from the future: first in %v, want one period", w)
+	}
+	if w := (backupSchedule{Dir: dir, Name: "dali", Every: time.Hour}).firstWait(now); w != 0 {
+		t.Errorf("another point's files count as ours: first in %v", w)
 	}
 }
