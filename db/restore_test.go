@@ -124,6 +124,16 @@ func TestRestoreRefuses(t *testing.T) {
 	c.Close()
 	refused(plain, point, "not a whole budgetpoint database")
 	refused(filepath.Join(t.TempDir(), "missing.db"), point, "no backup file")
+	live := t.TempDir()
+	l, err := db.Open(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.SetSetting(ctx, "x", "y"); err != nil { // something in its WAL
+		t.Fatal(err)
+	}
+	refused(filepath.Join(live, db.FileName), point, "a database in use, not a backup")
+	l.Close()
 
 	hubDir := t.TempDir()
 	hub := db.Schema{Name: "hub", Files: fstest.MapFS{"0001_hub.sql": {Data: []byte(`CREATE TABLE hub_things(x);`)}}}
