@@ -162,6 +162,11 @@ func privateDir(dir string) error {
 		if err := os.Chmod(dir, db.DirMode); err != nil {
 			return usage(models.MsgCannotCreateDir, dir, err)
 		}
+		return nil
+	}
+	if st, err := os.Stat(dir); err == nil && st.Mode().Perm()&0o077 != 0 {
+		slog.Warn(fmt.Sprintf("backup directory is open to its group or others (chmod %o %s unless that is meant)", st.Mode().Perm()&^0o077, dir),
+			"path", dir, "mode", fmt.Sprintf("%04o", st.Mode().Perm()))
 	}
 	return nil
 }
