@@ -37,7 +37,7 @@ type Restored struct {
 	Aside    string   // where the database that was in dir is kept ("" when there was none)
 }
 
-// Restore makes the backup file from the database of dir, while no server
+// Restore makes a copy of the backup file from the database of dir, while no server
 // or command uses dir (it holds dir's lock exclusively throughout). The
 // file is copied (never changed) and checked first: a whole SQLite database
 // (integrity_check) with budgetpoint's migrations, of the same kind as the
@@ -55,14 +55,11 @@ func Restore(ctx context.Context, from, dir string) (Restored, error) {
 		return res, refused("%s 旁有 -wal 文件：这是在用的数据库，不是备份；请用 budgetpoint backup 制作备份 / %s has a -wal beside it: it is a database in use, not a backup; make one with budgetpoint backup", from, from)
 	}
 	if err := dataDir(dir); err != nil {
-		return res, err
+		return res, refusal{err.Error()}
 	}
 	lock, err := lockDir(dir, true)
 	if err != nil {
-		if errors.Is(err, ErrDirInUse) {
-			return res, refusal{err.Error()}
-		}
-		return res, err
+		return res, refusal{err.Error()} // in use, or no lock file can be made there
 	}
 	defer unlockDir(lock, true)
 	stage, err := os.MkdirTemp(dir, ".restore-") // 0700
