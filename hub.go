@@ -38,11 +38,15 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	idle := sessionIdleFlag(fl)
 	tlsF := tlsFlags(fl)
 	proxies := proxyFlag(fl)
+	backups := addBackupFlags(fl)
 	if err := parseFlags(fl, args, getenv); err != nil {
 		return err
 	}
 	tlsConf, err := tlsF.load()
 	if err != nil {
+		return err
+	}
+	if err := backups.check(*data); err != nil {
 		return err
 	}
 	if err := checkLockout(lockout); err != nil {
@@ -124,6 +128,11 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	r := s.Router(handlers.APIs{Hub: hub.NewAPI(h, s)}) // every API route (handlers/routes.go)
 	pages.Routes(r)                                     // the committee's pages (web/committee)
 	fmt.Fprintf(stdout, "联系点 / points: %d (%s)\n", len(points), *pointsPath)
+	stopBackups, err := startBackups(ctx, backups, "hub", d, log, stdout)
+	if err != nil {
+		return err
+	}
+	defer stopBackups() // before d.Close: a backup under way ends first
 	return serveHTTP(ctx, *addr, r, tlsConf, log, stdout, committee.DefaultName+" / committee hub")
 }
 

@@ -57,15 +57,18 @@ const usageText = `用法 / usage:
                      [--key-file FILE]   (the key of the deputies' ID numbers and phones; default DATA/keys/deputies.key)
                      [--lockout-after 5] [--lockout-for 30m] [--session-idle 30m]
                      [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]...
+                     [--backup-dir DIR [--backup-every 24h] [--backup-keep 14]]
   budgetpoint hub    [--addr 127.0.0.1:8090] [--data ./hub-data] [--points points.json] [--demo]
                      [--lockout-after 5] [--lockout-for 30m] [--session-idle 30m]
                      [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]...
+                     [--backup-dir DIR [--backup-every 24h] [--backup-keep 14]]
   budgetpoint user add     --data DIR --name NAME --role admin|staff|deputy|committee
   budgetpoint user password --data DIR --name NAME   (a new password, from stdin or generated, to be changed at the next sign-in)
   budgetpoint token create --data DIR --user NAME [--expires 365d]
   budgetpoint token list   --data DIR --user NAME
   budgetpoint token revoke --data DIR --id ID
   budgetpoint backup       --data DIR --out FILE
+  budgetpoint restore      --from FILE --data DIR   (while no server uses DIR)
   budgetpoint audit verify --data DIR   (exit 0: the audit chain is whole; 1: where it breaks)
 Every flag can also be set as BUDGETPOINT_<FLAG> (--hub-secret → BUDGETPOINT_HUB_SECRET);
 --trusted-proxy may be repeated, or given as BUDGETPOINT_TRUSTED_PROXY=10.0.0.1,10.0.1.0/24.`
@@ -103,6 +106,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return usage("应为 token create|list|revoke / expected: token create|list|revoke\n%s", usageText)
 	case "backup":
 		return runBackup(ctx, args[1:], getenv, stdout)
+	case "restore":
+		return runRestore(ctx, args[1:], getenv, stdout)
 	case "audit":
 		if len(args) < 2 || args[1] != "verify" {
 			return usage("应为 audit verify / expected: audit verify\n%s", usageText)
@@ -354,11 +359,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	idle := sessionIdleFlag(fs)
 	tlsF := tlsFlags(fs)
 	proxies := proxyFlag(fs)
+	backups := addBackupFlags(fs)
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}
 	tlsConf, err := tlsF.load()
 	if err != nil {
+		return err
+	}
+	if err := backups.check(*data); err != nil {
 		return err
 	}
 	if *withDemo {
@@ -419,6 +428,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Info("sync with the hub", "hub", *hub, "interval", *interval)
 		go sy.Run(ctx)
 	}
+	stopBackups, err := startBackups(ctx, backups, *pointID, d, log, stdout)
+	if err != nil {
+		return err
+	}
+	defer stopBackups() // before d.Close: a backup under way ends first
 	return serveHTTP(ctx, *addr, r, tlsConf, log, stdout, "联系点 "+*pointID+" / contact point")
 }
 
@@ -684,6 +698,44 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	fmt.Fprintf(stdout, "已备份到 / backed up to %s\n", *out)
 	return nil
+}
+
+func runRestore(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	from := fs.String("from", "", "backup file")
+	data := fs.String("data", "", "data directory to restore into")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	if *from == "" || *data == "" {
+		return usage("需要 --from 和 --data / --from and --data are required")
+	}
+	res, err := db.Restore(ctx, *from, *data)
+	if errors.Is(err, db.ErrRestoreRefused) {
+		return usageError{err}
+	}
+	if err != nil {
+		return err
+	}
+	kind := "accounts only"
+	for _, s := range res.Schemas {
+		if s != "accounts" {
+			kind = s
+		}
+	}
+	fmt.Fprintf(stdout, "已从 %s 恢复到 %s（%s）/ restored %s into %s (%s)\n", *from, *data, kind, *from, *data, kind)
+	if res.Aside != "" {
+		fmt.Fprintf(stdout, "原数据库保留为 / the database that was there is kept as %s\n", res.Aside)
+	}
+	fmt.Fprintf(stdout, "新的实例编号 / new instance id: %s (backup's: %s)\n", res.Instance, orNone(res.Previous))
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 func runAuditVerify(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {

@@ -86,6 +86,9 @@ type DB struct {
 	sessions sync.Map
 	// seal seals deputies' contact details (seal.go); nil but at a point.
 	seal *sealer
+	// lock is the data directory's lock file, held shared while open (lock.go).
+	lock   *os.File
+	unlock sync.Once
 
 	// Only the writer goroutine uses these (countbatch.go).
 	staged  *countStage // the running request's counter changes, when they wait for the commit
@@ -247,6 +250,21 @@ func open(dir string, mode openMode, schemas ...Schema) (*DB, error) {
 	if err := os.Remove(probe); err != nil {
 		slog.Warn("write test file left in the data directory", "path", probe, "err", err)
 	}
+	lock, err := lockDir(dir, false)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openLocked(dir, mode, schemas...)
+	if err != nil {
+		unlockDir(lock, false)
+		return nil, err
+	}
+	db.lock = lock
+	return db, nil
+}
+
+// openLocked is open once the directory's lock is held.
+func openLocked(dir string, mode openMode, schemas ...Schema) (*DB, error) {
 	path := filepath.Join(dir, FileName)
 	if err := dbFile(path); err != nil {
 		return nil, err
@@ -275,6 +293,11 @@ func open(dir string, mode openMode, schemas ...Schema) (*DB, error) {
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("数据库迁移失败 / migrating %s: %w", path, err)
+	}
+	if err := ensureInstance(w); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("数据库无法打开 / cannot open %s: %w", path, err)
 	}
 	db.wg.Add(1)
 	go db.writer()
@@ -337,6 +360,7 @@ func (db *DB) Close() error {
 	if e := db.w.Close(); err == nil {
 		err = e
 	}
+	db.unlock.Do(func() { unlockDir(db.lock, false) })
 	return err
 }
 
@@ -680,7 +704,50 @@ func Backup(dir, out string) error {
 		os.Remove(out)
 		return fmt.Errorf("backup %s to %s: %w", path, out, err)
 	}
+	if err := syncFile(out); err != nil {
+		os.Remove(out)
+		return fmt.Errorf("backup %s to %s: %w", path, out, err)
+	}
 	return nil
+}
+
+// BackupWhole is Backup that never shows half a copy under out: the copy is
+// written under a hidden name beside out, then linked to out (which must not
+// exist), and the directory synced. It returns the copy's size.
+func BackupWhole(dir, out string) (int64, error) {
+	tmp := filepath.Join(filepath.Dir(out), fmt.Sprintf(".%s.%d.tmp", filepath.Base(out), os.Getpid()))
+	os.Remove(tmp) // left by a process of the same pid that was killed mid-copy
+	if err := Backup(dir, tmp); err != nil {
+		return 0, err
+	}
+	defer os.Remove(tmp)
+	st, err := os.Stat(tmp)
+	if err != nil {
+		return 0, fmt.Errorf("backup %s: %w", out, err)
+	}
+	if err := os.Link(tmp, out); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return 0, fmt.Errorf("目标文件已存在 / %s already exists", out)
+		}
+		return 0, fmt.Errorf("备份文件无法创建 / cannot create the backup file %s: %w", out, err)
+	}
+	if err := syncFile(filepath.Dir(out)); err != nil {
+		return 0, fmt.Errorf("backup %s: %w", out, err)
+	}
+	return st.Size(), nil
+}
+
+// syncFile flushes a file (or a directory's entries) to the disk.
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if e := f.Close(); err == nil {
+		err = e
+	}
+	return err
 }
 
 const tsLayout = "2006-01-02T15:04:05.000000Z07:00"
