@@ -59,10 +59,7 @@ func (db *DB) ChangePassword(ctx context.Context, userID int64, current, next st
 		return 0, Wrap("change password", err)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(current)) != nil {
-		// Audited as a failure: a stolen session trying passwords shows.
-		if aerr := db.Audit(ctx, "user.password.change", "user", name, models.AuditFailed, map[string]any{"field": "current"}); aerr != nil {
-			return 0, aerr
-		}
+		// The refusal is audited with the request (handlers.AuditRefused).
 		return 0, models.Invalid(msgAccountHolder, map[string]string{"current": MsgWrongCurrent})
 	}
 	if current == next {

@@ -65,8 +65,12 @@ func TestChangePassword(t *testing.T) {
 	if f := res.Err(t).Error.Fields["current"]; f != db.MsgWrongCurrent {
 		t.Errorf("fields.current = %q, want %q", f, db.MsgWrongCurrent)
 	}
-	if a := audited(t, fx, "user.password.change", "user:"+u.Name); len(a) != 1 || a[0].Result != models.AuditFailed {
-		t.Errorf("a wrong current password: audit %+v, want one failed entry", a)
+	if a := audited(t, fx, "POST /api/v1/me/password", ""); len(a) != 1 || a[0].Result != models.AuditRefused || a[0].Actor.User != u.Name ||
+		a[0].Detail["status"] != float64(422) || a[0].Detail["code"] != models.EInvalid {
+		t.Errorf("a wrong current password: audit %+v, want one refused entry by %s", a, u.Name)
+	}
+	if a := audited(t, fx, "user.password.change", "user:"+u.Name); len(a) != 0 {
+		t.Errorf("a refused change left a change entry: %+v", a)
 	}
 	for _, weak := range testutil.WeakPasswords(u.Name) {
 		res := fx.Do(t, "POST", "/api/v1/me/password", tokOwn, map[string]any{"current": pw, "new": weak}).Want(t, 422, "a weak password "+weak)
@@ -260,5 +264,42 @@ func TestSignOutEverywhere(t *testing.T) {
 	fx.Do(t, "GET", "/api/v1/me", tok, nil).Want(t, 200, "an API token stays")
 	if e := audited(t, fx, "logout.everywhere", "user:"+u.Name); len(e) != 1 || e[0].Detail["ended"] != float64(2) {
 		t.Errorf("audit: %+v", e)
+	}
+}
+
+// TestRefusedChangesAudited: a change a signed-in person tries and is
+// refused (wrong role, bad content, conflict) leaves one entry with its
+// route, the person and the result refused; a read does not; a change that
+// succeeds leaves its own entry and no refused one.
+func TestRefusedChangesAudited(t *testing.T) {
+	fx := newFixture(t)
+	staff, _ := fx.token(t, "staff")
+	fx.Do(t, "POST", "/api/v1/users", staff, map[string]any{"name": "intruder", "role": "admin"}).Want(t, 403, "staff adds an admin")
+	fx.Do(t, "POST", "/api/v1/topics", staff, map[string]any{"id": "t-bad"}).Want(t, 422, "a topic without its fields")
+	fx.Do(t, "POST", "/api/v1/topics", staff, testutil.Topic("t1")).Want(t, 409, "a topic id taken")
+	fx.Do(t, "GET", "/api/v1/users", staff, nil).Want(t, 403, "staff lists logins (a read)")
+	fx.Do(t, "POST", "/api/v1/topics", staff, testutil.Topic("t-good")).Want(t, 201, "a good topic")
+	for _, c := range []struct {
+		action string
+		status float64
+	}{{"POST /api/v1/users", 403}, {"POST /api/v1/topics", 422}, {"POST /api/v1/topics", 409}} {
+		n := 0
+		for _, a := range audited(t, fx, c.action, "") {
+			if a.Detail["status"] == c.status {
+				n++
+				if a.Actor.User != "staff" || a.Result != models.AuditRefused || a.Addr == "" {
+					t.Errorf("%s %v: %+v", c.action, c.status, a)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s answered %v: %d entries, want 1", c.action, c.status, n)
+		}
+	}
+	if a := audited(t, fx, "GET /api/v1/users", ""); len(a) != 0 {
+		t.Errorf("a refused read is audited: %+v", a)
+	}
+	if a := audited(t, fx, "POST /api/v1/topics", ""); len(a) != 2 {
+		t.Errorf("POST /api/v1/topics: %d entries, want the 2 refused ones", len(a))
 	}
 }

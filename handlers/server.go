@@ -115,7 +115,36 @@ func (s *Server) Fail(c *gin.Context, err error) {
 			e = models.Errorf(models.EInternal, "服务器内部错误，请稍后再试；如果一再发生，请联系管理员 / internal error: try again later, and tell the administrator if it persists")
 		}
 	}
+	c.Set(errorCodeKey, e.Code)
 	c.AbortWithStatusJSON(Status(e.Code), gin.H{"error": e})
+}
+
+// errorCodeKey holds the code of the error a request was answered with.
+const errorCodeKey = "budgetpoint.error_code"
+
+// AuditRefused records, after a request of a signed-in person that would
+// change data (not GET or HEAD) was answered with an error, that it was
+// refused (4xx) or failed (5xx): its route as the action, the path as the
+// object, and the status and error code. A change that succeeds is audited
+// by its store, in its own transaction; so is a sign-in.
+func AuditRefused(c *gin.Context, d *db.DB, sess db.Session) {
+	st := c.Writer.Status()
+	if st < 400 || c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
+		return
+	}
+	result := models.AuditRefused
+	if st >= 500 {
+		result = models.AuditFailed
+	}
+	code, _ := c.Get(errorCodeKey)
+	route := c.FullPath()
+	if route == "" {
+		route = c.Request.URL.Path
+	}
+	ctx := models.WithActor(c.Request.Context(), models.Actor{User: sess.User.Name, Role: sess.User.Role, Addr: ClientIP(c)})
+	if err := d.Audit(ctx, c.Request.Method+" "+route, "path", c.Request.URL.Path, result, map[string]any{"status": st, "code": code}); err != nil {
+		slog.Error("audit a refused request", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+	}
 }
 
 func (s *Server) recovery(c *gin.Context, p any) {
