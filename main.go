@@ -63,7 +63,7 @@ const usageText = `用法 / usage:
                      [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]...
                      [--backup-dir DIR [--backup-every 24h] [--backup-keep 14]]
   budgetpoint user add     --data DIR --name NAME --role admin|staff|deputy|committee
-  budgetpoint user password --data DIR --name NAME   (a new password, from stdin or generated, to be changed at the next sign-in)
+  budgetpoint user password --data DIR --name NAME   (a new password from stdin, or generated and to be changed at the next sign-in)
   budgetpoint token create --data DIR --user NAME [--expires 365d]
   budgetpoint token list   --data DIR --user NAME
   budgetpoint token revoke --data DIR --id ID
@@ -516,8 +516,9 @@ func passwordFrom(stdin io.Reader, name string) (pw string, generated bool, err 
 }
 
 // runUserPassword sets a new password for a login from the machine itself
-// (for an admin who forgot theirs): read from stdin or generated; it must be
-// changed at the next sign-in, and the login's sessions and tokens end.
+// (for an admin who forgot theirs, or to set the first admin's): read from
+// stdin (chosen by the person at the machine, kept) or generated (to be
+// changed at the next sign-in); the login's sessions and tokens end.
 func runUserPassword(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("user password", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory")
@@ -541,13 +542,13 @@ func runUserPassword(ctx context.Context, args []string, getenv func(string) str
 	if err != nil {
 		return err
 	}
-	if _, err := d.ResetPassword(ctx, u.ID, pw); err != nil {
+	if _, err := d.ResetPassword(ctx, u.ID, pw, generated); err != nil {
 		return err
 	}
 	if generated {
 		fmt.Fprintf(stdout, "已重设 %s 的密码 / new password of %s: %s (下次登录时须修改 / to be changed at the next sign-in)\n", *name, *name, pw)
 	} else {
-		fmt.Fprintf(stdout, "已重设 %s 的密码 / new password of %s set (下次登录时须修改 / to be changed at the next sign-in)\n", *name, *name)
+		fmt.Fprintf(stdout, "已设置 %s 的新密码 / new password of %s set\n", *name, *name)
 	}
 	return nil
 }
@@ -580,6 +581,14 @@ func runTokenCreate(ctx context.Context, args []string, getenv func(string) stri
 	u, err := d.UserByName(ctx, *user)
 	if err != nil {
 		return err
+	}
+	switch {
+	case u.Disabled:
+		return usage("%s 已停用，它的令牌不能使用 / %s is disabled: its tokens would not work", *user, *user)
+	case u.MustChangePassword:
+		// Its token would get 403 everywhere until the password is changed.
+		return usage("%s 须先修改初始或重设的密码：登录网页修改，或在本机运行 budgetpoint user password --data %s --name %s / %s must first change its generated or reset password: sign in and change it, or run budgetpoint user password --data %s --name %s here",
+			*user, *data, *user, *user, *data, *user)
 	}
 	tok, _, err := d.CreateAPIToken(ctx, u.ID, ttl)
 	if err != nil {

@@ -222,6 +222,21 @@ func TestBehindNginx(t *testing.T) {
 		t.Fatalf("the session cookie through nginx over HTTPS is missing or not Secure: %v", res.Header["Set-Cookie"])
 	}
 
+	// The first admin's generated password must be changed before anything else.
+	var login struct {
+		User models.User
+		CSRF string `json:"csrf_token"`
+	}
+	if err := json.Unmarshal(res.Body, &login); err != nil || !login.User.MustChangePassword {
+		t.Fatalf("the first admin's sign-in does not ask for a new password: %v %s", err, res.Body)
+	}
+	res, err = testutil.RequestWithClient(client, base, "POST", "/api/v1/me/password", map[string]string{"current": pw[1], "new": "Behind-Nginx-2027"},
+		func(req *http.Request) { req.Header.Set("X-CSRF-Token", login.CSRF) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Want(t, 200, "the first admin sets a new password through nginx")
+
 	res, err = testutil.RequestWithClient(client, base, "GET", "/api/v1/audit?action=login", nil, nil) // the cookie alone
 	if err != nil {
 		t.Fatal(err)

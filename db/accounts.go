@@ -12,8 +12,6 @@ import (
 	"errors"
 	"fmt"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"budgetpoint/models"
 )
 
@@ -46,21 +44,27 @@ const (
 )
 
 // ChangePassword sets the login's own new password after checking the
-// current one (422 naming current when wrong, password when the new one
-// breaks the rule or equals the current one). It ends every other session
-// and token of the login, keeping keep (the request's own), and clears
-// must_change. It returns how many sessions and tokens it ended.
-func (db *DB) ChangePassword(ctx context.Context, userID int64, current, next string, keep int64) (ended int64, err error) {
-	var name, hash string
-	if err := db.r.QueryRowContext(ctx, `SELECT name, password_hash FROM users WHERE id=? AND deleted_at IS NULL AND disabled_at IS NULL`, userID).Scan(&name, &hash); err != nil {
+// current one as a sign-in would (SignIn under l, from the actor's address):
+// a wrong one is 422 naming current and counts towards the lockout, so that
+// a stolen session cannot try passwords without end; a locked name is 423.
+// The new one must pass the rule and differ from the current one (422
+// naming password). It ends every other session and token of the login,
+// keeping keep (the request's own), and clears must_change. It returns how
+// many sessions and tokens it ended.
+func (db *DB) ChangePassword(ctx context.Context, userID int64, current, next string, keep int64, l Lockout) (ended int64, err error) {
+	var name string
+	if err := db.r.QueryRowContext(ctx, `SELECT name FROM users WHERE id=? AND deleted_at IS NULL AND disabled_at IS NULL`, userID).Scan(&name); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return 0, models.NotFound(msgAccountHolder, "user")
 		}
 		return 0, Wrap("change password", err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(current)) != nil {
-		// The refusal is audited with the request (handlers.AuditRefused).
-		return 0, models.Invalid(msgAccountHolder, map[string]string{"current": MsgWrongCurrent})
+	if _, err := db.SignIn(ctx, name, current, models.ActorOf(ctx).Addr, l); err != nil {
+		if models.ErrorCode(err) == models.EUnauth {
+			// The refusal is audited with the request (handlers.AuditRefused).
+			return 0, models.Invalid(msgAccountHolder, map[string]string{"current": MsgWrongCurrent})
+		}
+		return 0, err
 	}
 	if current == next {
 		return 0, models.Invalid(msgAccountHolder, map[string]string{"password": MsgSamePassword})
@@ -87,10 +91,10 @@ func (db *DB) ChangePassword(ctx context.Context, userID int64, current, next st
 	return ended, Wrap("change password of "+name, err)
 }
 
-// ResetPassword sets a new password for the login id (an admin's act): it
-// must be changed at the next sign-in, and every session and token of the
-// login ends.
-func (db *DB) ResetPassword(ctx context.Context, id int64, password string) (models.User, error) {
+// ResetPassword sets a new password for the login id, and every session
+// and token of the login ends. With mustChange (an admin's reset, a
+// generated password) it must be changed at the next sign-in.
+func (db *DB) ResetPassword(ctx context.Context, id int64, password string, mustChange bool) (models.User, error) {
 	var u models.User
 	err := db.Read(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -107,7 +111,7 @@ func (db *DB) ResetPassword(ctx context.Context, id int64, password string) (mod
 	defer db.sessions.Clear()
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		now := ts(db.Now())
-		res, err := tx.Exec(`UPDATE users SET password_hash=?, must_change=1, password_changed_at=? WHERE id=? AND deleted_at IS NULL`, h, now, id)
+		res, err := tx.Exec(`UPDATE users SET password_hash=?, must_change=?, password_changed_at=? WHERE id=? AND deleted_at IS NULL`, h, mustChange, now, id)
 		if err != nil {
 			return err
 		}
@@ -118,8 +122,8 @@ func (db *DB) ResetPassword(ctx context.Context, id int64, password string) (mod
 		if err != nil {
 			return err
 		}
-		u.MustChangePassword = true
-		return db.auditChange(ctx, tx, "user.password.reset", "user", u.Name, map[string]any{"ended": ended})
+		u.MustChangePassword = mustChange
+		return db.auditChange(ctx, tx, "user.password.reset", "user", u.Name, map[string]any{"ended": ended, "must_change_password": mustChange})
 	})
 	return u, Wrap(fmt.Sprintf("reset password of user %d", id), err)
 }

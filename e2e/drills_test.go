@@ -165,6 +165,10 @@ func (c *cluster) seed(p *point) {
 		var got models.Deputy
 		p.api.must(c.t, "POST", "/api/v1/deputies", map[string]any{"id": d.ID, "name": d.Name, "level": d.Level, "unit": "玉溪某单位",
 			"phone": d.Phone, "id_number": d.IDNumber, "liaison": true}, &got, 201)
+		if got.Phone != models.Mask(d.Phone, 3, 4) || got.IDNumber != models.Mask(d.IDNumber, 4, 4) {
+			c.t.Fatalf("the registry's answer does not show the planted numbers masked: %+v", got)
+		}
+		p.api.must(c.t, "GET", "/api/v1/deputies/"+d.ID, nil, &got, 200)
 		if got.Phone != d.Phone || got.IDNumber != d.IDNumber {
 			c.t.Fatalf("the registry did not keep the planted numbers: %+v", got)
 		}

@@ -29,6 +29,10 @@ func checkMustChange(c *gin.Context, sess db.Session) error {
 	return nil
 }
 
+// Lockout is the server's lockout policy, which the pages' password change
+// checks the current password under, as the API's does.
+func (s *Server) Lockout() db.Lockout { return s.lockout }
+
 // changePassword: POST /api/v1/me/password {"current", "new"}. Every other
 // session and token of the login ends; the request's own stays.
 func (s *Server) changePassword(c *gin.Context) {
@@ -38,7 +42,7 @@ func (s *Server) changePassword(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	ended, err := s.DB.ChangePassword(c.Request.Context(), sess.User.ID, req.Current, req.New, sess.TokenID)
+	ended, err := s.DB.ChangePassword(c.Request.Context(), sess.User.ID, req.Current, req.New, sess.TokenID, s.lockout)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -93,7 +97,7 @@ func (s *Server) resetPassword(c *gin.Context) {
 	if pw == "" {
 		pw = db.NewPassword(u.Name)
 	}
-	if u, err = s.DB.ResetPassword(c.Request.Context(), id, pw); err != nil {
+	if u, err = s.DB.ResetPassword(c.Request.Context(), id, pw, true); err != nil {
 		s.Fail(c, err)
 		return
 	}

@@ -303,3 +303,23 @@ func TestRefusedChangesAudited(t *testing.T) {
 		t.Errorf("POST /api/v1/topics: %d entries, want the 2 refused ones", len(a))
 	}
 }
+
+// TestChangePasswordLockout: wrong current passwords on a password change
+// count towards the lockout as failed sign-ins do: the fifth locks the
+// login (423 for the change and for a sign-in with the right password).
+func TestChangePasswordLockout(t *testing.T) {
+	fx := newFixture(t)
+	u := fx.newUser(t)
+	tok, _, _, _ := fx.DB.CreateToken(context.Background(), u.ID, db.TokenAPI)
+	for i := 1; i <= 5; i++ {
+		want := 422
+		if i == 5 {
+			want = 423
+		}
+		fx.Do(t, "POST", "/api/v1/me/password", tok, map[string]any{"current": fmt.Sprintf("Wrong-Guess-%d0", i), "new": "Fresh-Garden-2027"}).Want(t, want, fmt.Sprintf("wrong current password %d", i))
+	}
+	fx.Do(t, "POST", "/api/v1/me/password", tok, map[string]any{"current": testutil.Password(u.Name), "new": "Fresh-Garden-2027"}).Want(t, 423, "the right current password while locked")
+	if _, res := signInCookie(t, fx, u.Name, testutil.Password(u.Name)); res.Status != 423 {
+		t.Errorf("sign-in while locked: %d", res.Status)
+	}
+}

@@ -117,7 +117,7 @@ func (st *Site) accountPassword(c *gin.Context) {
 		errs = map[string]string{"again": both("acct.mismatch")}
 	}
 	if len(errs) == 0 {
-		_, err := st.S.DB.ChangePassword(c.Request.Context(), sess.User.ID, f.Current, f.New, sess.TokenID)
+		_, err := st.S.DB.ChangePassword(c.Request.Context(), sess.User.ID, f.Current, f.New, sess.TokenID, st.S.Lockout())
 		if errs = FieldErrors(err); err != nil && errs == nil {
 			st.Error(c, err)
 			return
@@ -247,7 +247,7 @@ func (st *Site) userReset(c *gin.Context, id int64) {
 		return
 	}
 	pw := db.NewPassword(u.Name)
-	if u, err = st.S.DB.ResetPassword(ctx, id, pw); err != nil {
+	if u, err = st.S.DB.ResetPassword(ctx, id, pw, true); err != nil {
 		st.Error(c, err)
 		return
 	}
