@@ -51,7 +51,7 @@ type HubEnv struct {
 // committee's pages) after the hub's own.
 func NewHub(t testing.TB, extra ...func(r *gin.Engine, s *handlers.Server, h *hub.Hub)) *HubEnv {
 	t.Helper()
-	dir := t.TempDir()
+	dir := DataDir(t)
 	d, err := db.OpenWith(dir, hub.Schema())
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -53,12 +54,23 @@ func (b *Buffer) String() string {
 // OpenDB opens a fresh point database in a temporary directory, closed at the end of the test.
 func OpenDB(t testing.TB) *db.DB {
 	t.Helper()
-	d, err := db.Open(t.TempDir())
+	d, err := db.Open(DataDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
 	return d
+}
+
+// DataDir is a new temporary data directory, 0700 as the server makes one
+// (t.TempDir's are 0755, which the server warns about).
+func DataDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // Dir is the data directory of a database opened in a temporary directory.
