@@ -137,6 +137,15 @@ func revokeAll(tx *sql.Tx, userID int64, now string) (int64, error) {
 	return res.RowsAffected()
 }
 
+// revokeSessions ends every live session (not API token) of a login.
+func revokeSessions(tx *sql.Tx, userID int64, now string) (int64, error) {
+	res, err := tx.Exec(`UPDATE tokens SET revoked_at=? WHERE user_id=? AND kind=? AND revoked_at IS NULL`, now, userID, TokenSession)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // keepAnAdmin refuses to take away the login id when it is the last admin
 // who can sign in, and refuses an admin's own login (by is who acts).
 func keepAnAdmin(tx *sql.Tx, u models.User, by int64) error {
@@ -182,7 +191,7 @@ func (db *DB) SetDisabled(ctx context.Context, id, by int64, disabled bool) (mod
 			if _, err := tx.Exec(`UPDATE users SET disabled_at=? WHERE id=?`, now, id); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(`UPDATE tokens SET revoked_at=? WHERE user_id=? AND kind=? AND revoked_at IS NULL`, now, id, TokenSession); err != nil {
+			if _, err := revokeSessions(tx, id, now); err != nil {
 				return err
 			}
 		} else if _, err := tx.Exec(`UPDATE users SET disabled_at=NULL WHERE id=?`, id); err != nil {
@@ -230,11 +239,8 @@ func (db *DB) DeleteUser(ctx context.Context, id, by int64) (models.User, error)
 func (db *DB) EndSessions(ctx context.Context, userID int64) (ended int64, err error) {
 	defer db.sessions.Clear()
 	err = db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.Exec(`UPDATE tokens SET revoked_at=? WHERE user_id=? AND kind=? AND revoked_at IS NULL`, ts(db.Now()), userID, TokenSession)
-		if err != nil {
-			return err
-		}
-		if ended, err = res.RowsAffected(); err != nil {
+		var err error
+		if ended, err = revokeSessions(tx, userID, ts(db.Now())); err != nil {
 			return err
 		}
 		return db.auditChange(ctx, tx, "logout.everywhere", "user", models.ActorOf(ctx).User, map[string]any{"ended": ended})
