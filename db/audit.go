@@ -206,7 +206,9 @@ type AuditBreak struct {
 // VerifyAudit walks the audit log in seq order, from the latest archive
 // point on (the first entry left must chain to the archived last hash), and
 // reports the first break (nil when the chain is whole) and how many entries
-// it checked.
+// it checked. The latest archive point must have its audit.archive entry
+// among those left, so that a point made up through SQL to remove entries
+// is a break too.
 func VerifyAudit(ctx context.Context, dir string) (checked int64, brk *AuditBreak, err error) {
 	d, err := OpenAccounts(dir)
 	if err != nil {
@@ -224,6 +226,7 @@ func VerifyAudit(ctx context.Context, dir string) (checked int64, brk *AuditBrea
 		}
 		defer rows.Close()
 		c := auditChain{last: seq, prev: hash}
+		recorded := seq == 0 // the latest archive point has its audit.archive entry
 		for brk == nil && rows.Next() {
 			e, err := scanAuditRow(rows)
 			if err != nil {
@@ -231,10 +234,28 @@ func VerifyAudit(ctx context.Context, dir string) (checked int64, brk *AuditBrea
 			}
 			checked++
 			brk = c.add(e)
+			recorded = recorded || e.archives(seq, hash)
+		}
+		if brk == nil && !recorded {
+			brk = &AuditBreak{Seq: seq, Reason: fmt.Sprintf("没有 audit.archive 条目记录到第 %d 条为止的归档 / no audit.archive entry records the archive up to entry %d", seq, seq)}
 		}
 		return rows.Err()
 	})
 	return checked, brk, Wrap("verify audit", err)
+}
+
+// archives reports whether e is the audit.archive entry of the archive up
+// to toSeq with that last hash. The archive's transaction appends it after
+// the archive point, so it stays until a later archive, which has its own.
+func (e auditRow) archives(toSeq int64, lastHash string) bool {
+	if e.Action != "audit.archive" {
+		return false
+	}
+	var d struct {
+		ToSeq    int64  `json:"to_seq"`
+		LastHash string `json:"last_hash"`
+	}
+	return json.Unmarshal([]byte(e.Detail), &d) == nil && d.ToSeq == toSeq && d.LastHash == lastHash
 }
 
 // auditChain checks entries one after the other: each must be numbered

@@ -260,3 +260,29 @@ func TestAuditArchiveRehashed(t *testing.T) {
 		t.Fatalf("verify a rehashed archive: %+v %v", brk, err)
 	}
 }
+
+// Entries removed through SQL under an archive point made up there (the
+// triggers let it: it continues the last one at an entry of the log) are
+// found: no audit.archive entry records that point.
+func TestAuditArchiveMadeUpPoint(t *testing.T) {
+	d := testutil.OpenDB(t)
+	dir := testutil.Dir(d)
+	ctx := models.WithActor(context.Background(), models.Actor{User: "cli", Role: "system"})
+	for _, w := range []string{"a", "b", "c"} {
+		if err := d.Audit(ctx, "test."+w, "thing", w, models.AuditOK, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := sql.Open("sqlite3", db.DSN(d.Path, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if _, err := w.Exec(`INSERT INTO audit_archive SELECT seq, 1, hash, 'nowhere', at, seq FROM audit_log WHERE seq = 2;
+		DELETE FROM audit_log WHERE seq <= 2`); err != nil {
+		t.Fatal(err)
+	}
+	if _, brk, err := db.VerifyAudit(ctx, dir); err != nil || brk == nil || brk.Seq != 2 || !strings.Contains(brk.Reason, "audit.archive") {
+		t.Fatalf("verify after entries removed under a made-up archive point: %+v %v", brk, err)
+	}
+}
