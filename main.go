@@ -69,7 +69,8 @@ const usageText = `用法 / usage:
   budgetpoint token revoke --data DIR --id ID
   budgetpoint backup       --data DIR --out FILE
   budgetpoint restore      --from FILE --data DIR   (while no server uses DIR)
-  budgetpoint audit verify --data DIR   (exit 0: the audit chain is whole; 1: where it breaks)
+  budgetpoint audit verify --data DIR [--archive FILE]...   (exit 0: the audit chain is whole; 1: where it breaks)
+  budgetpoint audit archive --data DIR --before YYYY-MM-DD --out FILE   (entries before the date, China time, at least 180 days old)
 Every flag can also be set as BUDGETPOINT_<FLAG> (--hub-secret → BUDGETPOINT_HUB_SECRET);
 --trusted-proxy may be repeated, or given as BUDGETPOINT_TRUSTED_PROXY=10.0.0.1,10.0.1.0/24.`
 
@@ -109,10 +110,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "restore":
 		return runRestore(ctx, args[1:], getenv, stdout)
 	case "audit":
-		if len(args) < 2 || args[1] != "verify" {
-			return usage("应为 audit verify / expected: audit verify\n%s", usageText)
+		switch {
+		case len(args) >= 2 && args[1] == "verify":
+			return runAuditVerify(ctx, args[2:], getenv, stdout)
+		case len(args) >= 2 && args[1] == "archive":
+			return runAuditArchive(ctx, args[2:], getenv, stdout)
 		}
-		return runAuditVerify(ctx, args[2:], getenv, stdout)
+		return usage("应为 audit verify|archive / expected: audit verify|archive\n%s", usageText)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usageText)
 		return nil
@@ -750,11 +754,18 @@ func orNone(s string) string {
 func runAuditVerify(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory")
+	var archives fileList
+	fs.Var(&archives, "archive", "an archive file to verify too (may be repeated)")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}
 	if _, err := os.Stat(filepath.Join(*data, db.FileName)); err != nil {
 		return usage("找不到数据库 / no database in %s", *data)
+	}
+	for _, f := range archives {
+		if _, err := os.Stat(f); err != nil {
+			return usage("找不到归档文件 / no archive file %s", f)
+		}
 	}
 	n, brk, err := db.VerifyAudit(ctx, *data)
 	if err != nil {
@@ -764,6 +775,86 @@ func runAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 		// Exit status 1 (not a usage error), naming the entry.
 		return fmt.Errorf("审计日志在第 %d 条处断开 / the audit chain breaks at entry %d: %s", brk.Seq, brk.Seq, brk.Reason)
 	}
-	fmt.Fprintf(stdout, "审计日志完整，共 %d 条 / the audit chain is whole: %d entries\n", n, n)
+	points, err := db.AuditArchives(ctx, *data)
+	if err != nil {
+		return err
+	}
+	if len(points) == 0 {
+		fmt.Fprintf(stdout, "审计日志完整，共 %d 条 / the audit chain is whole: %d entries\n", n, n)
+	} else {
+		k := points[len(points)-1].ToSeq
+		fmt.Fprintf(stdout, "审计日志完整，检查了 %d 条，第 1 至 %d 条已归档 / the audit chain is whole: %d entries checked, entries 1..%d archived\n", n, k, n, k)
+		for _, p := range points {
+			at := p.At.In(db.CST).Format(time.DateTime)
+			fmt.Fprintf(stdout, "  第 %d 至 %d 条归档到 %s（%s）/ entries %d..%d archived to %s at %s (China time)\n", p.FromSeq, p.ToSeq, p.File, at, p.FromSeq, p.ToSeq, p.File, at)
+		}
+	}
+	for _, f := range archives {
+		if err := verifyArchiveFile(ctx, *data, f, stdout); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// verifyArchiveFile checks one archive file against the database of data.
+func verifyArchiveFile(ctx context.Context, data, file string, stdout io.Writer) error {
+	n, brk, err := db.VerifyAuditArchive(ctx, data, file)
+	if err != nil {
+		return err
+	}
+	if brk != nil {
+		return fmt.Errorf("归档文件 %s 在第 %d 条处断开 / the archive %s breaks at entry %d: %s", file, brk.Seq, file, brk.Seq, brk.Reason)
+	}
+	fmt.Fprintf(stdout, "归档文件 %s 完整，共 %d 条 / the archive %s is whole: %d entries\n", file, n, file, n)
+	return nil
+}
+
+// fileList is a flag that may be repeated.
+type fileList []string
+
+func (l *fileList) String() string { return strings.Join(*l, ",") }
+
+func (l *fileList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+func runAuditArchive(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("audit archive", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory")
+	beforeS := fs.String("before", "", "archive the entries before this date (YYYY-MM-DD, China time)")
+	out := fs.String("out", "", "the archive file to make (never overwritten)")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	if *out == "" || *beforeS == "" {
+		return usage("需要 --before 和 --out / --before and --out are required")
+	}
+	before, err := time.ParseInLocation(time.DateOnly, *beforeS, db.CST)
+	if err != nil {
+		return usage("--before 应为 YYYY-MM-DD / --before is a date, YYYY-MM-DD: %q", *beforeS)
+	}
+	if _, err := os.Stat(filepath.Join(*data, db.FileName)); err != nil {
+		return usage("找不到数据库 / no database in %s", *data)
+	}
+	d, err := openAnyData(*data, false)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	a, err := d.ArchiveAudit(ctx, before, *out)
+	if errors.Is(err, db.ErrArchiveRefused) {
+		return usageError{err}
+	}
+	if err != nil {
+		return err
+	}
+	if a == nil {
+		fmt.Fprintf(stdout, "%s 之前没有未归档的条目 / no entries before %s left to archive\n", *beforeS, *beforeS)
+		return nil
+	}
+	fmt.Fprintf(stdout, "已将第 %d 至 %d 条（%d 条）归档到 %s / archived entries %d..%d (%d) to %s\n",
+		a.FromSeq, a.ToSeq, a.Entries, a.File, a.FromSeq, a.ToSeq, a.Entries, a.File)
 	return nil
 }

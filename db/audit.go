@@ -37,21 +37,37 @@ func (db *DB) audit(ctx context.Context, tx *sql.Tx, r auditRecord) error {
 	if err != nil {
 		return fmt.Errorf("audit %s: detail: %w", r.Action, err)
 	}
-	var prev string
-	switch err := tx.QueryRow(`SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&prev); {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
+	last, prev, err := lastAudit(tx)
+	if err != nil {
 		return fmt.Errorf("audit %s: last entry: %w", r.Action, err)
 	}
 	a := models.ActorOf(ctx)
-	e := auditRow{At: ts(db.Now()), User: a.User, Role: a.Role, Addr: a.Addr, Action: r.Action,
+	e := auditRow{Seq: last + 1, At: ts(db.Now()), User: a.User, Role: a.Role, Addr: a.Addr, Action: r.Action,
 		ObjectType: r.ObjectType, ObjectID: r.ObjectID, Result: r.Result, Detail: string(detail)}
 	e.Hash = e.hash(prev)
-	if _, err := tx.Exec(`INSERT INTO audit_log(at, actor_user, actor_role, addr, action, object_type, object_id, result, detail, hash)
-		VALUES(?,?,?,?,?,?,?,?,?,?)`, e.At, e.User, e.Role, e.Addr, e.Action, e.ObjectType, e.ObjectID, e.Result, e.Detail, e.Hash); err != nil {
+	if _, err := tx.Exec(`INSERT INTO audit_log(seq, at, actor_user, actor_role, addr, action, object_type, object_id, result, detail, hash)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?)`, e.Seq, e.At, e.User, e.Role, e.Addr, e.Action, e.ObjectType, e.ObjectID, e.Result, e.Detail, e.Hash); err != nil {
 		return fmt.Errorf("audit %s: %w", r.Action, err)
 	}
 	return nil
+}
+
+// lastAudit returns the seq and hash of the newest entry, or of the latest
+// archive point when every entry is archived (0 and "" for an empty log), so
+// that numbers go on after archived ones and the chain continues through.
+func lastAudit(q interface {
+	QueryRow(string, ...any) *sql.Row
+}) (int64, string, error) {
+	var seq int64
+	var hash string
+	err := q.QueryRow(`SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = q.QueryRow(`SELECT to_seq, last_hash FROM audit_archive ORDER BY to_seq DESC LIMIT 1`).Scan(&seq, &hash)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", nil
+	}
+	return seq, hash, err
 }
 
 // Audit records an action that changes nothing else (a sign-in, an export,
@@ -63,10 +79,19 @@ func (db *DB) Audit(ctx context.Context, action, objectType, objectID, result st
 }
 
 // auditRow is an entry as stored: its hash is over these fields as text.
+// An archive file holds it as JSON under the columns' names.
 type auditRow struct {
-	Seq                                        int64
-	At, User, Role, Addr, Action               string
-	ObjectType, ObjectID, Result, Detail, Hash string
+	Seq        int64  `json:"seq"`
+	At         string `json:"at"`
+	User       string `json:"actor_user"`
+	Role       string `json:"actor_role"`
+	Addr       string `json:"addr"`
+	Action     string `json:"action"`
+	ObjectType string `json:"object_type"`
+	ObjectID   string `json:"object_id"`
+	Result     string `json:"result"`
+	Detail     string `json:"detail"`
+	Hash       string `json:"hash"`
 }
 
 // hash is hex SHA-256 over the previous entry's hash and this entry's
@@ -178,35 +203,77 @@ type AuditBreak struct {
 	Reason string
 }
 
-// VerifyAudit walks the whole audit log in seq order and reports the first
-// break (nil when the chain is whole) and how many entries it checked.
+// VerifyAudit walks the audit log in seq order, from the latest archive
+// point on (the first entry left must chain to the archived last hash), and
+// reports the first break (nil when the chain is whole) and how many entries
+// it checked. The latest archive point must have its audit.archive entry
+// among those left, so that a point made up through SQL to remove entries
+// is a break too.
 func VerifyAudit(ctx context.Context, dir string) (checked int64, brk *AuditBreak, err error) {
 	d, err := OpenAccounts(dir)
 	if err != nil {
 		return 0, nil, err
 	}
 	defer d.Close()
-	rows, err := d.r.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log ORDER BY seq`)
-	if err != nil {
-		return 0, nil, Wrap("verify audit", err)
-	}
-	defer rows.Close()
-	prev, last := "", int64(0)
-	for rows.Next() {
-		e, err := scanAuditRow(rows)
+	err = d.Read(ctx, func(tx *sql.Tx) error {
+		seq, hash, err := archivePoint(tx)
 		if err != nil {
-			return checked, nil, Wrap("verify audit", err)
+			return err
 		}
-		checked++
-		switch {
-		case e.Seq != last+1:
-			return checked, &AuditBreak{Seq: e.Seq, Reason: fmt.Sprintf("缺少第 %d 到第 %d 条 / entries %d to %d are missing", last+1, e.Seq-1, last+1, e.Seq-1)}, nil
-		case e.hash(prev) != e.Hash:
-			return checked, &AuditBreak{Seq: e.Seq, Reason: "这一条或前一条的内容被改动过 / its content or the entry before it was changed"}, nil
+		rows, err := tx.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log ORDER BY seq`)
+		if err != nil {
+			return err
 		}
-		prev, last = e.Hash, e.Seq
+		defer rows.Close()
+		c := auditChain{last: seq, prev: hash}
+		recorded := seq == 0 // the latest archive point has its audit.archive entry
+		for brk == nil && rows.Next() {
+			e, err := scanAuditRow(rows)
+			if err != nil {
+				return err
+			}
+			checked++
+			brk = c.add(e)
+			recorded = recorded || e.archives(seq, hash)
+		}
+		if brk == nil && !recorded {
+			brk = &AuditBreak{Seq: seq, Reason: fmt.Sprintf("没有 audit.archive 条目记录到第 %d 条为止的归档 / no audit.archive entry records the archive up to entry %d", seq, seq)}
+		}
+		return rows.Err()
+	})
+	return checked, brk, Wrap("verify audit", err)
+}
+
+// archives reports whether e is the audit.archive entry of the archive up
+// to toSeq with that last hash. The archive's transaction appends it after
+// the archive point, so it stays until a later archive, which has its own.
+func (e auditRow) archives(toSeq int64, lastHash string) bool {
+	if e.Action != "audit.archive" {
+		return false
 	}
-	return checked, nil, Wrap("verify audit", rows.Err())
+	var d struct {
+		ToSeq    int64  `json:"to_seq"`
+		LastHash string `json:"last_hash"`
+	}
+	return json.Unmarshal([]byte(e.Detail), &d) == nil && d.ToSeq == toSeq && d.LastHash == lastHash
+}
+
+// auditChain checks entries one after the other: each must be numbered
+// next and its hash must be what its content and the one before it give.
+type auditChain struct {
+	last int64  // the seq of the entry before
+	prev string // its hash ("" before the first entry)
+}
+
+func (c *auditChain) add(e auditRow) *AuditBreak {
+	switch {
+	case e.Seq != c.last+1:
+		return &AuditBreak{Seq: e.Seq, Reason: fmt.Sprintf("缺少第 %d 到第 %d 条 / entries %d to %d are missing", c.last+1, e.Seq-1, c.last+1, e.Seq-1)}
+	case e.hash(c.prev) != e.Hash:
+		return &AuditBreak{Seq: e.Seq, Reason: "这一条或前一条的内容被改动过 / its content or the entry before it was changed"}
+	}
+	c.prev, c.last = e.Hash, e.Seq
+	return nil
 }
 
 // auditChange records a change made by a signed-in person, in the change's

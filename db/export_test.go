@@ -1,5 +1,11 @@
 package db
 
+import (
+	"encoding/json"
+	"os"
+	"strings"
+)
+
 // QueuedWrites is how many write requests wait in the writer's queue, not
 // yet taken into a batch (for tests that arrange what one batch holds).
 func (db *DB) QueuedWrites() int { return len(db.reqs) }
@@ -11,4 +17,36 @@ func LockExclusive(dir string) (func(), error) {
 		return nil, err
 	}
 	return func() { unlockDir(f, true) }, nil
+}
+
+// RehashArchiveForTest changes the actor of entry seq in an archive file and
+// makes every hash after it again, as a forger who knows the hash would.
+func RehashArchiveForTest(file string, seq int64, user string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	var h archiveHeader
+	if err := json.Unmarshal([]byte(lines[0]), &h); err != nil {
+		return err
+	}
+	prev := h.PrevHash
+	for i, l := range lines[1:] {
+		var e auditRow
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			return err
+		}
+		if e.Seq == seq {
+			e.User = user
+		}
+		e.Hash = e.hash(prev)
+		prev = e.Hash
+		nl, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		lines[i+1] = string(nl)
+	}
+	return os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
 }
