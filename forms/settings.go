@@ -146,3 +146,19 @@ func (f *NewUserForm) Clean() error {
 	}
 	return nil
 }
+
+// HubUserForm adds a login of the hub from its 账号管理 page; the password
+// as in NewUserForm.
+type HubUserForm struct {
+	Name     string `form:"name" label:"用户名,user name" binding:"required,min=2,max=32"`
+	Role     string `form:"role" label:"角色,role" binding:"required,oneof=committee admin"`
+	Password string `form:"password" label:"密码,password" binding:"max=72"`
+}
+
+// Clean trims the name, which must hold no space.
+func (f *HubUserForm) Clean() error {
+	n := NewUserForm{Name: f.Name, Role: f.Role}
+	err := n.Clean()
+	f.Name = n.Name
+	return err
+}

@@ -64,6 +64,7 @@ var accountMessages = Messages{
 	"users.deleted_ok":     {"已删除 %s。", "%s deleted."},
 	"users.reset_ok":       {"已重设 %s 的密码。此密码只显示这一次：请交给本人，本人下次登录时须修改。", "The password of %s is reset. It is shown only this once: hand it over; it must be changed at the next sign-in."},
 	"users.you":            {"（您自己）", "(you)"},
+	"users.lead_hub":       {"停用的账号立即不能登录，令牌也不能用；删除的账号保留其用户名和操作记录。", "A disabled login can no longer sign in, nor can its tokens be used; a deleted login keeps its name and its records."},
 	"set.role.committee":   {"预工委", "committee"},
 }
 
@@ -171,10 +172,54 @@ type usersData struct {
 	Users    []userState
 	Reset    *models.User // whose password was just reset
 	Password string       // the new password, shown this once
+	// The form that adds a login (Options.AddLogins), with what it added.
+	AddLogins bool
+	Form      forms.HubUserForm
+	Added     *models.User
+	Errors    map[string]string
+}
+
+// usersAdd adds a login of the hub (db.CreateLogin); a generated password
+// is shown once, and must be changed at the first sign-in.
+func (st *Site) usersAdd(c *gin.Context) {
+	var f forms.HubUserForm
+	errs, err := formErrors(BindForm(c, "用户", &f))
+	if err != nil {
+		st.Error(c, err)
+		return
+	}
+	if errs, err = addFieldErrors(errs, f.Clean()); err != nil {
+		st.Error(c, err)
+		return
+	}
+	d := &usersData{Form: f}
+	if len(errs) == 0 {
+		pw, generated := f.Password, f.Password == ""
+		if generated {
+			pw = db.NewPassword(f.Name)
+		}
+		u, err := st.S.DB.CreateLogin(c.Request.Context(), db.NewLogin{Name: f.Name, Role: f.Role, Password: pw, MustChange: generated})
+		switch e, _ := models.AsError(err); {
+		case err == nil:
+			d = &usersData{Added: &u, Form: forms.HubUserForm{Role: "committee"}}
+			if generated {
+				d.Password = pw
+			}
+		case FieldErrors(err) != nil:
+			errs = FieldErrors(err)
+		case e != nil && e.Code == models.EConflict:
+			errs = map[string]string{"name": e.Message}
+		default:
+			st.Error(c, err)
+			return
+		}
+	}
+	d.Errors = errs
+	st.renderUsers(c, d)
 }
 
 func (st *Site) usersPage(c *gin.Context) {
-	st.renderUsers(c, &usersData{})
+	st.renderUsers(c, &usersData{Form: forms.HubUserForm{Role: "committee"}})
 }
 
 func (st *Site) renderUsers(c *gin.Context, d *usersData) {
@@ -193,10 +238,16 @@ func (st *Site) renderUsers(c *gin.Context, d *usersData) {
 	for _, u := range us {
 		d.Users = append(d.Users, userState{U: u, LockedUntil: locked[u.Name], You: u.ID == sess.User.ID})
 	}
+	d.AddLogins = st.opts.AddLogins
 	v := st.View(c, "nav.users", d)
 	v.Nav = "users"
 	v.Path = "/users"
-	st.Render(c, http.StatusOK, "users.html", v)
+	v.Errors = d.Errors
+	status := http.StatusOK
+	if len(d.Errors) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	st.Render(c, status, "users.html", v)
 }
 
 // userAction is one admin action on the login :id, then back to /users

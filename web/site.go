@@ -63,6 +63,9 @@ type Options struct {
 	Nav []NavItem
 	// Roles are the roles that sign in to these pages (and may sign out).
 	Roles []string
+	// AddLogins: 账号管理 has the form that adds a login (the hub's; a
+	// point adds them in its settings, with the deputies registry).
+	AddLogins bool
 }
 
 // NavItem is one entry of the main navigation.
@@ -110,6 +113,9 @@ func (st *Site) Routes(r *gin.Engine) {
 	r.POST("/account/sessions/end", st.Page(st.opts.Roles...), st.accountEndAll)
 	r.GET("/users", st.Page("admin"), st.usersPage)
 	r.POST("/users/:id/:action", st.Page("admin"), st.userAction)
+	if st.opts.AddLogins {
+		r.POST("/users", st.Page("admin"), st.usersAdd)
+	}
 }
 
 // Translate is Translate with the package's words too.

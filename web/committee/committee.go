@@ -88,6 +88,8 @@ func New(s *handlers.Server, h *hub.Hub) (*Pages, error) {
 		Subtitle: "hub.system",
 		Nav:      nav,
 		Roles:    handlers.Committee,
+		// The committee's logins are added on 账号管理.
+		AddLogins: true,
 	})
 	if err != nil {
 		return nil, err

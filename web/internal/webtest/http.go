@@ -39,12 +39,18 @@ var CSRFRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 // Login signs a user in through the login form and returns the client.
 func (s *Site) Login(t *testing.T, name string) *http.Client {
 	t.Helper()
+	return s.LoginWith(t, name, s.Password)
+}
+
+// LoginWith signs name in through the login page with password.
+func (s *Site) LoginWith(t *testing.T, name, password string) *http.Client {
+	t.Helper()
 	c := s.Client(t)
 	m := CSRFRe.FindStringSubmatch(s.Get(t, c, "/login", http.StatusOK))
 	if m == nil {
 		t.Fatal("login page has no csrf field")
 	}
-	res, _ := s.Post(t, c, "/login", url.Values{"csrf": {m[1]}, "name": {name}, "password": {s.Password}, "next": {"/"}}, 0)
+	res, _ := s.Post(t, c, "/login", url.Values{"csrf": {m[1]}, "name": {name}, "password": {password}, "next": {"/"}}, 0)
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login %s: status %d", name, res.StatusCode)
 	}
