@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -16,6 +17,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -304,9 +306,20 @@ func TestHubCARefused(t *testing.T) {
 		})
 	}
 	t.Run("the binary exits 2", func(t *testing.T) {
-		_, stderr := cli(t, "", 2, append([]string{"serve", "--data", filepath.Join(t.TempDir(), "d"), "--addr", "127.0.0.1:0", "--hub-ca", notPEM}, https...)...)
-		if !strings.Contains(stderr, notPEM) || !strings.Contains(stderr, " / ") {
-			t.Fatalf("stderr does not name the file: %q", stderr)
+		// Were it not refused, the server is stopped after a while.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, binPath, append([]string{"serve", "--data", filepath.Join(t.TempDir(), "d"), "--addr", "127.0.0.1:0", "--hub-ca", notPEM}, https...)...)
+		cmd.Env = cleanEnv()
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+			t.Fatalf("serve --hub-ca %s: %v, want exit status 2; stderr: %s", notPEM, err, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), notPEM) || !strings.Contains(stderr.String(), " / ") {
+			t.Fatalf("stderr does not name the file: %q", stderr.String())
 		}
 	})
 	// A good file is taken, and the point starts.
