@@ -6,6 +6,8 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -54,6 +56,7 @@ func usage(format string, args ...any) error { return usageError{fmt.Errorf(form
 const usageText = `用法 / usage:
   budgetpoint serve  [--addr 127.0.0.1:8080] [--data ./data] [--point-id hongta]
                      [--hub URL --hub-secret S [--hub-insecure]] [--sync-interval 30s] [--demo]
+                     [--hub-ca FILE]   (PEM CA certificate(s) trusted for an https:// hub instead of the system's)
                      [--key-file FILE]   (the key of the deputies' ID numbers and phones; default DATA/keys/deputies.key)
                      [--lockout-after 5] [--lockout-for 30m] [--session-idle 30m]
                      [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]...
@@ -252,6 +255,54 @@ func (f tlsFiles) load() (*tls.Config, error) {
 	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
 }
 
+// loadHubCA reads --hub-ca: nil without it (the system's roots), else a
+// pool of the file's certificates, which are then the only CAs trusted for
+// the hub, so that a hub with a private CA is pinned to it. It needs an
+// https:// hub, and a file that holds one certificate at least, each whole.
+func loadHubCA(file, hub string) (*x509.CertPool, error) {
+	if file == "" {
+		return nil, nil
+	}
+	if !strings.HasPrefix(strings.ToLower(hub), "https://") {
+		return nil, usage("--hub-ca 需要 https:// 的 --hub / --hub-ca needs an https:// --hub")
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, usage("无法读取 --hub-ca 文件 %s / cannot read the --hub-ca file %s: %v", file, file, err)
+	}
+	pool, n, err := certPool(b)
+	if err != nil || n == 0 {
+		if err == nil {
+			err = errors.New("no PEM CERTIFICATE block")
+		}
+		return nil, usage("--hub-ca 文件 %s 中没有可用的证书 / the --hub-ca file %s holds no usable certificate: %v", file, file, err)
+	}
+	return pool, nil
+}
+
+// certPool parses every CERTIFICATE block of PEM data (other blocks are
+// skipped) and returns them as a pool, with how many there were.
+func certPool(b []byte) (*x509.CertPool, int, error) {
+	pool := x509.NewCertPool()
+	n := 0
+	for {
+		var blk *pem.Block
+		blk, b = pem.Decode(b)
+		if blk == nil {
+			return pool, n, nil
+		}
+		if blk.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			return nil, n, fmt.Errorf("certificate %d: %w", n+1, err)
+		}
+		pool.AddCert(c)
+		n++
+	}
+}
+
 // proxyList is --trusted-proxy: repeatable, and each value may list several
 // CIDRs or IP addresses separated by commas (as BUDGETPOINT_TRUSTED_PROXY does).
 type proxyList []netip.Prefix
@@ -356,6 +407,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	hub := fs.String("hub", "", "committee hub URL")
 	hubSecret := fs.String("hub-secret", "", "this point's shared secret with the hub")
 	hubInsecure := fs.Bool("hub-insecure", false, "allow a plain http:// --hub that is not on the loopback address")
+	hubCA := fs.String("hub-ca", "", "PEM file of the CA certificate(s) trusted for an https:// --hub, instead of the system's")
 	interval := fs.Duration("sync-interval", 30*time.Second, "how often to push and pull")
 	withDemo := fs.Bool("demo", false, "load demo content")
 	keyFile := fs.String("key-file", "", "the key of the deputies' contact details (default: DATA/keys/deputies.key, made at the first start)")
@@ -403,6 +455,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return usage("--hub %s 不是 https://：与汇总端之间的数据和签名会以明文经过网络；请用 https://，确属可信网络时加 --hub-insecure / --hub %s is not https://: the data and signatures sent to the hub would cross the network in clear; use https://, or add --hub-insecure on a network you trust", *hub, *hub)
 		}
 	}
+	hubRoots, err := loadHubCA(*hubCA, *hub)
+	if err != nil {
+		return err
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("point", *pointID)
 	d, err := openData(*data, *keyFile)
 	if err != nil {
@@ -421,7 +477,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// The parts of a contact point, each handed what it needs.
 	s := handlers.NewServer(d, handlers.Config{PointID: *pointID, Log: log, BodyLimits: web.BodyLimits(), Lockout: *lockout, SessionIdle: *idle, TrustedProxies: *proxies})
 	sy := syncer.New(d, syncer.Config{Hub: *hub, Secret: *hubSecret, PointID: *pointID,
-		Interval: *interval, Log: log.With("part", "sync")})
+		Interval: *interval, RootCAs: hubRoots, Log: log.With("part", "sync")})
 	pages, err := web.New(s, sy)
 	if err != nil {
 		return err

@@ -15,6 +15,8 @@ package syncer
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,8 +61,11 @@ type Config struct {
 	MaxItems, MaxBytes int
 	// MaxBackoff caps the wait between failed attempts.
 	MaxBackoff time.Duration
-	Client     *http.Client
-	Log        *slog.Logger
+	// RootCAs, when set, are the only CAs trusted for an https:// hub
+	// (--hub-ca), instead of the system's; nil trusts the system's.
+	RootCAs *x509.CertPool
+	Client  *http.Client // when set, RootCAs is not used
+	Log     *slog.Logger
 }
 
 // Syncer pushes and pulls for one contact point.
@@ -78,13 +83,16 @@ type Syncer struct {
 }
 
 // NewClient returns the HTTP client used to talk to the hub: bounded at
-// every step, so that a link that hangs does not hang the loop.
-func NewClient() *http.Client {
+// every step, so that a link that hangs does not hang the loop, and TLS 1.2
+// at least. roots, when not nil, are the only CAs it trusts for the hub's
+// certificate; nil trusts the system's.
+func NewClient(roots *x509.CertPool) *http.Client {
 	return &http.Client{
 		Timeout: 2 * time.Minute,
 		Transport: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
 			DialContext:           (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSClientConfig:       &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
 			TLSHandshakeTimeout:   15 * time.Second,
 			ResponseHeaderTimeout: 90 * time.Second,
 			ExpectContinueTimeout: time.Second,
@@ -110,7 +118,7 @@ func New(d *db.DB, cfg Config) *Syncer {
 		cfg.Interval = 30 * time.Second
 	}
 	if cfg.Client == nil {
-		cfg.Client = NewClient()
+		cfg.Client = NewClient(cfg.RootCAs)
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
