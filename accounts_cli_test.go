@@ -77,3 +77,17 @@ func TestFirstAdminMustChange(t *testing.T) {
 		t.Errorf("user add with a generated password: %s", added)
 	}
 }
+
+// TestUserPasswordUnlocks: the only admin, locked by five wrong passwords
+// (anyone can send them), gets back in with `user password` on the machine.
+func TestUserPasswordUnlocks(t *testing.T) {
+	data := t.TempDir()
+	r := serveRun(t, []string{"--data", data, "--addr", "127.0.0.1:0"}, nil)
+	for i := 0; i < 5; i++ {
+		post(r.url, "/api/v1/login", "", map[string]any{"name": "admin", "password": "Wrong-Guess-2027"})
+	}
+	runCLI(t, "Back-In-Again-2027\n", "user", "password", "--data", data, "--name", "admin")
+	if res, err := post(r.url, "/api/v1/login", "", map[string]any{"name": "admin", "password": "Back-In-Again-2027"}); err != nil || res.Status != 200 {
+		t.Fatalf("the locked admin after user password: %v %v, want 200", err, res)
+	}
+}

@@ -122,6 +122,11 @@ func (db *DB) ResetPassword(ctx context.Context, id int64, password string, must
 		if err != nil {
 			return err
 		}
+		// A new password ends a lock too: the admin who forgot theirs, and
+		// was locked out trying, gets back in with `user password`.
+		if _, err := tx.Exec(`DELETE FROM login_failures WHERE name=?`, u.Name); err != nil {
+			return err
+		}
 		u.MustChangePassword = mustChange
 		return db.auditChange(ctx, tx, "user.password.reset", "user", u.Name, map[string]any{"ended": ended, "must_change_password": mustChange})
 	})
@@ -166,12 +171,13 @@ func keepAnAdmin(tx *sql.Tx, u models.User, by int64) error {
 }
 
 // SetDisabled disables or enables the login id (by is the admin who acts).
-// A disabled login is refused everywhere at once, its API tokens too; its
-// sessions end. Enabling it lets it sign in again (its unexpired API
-// tokens work again). Neither one's own login nor the last admin can be
-// disabled (conflict).
+// A disabled login is refused everywhere at once: every session and token
+// of it ends (a login disabled because its token was stolen gets no token
+// back when enabled: it signs in again, and makes new ones). Neither one's
+// own login nor the last admin can be disabled (conflict).
 func (db *DB) SetDisabled(ctx context.Context, id, by int64, disabled bool) (models.User, error) {
 	var u models.User
+	var ended int64
 	defer db.sessions.Clear()
 	err := db.Write(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -191,14 +197,18 @@ func (db *DB) SetDisabled(ctx context.Context, id, by int64, disabled bool) (mod
 			if _, err := tx.Exec(`UPDATE users SET disabled_at=? WHERE id=?`, now, id); err != nil {
 				return err
 			}
-			if _, err := revokeSessions(tx, id, now); err != nil {
+			if ended, err = revokeAll(tx, id, now); err != nil {
 				return err
 			}
 		} else if _, err := tx.Exec(`UPDATE users SET disabled_at=NULL WHERE id=?`, id); err != nil {
 			return err
 		}
 		u.Disabled = disabled
-		return db.auditChange(ctx, tx, action, "user", u.Name, nil)
+		var detail map[string]any
+		if disabled {
+			detail = map[string]any{"ended": ended}
+		}
+		return db.auditChange(ctx, tx, action, "user", u.Name, detail)
 	})
 	return u, Wrap(fmt.Sprintf("disable user %d", id), err)
 }

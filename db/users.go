@@ -107,6 +107,9 @@ type NewLogin struct {
 
 // CreateLogin adds a login as CreateUser does, with MustChange.
 func (db *DB) CreateLogin(ctx context.Context, l NewLogin) (models.User, error) {
+	if msg := models.LoginNameProblem(l.Name); msg != "" {
+		return models.User{}, models.Invalid("用户", map[string]string{"name": msg})
+	}
 	h, err := hashPassword(l.Name, l.Password)
 	if err != nil {
 		return models.User{}, err
@@ -171,6 +174,9 @@ func (db *DB) CreateAdminIfNone(ctx context.Context, name, password string) (cre
 // createUserIf creates a login as CreateUser does, unless the query (a count)
 // finds something inside the same write transaction.
 func (db *DB) createUserIf(ctx context.Context, u models.User, password, exists string, args ...any) (created bool, err error) {
+	if msg := models.LoginNameProblem(u.Name); msg != "" {
+		return false, models.Invalid("用户", map[string]string{"name": msg})
+	}
 	h, err := hashPassword(u.Name, password)
 	if err != nil {
 		return false, err
@@ -410,7 +416,10 @@ func (db *DB) UserByToken(ctx context.Context, token string) (Session, error) {
 	if !ends.IsZero() && !now.Before(ends) {
 		return Session{}, unauth
 	}
-	if now.Sub(used) >= lastUsedEvery {
+	// The stored last use lags the real one by less than every: at most
+	// half the idle timeout, so that a session used within it never ends.
+	every := min(lastUsedEvery, db.sessionIdle()/2)
+	if now.Sub(used) >= every {
 		err := db.Write(ctx, func(tx *sql.Tx) error {
 			_, err := tx.Exec(`UPDATE tokens SET last_used_at=? WHERE id=? AND (last_used_at IS NULL OR last_used_at<?)`, ts(now), s.TokenID, ts(now))
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"budgetpoint/db"
@@ -157,7 +158,7 @@ func TestResetPassword(t *testing.T) {
 
 // TestDisableLogin: a disabled login's token gets 401 at once, its right
 // password too (audited refused, not counted towards the lockout); enabled
-// again, its token works. An admin cannot disable their own login nor the
+// again, it signs in, and the token of before stays ended. An admin cannot disable their own login nor the
 // last admin.
 func TestDisableLogin(t *testing.T) {
 	fx := newFixture(t)
@@ -187,7 +188,7 @@ func TestDisableLogin(t *testing.T) {
 		t.Errorf("audit of the disable: %+v", a)
 	}
 	fx.Do(t, "PATCH", path, admin, map[string]any{"disabled": false}).Want(t, 200, "enable")
-	fx.Do(t, "GET", "/api/v1/topics", tok, nil).Want(t, 200, "the token once enabled again")
+	fx.Do(t, "GET", "/api/v1/topics", tok, nil).Want(t, 401, "the token of before, once enabled again (disabling ended it)")
 	if c, res := signInCookie(t, fx, u.Name, testutil.Password(u.Name)); c == "" {
 		t.Errorf("sign in once enabled (not locked by the refused ones): %d %s", res.Status, res.Body)
 	}
@@ -321,5 +322,32 @@ func TestChangePasswordLockout(t *testing.T) {
 	fx.Do(t, "POST", "/api/v1/me/password", tok, map[string]any{"current": testutil.Password(u.Name), "new": "Fresh-Garden-2027"}).Want(t, 423, "the right current password while locked")
 	if _, res := signInCookie(t, fx, u.Name, testutil.Password(u.Name)); res.Status != 423 {
 		t.Errorf("sign-in while locked: %d", res.Status)
+	}
+}
+
+// TestLoginNames: names that would look like another in the audit log are
+// refused: another case of a taken name (a deleted one's too, 409), and
+// spaces, invisible characters or a Cyrillic letter among Latin ones (422
+// naming name); passwords padded with control characters are refused.
+func TestLoginNames(t *testing.T) {
+	fx := newFixture(t)
+	admin, _ := fx.token(t, "admin")
+	good := "Qx-Good-Pass-77"
+	for _, name := range []string{"admin\u200b", "\u0430dmin", "  staff", "li ming", "x", "tab\tname"} {
+		res := fx.Do(t, "POST", "/api/v1/users", admin, map[string]any{"name": name, "role": "staff", "password": good}).Want(t, 422, fmt.Sprintf("name %q", name))
+		if res.Err(t).Error.Fields["name"] == "" {
+			t.Errorf("name %q: no fields.name: %s", name, res.Body)
+		}
+	}
+	fx.Do(t, "POST", "/api/v1/users", admin, map[string]any{"name": "Admin", "role": "staff", "password": good}).Want(t, 409, "another case of admin")
+	var out struct{ User models.User }
+	fx.Do(t, "POST", "/api/v1/users", admin, map[string]any{"name": "alice-tester", "role": "staff", "password": good}).Want(t, 201, "alice").JSON(t, &out)
+	fx.Do(t, "DELETE", fmt.Sprintf("/api/v1/users/%d", out.User.ID), admin, nil).Want(t, 200, "delete alice")
+	fx.Do(t, "POST", "/api/v1/users", admin, map[string]any{"name": "ALICE-TESTER", "role": "staff", "password": good}).Want(t, 409, "a deleted name in capitals")
+	fx.Do(t, "POST", "/api/v1/users", admin, map[string]any{"name": "王芳.2027", "role": "staff", "password": good}).Want(t, 201, "a Chinese name with digits")
+
+	res := fx.Do(t, "POST", "/api/v1/users", admin, map[string]any{"name": "padded", "role": "staff", "password": strings.Repeat("\u0000", 11) + "Aa1"}).Want(t, 422, "NULs in the password")
+	if res.Err(t).Error.Fields["password"] != models.MsgPasswordInvisible {
+		t.Errorf("NULs in the password: %s", res.Body)
 	}
 }

@@ -115,7 +115,7 @@ func CheckCSRF(c *gin.Context, sess db.Session) error {
 		got = c.PostForm("csrf")
 	}
 	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRF)) != 1 {
-		return models.Errorf(models.EForbidden, "页面已过期，请刷新后重试 / the page has expired: reload it and try again")
+		return models.Errorf(models.EForbidden, "页面已过期，请刷新后重试（程序请在 X-CSRF-Token 头中带上登录时得到的 csrf_token） / the page has expired: reload it and try again (a program sends the csrf_token of its sign-in in the X-CSRF-Token header)")
 	}
 	return nil
 }

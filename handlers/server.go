@@ -89,6 +89,16 @@ var statusOf = map[string]int{
 	models.EInternal:         http.StatusInternalServerError,
 }
 
+// codeOf is the error code of an HTTP status (each status has one), or "".
+func codeOf(status int) string {
+	for code, st := range statusOf {
+		if st == status {
+			return code
+		}
+	}
+	return ""
+}
+
 // Status returns the HTTP status of an error code.
 func Status(code string) int {
 	if s, ok := statusOf[code]; ok {
@@ -136,7 +146,10 @@ func AuditRefused(c *gin.Context, d *db.DB, sess db.Session) {
 	if st >= 500 {
 		result = models.AuditFailed
 	}
-	code, _ := c.Get(errorCodeKey)
+	code, ok := c.Get(errorCodeKey)
+	if !ok {
+		code = codeOf(st) // a page that answered the error itself
+	}
 	route := c.FullPath()
 	if route == "" {
 		route = c.Request.URL.Path

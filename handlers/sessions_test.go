@@ -160,3 +160,21 @@ func TestSessionLastUseWrittenOncePerMinute(t *testing.T) {
 		t.Fatalf("last use not written a minute later: still %v", l)
 	}
 }
+
+// TestSessionShortIdleInUse: with the shortest idle timeout (1 min), a
+// session used every 10 s lives on (its last use is stored at least every
+// half idle timeout), and ends a minute after its last use.
+func TestSessionShortIdleInUse(t *testing.T) {
+	e := newSessionEnv(t, time.Minute)
+	s := e.session(t)
+	for i := 1; i <= 18; i++ { // three minutes
+		e.advance(10 * time.Second)
+		if st := e.me(t, s); st != 200 {
+			t.Fatalf("a session used every 10 s, after %d s: %d, want 200", 10*i, st)
+		}
+	}
+	e.advance(time.Minute + 3*time.Second)
+	if st := e.me(t, s); st != 401 {
+		t.Fatalf("a session unused for a minute: %d, want 401", st)
+	}
+}

@@ -12,6 +12,8 @@ const (
 	MsgMinOverMax          = "最小值不能大于最大值 / min must not exceed max"
 	MsgAnswerRequired      = "必答题 / required"
 	MsgPasswordTooLong     = "密码不能超过 72 字节 / password at most 72 bytes"
+	MsgPasswordInvisible   = "密码不能含控制字符或不可见字符 / the password must not hold control or invisible characters"
+	MsgLoginName           = "用户名为 2 到 32 个字，只能用英文字母、数字、汉字和 . _ - @ / a user name is 2 to 32 characters: Latin letters, digits, Chinese characters and . _ - @ only"
 	MsgWrongLogin          = "用户名或密码错误 / wrong user name or password"
 	MsgUUID                = "应为 UUID / must be a UUID"
 	MsgRespondentKind      = "应为人大代表、群众或其他 / must be deputy, public or other"

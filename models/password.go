@@ -65,6 +65,13 @@ func PasswordProblem(name, pw string) string {
 	if len(pw) > PasswordMaxBytes {
 		return MsgPasswordTooLong
 	}
+	for _, r := range pw {
+		// Control and invisible characters (NUL, zero-width space): they
+		// cannot be typed back, and would pad a short password to length.
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
+			return MsgPasswordInvisible
+		}
+	}
 	var lower, upper, digit, symbol int
 	for _, r := range pw {
 		switch {
@@ -86,6 +93,28 @@ func PasswordProblem(name, pw string) string {
 	}
 	if IsCommonPassword(pw) {
 		return MsgPasswordCommon
+	}
+	return ""
+}
+
+// LoginNameProblem is the rule of login names, or "" when name keeps it:
+// 2 to 32 characters, each a Latin letter, a digit, a Chinese character or
+// one of . _ - @. No space, control or invisible character, and no letter of
+// another script that looks like a Latin one (Cyrillic а for a): the audit
+// log shows names, and two must not look alike. Names are also unique
+// without regard to case (the users table's index).
+func LoginNameProblem(name string) string {
+	n := utf8.RuneCountInString(name)
+	if n < 2 || n > 32 {
+		return MsgLoginName
+	}
+	for _, r := range name {
+		switch {
+		case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("._-@", r)):
+		case unicode.Is(unicode.Han, r):
+		default:
+			return MsgLoginName
+		}
 	}
 	return ""
 }
