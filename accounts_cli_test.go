@@ -91,3 +91,28 @@ func TestUserPasswordUnlocks(t *testing.T) {
 		t.Fatalf("the locked admin after user password: %v %v, want 200", err, res)
 	}
 }
+
+// TestAuditVerifyExpect: `audit verify` prints the newest entry as SEQ:HASH;
+// given back with --expect it matches (exit 0), a wrong hash is exit 1
+// naming the entry, and a malformed one a usage error.
+func TestAuditVerifyExpect(t *testing.T) {
+	data := t.TempDir()
+	runCLI(t, "Staff-Pass-2026!x\n", "user", "add", "--data", data, "--name", "clerk", "--role", "staff")
+	out := runCLI(t, "", "audit", "verify", "--data", data)
+	m := regexp.MustCompile(`newest entry: (\d+:[0-9a-f]{64})`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("verify printed no newest entry: %s", out)
+	}
+	if out := runCLI(t, "", "audit", "verify", "--data", data, "--expect", m[1]); !strings.Contains(out, "anchors kept elsewhere match") {
+		t.Errorf("verify --expect of its own line: %s", out)
+	}
+	seq, _, _ := strings.Cut(m[1], ":")
+	var buf testutil.Buffer
+	err := run(context.Background(), []string{"audit", "verify", "--data", data, "--expect", seq + ":" + strings.Repeat("a", 64)}, envOf(nil), nil, &buf)
+	if err == nil || isUsage(err) || !strings.Contains(err.Error(), "entry "+seq) {
+		t.Errorf("verify --expect with a wrong hash: %v, want exit 1 naming entry %s", err, seq)
+	}
+	if err := run(context.Background(), []string{"audit", "verify", "--data", data, "--expect", "nonsense"}, envOf(nil), nil, &buf); !isUsage(err) {
+		t.Errorf("verify --expect nonsense: %v, want a usage error", err)
+	}
+}

@@ -133,6 +133,7 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	defer stopBackups() // before d.Close: a backup under way ends first
+	go logAuditAnchors(ctx, d, log)
 	return serveHTTP(ctx, *addr, r, tlsConf, log, stdout, committee.DefaultName+" / committee hub")
 }
 

@@ -493,6 +493,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer stopBackups() // before d.Close: a backup under way ends first
+	go logAuditAnchors(ctx, d, log)
 	return serveHTTP(ctx, *addr, r, tlsConf, log, stdout, "联系点 "+*pointID+" / contact point")
 }
 
@@ -810,10 +811,19 @@ func orNone(s string) string {
 func runAuditVerify(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory")
-	var archives fileList
+	var archives, expects fileList
 	fs.Var(&archives, "archive", "an archive file to verify too (may be repeated)")
+	fs.Var(&expects, "expect", "SEQ:HASH printed by an earlier verify, or logged by the server: entry SEQ must still have HASH (may be repeated)")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
+	}
+	var anchors []db.AuditAnchor
+	for _, e := range expects {
+		a, err := db.ParseAuditAnchor(e)
+		if err != nil {
+			return usage("--expect: %v", err)
+		}
+		anchors = append(anchors, a)
 	}
 	if _, err := os.Stat(filepath.Join(*data, db.FileName)); err != nil {
 		return usage("找不到数据库 / no database in %s", *data)
@@ -850,6 +860,53 @@ func runAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 			return err
 		}
 	}
+	return checkAnchors(ctx, *data, anchors, stdout)
+}
+
+// auditAnchorEvery is how often a server logs the newest audit entry.
+const auditAnchorEvery = 24 * time.Hour
+
+// logAuditAnchors logs the newest audit entry at start and every day, until
+// ctx ends: a log kept on another machine (syslog, a forwarded journal) then
+// holds anchors for `audit verify --expect`.
+func logAuditAnchors(ctx context.Context, d *db.DB, log *slog.Logger) {
+	for {
+		if a, err := d.AuditHead(ctx); err != nil {
+			log.Error("audit anchor", "err", err)
+		} else if a.Seq > 0 {
+			log.Info("audit anchor (keep for audit verify --expect)", "anchor", a.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(auditAnchorEvery):
+		}
+	}
+}
+
+// checkAnchors checks the anchors given with --expect, then prints the
+// newest entry's, to be kept somewhere else.
+func checkAnchors(ctx context.Context, data string, anchors []db.AuditAnchor, stdout io.Writer) error {
+	brk, err := db.CheckAuditAnchors(ctx, data, anchors)
+	if err != nil {
+		return err
+	}
+	if brk != nil {
+		return fmt.Errorf("审计日志在第 %d 条处与保存的不符 / the audit log differs at entry %d from what was kept: %s", brk.Seq, brk.Seq, brk.Reason)
+	}
+	if len(anchors) > 0 {
+		fmt.Fprintf(stdout, "%d 个保存的锚点都相符 / the %d anchors kept elsewhere match\n", len(anchors), len(anchors))
+	}
+	d, err := db.OpenAccounts(data)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	head, err := d.AuditHead(ctx)
+	if err != nil || head.Seq == 0 {
+		return err
+	}
+	fmt.Fprintf(stdout, "最新一条 / newest entry: %s\n（请把这一行另外保存；以后用 audit verify --expect %s 可查出此前的条目是否被整体改写 / keep this line elsewhere: audit verify --expect %s later shows whether any entry up to it was rewritten）\n", head, head, head)
 	return nil
 }
 
