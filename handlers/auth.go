@@ -154,6 +154,13 @@ func (s *Server) Login(c *gin.Context, name, password string) (models.User, stri
 		if u.Disabled {
 			result = models.AuditRefused // the right password of a disabled login
 		}
+		if models.ErrorCode(err) == models.ERateLimited && !s.AuditUnauthenticated(ip) {
+			// An address already refused for its many failures: audited a
+			// few times a minute at most, so that it cannot fill the log
+			// (and the disk) by itself; the rest go to the server's log.
+			s.Log.Warn("sign-in refused, not audited again this minute", "addr", ip, "name", name)
+			return u, "", "", err
+		}
 		ctx := models.WithActor(c.Request.Context(), models.Actor{User: name, Addr: ip})
 		if aerr := s.DB.Audit(ctx, "login", "user", name, result, map[string]any{"code": models.ErrorCode(err)}); aerr != nil {
 			return u, "", "", aerr

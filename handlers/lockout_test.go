@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -174,4 +175,34 @@ func TestFailedSignInsPerAddress(t *testing.T) {
 	e.signIn(t, "127.0.0.9", "staff", testutil.Password("staff")).Want(t, http.StatusOK, "another address")
 	e.advance(10 * time.Minute)
 	e.signIn(t, "127.0.0.8", "staff", testutil.Password("staff")).Want(t, http.StatusOK, "the address ten minutes later")
+}
+
+// TestRefusedSignInsBoundedInAudit: an address refused for its failures
+// (429) cannot fill the audit log: of 100 refused sign-ins, 5 are audited
+// (then one a minute), the rest only logged; its 20 failures before are
+// audited each.
+func TestRefusedSignInsBoundedInAudit(t *testing.T) {
+	e := newLockoutEnv(t, db.Lockout{})
+	for i := 0; i < 20; i++ {
+		e.signIn(t, "127.0.0.8", fmt.Sprintf("guess%d", i), "Wrong-guess-1").Want(t, http.StatusUnauthorized, "a failure under twenty")
+	}
+	for i := 0; i < 100; i++ {
+		e.signIn(t, "127.0.0.8", fmt.Sprintf("flood%d", i), "Wrong-guess-1").Want(t, http.StatusTooManyRequests, "refused")
+	}
+	count := func(result string) int {
+		n := 0
+		p, err := e.d.AuditLog(context.Background(), models.AuditFilter{Action: "login", Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range p.Items {
+			if a.Result == result {
+				n++
+			}
+		}
+		return n
+	}
+	if f, r := count(models.AuditFailed), count(models.AuditRefused); f != 20 || r != 5 {
+		t.Errorf("audited %d failed and %d refused sign-ins, want 20 and 5", f, r)
+	}
 }

@@ -56,7 +56,10 @@ type Server struct {
 	bodyLimits  map[string]int64
 	publicLimit *Limiters
 	lockout     db.Lockout
-	proxies     []netip.Prefix
+	// refusalAudits bounds the audit entries of sign-ins refused for an
+	// address's many failures (rate_limited): 5, then 1 a minute, each.
+	refusalAudits *Limiters
+	proxies       []netip.Prefix
 }
 
 // NewServer prepares the API server of a contact point or of the hub.
@@ -71,7 +74,8 @@ func NewServer(d *db.DB, cfg Config) *Server {
 	}
 	return &Server{DB: d, PointID: cfg.PointID, Version: "0.1.0", Log: cfg.Log, hub: cfg.Hub, bodyLimits: limits,
 		publicLimit: NewLimiters(rate.Every(time.Second), 60), lockout: cfg.Lockout,
-		proxies: append([]netip.Prefix(nil), cfg.TrustedProxies...)}
+		refusalAudits: NewLimiters(rate.Every(time.Minute), 5),
+		proxies:       append([]netip.Prefix(nil), cfg.TrustedProxies...)}
 }
 
 var statusOf = map[string]int{
@@ -88,6 +92,13 @@ var statusOf = map[string]int{
 	models.EMethodNotAllowed: http.StatusMethodNotAllowed,
 	models.EInternal:         http.StatusInternalServerError,
 }
+
+// AuditUnauthenticated reports whether a refusal of an unauthenticated
+// request from addr (a sign-in refused for the address's failures, a sync
+// request the hub refuses) is to be audited now: 5, then one a minute per
+// address, so that one address cannot fill the log by itself. The others
+// are only logged by the caller.
+func (s *Server) AuditUnauthenticated(addr string) bool { return s.refusalAudits.Allow(addr) }
 
 // codeOf is the error code of an HTTP status (each status has one), or "".
 func codeOf(status int) string {

@@ -52,10 +52,14 @@ func (a *API) authenticate(c *gin.Context) (*Point, []byte, bool) {
 	}
 	a.h.Log.Warn("sync request refused", "point", id, "reason", reason, "method", c.Request.Method,
 		"path", c.Request.URL.Path, "remote", c.Request.RemoteAddr)
-	// Every refused sync request is audited (who claimed to be which point, from where, why).
-	ctx := models.WithActor(c.Request.Context(), models.Actor{User: id, Role: "point", Addr: handlers.ClientIP(c)})
-	if err := a.s.DB.Audit(ctx, "sync.refused", "point", id, models.AuditRefused, map[string]any{"reason": reason, "path": c.Request.URL.Path}); err != nil {
-		a.h.Log.Error("audit of a refused sync request", "point", id, "err", err)
+	// A refused sync request is audited (who claimed to be which point, from
+	// where, why): 5, then one a minute per address, the rest only logged
+	// above, so that a stranger cannot fill the log by itself.
+	if addr := handlers.ClientIP(c); a.s.AuditUnauthenticated(addr) {
+		ctx := models.WithActor(c.Request.Context(), models.Actor{User: id, Role: "point", Addr: addr})
+		if err := a.s.DB.Audit(ctx, "sync.refused", "point", id, models.AuditRefused, map[string]any{"reason": reason, "path": c.Request.URL.Path}); err != nil {
+			a.h.Log.Error("audit of a refused sync request", "point", id, "err", err)
+		}
 	}
 	a.s.Fail(c, models.Errorf(models.EUnauth, "同步请求未通过验证（联系点、时间戳或签名不对）/ sync request refused: unknown point, timestamp outside the window or bad signature"))
 	return nil, nil, false
