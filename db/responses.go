@@ -23,6 +23,9 @@ type Submission struct {
 	Serial      string
 	EnteredBy   string
 	SubmittedBy int64
+	// ByDeputy: SubmittedBy is a deputy's login answering for themselves
+	// (a questionnaire once_per_deputy takes one response of theirs).
+	ByDeputy bool
 }
 
 // SubmitResponse checks and stores a response, counting it in the topic's
@@ -142,6 +145,16 @@ func (db *DB) StoreChecked(tx *sql.Tx, cs *CheckedSubmission) (created bool, err
 	if !errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("stored response %s: %w", s.ID, err)
 	}
+	if def.OncePerDeputy && s.ByDeputy && s.SubmittedBy != 0 {
+		// In the write transaction: two submissions at once are one, then the other.
+		prev, err := answeredBy(tx, qid, s.SubmittedBy)
+		if err != nil {
+			return false, err
+		}
+		if prev != "" {
+			return false, errAlreadyAnswered(prev)
+		}
+	}
 	var proposer models.Proposer
 	proposer.Kind = s.Respondent.Kind
 	proposer.Description = s.Respondent.Description
@@ -181,6 +194,50 @@ func (db *DB) StoreChecked(tx *sql.Tx, cs *CheckedSubmission) (created bool, err
 		return false, err
 	}
 	return true, nil
+}
+
+// errAlreadyAnswered is the refusal of a deputy's second response.
+func errAlreadyAnswered(prev string) error {
+	return &models.Error{Code: models.EAlreadyAnswered,
+		Message: "您已经填写过这份问卷，每位代表只填一次 / you have already answered this questionnaire: each deputy answers it once",
+		Fields:  map[string]string{"response": prev}}
+}
+
+// answeredBy is the id of a response the login user gave to the
+// questionnaire, or "".
+func answeredBy(q interface {
+	QueryRow(string, ...any) *sql.Row
+}, qid string, user int64) (string, error) {
+	var id string
+	err := q.QueryRow(`SELECT id FROM responses WHERE questionnaire_id=? AND submitted_by=? ORDER BY rowid LIMIT 1`, qid, user).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("responses of user %d: %w", user, err)
+	}
+	return id, nil
+}
+
+// AnsweredBy maps each questionnaire the login user answered to the id of
+// their first response (for 我的问卷).
+func (db *DB) AnsweredBy(ctx context.Context, user int64) (map[string]string, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT questionnaire_id, id FROM responses WHERE submitted_by=? ORDER BY rowid`, user)
+	if err != nil {
+		return nil, Wrap("answered questionnaires", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var q, id string
+		if err := rows.Scan(&q, &id); err != nil {
+			return nil, Wrap("answered questionnaires", err)
+		}
+		if _, ok := out[q]; !ok {
+			out[q] = id
+		}
+	}
+	return out, Wrap("answered questionnaires", rows.Err())
 }
 
 // SubmitResponses checks every submission first and then stores them all in
@@ -243,7 +300,7 @@ func (db *DB) Responses(ctx context.Context, qid string, f ResponseFilter) (mode
 	if err != nil {
 		return p, err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT rowid, id, questionnaire_id, version, topic_id, respondent_kind, coalesce(deputy_id,''), respondent_desc, channel, answers, serial, entered_by, created_at
+	rows, err := db.r.QueryContext(ctx, `SELECT rowid, `+responseCols+`
 		FROM responses WHERE questionnaire_id=? AND rowid > ? AND (?=0 OR submitted_by=?) ORDER BY rowid LIMIT ?`, qid, after, f.SubmittedBy, f.SubmittedBy, f.Limit+1)
 	if err != nil {
 		return p, Wrap("list responses of "+qid, err)
@@ -251,13 +308,10 @@ func (db *DB) Responses(ctx context.Context, qid string, f ResponseFilter) (mode
 	defer rows.Close()
 	var last, prevRow int64
 	for rows.Next() {
-		var r models.Response
-		var ans, c string
-		if err := rows.Scan(&last, &r.ID, &r.QuestionnaireID, &r.Version, &r.TopicID, &r.Respondent.Kind, &r.Respondent.DeputyID, &r.Respondent.Description, &r.Channel, &ans, &r.Serial, &r.EnteredBy, &c); err != nil {
+		r, err := scanResponse(rows, &last)
+		if err != nil {
 			return p, Wrap("list responses of "+qid, err)
 		}
-		r.Answers = json.RawMessage(ans)
-		r.CreatedAt = parseTS(c)
 		if len(p.Items) == f.Limit {
 			p.Next = EncodeCursor(strconv.FormatInt(prevRow, 10))
 			break
@@ -266,4 +320,36 @@ func (db *DB) Responses(ctx context.Context, qid string, f ResponseFilter) (mode
 		p.Items = append(p.Items, r)
 	}
 	return p, Wrap("list responses of "+qid, rows.Err())
+}
+
+// responseCols are the columns scanResponse reads.
+const responseCols = `id, questionnaire_id, version, topic_id, respondent_kind, coalesce(deputy_id,''), respondent_desc, channel, answers, serial, entered_by, created_at`
+
+// scanResponse reads the columns before (pre) and responseCols.
+func scanResponse(r scanner, pre ...any) (models.Response, error) {
+	var x models.Response
+	var ans, c string
+	err := r.Scan(append(pre, &x.ID, &x.QuestionnaireID, &x.Version, &x.TopicID, &x.Respondent.Kind, &x.Respondent.DeputyID, &x.Respondent.Description, &x.Channel, &ans, &x.Serial, &x.EnteredBy, &c)...)
+	x.Answers = json.RawMessage(ans)
+	x.CreatedAt = parseTS(c)
+	return x, err
+}
+
+// Response returns one stored response.
+func (db *DB) Response(ctx context.Context, id string) (models.Response, error) {
+	r, err := scanResponse(db.r.QueryRowContext(ctx, `SELECT `+responseCols+` FROM responses WHERE id=?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, models.NotFound("答卷", "response")
+	}
+	return r, Wrap("response "+id, err)
+}
+
+// ResponseOwner is the login that submitted a response (0: none).
+func (db *DB) ResponseOwner(ctx context.Context, id string) (int64, error) {
+	var by sql.NullInt64
+	err := db.r.QueryRowContext(ctx, `SELECT submitted_by FROM responses WHERE id=?`, id).Scan(&by)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, models.NotFound("答卷", "response")
+	}
+	return by.Int64, Wrap("response "+id, err)
 }

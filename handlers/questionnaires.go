@@ -97,6 +97,7 @@ func submission(req *forms.ResponseRequest, sess db.Session) db.Submission {
 	if sess.User.Role == "deputy" {
 		sub.Respondent = models.Respondent{Kind: "deputy", DeputyID: sess.User.DeputyID}
 		sub.Channel = "online"
+		sub.ByDeputy = true
 	}
 	if sub.Channel == "paper" {
 		sub.EnteredBy = sess.User.Name

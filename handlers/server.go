@@ -84,6 +84,7 @@ var statusOf = map[string]int{
 	models.EForbidden:        http.StatusForbidden,
 	models.ENotFound:         http.StatusNotFound,
 	models.EConflict:         http.StatusConflict,
+	models.EAlreadyAnswered:  http.StatusConflict,
 	models.ETooLarge:         http.StatusRequestEntityTooLarge,
 	models.EInvalid:          http.StatusUnprocessableEntity,
 	models.ERateLimited:      http.StatusTooManyRequests,
@@ -100,8 +101,12 @@ var statusOf = map[string]int{
 // are only logged by the caller.
 func (s *Server) AuditUnauthenticated(addr string) bool { return s.refusalAudits.Allow(addr) }
 
-// codeOf is the error code of an HTTP status (each status has one), or "".
+// codeOf is the error code of an HTTP status, or "": the general one where
+// two share a status (conflict, not already_answered).
 func codeOf(status int) string {
+	if status == http.StatusConflict {
+		return models.EConflict
+	}
 	for code, st := range statusOf {
 		if st == status {
 			return code

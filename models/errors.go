@@ -24,6 +24,9 @@ const (
 	EUnavailable = "unavailable"
 	// EMethodNotAllowed: the path exists, but not with this method (405).
 	EMethodNotAllowed = "method_not_allowed"
+	// EAlreadyAnswered: a deputy's second response to a questionnaire that
+	// takes one per deputy (409).
+	EAlreadyAnswered = "already_answered"
 )
 
 // Error is an application error: a stable code and a message safe to show,

@@ -71,7 +71,10 @@ type Definition struct {
 	Title       string     `json:"title"`
 	TitleEN     string     `json:"title_en,omitempty"`
 	Description string     `json:"description,omitempty"`
-	Questions   []Question `json:"questions"`
+	// OncePerDeputy: a signed-in deputy answers it once (another response
+	// is refused with already_answered).
+	OncePerDeputy bool       `json:"once_per_deputy,omitempty"`
+	Questions     []Question `json:"questions"`
 }
 
 // Questionnaire is one published version of a questionnaire, as the API shows it.

@@ -29,6 +29,7 @@ type Builder struct {
 	IsNew                              bool
 	ReadOnly                           bool
 	ID, TopicID, Title, TitleEN, Descr string
+	Once                               bool // once_per_deputy
 	Version                            int
 	Qs                                 []BuilderQuestion
 	Topics                             []models.Topic
@@ -46,7 +47,7 @@ func fmtF(p *float64) string {
 // committee published it to a point).
 func BuilderFromDef(q models.Questionnaire) *Builder {
 	d := &Builder{ID: q.ID, TopicID: q.TopicID, Title: q.Title, TitleEN: q.TitleEN, Descr: q.Description, Version: q.Version,
-		ReadOnly: q.Origin == models.OriginCommittee}
+		Once: q.OncePerDeputy, ReadOnly: q.Origin == models.OriginCommittee}
 	for _, x := range q.Questions {
 		b := BuilderQuestion{Key: x.Key, Type: x.Type, Label: x.Label, LabelEN: x.LabelEN, Required: x.Required, Opinion: x.Opinion,
 			Min: fmtF(x.Min), Max: fmtF(x.Max)}
@@ -71,7 +72,7 @@ func BuilderFromDef(q models.Questionnaire) *Builder {
 // BuilderFromForm reads the builder's posted form.
 func BuilderFromForm(c *gin.Context) *Builder {
 	d := &Builder{IsNew: c.Param("id") == "", ID: strings.TrimSpace(c.PostForm("id")), TopicID: c.PostForm("topic_id"),
-		Title: c.PostForm("title"), TitleEN: c.PostForm("title_en"), Descr: c.PostForm("description")}
+		Title: c.PostForm("title"), TitleEN: c.PostForm("title_en"), Descr: c.PostForm("description"), Once: c.PostForm("once") != ""}
 	if !d.IsNew {
 		d.ID = c.Param("id")
 	}
@@ -94,7 +95,7 @@ var optValueRe = regexp.MustCompile(`^o(\d+)$`)
 // bad numbers are reported by field.
 func (d *Builder) Definition() (models.Definition, map[string]string) {
 	bad := map[string]string{}
-	def := models.Definition{ID: d.ID, TopicID: d.TopicID, Title: d.Title, TitleEN: d.TitleEN, Description: d.Descr}
+	def := models.Definition{ID: d.ID, TopicID: d.TopicID, Title: d.Title, TitleEN: d.TitleEN, Description: d.Descr, OncePerDeputy: d.Once}
 	num := func(s, field string) *float64 {
 		s = strings.TrimSpace(s)
 		if s == "" {
@@ -217,7 +218,7 @@ func (d *Builder) nextKey() string {
 // NewBuilder is the form of a new questionnaire of a topic: one required
 // single choice to begin with.
 func NewBuilder(topicID string) *Builder {
-	return &Builder{IsNew: true, TopicID: topicID, Qs: []BuilderQuestion{{Key: "q1", Type: models.SingleChoice, Required: true, Options: "满意\n基本满意\n不满意"}}}
+	return &Builder{IsNew: true, TopicID: topicID, Once: true, Qs: []BuilderQuestion{{Key: "q1", Type: models.SingleChoice, Required: true, Options: "满意\n基本满意\n不满意"}}}
 }
 
 // BuilderErrors places the field errors of a refused definition for the

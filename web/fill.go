@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -36,6 +37,12 @@ var fillMessages = map[string][2]string{
 	"my.title":         {"我的问卷", "My questionnaires"},
 	"my.fill":          {"填写", "Fill in"},
 	"my.none":          {"目前没有需要填写的问卷。", "There is no questionnaire to fill in at the moment."},
+	"my.done":          {"已填写", "Answered"},
+	"my.view":          {"查看我填写的内容", "See what I sent"},
+	"my.again":         {"再填一份", "Answer again"},
+	"my.already":       {"您已经填写过这份问卷，每位代表只填一次。可以在“我的问卷”中查看您填写的内容。", "You have already answered this questionnaire: each deputy answers it once. See what you sent under My questionnaires."},
+	"my.sent":          {"我填写的内容", "What I sent"},
+	"my.sent_at":       {"提交时间：%s", "Sent: %s"},
 	"myop.title":       {"我提出的意见", "My opinions"},
 	"myop.none":        {"您还没有提出过意见建议。", "You have not raised any opinion yet."},
 }
@@ -188,6 +195,10 @@ func (a *App) submitFill(c *gin.Context, q models.Questionnaire, d *fillData, su
 	sub.Answers = answersFromForm(def, c.Request.PostForm)
 	_, _, err = a.S.DB.SubmitResponse(c.Request.Context(), q.ID, sub)
 	if err != nil {
+		if models.ErrorCode(err) == models.EAlreadyAnswered {
+			a.Redirect(c, "/my", "error", both("my.already"))
+			return
+		}
 		if models.ErrorCode(err) == models.EConflict {
 			// The same page was sent before with other answers: the first counts.
 			a.Redirect(c, done, "", "")
@@ -220,6 +231,17 @@ func (a *App) fillPage(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
+	if q.OncePerDeputy {
+		done, err := a.S.DB.AnsweredBy(c.Request.Context(), sessionUser(c).ID)
+		if err != nil {
+			a.Error(c, err)
+			return
+		}
+		if _, ok := done[q.ID]; ok {
+			a.Redirect(c, "/my", "error", both("my.already"))
+			return
+		}
+	}
 	a.renderFill(c, http.StatusOK, &fillData{Q: q, Action: c.Request.URL.Path, RID: uuid.NewString(), Kind: "deputy"}, nil)
 }
 
@@ -231,7 +253,7 @@ func (a *App) fillSubmit(c *gin.Context) {
 	}
 	u := sessionUser(c)
 	d := &fillData{Action: c.Request.URL.Path, Kind: "deputy"}
-	a.submitFill(c, q, d, db.Submission{Channel: "online", Respondent: models.Respondent{Kind: "deputy", DeputyID: u.DeputyID}, SubmittedBy: u.ID}, "/done")
+	a.submitFill(c, q, d, db.Submission{Channel: "online", Respondent: models.Respondent{Kind: "deputy", DeputyID: u.DeputyID}, SubmittedBy: u.ID, ByDeputy: true}, "/done")
 }
 
 // previewPage shows a questionnaire as respondents see it.
@@ -258,6 +280,8 @@ func (st *Site) RenderPreview(c *gin.Context, q models.Questionnaire, nav string
 
 type myData struct {
 	Qs []models.Questionnaire
+	// Answered maps a questionnaire to the deputy's response to it.
+	Answered map[string]string
 }
 
 func (a *App) myHome(c *gin.Context) {
@@ -266,7 +290,12 @@ func (a *App) myHome(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
-	v := a.View(c, "my.title", &myData{Qs: p.Items})
+	done, err := a.S.DB.AnsweredBy(c.Request.Context(), sessionUser(c).ID)
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	v := a.View(c, "my.title", &myData{Qs: p.Items, Answered: done})
 	v.Nav = "my"
 	a.Render(c, http.StatusOK, "my.html", v)
 }
@@ -285,4 +314,53 @@ func (a *App) myOpinions(c *gin.Context) {
 	v := a.View(c, "myop.title", p.Items)
 	v.Nav = "myopinions"
 	a.Render(c, http.StatusOK, "my_opinions.html", v)
+}
+
+type sentData struct {
+	Q       models.Questionnaire
+	R       models.Response
+	Answers []sentAnswer
+}
+
+type sentAnswer struct{ Label, Shown string }
+
+// mySent shows a response the deputy sent, as it is stored; another's is
+// not found.
+func (a *App) mySent(c *gin.Context) {
+	ctx := c.Request.Context()
+	id := c.Param("id")
+	by, err := a.S.DB.ResponseOwner(ctx, id)
+	if err == nil && by != sessionUser(c).ID {
+		err = models.NotFound("答卷", "response")
+	}
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	r, err := a.S.DB.Response(ctx, id)
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	def, _, err := a.S.DB.Definition(ctx, r.QuestionnaireID, r.Version)
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(r.Answers, &raw); err != nil {
+		a.Error(c, fmt.Errorf("response %s: stored answers: %w", id, err))
+		return
+	}
+	lang := LangOf(c)
+	d := &sentData{Q: models.Questionnaire{Definition: *def, Version: r.Version}, R: r}
+	for i := range def.Questions {
+		q := &def.Questions[i]
+		if v, ok := raw[q.Key]; ok {
+			d.Answers = append(d.Answers, sentAnswer{Label: questionLabel(q, lang), Shown: answerWords(q, v, lang, false)})
+		}
+	}
+	v := a.View(c, "my.sent", d)
+	v.Nav = "my"
+	a.Render(c, http.StatusOK, "my_sent.html", v)
 }

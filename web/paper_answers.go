@@ -118,8 +118,15 @@ func typedOf(q *models.Question, raw json.RawMessage) string {
 }
 
 // shownOf writes a stored answer for people to read: option numbers with
-// their labels, the score, the number, the text; "" when not answered.
+// their labels (as on the paper form), the score, the number, the text; ""
+// when not answered.
 func shownOf(q *models.Question, raw json.RawMessage, lang string) string {
+	return answerWords(q, raw, lang, true)
+}
+
+// answerWords is shownOf, with the options' numbers or without them (as the
+// person who filled online saw them).
+func answerWords(q *models.Question, raw json.RawMessage, lang string, numbered bool) string {
 	chosen, text := q.AnswerWords(raw)
 	if chosen == nil {
 		return text
@@ -127,7 +134,10 @@ func shownOf(q *models.Question, raw json.RawMessage, lang string) string {
 	parts := make([]string, len(chosen))
 	for i, v := range chosen {
 		k := optionIndex(q, v)
-		parts[i] = fmt.Sprintf("%d %s", k+1, OptionLabel(q.Options[k], lang))
+		parts[i] = OptionLabel(q.Options[k], lang)
+		if numbered {
+			parts[i] = fmt.Sprintf("%d %s", k+1, parts[i])
+		}
 	}
 	return strings.Join(parts, "、")
 }

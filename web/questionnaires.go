@@ -19,6 +19,8 @@ var questionnaireMessages = map[string][2]string{
 	"q.qtitle":         {"问卷标题", "Questionnaire title"},
 	"q.qtitle_en":      {"英文标题（可不填）", "English title (optional)"},
 	"q.description":    {"填写说明（可不填）", "Introduction (optional)"},
+	"q.once":           {"每位代表只填一次", "Each deputy answers once"},
+	"q.once_hint":      {"登录的代表第二次提交时会被告知已填写过；纸质问卷和公开链接不受此限。", "A signed-in deputy who submits again is told they already answered; paper forms and public links are not limited."},
 	"q.id":             {"问卷编号（可不填，自动生成）", "Questionnaire id (optional, generated)"},
 	"q.version":        {"版本", "Version"},
 	"q.public":         {"公开填写", "Open to the public"},

@@ -148,6 +148,7 @@ func (a *App) Routes(r *gin.Engine) {
 	deputy := a.Page("deputy")
 	r.GET("/my", deputy, a.myHome)
 	r.GET("/my/opinions", deputy, a.myOpinions)
+	r.GET("/my/responses/:id", deputy, a.mySent)
 	r.GET("/fill/:id", deputy, a.fillPage)
 	r.POST("/fill/:id", deputy, a.fillSubmit)
 
