@@ -66,11 +66,11 @@ type Question struct {
 
 // Definition is what a questionnaire's author writes: its questions and texts.
 type Definition struct {
-	ID          string     `json:"id"`
-	TopicID     string     `json:"topic_id"`
-	Title       string     `json:"title"`
-	TitleEN     string     `json:"title_en,omitempty"`
-	Description string     `json:"description,omitempty"`
+	ID          string `json:"id"`
+	TopicID     string `json:"topic_id"`
+	Title       string `json:"title"`
+	TitleEN     string `json:"title_en,omitempty"`
+	Description string `json:"description,omitempty"`
 	// OncePerDeputy: a signed-in deputy answers it once (another response
 	// is refused with already_answered).
 	OncePerDeputy bool       `json:"once_per_deputy,omitempty"`
