@@ -185,7 +185,18 @@ type storedResp struct {
 	qid   string
 	def   *models.Definition
 	topic string
-	sub   db.Submission
+	sub   db.Submission // as first sent: a duplicate of it is recognised even after corrections
+	// After corrections and a void (the last phase of each batch).
+	cur    map[string]json.RawMessage // the answers now; nil: as sent
+	voided bool
+}
+
+// answersNow are the response's answers as they count now.
+func (s *storedResp) answersNow() map[string]json.RawMessage {
+	if s.cur != nil {
+		return s.cur
+	}
+	return s.sub.Answers
 }
 
 type storedAct struct {
@@ -257,6 +268,7 @@ func TestCountersEqualRecountUnderRandomLoad(t *testing.T) {
 	respCount := map[string]int{}
 	actCount := map[string]int{}
 	opCount := map[string]int{}
+	opOther := map[string]int{} // of activities and standalone
 
 	pickQ := func() (string, int) {
 		qid := []string{"qa", "qa", "qb", "qc"}[rng.IntN(4)]
@@ -399,6 +411,13 @@ func TestCountersEqualRecountUnderRandomLoad(t *testing.T) {
 		}
 		return n
 	}
+	liveRows := func(topic string) int {
+		var n int
+		if err := testutil.RawOf(t, d).QueryRow(`SELECT count(*) FROM opinions WHERE topic_id=? AND voided_at IS NULL`, topic).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
 	present := func(id string) bool {
 		var n int
 		for _, table := range []string{"responses", "activities", "opinions"} {
@@ -409,6 +428,95 @@ func TestCountersEqualRecountUnderRandomLoad(t *testing.T) {
 			n += m
 		}
 		return n > 0
+	}
+
+	voided := map[string]int{}
+	// liveOpinions is what counts of a topic's opinions: those of activities
+	// and standalone ones, and the texts of responses not voided as they
+	// are now (corrections change them).
+	liveOpinions := func(topic string) int {
+		n := opOther[topic]
+		for _, r := range responses {
+			if r.topic != topic || r.voided {
+				continue
+			}
+			for _, q := range r.def.Questions {
+				if q.Opinion && hasText(r.answersNow()[q.Key]) {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	// correctSome corrects or voids up to n stored responses at once, each
+	// once, and checks the counters and seq after.
+	correctSome := func(b, n int) {
+		t.Helper()
+		picked := map[*storedResp]bool{}
+		type fix struct {
+			r       *storedResp
+			answers map[string]json.RawMessage
+			void    bool
+		}
+		var fixes []fix
+		for i := 0; i < 4*n && len(fixes) < n && len(responses) > 0; i++ {
+			r := responses[rng.IntN(len(responses))]
+			if picked[r] || r.voided {
+				continue
+			}
+			picked[r] = true
+			f := fix{r: r, void: rng.IntN(4) == 0}
+			if !f.void {
+				f.answers = validAnswers(rng, r.def)
+			}
+			fixes = append(fixes, f)
+		}
+		seqBefore := map[string]int64{"t1": seqOf("t1"), "t2": seqOf("t2")}
+		changedBy := make([]bool, len(fixes))
+		errs := make([]error, len(fixes))
+		var wg sync.WaitGroup
+		for i, f := range fixes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if f.void {
+					changedBy[i], errs[i] = d.VoidResponse(ctx, f.r.sub.ID, "重复录入")
+				} else {
+					changedBy[i], errs[i] = d.CorrectResponse(ctx, f.r.sub.ID, f.answers, "录入错误")
+				}
+			}()
+		}
+		wg.Wait()
+		changes := map[string]int64{}
+		for i, f := range fixes {
+			if errs[i] != nil {
+				t.Fatalf("batch %d: correct or void %s: %v", b, f.r.sub.ID, errs[i])
+			}
+			if changedBy[i] {
+				changes[f.r.topic]++
+			}
+			if f.void {
+				f.r.voided = true
+				voided[f.r.topic]++
+			} else {
+				f.r.cur = f.answers
+			}
+		}
+		testutil.CheckCounters(t, d, "t1", "t2")
+		for _, topic := range []string{"t1", "t2"} {
+			if got := seqOf(topic) - seqBefore[topic]; got != changes[topic] {
+				t.Fatalf("batch %d: corrections moved seq of %s by %d, want %d", b, topic, got, changes[topic])
+			}
+			s, err := d.Summary(ctx, topic, "hongta")
+			if err != nil {
+				t.Fatal(err)
+			}
+			live := liveOpinions(topic)
+			if s.Responses.Total != int64(respCount[topic]-voided[topic]) || s.Opinions.Total != int64(live) || liveRows(topic) != live {
+				t.Fatalf("batch %d, after corrections: summary of %s counts %d responses, %d opinions (%d rows); want %d, %d",
+					b, topic, s.Responses.Total, s.Opinions.Total, liveRows(topic), respCount[topic]-voided[topic], live)
+			}
+		}
 	}
 
 	total := 0
@@ -434,7 +542,11 @@ func TestCountersEqualRecountUnderRandomLoad(t *testing.T) {
 				if rng.IntN(2) == 0 {
 					sub.Answers = equivalent(s.def, sub.Answers)
 				}
-				ops = append(ops, &op{kind: "duplicate", topic: s.topic, want: wantSame, run: submit(s.qid, sub)})
+				want := wantSame
+				if s.voided {
+					want = wantConflict // a voided response's id cannot be used again
+				}
+				ops = append(ops, &op{kind: "duplicate", topic: s.topic, want: want, run: submit(s.qid, sub)})
 			case r < 62 && len(responses) > 0: // same id, other content
 				s := responses[rng.IntN(len(responses))]
 				sub := s.sub
@@ -645,9 +757,11 @@ func TestCountersEqualRecountUnderRandomLoad(t *testing.T) {
 					acts = append(acts, o.act)
 					actCount[o.topic]++
 					opCount[o.topic] += len(o.act.make().Opinions)
+					opOther[o.topic] += len(o.act.make().Opinions)
 				case o.opn != nil:
 					opinions = append(opinions, o.opn)
 					opCount[o.topic]++
+					opOther[o.topic]++
 				}
 			}
 		}
@@ -686,22 +800,24 @@ func TestCountersEqualRecountUnderRandomLoad(t *testing.T) {
 			if got := countRows("activities", topic); got != actCount[topic] {
 				t.Fatalf("batch %d: %d activities stored for %s, want %d", b, got, topic, actCount[topic])
 			}
-			if got := countRows("opinions", topic); got != opCount[topic] {
-				t.Fatalf("batch %d: %d opinions stored for %s, want %d", b, got, topic, opCount[topic])
+			live := liveOpinions(topic)
+			if got := liveRows(topic); got != live {
+				t.Fatalf("batch %d: %d opinions counting for %s, want %d", b, got, topic, live)
 			}
 			s, err := d.Summary(ctx, topic, "hongta")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.Responses.Total != int64(respCount[topic]) || s.Opinions.Total != int64(opCount[topic]) || s.Seq != seqOf(topic) {
+			if s.Responses.Total != int64(respCount[topic]-voided[topic]) || s.Opinions.Total != int64(live) || s.Seq != seqOf(topic) {
 				t.Fatalf("batch %d: summary of %s counts %d responses, %d opinions, seq %d; want %d, %d, %d",
-					b, topic, s.Responses.Total, s.Opinions.Total, s.Seq, respCount[topic], opCount[topic], seqOf(topic))
+					b, topic, s.Responses.Total, s.Opinions.Total, s.Seq, respCount[topic]-voided[topic], live, seqOf(topic))
 			}
 			acts := s.Activities.Forum + s.Activities.FieldResearch + s.Activities.Written
 			if acts != int64(actCount[topic]) {
 				t.Fatalf("batch %d: summary of %s counts %d activities, want %d", b, topic, acts, actCount[topic])
 			}
 		}
+		correctSome(b, perBatch/10)
 	}
 	t.Logf("%d operations in %d batches: %d responses, %d activities, %d opinions stored", total, batches,
 		respCount["t1"]+respCount["t2"], actCount["t1"]+actCount["t2"], opCount["t1"]+opCount["t2"])

@@ -148,7 +148,7 @@ func (db *DB) Opinions(ctx context.Context, f models.OpinionFilter) (models.Page
 	if err != nil {
 		return p, err
 	}
-	q := `SELECT ` + opinionCols + ` FROM opinions WHERE rowid > ?`
+	q := `SELECT ` + opinionCols + ` FROM opinions WHERE rowid > ? AND voided_at IS NULL`
 	args := []any{after}
 	for col, v := range map[string]string{"topic_id": f.Topic, "source": f.Source, "status": f.Status} {
 		if v != "" {

@@ -135,8 +135,12 @@ func (db *DB) CheckSubmission(ctx context.Context, qid string, s Submission) (*C
 func (db *DB) StoreChecked(tx *sql.Tx, cs *CheckedSubmission) (created bool, err error) {
 	s, qid, def, version, answers := &cs.Submission, cs.QID, cs.Def, cs.Ver, cs.Checked
 	var old string
-	err = tx.QueryRow(`SELECT content_hash FROM responses WHERE id=?`, s.ID).Scan(&old)
+	var voided sql.NullString
+	err = tx.QueryRow(`SELECT content_hash, voided_at FROM responses WHERE id=?`, s.ID).Scan(&old, &voided)
 	if err == nil {
+		if voided.Valid {
+			return false, models.Errorf(models.EConflict, "答卷编号 %s 的答卷已作废，不能再用 / response %s was voided: its id cannot be used again", s.ID, s.ID)
+		}
 		if old == cs.Hash {
 			return false, nil
 		}

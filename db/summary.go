@@ -84,7 +84,7 @@ func (db *DB) recount(ctx context.Context, topicID string) (models.Counters, err
 			c[key] = n
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, questionnaire_id, version, respondent_kind, channel, answers FROM responses WHERE topic_id=?`, topicID)
+	rows, err := tx.QueryContext(ctx, `SELECT id, questionnaire_id, version, respondent_kind, channel, answers FROM responses WHERE topic_id=? AND voided_at IS NULL`, topicID)
 	if err != nil {
 		return nil, fmt.Errorf("responses: %w", err)
 	}
@@ -169,7 +169,7 @@ func (db *DB) recount(ctx context.Context, topicID string) (models.Counters, err
 	if err := arows.Err(); err != nil {
 		return nil, fmt.Errorf("activities: %w", err)
 	}
-	orows, err := tx.QueryContext(ctx, `SELECT source, count(*) FROM opinions WHERE topic_id=? GROUP BY source`, topicID)
+	orows, err := tx.QueryContext(ctx, `SELECT source, count(*) FROM opinions WHERE topic_id=? AND voided_at IS NULL GROUP BY source`, topicID)
 	if err != nil {
 		return nil, fmt.Errorf("opinions: %w", err)
 	}

@@ -71,7 +71,7 @@ func (db *DB) channelSummary(ctx context.Context, topicID string) (stats map[str
 			}
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, questionnaire_id, channel, answers FROM responses WHERE topic_id=? ORDER BY rowid`, topicID)
+	rows, err := tx.QueryContext(ctx, `SELECT id, questionnaire_id, channel, answers FROM responses WHERE topic_id=? AND voided_at IS NULL ORDER BY rowid`, topicID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("responses: %w", err)
 	}
@@ -164,7 +164,7 @@ func (db *DB) EachResponse(ctx context.Context, qid string, fn func(ExportRow) e
 	}
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, `SELECT id, channel, respondent_kind, respondent_desc, serial, entered_by, version, created_at, answers
-		FROM responses WHERE questionnaire_id=? ORDER BY rowid`, qid)
+		FROM responses WHERE questionnaire_id=? AND voided_at IS NULL ORDER BY rowid`, qid)
 	if err != nil {
 		return Wrap(op, err)
 	}

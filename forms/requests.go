@@ -213,3 +213,15 @@ type PasswordReset struct {
 type UserPatch struct {
 	Disabled *bool `json:"disabled" binding:"required"`
 }
+
+// Correction corrects a stored response (PATCH /api/v1/responses/{id}):
+// its new answers and why (the reason is checked by the store).
+type Correction struct {
+	Answers map[string]json.RawMessage `json:"answers" label:"答案,answers" binding:"required"`
+	Reason  string                     `json:"reason"`
+}
+
+// Void voids a stored response (DELETE /api/v1/responses/{id}).
+type Void struct {
+	Reason string `json:"reason"`
+}

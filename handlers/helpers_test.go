@@ -24,6 +24,15 @@ type fixture struct {
 	passwords   map[string]string // role → its password, once a test changed it
 }
 
+// newResponse stores a response to q1 and returns its id.
+func (fx *fixture) newResponse(t *testing.T) string {
+	t.Helper()
+	id := newID()
+	tok, _ := fx.token(t, "staff") // a token of its own: a row may have ended the others
+	fx.Do(t, "POST", "/api/v1/questionnaires/q1/responses", tok, testutil.Response(id, 1)).Want(t, 201, "a response")
+	return id
+}
+
 // newUser adds a staff login of a new name.
 func (fx *fixture) newUser(t *testing.T) models.User {
 	t.Helper()

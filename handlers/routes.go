@@ -97,6 +97,10 @@ func (s *Server) routes(r *gin.Engine, apis APIs) {
 	api.PATCH("/questionnaires/:id", s.Require(Staff...), s.patchQuestionnaire)
 	api.POST("/questionnaires/:id/responses", s.Require(AnyPointRole...), s.submitResponse)
 	api.GET("/questionnaires/:id/responses", s.Require(AnyPointRole...), s.listResponses)
+	// Corrections and voids (corrections.go).
+	api.GET("/responses/:id", s.Require(Staff...), s.getResponse)
+	api.PATCH("/responses/:id", s.Require(Staff...), s.correctResponse)
+	api.DELETE("/responses/:id", s.Require(Staff...), s.voidResponse)
 
 	api.GET("/activities", s.Require(Staff...), s.listActivities)
 	api.POST("/activities", s.Require(Staff...), s.createActivity)

@@ -99,6 +99,15 @@ var routeTable = []route{
 		return "/api/v1/questionnaires/q1/responses", testutil.Response(newID(), 4)
 	}},
 	{"GET", "/api/v1/questionnaires/:id/responses", anyRole, fixed("/api/v1/questionnaires/q1/responses", nil)},
+	{"GET", "/api/v1/responses/:id", staffOnly, func(t *testing.T, fx *fixture, _ string) (string, any) {
+		return "/api/v1/responses/" + fx.newResponse(t), nil
+	}},
+	{"PATCH", "/api/v1/responses/:id", staffOnly, func(t *testing.T, fx *fixture, _ string) (string, any) {
+		return "/api/v1/responses/" + fx.newResponse(t), map[string]any{"answers": map[string]any{"overall": "basic"}, "reason": "录入错误"}
+	}},
+	{"DELETE", "/api/v1/responses/:id", staffOnly, func(t *testing.T, fx *fixture, _ string) (string, any) {
+		return "/api/v1/responses/" + fx.newResponse(t), map[string]any{"reason": "重复录入"}
+	}},
 	{"GET", "/api/v1/activities", staffOnly, fixed("/api/v1/activities", nil)},
 	{"POST", "/api/v1/activities", staffOnly, func(*testing.T, *fixture, string) (string, any) {
 		return "/api/v1/activities", map[string]any{"kind": "written", "topic_id": "t1", "title": "书面征求意见", "held_on": "2026-11-21"}
