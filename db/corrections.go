@@ -46,9 +46,9 @@ type ResponseRecord struct {
 // storedResponse is what a correction reads of a response.
 type storedResponse struct {
 	qid, topic, kind, deputy, desc, channel, answers string
-	version, revision                                  int
-	voided                                             bool
-	submittedBy                                        int64
+	version, revision                                int
+	voided                                           bool
+	submittedBy                                      int64
 }
 
 func readStored(tx *sql.Tx, id string) (storedResponse, error) {
