@@ -120,14 +120,14 @@ func (db *DB) CreateOpinion(ctx context.Context, o *models.Opinion, createdBy in
 }
 
 const opinionCols = `rowid, id, topic_id, source, coalesce(activity_id,''), coalesce(response_id,''), question_key, content, proposer_kind, coalesce(deputy_id,''),
-	proposer_name, proposer_level, proposer_desc, status, answer, evaluation, recorded_at, updated_at, coalesce(created_by,0)`
+	proposer_name, proposer_level, proposer_desc, status, answer, evaluation, recorded_at, updated_at, coalesce(created_by,0), voided_at IS NOT NULL`
 
 func scanOpinion(sc interface{ Scan(...any) error }) (int64, models.Opinion, error) {
 	var o models.Opinion
 	var row int64
 	var r, u string
 	err := sc.Scan(&row, &o.ID, &o.TopicID, &o.Source, &o.ActivityID, &o.ResponseID, &o.QuestionKey, &o.Content, &o.Proposer.Kind, &o.Proposer.DeputyID,
-		&o.Proposer.Name, &o.Proposer.Level, &o.Proposer.Description, &o.Status, &o.Answer, &o.Evaluation, &r, &u, &o.CreatedBy)
+		&o.Proposer.Name, &o.Proposer.Level, &o.Proposer.Description, &o.Status, &o.Answer, &o.Evaluation, &r, &u, &o.CreatedBy, &o.Voided)
 	o.RecordedAt, o.UpdatedAt = parseTS(r), parseTS(u)
 	return row, o, err
 }

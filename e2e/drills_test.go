@@ -526,6 +526,32 @@ func TestDrills(t *testing.T) {
 		}
 	})
 
+	step("corrections and voids at points reach the hub exactly", func(t *testing.T) {
+		c.t = t
+		for _, p := range c.points[:2] {
+			var pg models.Page[models.Response]
+			p.api.must(t, "GET", "/api/v1/questionnaires/"+committeeQ+"/responses?limit=5", nil, &pg, 200)
+			if len(pg.Items) < 5 {
+				t.Fatalf("%s: %d responses to correct", p.id, len(pg.Items))
+			}
+			var before, after models.Summary
+			p.api.must(t, "GET", "/api/v1/topics/"+committeeTopic+"/summary", nil, &before, 200)
+			for i, r := range pg.Items {
+				if i < 3 {
+					p.api.must(t, "PATCH", "/api/v1/responses/"+r.ID, map[string]any{"answers": c.response(p, true)["answers"], "reason": "纸质问卷录入错误"}, nil, 200)
+				} else {
+					p.api.must(t, "DELETE", "/api/v1/responses/"+r.ID, map[string]any{"reason": "重复录入"}, nil, 200)
+				}
+			}
+			p.api.must(t, "GET", "/api/v1/topics/"+committeeTopic+"/summary", nil, &after, 200)
+			if after.Responses.Total != before.Responses.Total-2 {
+				t.Fatalf("%s: %d responses after two voids, want %d", p.id, after.Responses.Total, before.Responses.Total-2)
+			}
+			c.syncRun(p)
+		}
+		c.waitConverged("the hub holds the corrected summaries", c.points)
+	})
+
 	step("opinion answered at the hub shows at its point", func(t *testing.T) {
 		c.t = t
 		id := hongta.opinions[0]

@@ -180,12 +180,13 @@ func (st *Store) Ingest(ctx context.Context, pointID string, b *syncproto.Batch,
 			// A point only ever sets recorded or reported; later states are the
 			// committee's and a re-delivery never moves them back.
 			ps, err := tx.Prepare(`INSERT INTO hub_opinions(id, point_id, topic_id, source, activity_id, response_id, question_key,
-				content, proposer, status, recorded_at, received_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)
+				content, proposer, status, recorded_at, received_at, updated_at, voided) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 				ON CONFLICT(id) DO UPDATE SET topic_id=excluded.topic_id, source=excluded.source, activity_id=excluded.activity_id,
 				response_id=excluded.response_id, question_key=excluded.question_key, content=excluded.content, proposer=excluded.proposer,
-				recorded_at=excluded.recorded_at,
+				recorded_at=excluded.recorded_at, voided=excluded.voided,
 				status = CASE WHEN hub_opinions.status='recorded' AND excluded.status='reported' THEN 'reported' ELSE hub_opinions.status END,
 				updated_at = CASE WHEN hub_opinions.content IS NOT excluded.content OR hub_opinions.proposer IS NOT excluded.proposer
+				  OR hub_opinions.voided IS NOT excluded.voided
 				  OR (hub_opinions.status='recorded' AND excluded.status='reported') THEN excluded.updated_at ELSE hub_opinions.updated_at END
 				WHERE hub_opinions.point_id = excluded.point_id`)
 			if err != nil {
@@ -207,7 +208,7 @@ func (st *Store) Ingest(ctx context.Context, pointID string, b *syncproto.Batch,
 					rec = now
 				}
 				r, err := ps.Exec(o.ID, pointID, o.TopicID, o.Source, o.ActivityID, o.ResponseID, o.QuestionKey,
-					o.Content, string(prop), status, ts(rec), nowS, nowS)
+					o.Content, string(prop), status, ts(rec), nowS, nowS, o.Voided)
 				if err != nil {
 					return errorf("ingest: opinion "+o.ID, err)
 				}
@@ -379,7 +380,7 @@ func (st *Store) PointRecords(ctx context.Context, ids []string) (map[string]Poi
 			if err := rows.Err(); err != nil {
 				return errorf("point "+id+": summaries", err)
 			}
-			if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM hub_activities WHERE point_id=?), (SELECT count(*) FROM hub_opinions WHERE point_id=?)`,
+			if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM hub_activities WHERE point_id=?), (SELECT count(*) FROM hub_opinions WHERE point_id=? AND NOT voided)`,
 				id, id).Scan(&pr.Totals.Activities, &pr.Totals.Opinions); err != nil {
 				return errorf("point "+id+": totals", err)
 			}
@@ -751,7 +752,7 @@ func (st *Store) Opinions(ctx context.Context, f models.OpinionFilter) (models.P
 	if err != nil {
 		return p, err
 	}
-	q, args := pageQuery(`SELECT hrow, `+opinionCols+` FROM hub_opinions`, after, f.Limit,
+	q, args := pageQuery(`SELECT hrow, `+opinionCols+` FROM hub_opinions WHERE NOT voided`, after, f.Limit,
 		[][2]string{{"topic_id", f.Topic}, {"point_id", f.Point}, {"status", f.Status}, {"source", f.Source}})
 	err = st.db.Read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, q, args...)
@@ -783,6 +784,9 @@ func (st *Store) Opinions(ctx context.Context, f models.OpinionFilter) (models.P
 // it asks for one row more than limit, to know whether a next page exists.
 func pageQuery(sel string, after int64, limit int, filters [][2]string) (string, []any) {
 	q := sel + ` WHERE hrow > ?`
+	if strings.Contains(sel, " WHERE ") {
+		q = sel + ` AND hrow > ?`
+	}
 	args := []any{after}
 	for _, cv := range filters {
 		if cv[1] != "" {
@@ -797,7 +801,7 @@ func pageQuery(sel string, after int64, limit int, filters [][2]string) (string,
 func (st *Store) TopicOpinions(ctx context.Context, topicID string) ([]models.Opinion, error) {
 	var out []models.Opinion
 	err := st.db.Read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+opinionCols+` FROM hub_opinions WHERE topic_id=? ORDER BY point_id, hrow`, topicID)
+		rows, err := tx.QueryContext(ctx, `SELECT `+opinionCols+` FROM hub_opinions WHERE topic_id=? AND NOT voided ORDER BY point_id, hrow`, topicID)
 		if err != nil {
 			return errorf("opinions of "+topicID, err)
 		}
@@ -910,7 +914,7 @@ func countActivityOpinions(ctx context.Context, tx *sql.Tx, items []HubActivity)
 		idx[[2]string{it.PointID, it.ID}] = i
 		args = append(args, it.ID)
 	}
-	q := `SELECT point_id, activity_id, count(*) FROM hub_opinions WHERE activity_id IN (?` +
+	q := `SELECT point_id, activity_id, count(*) FROM hub_opinions WHERE NOT voided AND activity_id IN (?` +
 		strings.Repeat(",?", len(items)-1) + `) GROUP BY point_id, activity_id`
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -122,7 +122,10 @@ type Opinion struct {
 	Answer      string    `json:"answer,omitempty"`
 	Evaluation  string    `json:"evaluation,omitempty"`
 	PointID     string    `json:"point_id,omitempty"`
-	RecordedAt  time.Time `json:"recorded_at"`
+	// Voided: taken back at its point (its response voided, or its text
+	// corrected away); kept, counted nowhere, listed nowhere.
+	Voided     bool      `json:"voided,omitempty"`
+	RecordedAt time.Time `json:"recorded_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 	// CreatedBy is the login that recorded it at the point (0: none); it
 	// never leaves the point.
