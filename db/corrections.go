@@ -341,3 +341,179 @@ func (db *DB) ResponseWithHistory(ctx context.Context, id string) (ResponseRecor
 	})
 	return rec, Wrap("response "+id, err)
 }
+
+// ActivityFix is a correction of an activity: each field given replaces
+// the stored one. Its kind and topic stay (its opinions' source and topic
+// follow them).
+type ActivityFix struct {
+	Title        *string
+	HeldOn       *string
+	Location     *string
+	Host         *string
+	Participants *models.Participants
+	DeputyIDs    *[]string
+	Minutes      *string
+}
+
+// apply returns a with the fix applied.
+func (f ActivityFix) apply(a models.Activity) models.Activity {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = strings.TrimSpace(*v)
+		}
+	}
+	set(&a.Title, f.Title)
+	set(&a.HeldOn, f.HeldOn)
+	set(&a.Location, f.Location)
+	set(&a.Host, f.Host)
+	set(&a.Minutes, f.Minutes)
+	if f.Participants != nil {
+		a.Participants = *f.Participants
+	}
+	if f.DeputyIDs != nil {
+		a.DeputyIDs = *f.DeputyIDs
+		if len(a.DeputyIDs) == 0 {
+			a.DeputyIDs = nil
+		}
+	}
+	return a
+}
+
+// activityBody is what an activity revision keeps.
+type activityBody struct {
+	Title        string              `json:"title"`
+	HeldOn       string              `json:"held_on"`
+	Location     string              `json:"location,omitempty"`
+	Host         string              `json:"host,omitempty"`
+	Participants models.Participants `json:"participants"`
+	DeputyIDs    []string            `json:"deputy_ids,omitempty"`
+	Minutes      string              `json:"minutes,omitempty"`
+}
+
+func bodyOf(a models.Activity) activityBody {
+	return activityBody{a.Title, a.HeldOn, a.Location, a.Host, a.Participants, a.DeputyIDs, a.Minutes}
+}
+
+// CorrectActivity corrects a stored activity, keeping what it was as a
+// revision: the participants' counts move by exactly the difference, the
+// topic's seq by one, and the activity is queued for the committee. The
+// same content again changes nothing (changed is false).
+func (db *DB) CorrectActivity(ctx context.Context, id string, f ActivityFix, reason string) (a models.Activity, changed bool, err error) {
+	reason, err = checkReason(reason)
+	if err != nil {
+		return a, false, err
+	}
+	err = db.Write(ctx, func(tx *sql.Tx) error {
+		changed = false
+		var rev int
+		_, old, err := scanActivity(tx.QueryRow(`SELECT `+activityCols+` FROM activities WHERE id=?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return models.NotFound("活动", "activity")
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRow(`SELECT revision FROM activities WHERE id=?`, id).Scan(&rev); err != nil {
+			return err
+		}
+		a = f.apply(old)
+		if err := checkActivityFix(tx, a); err != nil {
+			return err
+		}
+		before, after := bodyOf(old), bodyOf(a)
+		b1, err := json.Marshal(before)
+		if err != nil {
+			return err
+		}
+		b2, err := json.Marshal(after)
+		if err != nil || string(b1) == string(b2) {
+			return err
+		}
+		if _, err := tx.Exec(`INSERT INTO activity_revisions(activity_id, revision, body, reason, changed_by, changed_at) VALUES(?,?,?,?,?,?)`,
+			id, rev, string(b1), reason, models.ActorOf(ctx).User, ts(db.Now())); err != nil {
+			return fmt.Errorf("keep revision %d of activity %s: %w", rev, id, err)
+		}
+		deps, err := json.Marshal(a.DeputyIDs)
+		if err != nil {
+			return err
+		}
+		p := a.Participants
+		if _, err := tx.Exec(`UPDATE activities SET title=?, held_on=?, location=?, host=?, p_deputies=?, p_public=?, p_other=?, deputy_ids=?, minutes=?, revision=revision+1 WHERE id=?`,
+			a.Title, a.HeldOn, a.Location, a.Host, p.Deputies, p.Public, p.Other, string(deps), a.Minutes, id); err != nil {
+			return fmt.Errorf("correct activity %s: %w", id, err)
+		}
+		ds := negate(models.ActivityDeltas(old.Kind, old.Participants))
+		ds = append(ds, models.ActivityDeltas(a.Kind, a.Participants)...)
+		if err := db.enqueue(tx, "activity", id); err != nil {
+			return err
+		}
+		if err := db.count(tx, a.TopicID, ds); err != nil {
+			return err
+		}
+		changed = true
+		return db.auditChange(ctx, tx, "activity.correct", "activity", id, map[string]any{"reason": reason, "revision": rev + 1})
+	})
+	if err != nil {
+		return a, false, Wrap("correct activity "+id, err)
+	}
+	a, err = db.Activity(ctx, id)
+	return a, changed, err
+}
+
+// checkActivityFix checks a corrected activity's fields (422 naming each).
+func checkActivityFix(tx *sql.Tx, a models.Activity) error {
+	bad := map[string]string{}
+	if a.Title == "" || len([]rune(a.Title)) > 200 {
+		bad["title"] = "活动名称应为 1 到 200 字 / the title is 1 to 200 characters"
+	}
+	if _, err := time.Parse("2006-01-02", a.HeldOn); err != nil {
+		bad["held_on"] = "日期应写成 2026-11-20 这样 / write the date like 2026-11-20"
+	}
+	for name, n := range map[string]int64{"deputies": a.Participants.Deputies, "public": a.Participants.Public, "other": a.Participants.Other} {
+		if n < 0 || n > 100000 {
+			bad["participants."+name] = "人数应在 0 到 100000 之间 / between 0 and 100000"
+		}
+	}
+	for i, id := range a.DeputyIDs {
+		var n int
+		if err := tx.QueryRow(`SELECT count(*) FROM deputies WHERE id=?`, id).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			bad[fmt.Sprintf("deputy_ids[%d]", i)] = models.MsgNoSuchDeputy
+		}
+	}
+	if len(bad) > 0 {
+		return models.Invalid("活动", bad)
+	}
+	return nil
+}
+
+// ActivityRevision is what an activity was before one correction.
+type ActivityRevision struct {
+	Revision  int             `json:"revision"`
+	Body      json.RawMessage `json:"body"`
+	Reason    string          `json:"reason"`
+	ChangedBy string          `json:"changed_by"`
+	ChangedAt time.Time       `json:"changed_at"`
+}
+
+// ActivityRevisions lists an activity's revisions, oldest first.
+func (db *DB) ActivityRevisions(ctx context.Context, id string) ([]ActivityRevision, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT revision, body, reason, changed_by, changed_at FROM activity_revisions WHERE activity_id=? ORDER BY revision`, id)
+	if err != nil {
+		return nil, Wrap("revisions of activity "+id, err)
+	}
+	defer rows.Close()
+	out := []ActivityRevision{}
+	for rows.Next() {
+		var r ActivityRevision
+		var b, at string
+		if err := rows.Scan(&r.Revision, &b, &r.Reason, &r.ChangedBy, &at); err != nil {
+			return nil, Wrap("revisions of activity "+id, err)
+		}
+		r.Body, r.ChangedAt = json.RawMessage(b), parseTS(at).In(CST)
+		out = append(out, r)
+	}
+	return out, Wrap("revisions of activity "+id, rows.Err())
+}

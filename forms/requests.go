@@ -225,3 +225,17 @@ type Correction struct {
 type Void struct {
 	Reason string `json:"reason"`
 }
+
+// ActivityCorrection corrects a stored activity (PATCH
+// /api/v1/activities/{id}): each field given replaces the stored one; the
+// reason is required (checked by the store).
+type ActivityCorrection struct {
+	Title        *string              `json:"title" label:"活动名称,title" binding:"omitempty,max=200"`
+	HeldOn       *string              `json:"held_on" label:"日期,date" binding:"omitempty,datetime=2006-01-02"`
+	Location     *string              `json:"location" label:"地点,location" binding:"omitempty,max=200"`
+	Host         *string              `json:"host" label:"主持单位,host" binding:"omitempty,max=200"`
+	Participants *ParticipantsRequest `json:"participants" label:"参加人数,participants"`
+	DeputyIDs    *[]string            `json:"deputy_ids" label:"参加代表,deputies" binding:"omitempty,max=500,dive,max=64"`
+	Minutes      *string              `json:"minutes" label:"纪要,minutes" binding:"omitempty,max=20000"`
+	Reason       string               `json:"reason"`
+}

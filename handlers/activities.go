@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"budgetpoint/db"
 	"budgetpoint/forms"
 	"budgetpoint/models"
 )
@@ -49,7 +50,41 @@ func (s *Server) getActivity(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, a)
+	s.answerActivity(c, a, nil)
+}
+
+// answerActivity answers an activity with its revisions (what it was
+// before each correction), and whether a correction changed it.
+func (s *Server) answerActivity(c *gin.Context, a models.Activity, changed *bool) {
+	revs, err := s.DB.ActivityRevisions(c.Request.Context(), a.ID)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, struct {
+		models.Activity
+		Revisions []db.ActivityRevision `json:"revisions"`
+		Changed   *bool                 `json:"changed,omitempty"`
+	}{a, revs, changed})
+}
+
+// correctActivity: PATCH /api/v1/activities/{id} (staff, admin).
+func (s *Server) correctActivity(c *gin.Context) {
+	var req forms.ActivityCorrection
+	if err := forms.Decode(c, "活动", &req); err != nil {
+		s.Fail(c, err)
+		return
+	}
+	f := db.ActivityFix{Title: req.Title, HeldOn: req.HeldOn, Location: req.Location, Host: req.Host, DeputyIDs: req.DeputyIDs, Minutes: req.Minutes}
+	if p := req.Participants; p != nil {
+		f.Participants = &models.Participants{Deputies: p.Deputies, Public: p.Public, Other: p.Other}
+	}
+	a, changed, err := s.DB.CorrectActivity(c.Request.Context(), c.Param("id"), f, req.Reason)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	s.answerActivity(c, a, &changed)
 }
 
 func (s *Server) listOpinions(c *gin.Context) {

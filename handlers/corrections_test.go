@@ -157,3 +157,71 @@ func TestCorrectAndVoidResponses(t *testing.T) {
 		t.Errorf("%d revisions of the corrected response, want 3", len(rec.Response.Revisions))
 	}
 }
+
+// TestCorrectActivity: a forum's attendance typed as 60/120/20 is put right
+// as 6/12/2: the summary's participants move by exactly the difference (the
+// counters equal the recount), seq by one, the earlier figures are kept as a
+// revision with who and why, a retry of the first creation is still
+// recognised, bad fields and no reason change nothing, and a deputy may not.
+func TestCorrectActivity(t *testing.T) {
+	fx := newFixture(t)
+	staff := fx.tokens["staff"]
+	id := newID()
+	body := map[string]any{"id": id, "kind": "forum", "topic_id": "t1", "title": "预算草案座谈会", "held_on": "2026-11-20",
+		"participants": map[string]any{"deputies": 60, "public": 120, "other": 20}}
+	fx.Do(t, "POST", "/api/v1/activities", staff, body).Want(t, 201, "a forum typed wrong")
+	sum := func() models.Summary {
+		s, err := fx.DB.Summary(context.Background(), "t1", "hongta")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := sum()
+	path := "/api/v1/activities/" + id
+	snap := testutil.Snapshot(t, fx.DB)
+	fx.Do(t, "PATCH", path, staff, map[string]any{"participants": map[string]any{"deputies": 6, "public": 12, "other": 2}}).Want(t, 422, "no reason")
+	e := fx.Do(t, "PATCH", path, staff, map[string]any{"held_on": "2026-13-40", "participants": map[string]any{"deputies": -1}, "reason": "x"}).Want(t, 422, "bad fields").Err(t)
+	if len(e.Error.Fields) == 0 {
+		t.Errorf("bad fields name none: %+v", e.Error)
+	}
+	fx.Do(t, "PATCH", path, fx.tokens["deputy"], map[string]any{"participants": map[string]any{"deputies": 6}, "reason": "x"}).Want(t, 403, "a deputy")
+	fx.Do(t, "PATCH", "/api/v1/activities/"+newID(), staff, map[string]any{"title": "x", "reason": "x"}).Want(t, 404, "no such activity")
+	testutil.SameSnapshot(t, fx.DB, snap, "refused corrections")
+
+	var out struct {
+		models.Activity
+		Changed   *bool `json:"changed"`
+		Revisions []struct {
+			Revision  int             `json:"revision"`
+			Body      json.RawMessage `json:"body"`
+			Reason    string          `json:"reason"`
+			ChangedBy string          `json:"changed_by"`
+		} `json:"revisions"`
+	}
+	fx.Do(t, "PATCH", path, staff, map[string]any{"participants": map[string]any{"deputies": 6, "public": 12, "other": 2}, "reason": "人数多录了一个零"}).Want(t, 200, "corrected").JSON(t, &out)
+	if out.Changed == nil || !*out.Changed || out.Participants.Public != 12 || len(out.Revisions) != 1 || out.Revisions[0].ChangedBy != "staff" || out.Revisions[0].Reason != "人数多录了一个零" {
+		t.Fatalf("after the correction: %+v", out)
+	}
+	var kept struct{ Participants models.Participants }
+	if err := json.Unmarshal(out.Revisions[0].Body, &kept); err != nil || kept.Participants.Public != 120 {
+		t.Errorf("the revision keeps %s, want the figures of before", out.Revisions[0].Body)
+	}
+	after := sum()
+	if d := after.Activities.Participants.Public - before.Activities.Participants.Public; d != -108 {
+		t.Errorf("public participants moved by %d, want -108", d)
+	}
+	if after.Seq != before.Seq+1 || after.Activities.Forum != before.Activities.Forum {
+		t.Errorf("seq %d→%d, forums %d→%d", before.Seq, after.Seq, before.Activities.Forum, after.Activities.Forum)
+	}
+	testutil.CheckCounters(t, fx.DB, "t1")
+	fx.Do(t, "POST", "/api/v1/activities", staff, body).Want(t, 200, "the first creation again: recognised")
+	fx.Do(t, "PATCH", path, staff, map[string]any{"participants": map[string]any{"deputies": 6, "public": 12, "other": 2}, "reason": "again"}).Want(t, 200, "the same").JSON(t, &out)
+	if *out.Changed {
+		t.Error("the same correction again changed it")
+	}
+	if a := audited(t, fx, "activity.correct", ""); len(a) != 1 {
+		t.Errorf("%d activity.correct entries, want 1", len(a))
+	}
+	testutil.CheckCounters(t, fx.DB, "t1")
+}

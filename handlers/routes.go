@@ -105,6 +105,7 @@ func (s *Server) routes(r *gin.Engine, apis APIs) {
 	api.GET("/activities", s.Require(Staff...), s.listActivities)
 	api.POST("/activities", s.Require(Staff...), s.createActivity)
 	api.GET("/activities/:id", s.Require(Staff...), s.getActivity)
+	api.PATCH("/activities/:id", s.Require(Staff...), s.correctActivity)
 
 	api.GET("/opinions", s.Require(AnyPointRole...), s.listOpinions)
 	api.POST("/opinions", s.Require(Staff...), s.createOpinion)

@@ -115,6 +115,9 @@ var routeTable = []route{
 	{"GET", "/api/v1/activities/:id", staffOnly, func(_ *testing.T, fx *fixture, _ string) (string, any) {
 		return "/api/v1/activities/" + fx.activityID, nil
 	}},
+	{"PATCH", "/api/v1/activities/:id", staffOnly, func(_ *testing.T, fx *fixture, _ string) (string, any) {
+		return "/api/v1/activities/" + fx.activityID, map[string]any{"participants": map[string]any{"deputies": 6, "public": 12, "other": 2}, "reason": "人数录错"}
+	}},
 	{"GET", "/api/v1/opinions", anyRole, fixed("/api/v1/opinions", nil)},
 	{"POST", "/api/v1/opinions", staffOnly, func(*testing.T, *fixture, string) (string, any) {
 		return "/api/v1/opinions", map[string]any{"topic_id": "t1", "source": "other", "content": "建议提高基层医疗卫生经费", "proposer": map[string]any{"kind": "public"}}

@@ -110,23 +110,23 @@ type Proposer struct {
 
 // Opinion is the unit of qualitative feedback (意见建议) with its closed-loop status.
 type Opinion struct {
-	ID          string    `json:"id"`
-	TopicID     string    `json:"topic_id"`
-	Source      string    `json:"source"`
-	ActivityID  string    `json:"activity_id,omitempty"`
-	ResponseID  string    `json:"response_id,omitempty"`
-	QuestionKey string    `json:"question_key,omitempty"`
-	Content     string    `json:"content"`
-	Proposer    Proposer  `json:"proposer"`
-	Status      string    `json:"status"`
-	Answer      string    `json:"answer,omitempty"`
-	Evaluation  string    `json:"evaluation,omitempty"`
-	PointID     string    `json:"point_id,omitempty"`
+	ID          string   `json:"id"`
+	TopicID     string   `json:"topic_id"`
+	Source      string   `json:"source"`
+	ActivityID  string   `json:"activity_id,omitempty"`
+	ResponseID  string   `json:"response_id,omitempty"`
+	QuestionKey string   `json:"question_key,omitempty"`
+	Content     string   `json:"content"`
+	Proposer    Proposer `json:"proposer"`
+	Status      string   `json:"status"`
+	Answer      string   `json:"answer,omitempty"`
+	Evaluation  string   `json:"evaluation,omitempty"`
+	PointID     string   `json:"point_id,omitempty"`
 	// Voided: taken back at its point (its response voided, or its text
 	// corrected away); kept, counted nowhere, listed nowhere.
 	Voided     bool      `json:"voided,omitempty"`
 	RecordedAt time.Time `json:"recorded_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 	// CreatedBy is the login that recorded it at the point (0: none); it
 	// never leaves the point.
 	CreatedBy int64 `json:"-"`
