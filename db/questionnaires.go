@@ -40,9 +40,23 @@ func (db *DB) SaveQuestionnaire(ctx context.Context, d models.Definition, origin
 	if err := d.Validate(); err != nil {
 		return q, false, err
 	}
-	now := db.Now()
 	err = db.Write(ctx, func(tx *sql.Tx) error {
-		created = false
+		var err error
+		created, err = db.publishTx(ctx, tx, &d, origin)
+		return err
+	})
+	if err != nil {
+		return q, false, Wrap("save questionnaire "+d.ID, err)
+	}
+	q, err = db.Questionnaire(ctx, d.ID, 0)
+	return q, created, err
+}
+
+// publishTx publishes a checked definition inside a write transaction, as
+// SaveQuestionnaire says; a draft of it is removed (it is published now).
+func (db *DB) publishTx(ctx context.Context, tx *sql.Tx, d *models.Definition, origin string) (created bool, err error) {
+	now := db.Now()
+	err = func() error {
 		var n int
 		if err := tx.QueryRow(`SELECT count(*) FROM topics WHERE id=?`, d.TopicID).Scan(&n); err != nil {
 			return fmt.Errorf("topic %s: %w", d.TopicID, err)
@@ -66,21 +80,20 @@ func (db *DB) SaveQuestionnaire(ctx context.Context, d models.Definition, origin
 		if err != nil {
 			return err
 		}
-		version, isNew, err := models.NextVersion(&d, stored)
+		if _, err := tx.Exec(`DELETE FROM questionnaire_drafts WHERE questionnaire_id=?`, d.ID); err != nil {
+			return fmt.Errorf("remove the draft: %w", err)
+		}
+		version, isNew, err := models.NextVersion(d, stored)
 		if err != nil || !isNew {
 			return err
 		}
-		if err := insertVersion(tx, &d, version, now); err != nil {
+		if err := insertVersion(tx, d, version, now); err != nil {
 			return err
 		}
 		created = true
 		return db.auditChange(ctx, tx, "questionnaire.publish", "questionnaire", d.ID, map[string]any{"version": version})
-	})
-	if err != nil {
-		return q, false, Wrap("save questionnaire "+d.ID, err)
-	}
-	q, err = db.Questionnaire(ctx, d.ID, 0)
-	return q, created, err
+	}()
+	return created, err
 }
 
 // storedVersions reads every stored version of a questionnaire, for

@@ -83,6 +83,13 @@ func (db *DB) CheckSubmission(ctx context.Context, qid string, s Submission) (*C
 		}
 	}
 	def, version, err := db.Definition(ctx, qid, s.Version)
+	if models.ErrorCode(err) == models.ENotFound {
+		if draft, derr := db.isDraftOnly(ctx, qid); derr != nil {
+			return nil, Wrap("check response "+s.ID, derr)
+		} else if draft {
+			return nil, errDraft
+		}
+	}
 	if err != nil {
 		if models.ErrorCode(err) == models.ENotFound && s.Version != 0 {
 			// A version of a questionnaire that does not exist at all is

@@ -24,6 +24,17 @@ type fixture struct {
 	passwords   map[string]string // role → its password, once a test changed it
 }
 
+// newDraft saves a draft of a new questionnaire and returns its id.
+func (fx *fixture) newDraft(t *testing.T) string {
+	t.Helper()
+	id := uniq("q-draft-")
+	def := testutil.Definition(id, "t1")
+	if _, err := fx.DB.SaveDraft(context.Background(), def); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 // newResponse stores a response to q1 and returns its id.
 func (fx *fixture) newResponse(t *testing.T) string {
 	t.Helper()

@@ -36,12 +36,25 @@ func (s *Server) hidePublicLinks(c *gin.Context, qs []models.Questionnaire) {
 }
 
 func (s *Server) saveQuestionnaire(c *gin.Context) {
-	var d models.Definition
-	if err := forms.DecodeOnly(c.Request.Body, &d); err != nil {
+	var req struct {
+		models.Definition
+		// Draft: save as a draft (201, status draft, no version), not publish.
+		Draft bool `json:"draft"`
+	}
+	if err := forms.DecodeOnly(c.Request.Body, &req); err != nil {
 		s.Fail(c, err)
 		return
 	}
-	q, created, err := s.DB.SaveQuestionnaire(c.Request.Context(), d, models.OriginLocal)
+	if req.Draft {
+		d, err := s.DB.SaveDraft(c.Request.Context(), req.Definition)
+		if err != nil {
+			s.Fail(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, d)
+		return
+	}
+	q, created, err := s.DB.SaveQuestionnaire(c.Request.Context(), req.Definition, models.OriginLocal)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -215,4 +228,29 @@ func (s *Server) decodeResponse(c *gin.Context, qid string, req *forms.ResponseR
 		e.Fields[k] = v
 	}
 	return models.Invalid("答卷", e.Fields)
+}
+
+// getDraft: GET /api/v1/questionnaires/{id}/draft (staff).
+func (s *Server) getDraft(c *gin.Context) {
+	d, err := s.DB.Draft(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
+}
+
+// publishDraft: POST /api/v1/questionnaires/{id}/publish (staff): the draft
+// becomes the next version (201), or is the latest again (200).
+func (s *Server) publishDraft(c *gin.Context) {
+	q, created, err := s.DB.PublishDraft(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	st := http.StatusOK
+	if created {
+		st = http.StatusCreated
+	}
+	c.JSON(st, q)
 }

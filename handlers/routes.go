@@ -95,6 +95,8 @@ func (s *Server) routes(r *gin.Engine, apis APIs) {
 	api.POST("/questionnaires", s.Require(Staff...), s.saveQuestionnaire)
 	api.GET("/questionnaires/:id", s.Require(AnyPointRole...), s.getQuestionnaire)
 	api.PATCH("/questionnaires/:id", s.Require(Staff...), s.patchQuestionnaire)
+	api.GET("/questionnaires/:id/draft", s.Require(Staff...), s.getDraft)
+	api.POST("/questionnaires/:id/publish", s.Require(Staff...), s.publishDraft)
 	api.POST("/questionnaires/:id/responses", s.Require(AnyPointRole...), s.submitResponse)
 	api.GET("/questionnaires/:id/responses", s.Require(AnyPointRole...), s.listResponses)
 	// Corrections and voids (corrections.go).

@@ -95,6 +95,12 @@ var routeTable = []route{
 	}},
 	{"GET", "/api/v1/questionnaires/:id", anyRole, fixed("/api/v1/questionnaires/q1", nil)},
 	{"PATCH", "/api/v1/questionnaires/:id", staffOnly, fixed("/api/v1/questionnaires/q1", map[string]any{"public": true})},
+	{"GET", "/api/v1/questionnaires/:id/draft", staffOnly, func(t *testing.T, fx *fixture, _ string) (string, any) {
+		return "/api/v1/questionnaires/" + fx.newDraft(t) + "/draft", nil
+	}},
+	{"POST", "/api/v1/questionnaires/:id/publish", staffOnly, func(t *testing.T, fx *fixture, _ string) (string, any) {
+		return "/api/v1/questionnaires/" + fx.newDraft(t) + "/publish", nil
+	}},
 	{"POST", "/api/v1/questionnaires/:id/responses", anyRole, func(*testing.T, *fixture, string) (string, any) {
 		return "/api/v1/questionnaires/q1/responses", testutil.Response(newID(), 4)
 	}},
