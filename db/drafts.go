@@ -18,7 +18,7 @@ import (
 // Draft is a saved draft of a questionnaire.
 type Draft struct {
 	models.Definition
-	Status string    `json:"status"` // "draft"
+	Status string `json:"status"` // "draft"
 	// LatestVersion is the published version it would follow (0: none yet).
 	LatestVersion int       `json:"latest_version"`
 	SavedAt       time.Time `json:"saved_at"`
