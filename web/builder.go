@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -26,8 +27,13 @@ type BuilderQuestion struct {
 // questionnaires with it, each saving the Definition its own way. Its
 // buttons add, remove and move questions without JavaScript (ApplyEdit).
 type Builder struct {
-	IsNew                              bool
-	ReadOnly                           bool
+	IsNew    bool
+	ReadOnly bool
+	// Drafts: the builder saves drafts (Enter and 保存草稿) and publishes
+	// only with 发布 (a point's); without, Enter saves nothing (the hub's).
+	Drafts bool
+	// DraftSaved: what is shown is a draft, saved then (zero: the published version).
+	DraftSaved                         time.Time
 	ID, TopicID, Title, TitleEN, Descr string
 	Once                               bool // once_per_deputy
 	Version                            int
@@ -181,6 +187,7 @@ func (d *Builder) ApplyEdit(op string) bool {
 	op, arg, _ := strings.Cut(op, ":")
 	i, _ := strconv.Atoi(arg)
 	switch op {
+	case "stay": // Enter in a field: nothing is saved, the form comes back
 	case "add":
 		d.Qs = append(d.Qs, BuilderQuestion{Key: d.nextKey(), Type: models.SingleChoice})
 	case "del":

@@ -258,6 +258,15 @@ func (a *App) fillSubmit(c *gin.Context) {
 
 // previewPage shows a questionnaire as respondents see it.
 func (a *App) previewPage(c *gin.Context) {
+	if c.Query("draft") != "" {
+		dr, err := a.S.DB.Draft(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			a.Error(c, err)
+			return
+		}
+		a.RenderPreview(c, models.Questionnaire{Definition: dr.Definition, Version: dr.LatestVersion + 1}, "questionnaires")
+		return
+	}
 	v, _ := strconv.Atoi(c.Query("version"))
 	q, err := a.S.DB.Questionnaire(c.Request.Context(), c.Param("id"), v)
 	if err != nil {

@@ -31,7 +31,7 @@ func TestStaffPagesRender(t *testing.T) {
 		"/topics/new":                            {`<label for="title">标题</label>`},
 		"/topics/" + draftT + "/edit":            {"2027年玉溪市市级预算草案"},
 		"/questionnaires":                        {"调查问卷", "新建问卷", "公开填写"},
-		"/questionnaires/new":                    {"添加题目", "保存并发布新版本"},
+		"/questionnaires/new":                    {"添加题目", "保存草稿", `value="publish"`, `<button type="submit" name="op" value="draft" class="visually-hidden"`},
 		"/questionnaires/" + draftQ + "/edit":    {"总体评价", "第 1 题"},
 		"/questionnaires/" + draftQ + "/preview": {"预览", "总体评价"},
 		"/questionnaires/" + draftQ + "/share":   {"公开填写"},
@@ -285,7 +285,7 @@ func TestBuilderPublishesVersions(t *testing.T) {
 	webtest.MustContain(t, body, "无法读取选项原来的编号", `id="err-q0_options"`)
 
 	save := cloneValues(base)
-	save.Set("op", "save")
+	save.Set("op", "publish")
 	res, _ := ts.Post(t, c, "/questionnaires/new", save, http.StatusSeeOther)
 	if res.Header.Get("Location") != "/questionnaires/q-web-test/edit" {
 		t.Fatalf("after saving: %q", res.Header.Get("Location"))
@@ -299,7 +299,7 @@ func TestBuilderPublishesVersions(t *testing.T) {
 	ovals := regexp.MustCompile(`name="q0_ovals" value="([^"]*)"`).FindStringSubmatch(body)[1]
 	edit := cloneValues(base)
 	edit.Del("id")
-	edit.Set("op", "save")
+	edit.Set("op", "publish")
 	edit.Set("q0_ovals", htmlUnescape(ovals))
 	edit.Set("q0_options", "了解\n不了解\n部分了解")
 	ts.Post(t, c, "/questionnaires/q-web-test/edit", edit, http.StatusSeeOther)
