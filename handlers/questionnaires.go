@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -36,15 +38,29 @@ func (s *Server) hidePublicLinks(c *gin.Context, qs []models.Questionnaire) {
 }
 
 func (s *Server) saveQuestionnaire(c *gin.Context) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		s.Fail(c, err) // over the body limit: 413
+		return
+	}
 	var req struct {
 		models.Definition
 		// Draft: save as a draft (201, status draft, no version), not publish.
 		Draft bool `json:"draft"`
 	}
-	if err := forms.DecodeOnly(c.Request.Body, &req); err != nil {
+	// The definition alone first, so that a bad field is named as it is sent.
+	if err := forms.DecodeOnly(bytes.NewReader(body), &req.Definition); err != nil {
 		s.Fail(c, err)
 		return
 	}
+	var flag struct {
+		Draft *bool `json:"draft"`
+	}
+	if err := forms.DecodeOnly(bytes.NewReader(body), &flag); err != nil {
+		s.Fail(c, err)
+		return
+	}
+	req.Draft = flag.Draft != nil && *flag.Draft
 	if req.Draft {
 		d, err := s.DB.SaveDraft(c.Request.Context(), req.Definition)
 		if err != nil {

@@ -62,6 +62,38 @@ type Question struct {
 	Max        *float64 `json:"max,omitempty"`
 	MaxLength  int      `json:"max_length,omitempty"`
 	Opinion    bool     `json:"opinion,omitempty"`
+	// Relevant: asked only when an earlier choice question's answer is one
+	// of In (for a multiple choice: when any is). Nil: always asked.
+	Relevant *Relevance `json:"relevant,omitempty"`
+}
+
+// Relevance is the condition under which a question is asked (skip logic).
+type Relevance struct {
+	Key string   `json:"key"`
+	In  []string `json:"in"`
+}
+
+// Asked reports whether a question is asked, given the answers to the
+// questions before it.
+func (q *Question) Asked(a Answers) bool {
+	if q.Relevant == nil {
+		return true
+	}
+	got, ok := a[q.Relevant.Key]
+	if !ok {
+		return false
+	}
+	for _, v := range q.Relevant.In {
+		if got.Choice == v {
+			return true
+		}
+		for _, c := range got.Choices {
+			if c == v {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Definition is what a questionnaire's author writes: its questions and texts.
@@ -155,6 +187,31 @@ func (d *Definition) Normalize() {
 
 // Validate checks a definition: unique keys, known types, options for choice
 // types, sane limits. It returns validation_failed naming each bad field.
+// checkRelevance checks question i's condition: an earlier choice
+// question, and values among its options.
+func (d *Definition) checkRelevance(i int) string {
+	r := d.Questions[i].Relevant
+	for j := 0; j < i; j++ {
+		e := &d.Questions[j]
+		if e.Key != r.Key {
+			continue
+		}
+		if e.Type != SingleChoice && e.Type != MultipleChoice {
+			return "只能按前面的选择题的回答决定是否提问 / only an earlier choice question's answer can decide it"
+		}
+		if len(r.In) == 0 {
+			return "请选择前面那道题的哪些回答需要回答此题 / choose which answers of that question lead to this one"
+		}
+		for _, v := range r.In {
+			if !hasOption(e, v) {
+				return fmt.Sprintf("第 %d 题没有选项 %q / question %d has no option %q", j+1, v, j+1, v)
+			}
+		}
+		return ""
+	}
+	return fmt.Sprintf("%q 不是前面的题目 / %q is not an earlier question", r.Key, r.Key)
+}
+
 func (d *Definition) Validate() error {
 	f := map[string]string{}
 	if !keyIDRe.MatchString(d.ID) {
@@ -177,6 +234,11 @@ func (d *Definition) Validate() error {
 	seen := map[string]bool{}
 	for i, q := range d.Questions {
 		p := fmt.Sprintf("questions[%d].", i)
+		if q.Relevant != nil {
+			if msg := d.checkRelevance(i); msg != "" {
+				f[p+"relevant"] = msg
+			}
+		}
 		if !keyRe.MatchString(q.Key) {
 			f[p+"key"] = "题目编号以字母开头，只含字母、数字和 _ / key: a letter, then letters, digits or _"
 		} else if seen[q.Key] {
@@ -322,7 +384,16 @@ func (d *Definition) CheckAnswers(raw map[string]json.RawMessage) (Answers, map[
 		name := "answers." + q.Key
 		r, ok := raw[q.Key]
 		r = bytes.TrimSpace(r)
-		if !ok || len(r) == 0 || string(r) == "null" {
+		given := ok && len(r) > 0 && string(r) != "null"
+		if !q.Asked(out) {
+			// Skipped by an earlier answer: required does not hold, and an
+			// answer is refused rather than counted.
+			if given && !emptyAnswer(r) {
+				f[name] = MsgNotAsked
+			}
+			continue
+		}
+		if !given {
 			if q.Required {
 				f[name] = MsgAnswerRequired
 			}
@@ -343,6 +414,19 @@ func (d *Definition) CheckAnswers(raw map[string]json.RawMessage) (Answers, map[
 	}
 	return out, f
 }
+
+// emptyAnswer reports whether a raw answer says nothing ("", [], blanks).
+func emptyAnswer(r json.RawMessage) bool {
+	var s string
+	if json.Unmarshal(r, &s) == nil {
+		return strings.TrimSpace(s) == ""
+	}
+	var ss []string
+	return json.Unmarshal(r, &ss) == nil && len(ss) == 0
+}
+
+// MsgNotAsked refuses an answer to a question that an earlier answer skips.
+const MsgNotAsked = "根据前面的回答，此题不需要回答 / by an earlier answer this question is not asked"
 
 func checkAnswer(q *Question, r json.RawMessage) (a Answer, empty bool, msg string) {
 	switch q.Type {

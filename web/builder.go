@@ -20,6 +20,9 @@ type BuilderQuestion struct {
 	Options                   string // one label per line
 	OVals                     string // earlier options as JSON, so that values stay stable
 	Min, Max, MaxC, MaxLen    string
+	// Skip logic: asked only when the earlier question RelKey is answered
+	// with one of the option labels in RelIn (one per line); "": always.
+	RelKey, RelIn string
 }
 
 // Builder is the questionnaire builder's form (builder.html, a page of the
@@ -68,6 +71,20 @@ func BuilderFromDef(q models.Questionnaire) *Builder {
 			labels = append(labels, o.Label)
 		}
 		b.Options = strings.Join(labels, "\n")
+		if r := x.Relevant; r != nil {
+			b.RelKey = r.Key
+			if src := q.Question(r.Key); src != nil {
+				var in []string
+				for _, v := range r.In {
+					for _, o := range src.Options {
+						if o.Value == v {
+							in = append(in, o.Label)
+						}
+					}
+				}
+				b.RelIn = strings.Join(in, "\n")
+			}
+		}
 		ov, _ := json.Marshal(x.Options)
 		b.OVals = string(ov)
 		d.Qs = append(d.Qs, b)
@@ -90,7 +107,8 @@ func BuilderFromForm(c *gin.Context) *Builder {
 		p := fmt.Sprintf("q%d_", i)
 		d.Qs = append(d.Qs, BuilderQuestion{Key: c.PostForm(p + "key"), Type: c.PostForm(p + "type"), Label: c.PostForm(p + "label"), LabelEN: c.PostForm(p + "label_en"),
 			Required: c.PostForm(p+"required") != "", Opinion: c.PostForm(p+"opinion") != "", Options: c.PostForm(p + "options"), OVals: c.PostForm(p + "ovals"),
-			Min: c.PostForm(p + "min"), Max: c.PostForm(p + "max"), MaxC: c.PostForm(p + "maxc"), MaxLen: c.PostForm(p + "maxlen")})
+			Min: c.PostForm(p + "min"), Max: c.PostForm(p + "max"), MaxC: c.PostForm(p + "maxc"), MaxLen: c.PostForm(p + "maxlen"),
+			RelKey: c.PostForm(p + "relkey"), RelIn: c.PostForm(p + "relin")})
 	}
 	return d
 }
@@ -178,7 +196,49 @@ func (d *Builder) Definition() (models.Definition, map[string]string) {
 		}
 		def.Questions = append(def.Questions, q)
 	}
+	for i, b := range d.Qs {
+		if b.RelKey == "" {
+			continue
+		}
+		def.Questions[i].Relevant = relevanceOf(def.Questions[:i], b, fmt.Sprintf("questions[%d].relevant", i), bad)
+	}
 	return def, bad
+}
+
+// relevanceOf reads a question's skip logic from the builder: the earlier
+// question it depends on and the labels of the answers that ask it.
+func relevanceOf(earlier []models.Question, b BuilderQuestion, field string, bad map[string]string) *models.Relevance {
+	r := &models.Relevance{Key: b.RelKey}
+	for _, e := range earlier {
+		if e.Key != b.RelKey {
+			continue
+		}
+		for _, line := range strings.FieldsFunc(b.RelIn, func(c rune) bool { return c == '\n' || c == '、' || c == '\r' }) {
+			line = strings.TrimSpace(line)
+			found := false
+			for _, o := range e.Options {
+				if o.Label == line {
+					r.In, found = append(r.In, o.Value), true
+				}
+			}
+			if !found && line != "" {
+				bad[field] = both("q.rel_unknown", line)
+			}
+		}
+		return r
+	}
+	return r // not an earlier question: Validate names it
+}
+
+// Earlier lists the choice questions before question i, for its skip logic.
+func (d *Builder) Earlier(i int) []BuilderQuestion {
+	var out []BuilderQuestion
+	for _, q := range d.Qs[:i] {
+		if q.Type == models.SingleChoice || q.Type == models.MultipleChoice {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 // ApplyEdit applies a builder button that changes the form without saving

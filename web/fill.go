@@ -38,6 +38,8 @@ var fillMessages = map[string][2]string{
 	"my.fill":          {"填写", "Fill in"},
 	"my.none":          {"目前没有需要填写的问卷。", "There is no questionnaire to fill in at the moment."},
 	"my.done":          {"已填写", "Answered"},
+	"fill.relevant":    {"第 %d 题选%s时回答", "Answer if question %d is %s"},
+	"fill.or":          {"或", " or "},
 	"my.view":          {"查看我填写的内容", "See what I sent"},
 	"my.again":         {"再填一份", "Answer again"},
 	"my.already":       {"您已经填写过这份问卷，每位代表只填一次。可以在“我的问卷”中查看您填写的内容。", "You have already answered this questionnaire: each deputy answers it once. See what you sent under My questionnaires."},
@@ -60,6 +62,29 @@ type fillData struct {
 	Kind    string
 	Desc    string
 	Missing int
+}
+
+// RelevantHint says when a question with skip logic is asked ("第 1 题选
+// “不满意”时回答"), or "" for one always asked.
+func (d *fillData) RelevantHint(q models.Question, lang string) string {
+	r := q.Relevant
+	if r == nil {
+		return ""
+	}
+	for i := range d.Q.Questions {
+		src := &d.Q.Questions[i]
+		if src.Key != r.Key {
+			continue
+		}
+		var labels []string
+		for _, v := range r.In {
+			if k := optionIndex(src, v); k >= 0 {
+				labels = append(labels, "“"+OptionLabel(src.Options[k], lang)+"”")
+			}
+		}
+		return Translate(lang, "fill.relevant", i+1, strings.Join(labels, Translate(lang, "fill.or")))
+	}
+	return ""
 }
 
 // Val is the first value given for a question.

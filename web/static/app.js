@@ -1,6 +1,27 @@
 // budgetpoint: small enhancements only; every page works without this file.
 (function () {
   "use strict";
+  // Skip logic: a question with data-relevant-key is shown only while that
+  // earlier question's answer is one of data-relevant-in (and that question
+  // is shown); hidden, its inputs are disabled, so nothing of it is sent.
+  // Without this script every question shows, with its hint, and the server checks.
+  document.querySelectorAll("form").forEach(function (form) {
+    var qs = form.querySelectorAll("[data-relevant-key]");
+    if (!qs.length) return;
+    function update() {
+      qs.forEach(function (q) {
+        var src = document.getElementById("q-" + q.dataset.relevantKey);
+        var want = q.dataset.relevantIn.split(" ");
+        var shown = !!src && !src.hidden && Array.prototype.some.call(
+          src.querySelectorAll("input:checked"), function (i) { return want.indexOf(i.value) >= 0; });
+        q.hidden = !shown;
+        q.querySelectorAll("input, textarea, select").forEach(function (i) { i.disabled = !shown; });
+      });
+    }
+    form.addEventListener("change", update);
+    update();
+  });
+
   // A form with data-confirm asks first (deleting a login): no, nothing is sent.
   document.addEventListener("submit", function (e) {
     var f = e.target;
