@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"budgetpoint/db"
 	"budgetpoint/forms"
 	"budgetpoint/models"
 )
@@ -29,6 +31,10 @@ var activityMessages = map[string][2]string{
 	"act.p_other":      {"其他人数（如部门工作人员）", "Others (e.g. officials)"},
 	"act.deputies":     {"参加的人大代表（从代表名册中选择）", "Attending deputies (from the registry)"},
 	"act.minutes":      {"纪要", "Minutes"},
+	"act.correct":      {"更正这次活动", "Correct this activity"},
+	"act.correct_hint": {"例如参加人数录错了：改成正确的数字，写明原因。原来的内容会保留在更正记录里，汇总会按差额调整。", "For example when the attendance was typed wrong: put the right figures and say why. What was there stays in the record of corrections, and the summary moves by the difference."},
+	"act.was":          {"更正前：%s；代表 %d · 群众 %d · 其他 %d", "Before: %s; deputies %d · public %d · other %d"},
+	"act.by":           {"%s 由 %s 更正：%s", "%s, corrected by %s: %s"},
 	"act.opinions":     {"提出的意见建议", "Opinions raised"},
 	"act.opinion":      {"第 %d 条意见", "Opinion %d"},
 	"act.pdeputy":      {"提出意见的代表", "Deputy who raised it"},
@@ -221,18 +227,96 @@ func (a *App) activitiesList(c *gin.Context) {
 }
 
 type actViewData struct {
-	A        models.Activity
-	Topic    string
-	Deputies map[string]string
+	A         models.Activity
+	Topic     string
+	Deputies  map[string]string
+	Revisions []actRevision
+	// The correction form, as sent when it was refused.
+	Fix    map[string]string
+	Errors map[string]string
+}
+
+// actRevision is what an activity was before one correction, as shown.
+type actRevision struct {
+	db.ActivityRevision
+	Participants models.Participants
+	Title        string
 }
 
 func (a *App) activityView(c *gin.Context) {
+	a.renderActivity(c, http.StatusOK, nil, nil)
+}
+
+// activityCorrect corrects an activity (db.CorrectActivity) from the form
+// on its page: the fields given, and why.
+func (a *App) activityCorrect(c *gin.Context) {
+	if err := parseForm(c); err != nil {
+		a.Error(c, err)
+		return
+	}
+	fix := map[string]string{}
+	for _, k := range []string{"title", "held_on", "location", "host", "p_deputies", "p_public", "p_other", "minutes", "reason"} {
+		fix[k] = c.PostForm(k)
+	}
+	errs := map[string]string{}
+	count := func(k string) int64 {
+		n, err := strconv.ParseInt(strings.TrimSpace(fix[k]), 10, 64)
+		if err != nil || n < 0 {
+			errs[k] = both("err.whole")
+		}
+		return n
+	}
+	p := models.Participants{Deputies: count("p_deputies"), Public: count("p_public"), Other: count("p_other")}
+	f := db.ActivityFix{Participants: &p}
+	for k, dst := range map[string]**string{"title": &f.Title, "held_on": &f.HeldOn, "location": &f.Location, "host": &f.Host, "minutes": &f.Minutes} {
+		v := fix[k]
+		*dst = &v
+	}
+	if len(errs) == 0 {
+		_, _, err := a.S.DB.CorrectActivity(c.Request.Context(), c.Param("id"), f, fix["reason"])
+		if fe := FieldErrors(err); fe != nil {
+			for k, v := range fe {
+				errs[strings.ReplaceAll(strings.TrimPrefix(k, "participants."), "deputies", "p_deputies")] = v
+			}
+		} else if err != nil {
+			a.Error(c, err)
+			return
+		}
+	}
+	if len(errs) > 0 {
+		a.renderActivity(c, http.StatusUnprocessableEntity, fix, errs)
+		return
+	}
+	a.Redirect(c, "/activities/"+c.Param("id"), "ok", both("fix.saved"))
+}
+
+func (a *App) renderActivity(c *gin.Context, status int, fix, errs map[string]string) {
 	act, err := a.S.DB.Activity(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		a.Error(c, err)
 		return
 	}
-	d := &actViewData{A: act, Deputies: map[string]string{}}
+	revs, err := a.S.DB.ActivityRevisions(c.Request.Context(), act.ID)
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	d := &actViewData{A: act, Deputies: map[string]string{}, Fix: fix, Errors: errs}
+	if d.Fix == nil {
+		d.Fix = map[string]string{"title": act.Title, "held_on": act.HeldOn, "location": act.Location, "host": act.Host, "minutes": act.Minutes,
+			"p_deputies": strconv.FormatInt(act.Participants.Deputies, 10), "p_public": strconv.FormatInt(act.Participants.Public, 10), "p_other": strconv.FormatInt(act.Participants.Other, 10)}
+	}
+	for _, r := range revs {
+		var was struct {
+			Title        string              `json:"title"`
+			Participants models.Participants `json:"participants"`
+		}
+		if err := json.Unmarshal(r.Body, &was); err != nil {
+			a.Error(c, fmt.Errorf("activity %s: revision %d: %w", act.ID, r.Revision, err))
+			return
+		}
+		d.Revisions = append(d.Revisions, actRevision{ActivityRevision: r, Participants: was.Participants, Title: was.Title})
+	}
 	names, err := a.topicNames(c)
 	if err != nil {
 		a.Error(c, err)
@@ -250,7 +334,8 @@ func (a *App) activityView(c *gin.Context) {
 	v := a.View(c, "act.title", d)
 	v.Title = act.Title
 	v.Nav = "activities"
-	a.Render(c, http.StatusOK, "activity.html", v)
+	v.Errors = errs
+	a.Render(c, status, "activity.html", v)
 }
 
 type opListData struct {

@@ -15,6 +15,7 @@ var catalog = mustMerge(
 	settingsMessages,      // settings.go
 	auditMessages,         // audit.go
 	accountMessages,       // account.go
+	correctionMessages,    // corrections.go
 )
 
 func mustMerge(maps ...Messages) Messages {

@@ -68,7 +68,7 @@ var paperMessages = map[string][2]string{
 	"paper.pick":            {"请对照纸质原件选择一项", "choose what the paper form says"},
 	"paper.by":              {"录入人：%s", "typed by %s"},
 	"paper.back":            {"返回批次", "Back to the batch"},
-	"paper.counted_note":    {"这份问卷已核对并计入汇总，不能再修改。", "This form is verified and counted: it cannot be changed."},
+	"paper.counted_note":    {"这份问卷已核对并计入汇总。纸质原件与录入不符时，可以更正（写明原因，原内容保留）：", "This form is verified and counted. If it differs from the paper, correct it (with a reason; what was there is kept):"},
 	"paper.typeagain":       {"重新录入这一遍", "Type this pass again"},
 	"paper.source.import":   {"Excel 导入", "Excel import"},
 	"paper.source.keyboard": {"键盘录入", "typed"},

@@ -110,6 +110,7 @@ func (a *App) Routes(r *gin.Engine) {
 	r.GET("/activities/new", staff, a.activityForm)
 	r.POST("/activities/new", staff, a.activitySubmit)
 	r.GET("/activities/:id", staff, a.activityView)
+	r.POST("/activities/:id/correct", staff, a.activityCorrect)
 
 	r.GET("/opinions", staff, a.opinionsList)
 	r.GET("/deputies", staff, a.deputiesList)
@@ -126,6 +127,10 @@ func (a *App) Routes(r *gin.Engine) {
 	r.GET("/paper/:id/form", staff, a.paperFormPage)
 	r.POST("/paper/:id/form", staff, a.paperResolve)
 	r.GET("/paper/:id/history", staff, a.paperHistory)
+	// 更正答卷 (corrections.go).
+	r.GET("/responses/:id/correct", staff, a.responseCorrectPage)
+	r.POST("/responses/:id/correct", staff, a.responseCorrect)
+	r.POST("/responses/:id/void", staff, a.responseVoid)
 	r.GET("/paper/:id/template.xlsx", staff, a.paperTemplate)
 	r.POST("/paper/:id/import", staff, a.paperImport)
 	r.GET("/paper/:id/import/:job", staff, a.paperImportStatus)
