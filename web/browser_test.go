@@ -68,7 +68,7 @@ func TestBrowserDeputyFillsOnPhoneAndSummaryShowsIt(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`label[for="q-overall-1"]`)),
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			// Keep what is sent, to send it again below.
-			_, err := chromedp.Evaluate[bool](`sessionStorage.setItem("link", location.pathname); sessionStorage.setItem("sent", new URLSearchParams(new FormData(document.querySelector("form[data-once]"))).toString()); true`)(ctx, tg)
+			_, err := chromedp.Evaluate[bool](`sessionStorage.setItem("link", location.pathname); sessionStorage.setItem("sent", new URLSearchParams(new FormData(document.querySelector("form[data-offline]"))).toString()); true`)(ctx, tg)
 			return err
 		}),
 		chromedp.Click(chromedp.CSS(`.sticky-submit button`)),

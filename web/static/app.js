@@ -22,6 +22,88 @@
     update();
   });
 
+  // Filling without signal (the fill pages, form[data-offline]): what is
+  // typed is kept on the device as it is typed and brought back if the page
+  // is opened again; the form is sent with fetch, and when the network is
+  // not there the submission (its response id fixed in the form) is kept
+  // and sent by itself when the network returns, or the next time the page
+  // opens. The server's own answer (the thank-you page, or the page with
+  // what to fix) is then shown. The same response id is counted once.
+  // No service worker: WeChat's browser on iOS does not run one.
+  document.querySelectorAll("form[data-offline]").forEach(function (f) {
+    var store = window.localStorage, action = f.getAttribute("action");
+    var draftKey = "bp-fill:" + action, queueKey = "bp-queue:" + action;
+    var status = document.getElementById("offline-status");
+    var button = f.querySelector("button[type=submit]");
+    var sending = false;
+    function say(msg) { if (status) { status.textContent = msg; status.className = "flash flash-info"; status.hidden = false; } }
+    function get(k) { try { return store.getItem(k); } catch (e) { return null; } }
+    function put(k, v) { try { store.setItem(k, v); } catch (e) { /* private mode or full: the form still posts */ } }
+    function drop(k) { try { store.removeItem(k); } catch (e) { /* as above */ } }
+    function save() {
+      var d = {};
+      new FormData(f).forEach(function (v, k) { if (k !== "csrf") { (d[k] = d[k] || []).push(String(v)); } });
+      put(draftKey, JSON.stringify(d));
+    }
+    function restore() {
+      var s = null;
+      try { s = JSON.parse(get(draftKey) || "null"); } catch (e) { s = null; }
+      if (!s || f.hasAttribute("data-errors")) return;
+      Object.keys(s).forEach(function (k) {
+        f.querySelectorAll("[name]").forEach(function (el) {
+          if (el.name !== k) return;
+          if (el.type === "radio" || el.type === "checkbox") el.checked = s[k].indexOf(el.value) >= 0;
+          else el.value = s[k][0];
+        });
+      });
+      f.dispatchEvent(new Event("change", { bubbles: true }));
+      say(f.dataset.restored);
+    }
+    function busy(on) { if (button) { button.disabled = on; if (on && button.dataset.busy) button.textContent = button.dataset.busy; } }
+    function send(body) {
+      if (sending) return;
+      sending = true;
+      busy(true);
+      fetch(action, { method: "POST", body: body, credentials: "same-origin",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" } })
+        .then(function (r) {
+          var path = new URL(r.url).pathname;
+          if (r.redirected && path.indexOf("/login") === 0) {
+            drop(queueKey); // a new sign-in gives a new token: the form is sent again from the page
+            say(f.dataset.relogin);
+            location.href = "/login?next=" + encodeURIComponent(location.pathname);
+            return;
+          }
+          if (r.status >= 500) throw new Error("server " + r.status); // keep it, try again later
+          drop(queueKey);
+          if (r.redirected) { drop(draftKey); location.href = r.url; return; }
+          // Refused (nothing was stored): post the form itself, so that the
+          // server's page with what to fix opens as a page of its own.
+          HTMLFormElement.prototype.submit.call(f);
+        })
+        .catch(function () {
+          put(queueKey, body);
+          say(f.dataset.savedLocal);
+          busy(false);
+        })
+        .then(function () { sending = false; });
+    }
+    f.addEventListener("input", save);
+    f.addEventListener("change", save);
+    f.addEventListener("submit", function (e) {
+      if (!window.fetch || !window.URLSearchParams) return; // an old browser posts as before
+      e.preventDefault();
+      save();
+      var body = new URLSearchParams(new FormData(f)).toString();
+      if (navigator.onLine === false) { put(queueKey, body); say(f.dataset.savedLocal); return; }
+      send(body);
+    });
+    function flush() { var q = get(queueKey); if (q && navigator.onLine !== false) { say(f.dataset.sendingQueued); send(q); } }
+    window.addEventListener("online", flush);
+    restore();
+    if (get(queueKey)) { say(f.dataset.savedLocal); flush(); }
+  });
+
   // A form with data-confirm asks first (deleting a login): no, nothing is sent.
   document.addEventListener("submit", function (e) {
     var f = e.target;
