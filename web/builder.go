@@ -36,7 +36,11 @@ type Builder struct {
 	// only with 发布 (a point's); without, Enter saves nothing (the hub's).
 	Drafts bool
 	// DraftSaved: what is shown is a draft, saved then (zero: the published version).
-	DraftSaved                         time.Time
+	DraftSaved time.Time
+	// Pasted: questions were just made from pasted text (ParsePasted), with
+	// the lines it did not understand.
+	Pasted                             bool
+	PasteProblems                      []string
 	ID, TopicID, Title, TitleEN, Descr string
 	Once                               bool // once_per_deputy
 	Version                            int
