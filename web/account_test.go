@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"budgetpoint/internal/testutil"
@@ -49,4 +50,23 @@ func TestUsersPageActions(t *testing.T) {
 	ts.Post(t, admin, "/users/1/frobnicate", url.Values{"csrf": {tok}}, http.StatusNotFound)
 	staff := ts.Login(t, "staff")
 	ts.Get(t, staff, "/users", http.StatusForbidden)
+}
+
+// TestMistypedAddress: a mistyped page address is a page (404) in the
+// page's language, not raw JSON; a mistyped /api/ address stays JSON.
+func TestMistypedAddress(t *testing.T) {
+	ts := newTestSite(t)
+	c := ts.Login(t, "staff")
+	body := ts.Get(t, c, "/topicz", http.StatusNotFound)
+	webtest.MustContain(t, body, "<!doctype html>", "找不到这个页面")
+	webtest.MustNotContain(t, body, `{"error"`)
+	anon := ts.Client(t)
+	res, err := anon.Get(ts.URL + "/api/v1/nothing-here")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := webtest.ReadAll(t, res)
+	if res.StatusCode != http.StatusNotFound || !strings.Contains(b, `"not_found"`) {
+		t.Errorf("a mistyped API address: %d %s", res.StatusCode, b)
+	}
 }

@@ -39,8 +39,10 @@ type Builder struct {
 	DraftSaved time.Time
 	// Pasted: questions were just made from pasted text (ParsePasted), with
 	// the lines it did not understand.
-	Pasted                             bool
-	PasteProblems                      []string
+	Pasted        bool
+	PasteProblems []string
+	// Focus is the question (1-based) whose label gets the focus, 0: none.
+	Focus                              int
 	ID, TopicID, Title, TitleEN, Descr string
 	Once                               bool // once_per_deputy
 	Version                            int
@@ -253,7 +255,10 @@ func (d *Builder) ApplyEdit(op string) bool {
 	switch op {
 	case "stay": // Enter in a field: nothing is saved, the form comes back
 	case "add":
-		d.Qs = append(d.Qs, BuilderQuestion{Key: d.nextKey(), Type: models.SingleChoice})
+		// Required, as question 1 is; focused, so that the page comes back
+		// at it rather than at the top.
+		d.Qs = append(d.Qs, BuilderQuestion{Key: d.nextKey(), Type: models.SingleChoice, Required: true})
+		d.Focus = len(d.Qs)
 	case "del":
 		if i >= 0 && i < len(d.Qs) {
 			d.Qs = append(d.Qs[:i], d.Qs[i+1:]...)

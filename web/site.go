@@ -18,6 +18,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"budgetpoint/handlers"
+	"budgetpoint/models"
 )
 
 // templateFS holds the foundation's templates: layout.html, the shared
@@ -97,6 +98,15 @@ func NewSite(s *handlers.Server, o Options) (*Site, error) {
 // Routes adds what every package of pages serves, before its own routes:
 // the static files, sign-in and sign-out, and the language switch.
 func (st *Site) Routes(r *gin.Engine) {
+	// A mistyped address is a page saying so, not the API's JSON (which
+	// /api/ paths keep).
+	r.NoRoute(func(c *gin.Context) {
+		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			st.S.Fail(c, models.Errorf(models.ENotFound, "没有这个地址 / no such path"))
+			return
+		}
+		st.Error(c, models.Errorf(models.ENotFound, "%s", both("error.notfound")))
+	})
 	r.GET("/static/*filepath", serveStatic)
 	r.GET("/favicon.ico", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	r.GET("/login", st.loginPage)

@@ -104,6 +104,19 @@
     if (get(queueKey)) { say(f.dataset.savedLocal); flush(); }
   });
 
+  // A multiple choice with data-max: once that many are ticked, the other
+  // boxes are disabled until one is unticked (the server checks it too).
+  document.querySelectorAll("fieldset[data-max]").forEach(function (fs) {
+    var max = parseInt(fs.dataset.max, 10);
+    var boxes = fs.querySelectorAll("input[type=checkbox]");
+    function update() {
+      var n = fs.querySelectorAll("input[type=checkbox]:checked").length;
+      boxes.forEach(function (b) { if (!b.checked) b.disabled = n >= max || fs.hidden; });
+    }
+    fs.addEventListener("change", update);
+    update();
+  });
+
   // A form with data-confirm asks first (deleting a login): no, nothing is sent.
   document.addEventListener("submit", function (e) {
     var f = e.target;

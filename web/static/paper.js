@@ -8,6 +8,10 @@
   if (!form) return;
   var steps = Array.prototype.slice.call(form.querySelectorAll("input[data-step]"));
   form.dataset.ready = "1";
+  // After a refusal, the first wrong value is focused and selected, so that
+  // typing replaces it (not "2" typed before "4" making "24").
+  var wrong = form.querySelector("input[data-step][aria-invalid=true]");
+  if (wrong) { wrong.focus(); wrong.select(); }
   var sent = false;
   form.addEventListener("submit", function (e) {
     if (sent) { e.preventDefault(); return; } // a second Enter must not send the form twice
