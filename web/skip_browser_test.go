@@ -86,3 +86,24 @@ func TestBrowserSkipLogic(t *testing.T) {
 	}
 	testutil.CheckCounters(t, ts.DB, draftT)
 }
+
+// TestBrowserMaxChoices: on "最多选3项", once three boxes are ticked the
+// others are disabled, and unticking one gives them back.
+func TestBrowserMaxChoices(t *testing.T) {
+	ts := newTestSite(t)
+	staff := ts.Login(t, "staff")
+	link := openPublic(t, ts, staff, draftQ)
+	ctx := webtest.Browser(t)
+	webtest.Run(t, ctx, "three boxes",
+		chromedp.Navigate(ts.URL+link), chromedp.WaitVisible(chromedp.ID("q-priorities")),
+		chromedp.Click(chromedp.CSS(`label[for="q-priorities-0"]`)),
+		chromedp.Click(chromedp.CSS(`label[for="q-priorities-1"]`)),
+		chromedp.Click(chromedp.CSS(`label[for="q-priorities-2"]`)))
+	if !webtest.Read(t, ctx, "the fourth", chromedp.Evaluate[bool](`document.getElementById("q-priorities-3").disabled`)) {
+		t.Error("a fourth box can be ticked on 最多选3项")
+	}
+	webtest.Run(t, ctx, "untick one", chromedp.Click(chromedp.CSS(`label[for="q-priorities-0"]`)))
+	if webtest.Read(t, ctx, "the fourth again", chromedp.Evaluate[bool](`document.getElementById("q-priorities-3").disabled`)) {
+		t.Error("the fourth box stays disabled after unticking one")
+	}
+}
