@@ -40,6 +40,7 @@ var fillMessages = map[string][2]string{
 	"my.done":             {"已填写", "Answered"},
 	"fill.relevant":       {"第 %d 题选%s时回答", "Answer if question %d is %s"},
 	"fill.or":             {"或", " or "},
+	"fill.who_missing":    {"请选择您的身份", "choose who you are"},
 	"fill.saved_local":    {"当前没有网络：您的答卷已保存在本机，联网后自动提交。请不要清除浏览器数据。", "No network now: your answers are kept on this device and will be sent by themselves once the network is back. Do not clear the browser's data."},
 	"fill.restored":       {"已恢复您上次在本机填写的内容，请检查后提交。", "What you typed here last time is back: check it and submit."},
 	"fill.sending_queued": {"已联网，正在提交保存在本机的答卷…", "The network is back: sending the answers kept on this device…"},
@@ -147,7 +148,8 @@ func (a *App) publicFillPage(c *gin.Context) {
 		a.fillClosed(c)
 		return
 	}
-	a.renderFill(c, http.StatusOK, &fillData{Q: q, Action: c.Request.URL.Path, RID: uuid.NewString(), Public: true, Kind: "public"}, nil)
+	// Nothing chosen for 您的身份: a deputy who skips it must not count as public.
+	a.renderFill(c, http.StatusOK, &fillData{Q: q, Action: c.Request.URL.Path, RID: uuid.NewString(), Public: true}, nil)
 }
 
 func (a *App) fillClosed(c *gin.Context) {
@@ -188,10 +190,12 @@ func (a *App) publicFillSubmit(c *gin.Context) {
 		return
 	}
 	kind := c.PostForm("rkind")
-	if !models.In(kind, models.RespondentKinds) {
-		kind = "public"
-	}
 	d := &fillData{Action: c.Request.URL.Path, Public: true, Kind: kind, Desc: strings.TrimSpace(c.PostForm("rdesc"))}
+	if !models.In(kind, models.RespondentKinds) {
+		d.Q, d.Answers, d.RID = q, c.Request.PostForm, c.PostForm("rid")
+		a.renderFill(c, http.StatusUnprocessableEntity, d, map[string]string{"respondent.kind": both("fill.who_missing")})
+		return
+	}
 	a.submitFill(c, q, d, db.Submission{Channel: "online", Respondent: models.Respondent{Kind: kind, Description: d.Desc}}, "/done")
 }
 

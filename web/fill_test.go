@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
+	"budgetpoint/internal/testutil"
 	"budgetpoint/web/internal/webtest"
 )
 
@@ -79,4 +82,22 @@ func TestPublicSubmissionsShareOneLimit(t *testing.T) {
 	if n == 0 {
 		t.Error("the fill-in page has a limit of its own: both submissions after the API's were taken")
 	}
+}
+
+// TestPublicFillAsksWhoYouAre: 您的身份 is not pre-set (a deputy who skips it
+// would count as public): sent without it, the page asks for it and keeps
+// the answers; nothing is stored.
+func TestPublicFillAsksWhoYouAre(t *testing.T) {
+	ts := newTestSite(t)
+	staff := ts.Login(t, "staff")
+	link := openPublic(t, ts, staff, draftQ)
+	anon := ts.Client(t)
+	page := ts.Get(t, anon, link, http.StatusOK)
+	if strings.Contains(page, `name="rkind" value="public" checked`) || strings.Contains(page, `value="public" checked`) {
+		t.Error("您的身份 is pre-set to 群众")
+	}
+	before := testutil.Snapshot(t, ts.DB)
+	_, body := ts.Post(t, anon, link, url.Values{"rid": {uuid.NewString()}, "v": {"1"}, "a.overall": {"satisfied"}}, http.StatusUnprocessableEntity)
+	webtest.MustContain(t, body, `id="err-respondent"`, "请选择您的身份", `value="satisfied" checked`)
+	testutil.SameSnapshot(t, ts.DB, before, "a response without 您的身份")
 }
