@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -141,4 +142,18 @@ func TestAPIHeadersAtTheHub(t *testing.T) {
 		{name: "updates signed", method: "GET", path: syncproto.PathUpdates + "?since=0", edit: signed("hongta", testutil.SecretOf("hongta"), nil), want: 200},
 		{name: "updates unsigned", method: "GET", path: syncproto.PathUpdates + "?since=0", want: 401},
 	})
+}
+
+// TestAttachment: a download's name is sent in UTF-8 (filename*) with an
+// ASCII stand-in (filename).
+func TestAttachment(t *testing.T) {
+	r := gin.New()
+	r.GET("/f", func(c *gin.Context) { handlers.Attachment(c, `纸质问卷导入模板-"A".xlsx`) })
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, httptest.NewRequest("GET", "/f", nil))
+	got := w.Header().Get("Content-Disposition")
+	want := `attachment; filename="________-_A_.xlsx"; filename*=UTF-8''%E7%BA%B8%E8%B4%A8%E9%97%AE%E5%8D%B7%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF-%22A%22.xlsx`
+	if got != want {
+		t.Errorf("Content-Disposition %q\nwant %q", got, want)
+	}
 }

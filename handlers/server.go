@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -343,3 +344,16 @@ func ListPage[T any](c *gin.Context, all []T, key func(T) string) (models.Page[T
 // public link, an evaluation code; through the API or a page) may submit
 // now: one limit per client address for all of them.
 func (s *Server) AllowPublic(c *gin.Context) bool { return s.publicLimit.Allow(clientIP(c)) }
+
+// Attachment makes the answer a download named name: filename* carries the
+// name in UTF-8 (Chinese names included), filename an ASCII stand-in for
+// clients that read only that one.
+func Attachment(c *gin.Context, name string) {
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, name)
+	c.Header("Content-Disposition", `attachment; filename="`+ascii+`"; filename*=UTF-8''`+url.PathEscape(name))
+}

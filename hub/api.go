@@ -197,7 +197,7 @@ func (a *API) ExportTopic(c *gin.Context) {
 		return
 	}
 	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+	handlers.Attachment(c, name)
 	c.Status(http.StatusOK)
 	if _, err := f.WriteTo(c.Writer); err != nil {
 		a.h.Log.Warn("export interrupted", "topic", id, "err", err)

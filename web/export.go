@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"budgetpoint/db"
+	"budgetpoint/handlers"
 	"budgetpoint/models"
 )
 
@@ -46,7 +46,7 @@ func (st *Site) sendWorkbook(c *gin.Context, f *excelize.File, name string) {
 		st.Error(c, err)
 		return
 	}
-	c.Header("Content-Disposition", "attachment; filename=\"export.xlsx\"; filename*=UTF-8''"+url.PathEscape(name))
+	handlers.Attachment(c, name)
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
 }

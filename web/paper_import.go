@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -109,11 +108,6 @@ func findImportJob(id string) *importJob {
 	return jobs[id]
 }
 
-// contentDisposition names a download in UTF-8 (RFC 6266), with an ASCII fallback.
-func contentDisposition(name string) string {
-	return fmt.Sprintf(`attachment; filename="paper-template.xlsx"; filename*=UTF-8''%s`, url.PathEscape(name))
-}
-
 // paperTemplate answers the Excel template of a batch's questionnaire:
 // 问卷编号 then one column per question (its label), and a sheet 说明
 // listing each question's numbered options and how to type answers.
@@ -127,7 +121,7 @@ func (a *App) paperTemplate(c *gin.Context) {
 		a.Error(c, fmt.Errorf("paper template of batch %s: %w", b.ID, err))
 		return
 	}
-	c.Header("Content-Disposition", contentDisposition("纸质问卷导入模板-"+b.Name+".xlsx"))
+	handlers.Attachment(c, "纸质问卷导入模板-"+b.Name+".xlsx")
 	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", data)
 }
 

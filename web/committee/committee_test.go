@@ -62,6 +62,10 @@ func TestHubPagesRenderForCommittee(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Type"), "spreadsheetml") {
 		t.Errorf("export: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
+	// The page's download script names the file from filename* (not export.xlsx).
+	if cd := res.Header.Get("Content-Disposition"); !strings.Contains(cd, "filename*=UTF-8''topic-"+hubTopic+"-") {
+		t.Errorf("export named by %q, want filename* with the topic", cd)
+	}
 
 	// English on request.
 	req, _ := http.NewRequest("GET", hs.URL+"/", nil)
