@@ -89,24 +89,16 @@ func (db *DB) CorrectResponse(ctx context.Context, id string, raw map[string]jso
 	}
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		changed = false
-		s, err := readStored(tx, id)
+		s, def, prev, err := db.storedForFix(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		if s.voided {
 			return errVoided
 		}
-		def, _, err := db.definition(ctx, tx, s.qid, s.version)
-		if err != nil {
-			return err
-		}
 		next, bad := def.CheckAnswers(raw)
 		if len(bad) > 0 {
 			return models.Invalid("答卷", bad)
-		}
-		prev, err := storedAnswers(def, s.answers)
-		if err != nil {
-			return fmt.Errorf("response %s: %w", id, err)
 		}
 		canon := def.MarshalAnswers(next)
 		if string(canon) == s.answers {
@@ -143,17 +135,9 @@ func (db *DB) VoidResponse(ctx context.Context, id, reason string) (changed bool
 	}
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		changed = false
-		s, err := readStored(tx, id)
+		s, def, prev, err := db.storedForFix(ctx, tx, id)
 		if err != nil || s.voided {
 			return err
-		}
-		def, _, err := db.definition(ctx, tx, s.qid, s.version)
-		if err != nil {
-			return err
-		}
-		prev, err := storedAnswers(def, s.answers)
-		if err != nil {
-			return fmt.Errorf("response %s: %w", id, err)
 		}
 		if err := db.keepRevision(ctx, tx, id, s, "void", reason); err != nil {
 			return err
@@ -174,6 +158,24 @@ func (db *DB) VoidResponse(ctx context.Context, id, reason string) (changed bool
 		return db.auditChange(ctx, tx, "response.void", "response", id, map[string]any{"reason": reason})
 	})
 	return changed, Wrap("void response "+id, err)
+}
+
+// storedForFix reads a response to correct or void: its row, the version of
+// the questionnaire it was given under, and its answers as they count now.
+func (db *DB) storedForFix(ctx context.Context, tx *sql.Tx, id string) (storedResponse, *models.Definition, models.Answers, error) {
+	s, err := readStored(tx, id)
+	if err != nil {
+		return s, nil, nil, err
+	}
+	def, _, err := db.definition(ctx, tx, s.qid, s.version)
+	if err != nil {
+		return s, nil, nil, err
+	}
+	prev, err := storedAnswers(def, s.answers)
+	if err != nil {
+		return s, nil, nil, fmt.Errorf("response %s: %w", id, err)
+	}
+	return s, def, prev, nil
 }
 
 // keepRevision stores what the response is now, before action changes it.

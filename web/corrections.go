@@ -61,15 +61,8 @@ func (a *App) responseCorrectPage(c *gin.Context) {
 }
 
 func (a *App) renderCorrect(c *gin.Context, status int, typed map[string]string, errs map[string]string, reason string) {
-	ctx := c.Request.Context()
-	rec, err := a.S.DB.ResponseWithHistory(ctx, c.Param("id"))
-	if err != nil {
-		a.Error(c, err)
-		return
-	}
-	def, _, err := a.S.DB.Definition(ctx, rec.QuestionnaireID, rec.Version)
-	if err != nil {
-		a.Error(c, err)
+	rec, def, ok := a.responseAndDef(c)
+	if !ok {
 		return
 	}
 	lang := LangOf(c)
@@ -117,6 +110,23 @@ func (a *App) renderCorrect(c *gin.Context, status int, typed map[string]string,
 	a.Render(c, status, "response_correct.html", v)
 }
 
+// responseAndDef reads the response of the page and the version of its
+// questionnaire; on failure the error page is shown and ok is false.
+func (a *App) responseAndDef(c *gin.Context) (db.ResponseRecord, *models.Definition, bool) {
+	ctx := c.Request.Context()
+	rec, err := a.S.DB.ResponseWithHistory(ctx, c.Param("id"))
+	if err != nil {
+		a.Error(c, err)
+		return rec, nil, false
+	}
+	def, _, err := a.S.DB.Definition(ctx, rec.QuestionnaireID, rec.Version)
+	if err != nil {
+		a.Error(c, err)
+		return rec, nil, false
+	}
+	return rec, def, true
+}
+
 func rawAnswers(b json.RawMessage) (map[string]json.RawMessage, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(b, &m); err != nil {
@@ -147,14 +157,8 @@ func (a *App) responseCorrect(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	rec, err := a.S.DB.ResponseWithHistory(ctx, c.Param("id"))
-	if err != nil {
-		a.Error(c, err)
-		return
-	}
-	def, _, err := a.S.DB.Definition(ctx, rec.QuestionnaireID, rec.Version)
-	if err != nil {
-		a.Error(c, err)
+	rec, def, ok := a.responseAndDef(c)
+	if !ok {
 		return
 	}
 	typed := map[string]string{}

@@ -17,16 +17,7 @@ import (
 // limits and required marks; the line not understood is shown.
 func TestBrowserPasteQuestionnaire(t *testing.T) {
 	ts := newTestSite(t)
-	text := "2027年市级预算草案征求意见问卷\n\n" +
-		"1．您对2027年市级预算草案的总体评价（必答）\nA．满意\nB．基本满意\nC．不满意\n\n" +
-		"2、您认为应优先保障的支出（最多选3项）\nA、教育\nB、医疗卫生\nC、社会保障\nD、交通运输\n\n" +
-		"3. 您关注的领域（多选） A.农业 B.水利 C.养老\n" +
-		"4．您对预算公开透明程度的评分（1-5分）\n" +
-		"5．您认为乡村道路硬化每年宜安排多少资金（数字）\n" +
-		"6．其他意见建议\n" +
-		"7．您的身份*\n□人大代表\n□群众\n□其他\n" +
-		"8）对预算绩效的打分（1～10分）\n" +
-		"以上内容请于12月10日前交回\n"
+	text := wordQuestionnaire
 	ctx := webtest.Browser(t)
 	webtest.SignIn(t, ctx, ts.URL, "staff", demo.DemoPassword)
 	webtest.Run(t, ctx, "paste",
