@@ -5,10 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
+	"budgetpoint/demo"
 	"budgetpoint/internal/testutil"
 	"budgetpoint/models"
 	"budgetpoint/web/internal/webtest"
@@ -68,4 +71,32 @@ func TestDeputyAnswersOnce(t *testing.T) {
 	}
 	staff := ts.Login(t, "staff")
 	ts.Get(t, staff, m[1], http.StatusForbidden) // deputies' page
+}
+
+// TestBrowserDeputySecondTryRefused: in the browser, a deputy answers a
+// questionnaire taken once per deputy; opening it again leads to 我的问卷
+// with a clear message and the questionnaire marked 已填写.
+func TestBrowserDeputySecondTryRefused(t *testing.T) {
+	ts := newTestSite(t)
+	def := models.Definition{ID: "q-once-b", TopicID: draftT, Title: "代表满意度测评", OncePerDeputy: true, Questions: []models.Question{
+		{Key: "overall", Type: models.SingleChoice, Label: "总体评价", Required: true,
+			Options: []models.Option{{Value: "good", Label: "满意"}, {Value: "bad", Label: "不满意"}}}}}
+	if _, _, err := ts.DB.SaveQuestionnaire(context.Background(), def, models.OriginLocal); err != nil {
+		t.Fatal(err)
+	}
+	ctx := webtest.Browser(t)
+	webtest.SignIn(t, ctx, ts.URL, "deputy", demo.DemoPassword)
+	webtest.Run(t, ctx, "first answer", chromedp.Navigate(ts.URL+"/fill/q-once-b"), chromedp.WaitVisible(chromedp.CSS(`.sticky-submit button`)),
+		chromedp.Click(chromedp.CSS(`label[for="q-overall-0"]`)), chromedp.Click(chromedp.CSS(`.sticky-submit button`)))
+	webtest.WaitFor(t, ctx, "#done-h")
+	webtest.Run(t, ctx, "second try", chromedp.Navigate(ts.URL+"/fill/q-once-b"))
+	webtest.WaitFor(t, ctx, ".flash-error")
+	webtest.Shot(t, ctx, "second-try")
+	msg := webtest.Read(t, ctx, "message", chromedp.Text(chromedp.CSS(".flash-error")))
+	if !strings.Contains(msg, "您已经填写过这份问卷") {
+		t.Errorf("the second try says %q", msg)
+	}
+	if mark := webtest.Read(t, ctx, "mark", chromedp.Text(chromedp.CSS(`li[data-q="q-once-b"] .done-mark`))); !strings.Contains(mark, "已填写") {
+		t.Errorf("我的问卷 marks it %q", mark)
+	}
 }
