@@ -8,7 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"budgetpoint/internal/testutil"
+	"budgetpoint/models"
 	"budgetpoint/web/internal/webtest"
 )
 
@@ -69,4 +72,19 @@ func TestMistypedAddress(t *testing.T) {
 	if res.StatusCode != http.StatusNotFound || !strings.Contains(b, `"not_found"`) {
 		t.Errorf("a mistyped API address: %d %s", res.StatusCode, b)
 	}
+}
+
+// TestProposerDeputyWithoutRegistry: an opinion of a deputy not linked to
+// the registry names them 人大代表, not a blank.
+func TestProposerDeputyWithoutRegistry(t *testing.T) {
+	ts := newTestSite(t)
+	ctx := context.Background()
+	id := uuid.NewString()
+	a := models.Activity{ID: id, Kind: "forum", TopicID: draftT, Title: "座谈会", HeldOn: "2026-11-20",
+		Opinions: []models.Opinion{{ID: uuid.NewString(), Content: "建议公开村级预算", Proposer: models.Proposer{Kind: "deputy"}}}}
+	if _, err := ts.DB.CreateActivity(ctx, &a, 0); err != nil {
+		t.Fatal(err)
+	}
+	body := ts.Get(t, ts.Login(t, "staff"), "/activities/"+id, http.StatusOK)
+	webtest.MustContain(t, body, `<p class="muted">人大代表 · `)
 }
