@@ -60,7 +60,11 @@ func Setup() {
 		// Clearer words than the defaults for the tags used most.
 		translate := func(tag string) validator.TranslationFunc {
 			return func(t ut.Translator, fe validator.FieldError) string {
-				s, err := t.T(tag, fe.Field(), fe.Param())
+				param := fe.Param()
+				if tag == "datetime" {
+					param = layoutExample(param) // 2026-11-20, not Go's 2006-01-02
+				}
+				s, err := t.T(tag, fe.Field(), param)
 				if err != nil {
 					return fe.Error() // the validator's own words rather than nothing
 				}
@@ -216,4 +220,9 @@ func jsonKind(t reflect.Type) string {
 		return "object"
 	}
 	return t.String()
+}
+
+// layoutExample writes a Go time layout as an example date people read.
+func layoutExample(layout string) string {
+	return strings.NewReplacer("2006", "2026", "01", "11", "02", "20", "15", "09", "04", "30", "05", "00").Replace(layout)
 }
