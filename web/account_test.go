@@ -88,3 +88,20 @@ func TestProposerDeputyWithoutRegistry(t *testing.T) {
 	body := ts.Get(t, ts.Login(t, "staff"), "/activities/"+id, http.StatusOK)
 	webtest.MustContain(t, body, `<p class="muted">人大代表 · `)
 }
+
+// TestStaticCacheLifetime: a static file named with its hash (as pages name
+// them) may be kept a year; without it, a day.
+func TestStaticCacheLifetime(t *testing.T) {
+	ts := newTestSite(t)
+	c := ts.Client(t)
+	for path, want := range map[string]string{"/static/app.css?v=abc": "public, max-age=31536000, immutable", "/static/app.css": "public, max-age=86400"} {
+		res, err := c.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		webtest.CloseBody(t, res)
+		if got := res.Header.Get("Cache-Control"); res.StatusCode != 200 || got != want {
+			t.Errorf("%s: %d %q, want %q", path, res.StatusCode, got, want)
+		}
+	}
+}

@@ -238,7 +238,13 @@ var staticFiles = http.StripPrefix("/static/", http.FileServer(http.FS(staticDir
 
 // serveStatic is the one static file server of every package of pages.
 func serveStatic(c *gin.Context) {
-	c.Header("Cache-Control", "public, max-age=86400")
+	// Pages name the files with their content's hash (?v=…): a changed
+	// file has a new address, so a copy may be kept for a year.
+	if c.Query("v") != "" {
+		c.Header("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		c.Header("Cache-Control", "public, max-age=86400")
+	}
 	c.Header("X-Content-Type-Options", "nosniff")
 	staticFiles.ServeHTTP(c.Writer, c.Request)
 }
