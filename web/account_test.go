@@ -105,3 +105,19 @@ func TestStaticCacheLifetime(t *testing.T) {
 		}
 	}
 }
+
+// TestEnglishColon: an English page writes "Password: ", not the Chinese
+// "Password：".
+func TestEnglishColon(t *testing.T) {
+	ts := newTestSite(t)
+	u, err := ts.DB.CreateUser(context.Background(), "clerk8", "staff", testutil.Password("clerk8"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := ts.Login(t, "admin")
+	tok := ts.csrf(t, admin)
+	ts.English(t, admin, LangCookie)
+	_, body := ts.Post(t, admin, fmt.Sprintf("/users/%d/password", u.ID), url.Values{"csrf": {tok}}, http.StatusOK)
+	webtest.MustContain(t, body, "<strong>Password: </strong>")
+	webtest.MustNotContain(t, body, "Password：")
+}

@@ -54,6 +54,15 @@ func (v *View) T(key string, args ...any) string { return translate(v.words, v.L
 // B picks the page's language out of a "中文 / English" message.
 func (v *View) B(msg string) string { return Bilingual(v.Lang, msg) }
 
+// Colon is the colon after a label in the page's language: "：" in
+// Chinese, ": " in English.
+func (v *View) Colon() string {
+	if v.Lang == LangEN {
+		return ": "
+	}
+	return "："
+}
+
 // CSRFField is the hidden form field every POST form of a signed-in page carries.
 func (v *View) CSRFField() template.HTML {
 	return template.HTML(`<input type="hidden" name="csrf" value="` + template.HTMLEscapeString(v.CSRF) + `">`)
