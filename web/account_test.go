@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -120,4 +121,23 @@ func TestEnglishColon(t *testing.T) {
 	_, body := ts.Post(t, admin, fmt.Sprintf("/users/%d/password", u.ID), url.Values{"csrf": {tok}}, http.StatusOK)
 	webtest.MustContain(t, body, "<strong>Password: </strong>")
 	webtest.MustNotContain(t, body, "Password：")
+}
+
+// TestAddRowsKeepPlace: 添加一条意见 on the activity form and ＋添加题目 in
+// the builder bring the form back with the new row focused (not at the top).
+func TestAddRowsKeepPlace(t *testing.T) {
+	ts := newTestSite(t)
+	c := ts.Login(t, "staff")
+	tok := ts.csrf(t, c)
+	_, body := ts.Post(t, c, "/activities/new", url.Values{"csrf": {tok}, "kind": {"forum"}, "topic_id": {draftT}, "title": {"座谈会"},
+		"held_on": {"2026-11-20"}, "rows": {"1"}, "o0_content": {"意见一"}, "o0_kind": {"public"}, "op": {"add_row"}}, http.StatusOK)
+	if !regexp.MustCompile(`id="o1_content"[^>]*autofocus`).MatchString(body) {
+		t.Error("the new opinion row is not focused")
+	}
+	_, body = ts.Post(t, c, "/questionnaires/new", url.Values{"csrf": {tok}, "id": {"q-x"}, "topic_id": {draftT}, "title": {"x"}, "n": {"1"},
+		"q0_key": {"q1"}, "q0_type": {"text"}, "q0_label": {"一"}, "op": {"add"}}, http.StatusOK)
+	if !regexp.MustCompile(`id="q1_label"[^>]*autofocus`).MatchString(body) {
+		t.Error("the new question is not focused")
+	}
+	webtest.MustContain(t, body, `id="q1_required" name="q1_required" value="1" checked`)
 }

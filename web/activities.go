@@ -80,6 +80,9 @@ type actFormData struct {
 	Topics                                           []models.Topic
 	Deputies                                         []models.Deputy
 	Kinds                                            []string
+	// Focus is the opinion row (1-based) focused when the form comes back
+	// after 添加一条意见, so that the page does not jump to the top.
+	Focus int
 }
 
 func (a *App) allDeputies(c *gin.Context) ([]models.Deputy, error) {
@@ -130,6 +133,7 @@ func (a *App) activitySubmit(c *gin.Context) {
 	}
 	if c.PostForm("op") == "add_row" {
 		d.Rows = append(d.Rows, actRow{PKind: "public"})
+		d.Focus = len(d.Rows)
 		a.renderActivityForm(c, http.StatusOK, d, nil)
 		return
 	}
