@@ -76,7 +76,7 @@ func checkReason(reason string) (string, error) {
 	return r, nil
 }
 
-var errVoided = models.Errorf(models.EConflict, "这份答卷已作废，不能再更正 / this response is voided and cannot be corrected")
+var errVoided = models.Errorf(models.EConflict, "这份答卷已作废，不能再更正；如需计入，请作为新的答卷重新录入 / this response is voided and cannot be corrected: to count it, enter it again as a new response")
 
 // CorrectResponse replaces a stored response's answers with raw (checked as
 // on submission, against the version it was given under), keeping the

@@ -141,4 +141,4 @@ func (db *DB) isDraftOnly(ctx context.Context, id string) (bool, error) {
 }
 
 // errDraft answers a response to a questionnaire that is only a draft.
-var errDraft = models.Errorf(models.EConflict, "这份问卷还是草稿，尚未发布，不能填写 / this questionnaire is a draft, not published yet: it takes no responses")
+var errDraft = models.Errorf(models.EConflict, "这份问卷还是草稿，尚未发布，不能填写；工作人员发布后即可填写 / this questionnaire is a draft, not published yet: it takes responses once staff publish it")

@@ -426,7 +426,7 @@ func emptyAnswer(r json.RawMessage) bool {
 }
 
 // MsgNotAsked refuses an answer to a question that an earlier answer skips.
-const MsgNotAsked = "根据前面的回答，此题不需要回答 / by an earlier answer this question is not asked"
+const MsgNotAsked = "根据前面的回答，此题不需要回答，请清空此题 / by an earlier answer this question is not asked: leave it empty"
 
 func checkAnswer(q *Question, r json.RawMessage) (a Answer, empty bool, msg string) {
 	switch q.Type {

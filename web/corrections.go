@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -137,18 +138,10 @@ func rawAnswers(b json.RawMessage) (map[string]json.RawMessage, error) {
 
 // joinWords joins words with the language's list separator.
 func joinWords(ws []string, lang string) string {
-	sep := "；"
 	if lang == LangEN {
-		sep = "; "
+		return strings.Join(ws, "; ")
 	}
-	out := ""
-	for i, w := range ws {
-		if i > 0 {
-			out += sep
-		}
-		out += w
-	}
-	return out
+	return strings.Join(ws, "；")
 }
 
 func (a *App) responseCorrect(c *gin.Context) {
