@@ -140,7 +140,12 @@ func writeSummary(w *rowWriter, title string, t models.Topic, s models.Summary, 
 		w.put("问卷", q.Title, "答卷数", q.Responses)
 		w.put("题目", "题型", "选项 / 统计项", "数量", "占作答人数")
 		for _, qq := range q.Questions {
-			w.put(qq.Label, label(typeLabels, qq.Type), "作答人数", qq.Answered)
+			if qq.Asked != nil {
+				w.put(qq.Label, label(typeLabels, qq.Type), "应答人数（按前面的回答需要回答此题的人数）", *qq.Asked)
+				w.put("", "", "作答人数", qq.Answered)
+			} else {
+				w.put(qq.Label, label(typeLabels, qq.Type), "作答人数", qq.Answered)
+			}
 			switch qq.Type {
 			case models.SingleChoice, models.MultipleChoice:
 				seen := map[string]bool{}

@@ -157,6 +157,11 @@ func (a *App) exportSummary(c *gin.Context) {
 	for _, k := range d.Kinds {
 		put(T("rkind."+k.Kind), "", "", k.N)
 	}
+	putAsked := func(q qView) {
+		if a := q.Asked; a != nil {
+			put(T("sum.asked"), a[0], a[1], a[2])
+		}
+	}
 	for _, qn := range d.Qns {
 		put()
 		put(qn.Title, qn.Responses[0], qn.Responses[1], qn.Responses[2])
@@ -169,18 +174,21 @@ func (a *App) exportSummary(c *gin.Context) {
 				for _, r := range q.Rows {
 					put(r.Label, r.N[0], r.N[1], r.N[2], r.Pct)
 				}
+				putAsked(q)
 				put(T("sum.answered"), q.Answered[0], q.Answered[1], q.Answered[2])
 				if q.Type == models.Rating {
 					put(T("sum.mean"), q.Mean[0], q.Mean[1], q.Mean[2])
 				}
 			case q.Type == models.Number:
 				put("", T("channel.online"), T("channel.paper"), T("channel.total"))
+				putAsked(q)
 				put(T("sum.answered"), q.Num[0].Answered, q.Num[1].Answered, q.Num[2].Answered)
 				put(T("sum.min"), q.Num[0].Min, q.Num[1].Min, q.Num[2].Min)
 				put(T("sum.max"), q.Num[0].Max, q.Num[1].Max, q.Num[2].Max)
 				put(T("sum.avg"), q.Num[0].Mean, q.Num[1].Mean, q.Num[2].Mean)
 				put(T("sum.sum"), q.Num[0].Sum, q.Num[1].Sum, q.Num[2].Sum)
 			default:
+				putAsked(q)
 				put(T("sum.answered"), q.Answered[0], q.Answered[1], q.Answered[2])
 			}
 		}

@@ -32,6 +32,7 @@ var summaryMessages = web.Messages{
 	"hub.sum.share":       {"占作答人数", "Share of answers"},
 	"hub.sum.stats":       {"作答 %d 人；最小值 %s，最大值 %s，平均值 %s，合计 %s", "%d answers; minimum %s, maximum %s, mean %s, sum %s"},
 	"hub.sum.text":        {"填空题：%d 人作答，内容见意见建议办理。", "Text question: %d answers; see the opinions workbench."},
+	"hub.sum.asked":       {"应答人数", "asked"},
 	"hub.sum.mean":        {"平均分 %s", "mean %s"},
 	"hub.sum.table":       {"第 %d 题数据表", "Data of question %d"},
 	"hub.sum.opinions":    {"查看此事项的意见建议", "See this topic's opinions"},
@@ -81,6 +82,7 @@ type hubQ struct {
 	Label    string
 	Type     string
 	Answered int64
+	Asked    *int64 // a question with skip logic
 	Rows     []optRow
 	Mean     string
 	Stats    string
@@ -133,7 +135,7 @@ func (p *Pages) buildHubSum(lang string, s models.Summary, withCharts bool) hubS
 	for _, qs := range s.Questionnaires {
 		qn := hubQn{ID: qs.ID, Title: qs.Title, Responses: qs.Responses}
 		for i, q := range qs.Questions {
-			hq := hubQ{No: i + 1, Label: q.Label, Type: q.Type, Answered: q.Answered}
+			hq := hubQ{No: i + 1, Label: q.Label, Type: q.Type, Answered: q.Answered, Asked: q.Asked}
 			if hq.Label == "" {
 				hq.Label = q.Key
 			}
