@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"testing"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -134,5 +135,65 @@ func TestBrowserReportPrintsCompactly(t *testing.T) {
 	}
 	if got.ChartMM <= 0 || got.ChartMM > 40 {
 		t.Errorf("the chart of 3 options prints %.0f mm high, want at most 40 mm", got.ChartMM)
+	}
+}
+
+// TestBrowserSharePosterPrintsOnOnePage: the printed QR poster of a public
+// link is one A4 page with the questionnaire's title once (it was printed
+// twice), the QR code 8 to 10 cm wide and centred, the address under it and
+// the point's name.
+func TestBrowserSharePosterPrintsOnOnePage(t *testing.T) {
+	ts := newTestSite(t)
+	openPublic(t, ts, ts.Login(t, "staff"), draftQ)
+	q, err := ts.DB.Questionnaire(context.Background(), draftQ, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := webtest.Browser(t)
+	webtest.SignIn(t, ctx, ts.URL, "staff", demo.DemoPassword)
+	webtest.Run(t, ctx, "share page", chromedp.Navigate(ts.URL+"/questionnaires/"+draftQ+"/share"), chromedp.WaitVisible(chromedp.ID("public-link")))
+	webtest.Read(t, ctx, "the QR code", chromedp.Poll[bool](`document.querySelector(".qr img").complete`))
+	if pages := printA4(t, ctx, "poster"); pages != 1 {
+		t.Errorf("the QR poster prints on %d A4 pages, want 1", pages)
+	}
+
+	webtest.Run(t, ctx, "print media", chromedp.EmulateViewport(673, 1000), emulatePrint("print"))
+	webtest.Shot(t, ctx, "poster-print-media")
+	type poster struct {
+		Titles            int
+		QRmm, OffCentreMM float64
+		AddressBelow      bool
+		Point             bool
+	}
+	got := webtest.Read(t, ctx, "poster", chromedp.Evaluate[poster](`(function(title, point){
+		var shown = function(e){ return e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden" };
+		var mm = function(px){ return px * 25.4 / 96 };
+		var w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), n, titles = 0, points = 0;
+		while ((n = w.nextNode())) {
+			if (!shown(n.parentElement)) continue;
+			if (n.nodeValue.indexOf(title) >= 0) titles++;
+			if (n.nodeValue.indexOf(point) >= 0) points++;
+		}
+		var img = document.querySelector(".qr img"), r = img.getBoundingClientRect(), m = document.querySelector("main").getBoundingClientRect();
+		var below = Array.from(document.querySelectorAll("main *")).some(function(e){
+			return shown(e) && e.children.length === 0 && e.textContent.indexOf("/p/") >= 0 && e.getBoundingClientRect().top >= r.bottom;
+		});
+		return {Titles: titles, QRmm: mm(r.width), OffCentreMM: mm(Math.abs((r.left + r.right) / 2 - (m.left + m.right) / 2)),
+		        AddressBelow: below, Point: points > 0};
+	})(`+strconv.Quote(q.Title)+`, "红塔区人大常委会预算工作基层联系点")`))
+	if got.Titles != 1 {
+		t.Errorf("the poster prints the questionnaire's title %d times, want once", got.Titles)
+	}
+	if got.QRmm < 80 || got.QRmm > 100 {
+		t.Errorf("the QR code prints %.0f mm wide, want 80 to 100 mm", got.QRmm)
+	}
+	if got.OffCentreMM > 3 {
+		t.Errorf("the QR code prints %.0f mm off the page's centre", got.OffCentreMM)
+	}
+	if !got.AddressBelow {
+		t.Error("the poster does not print the link's address under the QR code")
+	}
+	if !got.Point {
+		t.Error("the poster does not print the point's name")
 	}
 }
