@@ -11,6 +11,7 @@ import (
 
 	"budgetpoint/db"
 	"budgetpoint/internal/labels"
+	"budgetpoint/internal/xlprint"
 	"budgetpoint/models"
 )
 
@@ -219,14 +220,13 @@ func (h *Hub) export(ctx context.Context, topicID string) (*excelize.File, error
 				return nil, fmt.Errorf("sheet %s: %w", name, err)
 			}
 		}
-		sw, err := f.NewStreamWriter(name)
-		if err != nil {
-			return nil, fmt.Errorf("sheet %s: %w", name, err)
-		}
+		cols := make([]xlprint.Cols, len(widths))
 		for i, wd := range widths {
-			if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
-				return nil, fmt.Errorf("sheet %s: column %d: %w", name, i+1, err)
-			}
+			cols[i] = xlprint.Cols{First: i + 1, Last: i + 1, Width: wd}
+		}
+		sw, err := xlprint.Stream(f, name, len(widths), 1, cols...)
+		if err != nil {
+			return nil, err
 		}
 		return &rowWriter{sw: sw, name: name}, nil
 	}
