@@ -38,7 +38,7 @@ var summaryMessages = web.Messages{
 	"hub.sum.opinions":    {"查看此事项的意见建议", "See this topic's opinions"},
 	"hub.sum.export":      {"导出此事项的 Excel", "Export this topic to Excel"},
 	"hub.sum.kinds":       {"人大代表 %d，群众 %d，其他 %d", "deputies %d, public %d, other %d"},
-	"hub.sum.channels":    {"线上填写 %d，纸质录入 %d", "online %d, paper %d"},
+	"hub.sum.channels":    {"%s %d，%s %d", "%s %d, %s %d"}, // the channels' words (channel.online, channel.paper), then their counts
 	"hub.sum.acts":        {"座谈会 %d 次，实地调研 %d 次，书面征求意见 %d 次", "%d forums, %d field research visits, %d written solicitations"},
 	"hub.sum.parts":       {"参加：人大代表 %d 人次，群众 %d 人次，其他 %d 人次", "taking part: %d deputies, %d members of the public, %d others"},
 	"hub.sum.point_table": {"%s：各题回答", "%s: answers by question"},
