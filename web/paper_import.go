@@ -23,6 +23,7 @@ import (
 
 	"budgetpoint/db"
 	"budgetpoint/handlers"
+	"budgetpoint/internal/xlprint"
 	"budgetpoint/models"
 )
 
@@ -219,6 +220,9 @@ func templateWorkbook(def *models.Definition) (_ []byte, err error) {
 	}
 	check(f.SetColWidth(sheetHelp, "B", "B", 36))
 	check(f.SetColWidth(sheetHelp, "E", "F", 48))
+	// Printed, blank, for people to fill by hand, or as the key beside them.
+	check(xlprint.Setup(f, sheetAnswers, xlprint.Width(len(header), xlprint.Cols{First: 1, Last: 1, Width: 12}, xlprint.Cols{First: 2, Last: len(header), Width: 24}), 1))
+	check(xlprint.Setup(f, sheetHelp, xlprint.Width(6, xlprint.Cols{First: 2, Last: 2, Width: 36}, xlprint.Cols{First: 5, Last: 6, Width: 48}), 1))
 	f.SetActiveSheet(0)
 	if err != nil {
 		return nil, err

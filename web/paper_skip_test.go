@@ -182,6 +182,14 @@ func TestPaperImportSkipLogic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tf, err := excelize.OpenReader(bytes.NewReader(tpl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := testutil.PrintProblems(tf, sheetHelp); len(p) > 0 {
+		t.Errorf("the template does not print on A4: %v", p)
+	}
+	closeXLSX(t, tf)
 	help := readSheet(t, tpl, sheetHelp)
 	if got := strings.Join(help[3], "|"); !strings.Contains(got, "仅当第 1 题（B 列）填“不满意”时填写，否则留空。") || !strings.Contains(got, "是（需填写时）") {
 		t.Errorf("the template's 说明 of the follow-up: %s", got)
