@@ -26,6 +26,10 @@ type Submission struct {
 	// ByDeputy: SubmittedBy is a deputy's login answering for themselves
 	// (a questionnaire once_per_deputy takes one response of theirs).
 	ByDeputy bool
+	// OpenOnly: from a deputy or through a public link, taken only while
+	// the topic is open (staff typing paper forms or late ones are not held
+	// to it). A response already stored is still recognised after closing.
+	OpenOnly bool
 }
 
 // SubmitResponse checks and stores a response, counting it in the topic's
@@ -49,6 +53,30 @@ func (db *DB) SubmitResponse(ctx context.Context, qid string, s Submission) (id 
 		return db.auditChange(ctx, tx, "response.create", "response", cs.ID, map[string]any{"questionnaire": qid, "channel": cs.Channel})
 	})
 	return cs.ID, created, Wrap("submit response "+cs.ID, err)
+}
+
+// closedFor returns the refusal of a new response while a topic is not
+// open, or nil when it is open, is not here, or response id is stored.
+func (db *DB) closedFor(ctx context.Context, topicID, id string) error {
+	t, err := scanTopic(db.r.QueryRowContext(ctx, `SELECT `+topicCols+` FROM topics WHERE id=?`, topicID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return Wrap("topic "+topicID, err)
+	}
+	refusal := t.NotOpen(db.Now())
+	if refusal == nil || id == "" {
+		return refusal
+	}
+	var one int
+	switch err := db.r.QueryRowContext(ctx, `SELECT 1 FROM responses WHERE id=?`, id).Scan(&one); {
+	case err == nil:
+		return nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return Wrap("response "+id, err)
+	}
+	return refusal
 }
 
 // CheckedSubmission is a submission that passed CheckSubmission: its answers
@@ -101,6 +129,14 @@ func (db *DB) CheckSubmission(ctx context.Context, qid string, s Submission) (*C
 			return nil, models.Invalid("答卷", map[string]string{"version": "问卷没有这个版本 / no such version of this questionnaire"})
 		}
 		return nil, err
+	}
+	if s.OpenOnly {
+		// Said before the answers are judged: a form sent after closing is
+		// refused for that, not for what it lacks. A response stored before
+		// is still recognised (StoreChecked keeps to the dates in the end).
+		if err := db.closedFor(ctx, def.TopicID, s.ID); err != nil {
+			return nil, err
+		}
 	}
 	answers, bad := def.CheckAnswers(s.Answers)
 	if s.ID == "" {
@@ -155,6 +191,19 @@ func (db *DB) StoreChecked(tx *sql.Tx, cs *CheckedSubmission) (created bool, err
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("stored response %s: %w", s.ID, err)
+	}
+	if s.OpenOnly {
+		// A topic not (yet) here has no dates to keep to.
+		t, err := scanTopic(tx.QueryRow(`SELECT `+topicCols+` FROM topics WHERE id=?`, def.TopicID))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return false, fmt.Errorf("topic %s of questionnaire %s: %w", def.TopicID, qid, err)
+		default:
+			if err := t.NotOpen(db.Now()); err != nil {
+				return false, err
+			}
+		}
 	}
 	if def.OncePerDeputy && s.ByDeputy && s.SubmittedBy != 0 {
 		// In the write transaction: two submissions at once are one, then the other.

@@ -61,6 +61,26 @@ func (db *DB) Topic(ctx context.Context, id string) (models.Topic, error) {
 	return t, Wrap("topic "+id, err)
 }
 
+// TopicStates says of every topic whether it takes feedback now
+// (models.TopicOpen, TopicNotYet, TopicClosed), by id.
+func (db *DB) TopicStates(ctx context.Context) (map[string]string, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+topicCols+` FROM topics`)
+	if err != nil {
+		return nil, Wrap("topic states", err)
+	}
+	defer rows.Close()
+	now := db.Now()
+	out := map[string]string{}
+	for rows.Next() {
+		t, err := scanTopic(rows)
+		if err != nil {
+			return nil, Wrap("topic states", err)
+		}
+		out[t.ID] = t.OpenState(now)
+	}
+	return out, Wrap("topic states", rows.Err())
+}
+
 // Topics lists topics, newest fiscal year first, paged by id.
 func (db *DB) Topics(ctx context.Context, limit int, after string) (models.Page[models.Topic], error) {
 	p := models.Page[models.Topic]{Items: []models.Topic{}}

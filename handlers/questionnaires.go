@@ -24,6 +24,21 @@ func (s *Server) listQuestionnaires(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
+	if sess, _ := SessionOf(c); sess.User.Role == "deputy" {
+		// Deputies see the questionnaires of the topics open now.
+		states, err := s.DB.TopicStates(c.Request.Context())
+		if err != nil {
+			s.Fail(c, err)
+			return
+		}
+		open := p.Items[:0]
+		for _, q := range p.Items {
+			if st, ok := states[q.TopicID]; !ok || st == models.TopicOpen {
+				open = append(open, q)
+			}
+		}
+		p.Items = open
+	}
 	s.hidePublicLinks(c, p.Items)
 	c.JSON(http.StatusOK, p)
 }
@@ -126,7 +141,7 @@ func submission(req *forms.ResponseRequest, sess db.Session) db.Submission {
 	if sess.User.Role == "deputy" {
 		sub.Respondent = models.Respondent{Kind: "deputy", DeputyID: sess.User.DeputyID}
 		sub.Channel = "online"
-		sub.ByDeputy = true
+		sub.ByDeputy, sub.OpenOnly = true, true
 	}
 	if sub.Channel == "paper" {
 		sub.EnteredBy = sess.User.Name
@@ -214,7 +229,7 @@ func (s *Server) publicSubmit(c *gin.Context) {
 		return
 	}
 	sub := submission(&req, db.Session{})
-	sub.Channel = "online"
+	sub.Channel, sub.OpenOnly = "online", true
 	sub.Respondent.DeputyID = ""
 	s.answerSubmit(c, q.ID, sub)
 }

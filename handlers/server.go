@@ -86,6 +86,7 @@ var statusOf = map[string]int{
 	models.ENotFound:         http.StatusNotFound,
 	models.EConflict:         http.StatusConflict,
 	models.EAlreadyAnswered:  http.StatusConflict,
+	models.ETopicClosed:      http.StatusConflict,
 	models.ETooLarge:         http.StatusRequestEntityTooLarge,
 	models.EInvalid:          http.StatusUnprocessableEntity,
 	models.ERateLimited:      http.StatusTooManyRequests,

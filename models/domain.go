@@ -43,6 +43,48 @@ type Topic struct {
 	UpdatedAt  time.Time  `json:"updated_at"`
 }
 
+// chinaTime is the time of the contact points (UTC+8), in which a topic's
+// closing date is a whole day.
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// What a topic's dates say at a moment.
+const (
+	TopicOpen   = "open"
+	TopicNotYet = "not_yet"
+	TopicClosed = "closed"
+)
+
+// OpenState says whether the topic takes feedback at now: from opens_at,
+// through the whole closing day (China time) of closes_at; either missing
+// leaves that side open.
+func (t *Topic) OpenState(now time.Time) string {
+	if t.OpensAt != nil && now.Before(*t.OpensAt) {
+		return TopicNotYet
+	}
+	if t.ClosesAt != nil {
+		y, m, d := t.ClosesAt.In(chinaTime).Date()
+		if !now.Before(time.Date(y, m, d+1, 0, 0, 0, 0, chinaTime)) {
+			return TopicClosed
+		}
+	}
+	return TopicOpen
+}
+
+// NotOpen is the refusal of a response from a deputy or through a public
+// link while the topic is not open (409 topic_closed), naming its dates;
+// nil when it is open.
+func (t *Topic) NotOpen(now time.Time) error {
+	switch t.OpenState(now) {
+	case TopicNotYet:
+		d := t.OpensAt.In(chinaTime).Format("2006-01-02")
+		return Errorf(ETopicClosed, "本事项的征求意见 %s 开始，现在还不能填写 / feedback on this topic opens on %s", d, d)
+	case TopicClosed:
+		d := t.ClosesAt.In(chinaTime).Format("2006-01-02")
+		return Errorf(ETopicClosed, "本事项的征求意见已于 %s 截止，不再接收答卷 / feedback on this topic closed on %s: no more responses", d, d)
+	}
+	return nil
+}
+
 // TopicPatch is a partial update of a topic: nil fields stay as they are.
 type TopicPatch struct {
 	Kind       *string

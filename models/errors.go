@@ -27,6 +27,9 @@ const (
 	// EAlreadyAnswered: a deputy's second response to a questionnaire that
 	// takes one per deputy (409).
 	EAlreadyAnswered = "already_answered"
+	// ETopicClosed: a response from a deputy or through a public link
+	// while its topic is not open (before opens_at, after closes_at's day).
+	ETopicClosed = "topic_closed"
 )
 
 // Error is an application error: a stable code and a message safe to show,

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"budgetpoint/db"
+	"budgetpoint/handlers"
 	"budgetpoint/models"
 )
 
@@ -38,6 +39,7 @@ var fillMessages = map[string][2]string{
 	"my.fill":             {"填写", "Fill in"},
 	"my.none":             {"目前没有需要填写的问卷。", "There is no questionnaire to fill in at the moment."},
 	"my.done":             {"已填写", "Answered"},
+	"my.closed":           {"征求意见已截止", "Feedback has closed"},
 	"fill.relevant":       {"第 %d 题选%s时回答", "Answer if question %d is %s"},
 	"fill.or":             {"或", " or "},
 	"fill.who_missing":    {"请选择您的身份", "choose who you are"},
@@ -148,6 +150,9 @@ func (a *App) publicFillPage(c *gin.Context) {
 		a.fillClosed(c)
 		return
 	}
+	if !a.topicOpen(c, q, true) {
+		return
+	}
 	// Nothing chosen for 您的身份: a deputy who skips it must not count as public.
 	a.renderFill(c, http.StatusOK, &fillData{Q: q, Action: c.Request.URL.Path, RID: uuid.NewString(), Public: true}, nil)
 }
@@ -196,7 +201,7 @@ func (a *App) publicFillSubmit(c *gin.Context) {
 		a.renderFill(c, http.StatusUnprocessableEntity, d, map[string]string{"respondent.kind": both("fill.who_missing")})
 		return
 	}
-	a.submitFill(c, q, d, db.Submission{Channel: "online", Respondent: models.Respondent{Kind: kind, Description: d.Desc}}, "/done")
+	a.submitFill(c, q, d, db.Submission{Channel: "online", Respondent: models.Respondent{Kind: kind, Description: d.Desc}, OpenOnly: true}, "/done")
 }
 
 // submitFill stores a response from the fill-in page. The response id comes
@@ -230,6 +235,10 @@ func (a *App) submitFill(c *gin.Context, q models.Questionnaire, d *fillData, su
 	if err != nil {
 		if models.ErrorCode(err) == models.EAlreadyAnswered {
 			a.Redirect(c, "/my", "error", both("my.already"))
+			return
+		}
+		if models.ErrorCode(err) == models.ETopicClosed {
+			a.notOpen(c, err, d.Public)
 			return
 		}
 		if models.ErrorCode(err) == models.EConflict {
@@ -275,7 +284,36 @@ func (a *App) fillPage(c *gin.Context) {
 			return
 		}
 	}
+	if !a.topicOpen(c, q, false) {
+		return
+	}
 	a.renderFill(c, http.StatusOK, &fillData{Q: q, Action: c.Request.URL.Path, RID: uuid.NewString(), Kind: "deputy"}, nil)
+}
+
+// topicOpen reports whether q's topic takes feedback now; when it does not,
+// it answers a page saying since or until when (bare for the public).
+func (a *App) topicOpen(c *gin.Context, q models.Questionnaire, public bool) bool {
+	t, err := a.S.DB.Topic(c.Request.Context(), q.TopicID)
+	if models.ErrorCode(err) == models.ENotFound {
+		return true // a topic not (yet) here has no dates to keep to
+	}
+	if err != nil {
+		a.Error(c, err)
+		return false
+	}
+	if err := t.NotOpen(a.S.DB.Now()); err != nil {
+		a.notOpen(c, err, public)
+		return false
+	}
+	return true
+}
+
+// notOpen answers the page of a refusal for a topic not open.
+func (a *App) notOpen(c *gin.Context, err error, public bool) {
+	e, _ := models.AsError(err)
+	v := a.View(c, "error.title", e)
+	v.Bare = public
+	a.Render(c, handlers.Status(e.Code), "error.html", v)
 }
 
 func (a *App) fillSubmit(c *gin.Context) {
@@ -286,7 +324,7 @@ func (a *App) fillSubmit(c *gin.Context) {
 	}
 	u := sessionUser(c)
 	d := &fillData{Action: c.Request.URL.Path, Kind: "deputy"}
-	a.submitFill(c, q, d, db.Submission{Channel: "online", Respondent: models.Respondent{Kind: "deputy", DeputyID: u.DeputyID}, SubmittedBy: u.ID, ByDeputy: true}, "/done")
+	a.submitFill(c, q, d, db.Submission{Channel: "online", Respondent: models.Respondent{Kind: "deputy", DeputyID: u.DeputyID}, SubmittedBy: u.ID, ByDeputy: true, OpenOnly: true}, "/done")
 }
 
 // previewPage shows a questionnaire as respondents see it.
@@ -324,6 +362,8 @@ type myData struct {
 	Qs []models.Questionnaire
 	// Answered maps a questionnaire to the deputy's response to it.
 	Answered map[string]string
+	// Closed: a questionnaire answered whose topic no longer takes feedback.
+	Closed map[string]bool
 }
 
 func (a *App) myHome(c *gin.Context) {
@@ -337,7 +377,23 @@ func (a *App) myHome(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
-	v := a.View(c, "my.title", &myData{Qs: p.Items, Answered: done})
+	// The questionnaires of open topics, and those of other topics the
+	// deputy answered (to see what was sent).
+	states, err := a.S.DB.TopicStates(c.Request.Context())
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	d := &myData{Answered: done, Closed: map[string]bool{}}
+	for _, q := range p.Items {
+		st, ok := states[q.TopicID]
+		open := !ok || st == models.TopicOpen
+		if _, sent := done[q.ID]; open || sent {
+			d.Qs = append(d.Qs, q)
+			d.Closed[q.ID] = !open
+		}
+	}
+	v := a.View(c, "my.title", d)
 	v.Nav = "my"
 	a.Render(c, http.StatusOK, "my.html", v)
 }

@@ -79,9 +79,7 @@ func allPages[T any](page func(after string) (models.Page[T], error)) ([]T, erro
 	}
 }
 
-func isOpen(t models.Topic, now time.Time) bool {
-	return (t.OpensAt == nil || !now.Before(*t.OpensAt)) && (t.ClosesAt == nil || !now.After(t.ClosesAt.Add(24*time.Hour)))
-}
+func isOpen(t models.Topic, now time.Time) bool { return t.OpenState(now) == models.TopicOpen }
 
 func (a *App) dashboard(c *gin.Context) {
 	ts, err := a.allTopics(c)
