@@ -92,7 +92,7 @@ func (st *Site) View(c *gin.Context, titleKey string, data any) *View {
 	if sess, ok := handlers.SessionOf(c); ok {
 		u := sess.User
 		v.User = &u
-		v.CSRF = sess.CSRF
+		v.CSRF = handlers.MaskCSRF(sess.CSRF) // new for every page: BREACH (handlers/compress.go)
 		for _, n := range st.opts.Nav {
 			if models.In(u.Role, n.Roles) {
 				v.NavItems = append(v.NavItems, n)
