@@ -34,7 +34,7 @@
     out.textContent = parts.filter(Boolean).map(function (p) {
       if (map[p] === undefined) { bad = true; return p + " ?"; }
       return p + " " + map[p];
-    }).join("、");
+    }).join(document.documentElement.lang === "en" ? ", " : "、");
     out.classList.toggle("paper-bad", bad);
   }
   steps.forEach(function (inp, i) {
