@@ -239,6 +239,13 @@ func TestEnglishPages(t *testing.T) {
 			}
 		}
 	}
+	// A topic and a questionnaire made at the point carry an English title from their forms.
+	ts.Post(t, staff, "/topics/new", url.Values{"csrf": {tok}, "kind": {"other"}, "fiscal_year": {"2028"}, "title": {"本地事项"}, "title_en": {"Local topic"}}, http.StatusSeeOther)
+	ts.Post(t, staff, "/questionnaires/new", url.Values{"csrf": {tok}, "id": {"q-local"}, "topic_id": {"t-en"}, "title": {"本地问卷"}, "title_en": {"Local survey"}, "n": {"1"}, "op": {"save"},
+		"q0_key": {"q1"}, "q0_type": {"single_choice"}, "q0_label": {"Overall"}, "q0_options": {"Good\nPoor"}}, http.StatusSeeOther)
+	webtest.MustContain(t, ts.Get(t, en, "/topics", http.StatusOK), "Local topic")
+	webtest.MustContain(t, ts.Get(t, en, "/questionnaires", http.StatusOK), "Local survey")
+	webtest.MustNotContain(t, ts.Get(t, en, "/questionnaires", http.StatusOK), "本地问卷")
 	// In Chinese, the Chinese titles.
 	zh := ts.Login(t, "staff")
 	webtest.MustContain(t, ts.Get(t, zh, "/topics", http.StatusOK), enTopicZH, cTopicZH)
