@@ -42,6 +42,10 @@ func defQA(version int) models.Definition {
 		d.Questions[1].Options = opts("education", "health", "social", "agri")
 		d.Questions[2].Min, d.Questions[2].Max = fp(0), fp(10)
 		d.Questions = append(d.Questions, models.Question{Key: "region", Type: models.SingleChoice, Label: "地区", Required: true, Options: opts("urban", "rural")})
+		// and skip logic: on a single and on a multiple choice.
+		d.Questions = append(d.Questions,
+			models.Question{Key: "why", Type: models.Text, Label: "不满意的原因", Required: true, Relevant: &models.Relevance{Key: "overall", In: []string{"unsatisfied", "basic"}}},
+			models.Question{Key: "farm", Type: models.Rating, Label: "农业投入评分", Relevant: &models.Relevance{Key: "priorities", In: []string{"agri", "social"}}})
 	}
 	return d
 }
@@ -78,7 +82,7 @@ func raw(v any) json.RawMessage {
 func validAnswers(rng *rand.Rand, d *models.Definition) map[string]json.RawMessage {
 	a := map[string]json.RawMessage{}
 	for _, q := range d.Questions {
-		if !q.Required && rng.IntN(4) == 0 {
+		if !q.AskedStored(a) || !q.Required && rng.IntN(4) == 0 {
 			continue
 		}
 		switch q.Type {
@@ -105,7 +109,7 @@ func validAnswers(rng *rand.Rand, d *models.Definition) map[string]json.RawMessa
 			m := lo + rng.Int64N(hi-lo+1)
 			a[q.Key] = json.RawMessage(models.FormatMilli(m))
 		case models.Text:
-			if rng.IntN(5) == 0 {
+			if !q.Required && rng.IntN(5) == 0 {
 				a[q.Key] = raw("  ") // empty: not an answer, no opinion
 			} else {
 				a[q.Key] = raw(fmt.Sprintf("建议%d号：加大乡村道路投入", rng.IntN(1000)))
@@ -329,7 +333,7 @@ func TestCountersEqualRecountUnderRandomLoad(t *testing.T) {
 		for {
 			q := def.Questions[rng.IntN(len(def.Questions))]
 			k := "answers." + q.Key
-			switch rng.IntN(14) {
+			switch rng.IntN(15) {
 			case 0:
 				sub.Answers["no_such_question"] = raw(1)
 				return "answers.no_such_question"
@@ -364,7 +368,7 @@ func TestCountersEqualRecountUnderRandomLoad(t *testing.T) {
 					return k
 				}
 			case 6:
-				if q.Required {
+				if q.Required && q.AskedStored(sub.Answers) {
 					delete(sub.Answers, q.Key)
 					return k
 				}
@@ -393,6 +397,11 @@ func TestCountersEqualRecountUnderRandomLoad(t *testing.T) {
 			case 13:
 				sub.Respondent = models.Respondent{Kind: "deputy", DeputyID: "no-such-deputy"}
 				return "respondent.deputy_id"
+			case 14:
+				if q.Relevant != nil && !q.AskedStored(sub.Answers) {
+					sub.Answers[q.Key] = validAnswers(rng, &models.Definition{Questions: []models.Question{{Key: q.Key, Type: q.Type, Required: true, Options: q.Options, Min: q.Min, Max: q.Max}}})[q.Key]
+					return k // an answer to a question not asked
+				}
 			}
 		}
 	}
@@ -575,6 +584,16 @@ func TestCountersEqualRecountUnderRandomLoad(t *testing.T) {
 								a[first.Key] = raw(o.Value)
 								break
 							}
+						}
+					}
+					// Skip logic follows the new answer: answers to what is
+					// no longer asked go, what is now asked and required comes.
+					for _, q := range s.def.Questions {
+						switch {
+						case !q.AskedStored(a):
+							delete(a, q.Key)
+						case q.Required && a[q.Key] == nil:
+							a[q.Key] = validAnswers(rng, &models.Definition{Questions: []models.Question{{Key: q.Key, Type: q.Type, Required: true, Options: q.Options, Min: q.Min, Max: q.Max}}})[q.Key]
 						}
 					}
 					sub.Answers = a

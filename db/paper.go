@@ -118,7 +118,8 @@ type PaperEntry struct {
 	EnteredAt time.Time
 }
 
-// PaperForm is one serial number of a batch with its passes and history.
+// PaperForm is one serial number of a batch with its passes and history
+// (PaperForms fills the passes' who and when, not their answers, nor the history).
 type PaperForm struct {
 	BatchID    string
 	Serial     string
@@ -488,26 +489,59 @@ func (db *DB) paperForm(ctx context.Context, batchID, serial string) (PaperForm,
 
 // PaperForms lists a batch's forms in serial order (numbers by value).
 func (db *DB) PaperForms(ctx context.Context, batchID string) ([]PaperForm, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT serial, status, coalesce(response_id,''), source, updated_at FROM paper_forms WHERE batch_id=?`, batchID)
+	out, err := db.paperForms(ctx, batchID)
 	if err != nil {
-		return nil, Wrap("paper forms of batch "+batchID, err)
-	}
-	defer rows.Close()
-	out := []PaperForm{}
-	for rows.Next() {
-		f := PaperForm{BatchID: batchID}
-		var u string
-		if err := rows.Scan(&f.Serial, &f.Status, &f.ResponseID, &f.Source, &u); err != nil {
-			return nil, Wrap("paper forms of batch "+batchID, err)
-		}
-		f.UpdatedAt = parseTS(u)
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, Wrap("paper forms of batch "+batchID, err)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return serialLess(out[i].Serial, out[j].Serial) })
 	return out, nil
+}
+
+// paperForms reads a batch's forms and who typed each pass when (the
+// entries without their answers), in one consistent read.
+func (db *DB) paperForms(ctx context.Context, batchID string) ([]PaperForm, error) {
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT serial, status, coalesce(response_id,''), source, updated_at FROM paper_forms WHERE batch_id=?`, batchID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []PaperForm{}
+	at := map[string]int{}
+	for rows.Next() {
+		f := PaperForm{BatchID: batchID, Entries: map[int]PaperEntry{}}
+		var u string
+		if err := rows.Scan(&f.Serial, &f.Status, &f.ResponseID, &f.Source, &u); err != nil {
+			return nil, err
+		}
+		f.UpdatedAt = parseTS(u)
+		at[f.Serial] = len(out)
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT serial, pass, entered_by, entered_at FROM paper_entries WHERE batch_id=?`, batchID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var serial, when string
+		var e PaperEntry
+		if err := rows.Scan(&serial, &e.Pass, &e.EnteredBy, &when); err != nil {
+			return nil, err
+		}
+		e.EnteredAt = parseTS(when)
+		if i, ok := at[serial]; ok {
+			out[i].Entries[e.Pass] = e
+		}
+	}
+	return out, rows.Err()
 }
 
 // serialLess orders serial numbers as people do: 2 before 10.

@@ -107,6 +107,11 @@ func (db *DB) recount(ctx context.Context, topicID string) (models.Counters, err
 		if err := json.Unmarshal([]byte(ans), &answers); err != nil {
 			return nil, fmt.Errorf("response %s: stored answers: %w", id, err)
 		}
+		for i := range def.Questions {
+			if q := &def.Questions[i]; q.Relevant != nil && q.AskedStored(answers) {
+				inc(qid, q.Key, "asked", 1)
+			}
+		}
 		for key, raw := range answers {
 			q := def.Question(key)
 			if q == nil {

@@ -24,6 +24,7 @@ func (db *DB) OutboxLength(ctx context.Context) (int64, error) {
 // ChannelStats is one question's answers counted for one channel.
 type ChannelStats struct {
 	Answered int64
+	Asked    int64 // a question with skip logic: the responses that asked it
 	Counts   map[string]int64 // option value or rating score → count
 	Sum      int64            // rating: score sum ×1000; number: thousandths
 	Min, Max int64            // number, in thousandths, when Answered > 0
@@ -71,14 +72,20 @@ func (db *DB) channelSummary(ctx context.Context, topicID string) (stats map[str
 			}
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, questionnaire_id, channel, answers FROM responses WHERE topic_id=? AND voided_at IS NULL ORDER BY rowid`, topicID)
+	// The questions with skip logic of each version: who was asked them.
+	skips, err := topicSkips(ctx, tx, topicID)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, questionnaire_id, version, channel, answers FROM responses WHERE topic_id=? AND voided_at IS NULL ORDER BY rowid`, topicID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("responses: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id, qid, ch, ans string
-		if err := rows.Scan(&id, &qid, &ch, &ans); err != nil {
+		var version int
+		if err := rows.Scan(&id, &qid, &version, &ch, &ans); err != nil {
 			return nil, nil, fmt.Errorf("responses: %w", err)
 		}
 		if resp[qid] == nil {
@@ -90,7 +97,7 @@ func (db *DB) channelSummary(ctx context.Context, topicID string) (stats map[str
 		if err := json.Unmarshal([]byte(ans), &m); err != nil {
 			return nil, nil, fmt.Errorf("response %s: stored answers: %w", id, err)
 		}
-		for key, raw := range m {
+		of := func(key string) *ChannelStats {
 			qc := stats[qid][key]
 			if qc == nil {
 				qc = QuestionChannels{}
@@ -101,6 +108,15 @@ func (db *DB) channelSummary(ctx context.Context, topicID string) (stats map[str
 				cs = &ChannelStats{Counts: map[string]int64{}}
 				qc[ch] = cs
 			}
+			return cs
+		}
+		for _, q := range skips[qid][version] {
+			if q.AskedStored(m) {
+				of(q.Key).Asked++
+			}
+		}
+		for key, raw := range m {
+			cs := of(key)
 			cs.Answered++
 			var err error
 			switch types[qid][key] {
@@ -143,6 +159,41 @@ func (db *DB) channelSummary(ctx context.Context, topicID string) (stats map[str
 		return nil, nil, fmt.Errorf("responses: %w", err)
 	}
 	return stats, resp, nil
+}
+
+// topicSkips reads, for each questionnaire of a topic and each version, the
+// questions with skip logic.
+func topicSkips(ctx context.Context, tx *sql.Tx, topicID string) (map[string]map[int][]models.Question, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT v.questionnaire_id, v.version, v.definition FROM questionnaire_versions v
+		JOIN questionnaires q ON q.id=v.questionnaire_id WHERE q.topic_id=?`, topicID)
+	if err != nil {
+		return nil, fmt.Errorf("questionnaires of topic %s: %w", topicID, err)
+	}
+	defer rows.Close()
+	out := map[string]map[int][]models.Question{}
+	for rows.Next() {
+		var id, s string
+		var version int
+		if err := rows.Scan(&id, &version, &s); err != nil {
+			return nil, fmt.Errorf("questionnaires of topic %s: %w", topicID, err)
+		}
+		var d models.Definition
+		if err := json.Unmarshal([]byte(s), &d); err != nil {
+			return nil, fmt.Errorf("questionnaire %s version %d: stored definition: %w", id, version, err)
+		}
+		for _, q := range d.Questions {
+			if q.Relevant != nil {
+				if out[id] == nil {
+					out[id] = map[int][]models.Question{}
+				}
+				out[id][version] = append(out[id][version], q)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("questionnaires of topic %s: %w", topicID, err)
+	}
+	return out, nil
 }
 
 // ExportRow is one response as the Excel export writes it.

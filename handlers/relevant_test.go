@@ -40,19 +40,49 @@ func TestSkipLogic(t *testing.T) {
 	if e := send(map[string]any{"overall": "good", "areas": []string{"edu"}, "roads_detail": "县道"}, 422, "none of the multiple choices").Err(t); e.Error.Fields["answers.roads_detail"] == "" {
 		t.Errorf("multiple choice skip: %+v", e.Error.Fields)
 	}
-	var s models.Summary
-	fx.Do(t, "GET", "/api/v1/topics/t1/summary", staff, nil).Want(t, 200, "summary").JSON(t, &s)
-	for _, qs := range s.Questionnaires {
-		if qs.ID != "q-skip" {
-			continue
-		}
-		for _, q := range qs.Questions {
-			if q.Key == "why" && q.Answered != 1 {
-				t.Errorf("why answered %d times, want 1 (of those asked and answering)", q.Answered)
+	send(map[string]any{"overall": "good", "areas": []string{"health"}}, 201, "asked and not answered")
+	// answered counts the answers given; asked, for a question with skip
+	// logic, the responses that asked it; a question always asked has no asked.
+	counts := func(when string, want map[string][2]int64) {
+		t.Helper()
+		var s models.Summary
+		fx.Do(t, "GET", "/api/v1/topics/t1/summary", staff, nil).Want(t, 200, "summary").JSON(t, &s)
+		found := 0
+		for _, qs := range s.Questionnaires {
+			if qs.ID != "q-skip" {
+				continue
+			}
+			for _, q := range qs.Questions {
+				w, ok := want[q.Key]
+				if !ok {
+					if q.Asked != nil {
+						t.Errorf("%s: %s is always asked, yet the summary says asked %d", when, q.Key, *q.Asked)
+					}
+					continue
+				}
+				found++
+				if q.Asked == nil || *q.Asked != w[0] || q.Answered != w[1] {
+					t.Errorf("%s: %s asked %v, answered %d; want asked %d, answered %d", when, q.Key, q.Asked, q.Answered, w[0], w[1])
+				}
 			}
 		}
+		if found != len(want) {
+			t.Errorf("%s: %d of the questions with skip logic in the summary, want %d", when, found, len(want))
+		}
+		testutil.CheckCounters(t, fx.DB, "t1")
 	}
-	testutil.CheckCounters(t, fx.DB, "t1")
+	counts("after the responses", map[string][2]int64{"why": {1, 1}, "roads_detail": {2, 1}})
+
+	// A correction that takes the reason for "why" away, and a void, move asked exactly.
+	bad := newID()
+	fx.Do(t, "POST", path, staff, map[string]any{"id": bad, "respondent": map[string]any{"kind": "public"},
+		"answers": map[string]any{"overall": "bad", "why": "太慢", "areas": []string{"roads"}}}).Want(t, 201, "asked twice")
+	counts("after one more", map[string][2]int64{"why": {2, 2}, "roads_detail": {3, 1}})
+	fx.Do(t, "PATCH", "/api/v1/responses/"+bad, staff, map[string]any{"reason": "录错了：应为满意",
+		"answers": map[string]any{"overall": "good", "areas": []string{"roads"}, "roads_detail": "玉江大道"}}).Want(t, 200, "correct")
+	counts("after the correction", map[string][2]int64{"why": {1, 1}, "roads_detail": {3, 2}})
+	fx.Do(t, "DELETE", "/api/v1/responses/"+bad, staff, map[string]any{"reason": "重复的问卷"}).Want(t, 200, "void")
+	counts("after the void", map[string][2]int64{"why": {1, 1}, "roads_detail": {2, 1}})
 
 	for i, r := range []*models.Relevance{
 		{Key: "later", In: []string{"x"}},

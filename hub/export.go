@@ -10,30 +10,13 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"budgetpoint/db"
+	"budgetpoint/internal/labels"
+	"budgetpoint/internal/xlprint"
 	"budgetpoint/models"
 )
 
-// Chinese labels of the contract's enumerations, for people reading the export.
-var (
-	kindLabels    = map[string]string{"deputy": "人大代表", "public": "群众", "other": "其他"}
-	channelLabels = map[string]string{"online": "网上填写", "paper": "纸质问卷"}
-	sourceLabels  = map[string]string{"questionnaire": "问卷调查", "forum": "座谈会", "field_research": "实地调研", "written": "书面征求意见", "other": "其他"}
-	statusLabels  = map[string]string{"recorded": "已记录", "reported": "已报送", "forwarded": "已交办", "answered": "已答复", "closed": "已办结"}
-	evalLabels    = map[string]string{"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
-	levelLabels   = map[string]string{"national": "全国人大代表", "provincial": "省人大代表", "municipal": "市人大代表", "county": "县（区）人大代表", "township": "乡（镇）人大代表"}
-	typeLabels    = map[string]string{models.SingleChoice: "单选题", models.MultipleChoice: "多选题", models.Rating: "评分题", models.Number: "数值题", models.Text: "填空题"}
-	topicKinds    = map[string]string{"budget_draft": "预算草案", "budget_execution": "预算执行", "final_accounts": "决算", "state_assets": "国有资产管理", "other": "其他"}
-)
-
 // StatusLabel returns an opinion status in Chinese.
-func StatusLabel(s string) string { return label(statusLabels, s) }
-
-func label(m map[string]string, k string) string {
-	if v, ok := m[k]; ok {
-		return v
-	}
-	return k
-}
+func StatusLabel(s string) string { return labels.Chinese("status", s) }
 
 // sheetName makes a valid, unique worksheet name (at most 31 characters).
 func sheetName(name string, used map[string]bool) string {
@@ -111,7 +94,7 @@ func writeSummary(w *rowWriter, title string, t models.Topic, s models.Summary, 
 	w.put("事项", t.Title)
 	w.put("事项编号", s.TopicID)
 	if t.Kind != "" {
-		w.put("类别", label(topicKinds, t.Kind))
+		w.put("类别", labels.Chinese("kind", t.Kind))
 	}
 	if points > 0 {
 		w.put("报送联系点数", points)
@@ -120,27 +103,32 @@ func writeSummary(w *rowWriter, title string, t models.Topic, s models.Summary, 
 	w.put()
 	w.put("答卷总数", s.Responses.Total)
 	for _, k := range models.RespondentKinds {
-		w.put("  "+label(kindLabels, k), s.Responses.ByKind[k])
+		w.put("  "+labels.Chinese("rkind", k), s.Responses.ByKind[k])
 	}
 	for _, k := range models.Channels {
-		w.put("  "+label(channelLabels, k), s.Responses.ByChannel[k])
+		w.put("  "+labels.Chinese("channel", k), s.Responses.ByChannel[k])
 	}
-	w.put("座谈会（场）", s.Activities.Forum)
-	w.put("实地调研（次）", s.Activities.FieldResearch)
-	w.put("书面征求意见（次）", s.Activities.Written)
-	w.put("参加活动的人大代表（人次）", s.Activities.Participants.Deputies)
-	w.put("参加活动的群众（人次）", s.Activities.Participants.Public)
-	w.put("参加活动的其他人员（人次）", s.Activities.Participants.Other)
+	w.put(labels.Chinese("akind", "forum")+"（场）", s.Activities.Forum)
+	w.put(labels.Chinese("akind", "field_research")+"（次）", s.Activities.FieldResearch)
+	w.put(labels.Chinese("akind", "written")+"（次）", s.Activities.Written)
+	w.put("参加活动的"+labels.Chinese("rkind", "deputy")+"（人次）", s.Activities.Participants.Deputies)
+	w.put("参加活动的"+labels.Chinese("rkind", "public")+"（人次）", s.Activities.Participants.Public)
+	w.put("参加活动的"+labels.Chinese("rkind", "other")+"人员（人次）", s.Activities.Participants.Other)
 	w.put("意见建议总数", s.Opinions.Total)
 	for _, k := range models.OpinionSources {
-		w.put("  "+label(sourceLabels, k), s.Opinions.BySource[k])
+		w.put("  "+labels.Chinese("source", k), s.Opinions.BySource[k])
 	}
 	for _, q := range s.Questionnaires {
 		w.put()
 		w.put("问卷", q.Title, "答卷数", q.Responses)
 		w.put("题目", "题型", "选项 / 统计项", "数量", "占作答人数")
 		for _, qq := range q.Questions {
-			w.put(qq.Label, label(typeLabels, qq.Type), "作答人数", qq.Answered)
+			if qq.Asked != nil {
+				w.put(qq.Label, labels.Chinese("qtype", qq.Type), "应答人数（按前面的回答需要回答此题的人数）", *qq.Asked)
+				w.put("", "", "作答人数", qq.Answered)
+			} else {
+				w.put(qq.Label, labels.Chinese("qtype", qq.Type), "作答人数", qq.Answered)
+			}
 			switch qq.Type {
 			case models.SingleChoice, models.MultipleChoice:
 				seen := map[string]bool{}
@@ -179,9 +167,9 @@ func writeSummary(w *rowWriter, title string, t models.Topic, s models.Summary, 
 func proposerText(p models.Proposer) string {
 	switch p.Kind {
 	case "deputy":
-		s := "人大代表"
+		s := labels.Chinese("rkind", "deputy")
 		if p.Level != "" {
-			s = label(levelLabels, p.Level)
+			s = labels.Chinese("level", p.Level)
 		}
 		if p.Name != "" {
 			s += " " + p.Name
@@ -189,14 +177,14 @@ func proposerText(p models.Proposer) string {
 		return s
 	case "public":
 		if p.Description != "" {
-			return "群众（" + p.Description + "）"
+			return labels.Chinese("rkind", "public") + "（" + p.Description + "）"
 		}
-		return "群众"
+		return labels.Chinese("rkind", "public")
 	}
 	if p.Description != "" {
-		return "其他（" + p.Description + "）"
+		return labels.Chinese("rkind", "other") + "（" + p.Description + "）"
 	}
-	return label(kindLabels, p.Kind)
+	return labels.Chinese("rkind", p.Kind)
 }
 
 // Export builds the topic's workbook: a cross-point summary sheet, one sheet
@@ -237,14 +225,13 @@ func (h *Hub) export(ctx context.Context, topicID string) (*excelize.File, error
 				return nil, fmt.Errorf("sheet %s: %w", name, err)
 			}
 		}
-		sw, err := f.NewStreamWriter(name)
-		if err != nil {
-			return nil, fmt.Errorf("sheet %s: %w", name, err)
-		}
+		cols := make([]xlprint.Cols, len(widths))
 		for i, wd := range widths {
-			if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
-				return nil, fmt.Errorf("sheet %s: column %d: %w", name, i+1, err)
-			}
+			cols[i] = xlprint.Cols{First: i + 1, Last: i + 1, Width: wd}
+		}
+		sw, err := xlprint.Stream(f, name, len(widths), 1, cols...)
+		if err != nil {
+			return nil, err
 		}
 		return &rowWriter{sw: sw, name: name}, nil
 	}
@@ -289,8 +276,8 @@ func (h *Hub) export(ctx context.Context, topicID string) (*excelize.File, error
 		return nil, err
 	}
 	for _, o := range ops {
-		w.put(h.PointName(o.PointID), label(sourceLabels, o.Source), o.Content, proposerText(o.Proposer), StatusLabel(o.Status),
-			o.Answer, label(evalLabels, o.Evaluation), o.RecordedAt.In(db.CST).Format("2006-01-02 15:04"), o.ID)
+		w.put(h.PointName(o.PointID), labels.Chinese("source", o.Source), o.Content, proposerText(o.Proposer), StatusLabel(o.Status),
+			o.Answer, labels.Chinese("eval", o.Evaluation), o.RecordedAt.In(db.CST).Format("2006-01-02 15:04"), o.ID)
 	}
 	if err := finish(w); err != nil {
 		return nil, err

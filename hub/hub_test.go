@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"budgetpoint/hub"
+	"budgetpoint/internal/testutil"
 	"budgetpoint/models"
 	"budgetpoint/syncproto"
 )
@@ -585,5 +586,27 @@ func TestSameBatchIDFromAnotherPointStored(t *testing.T) {
 	}
 	if ack := e.push(t, second); !ack.Duplicate {
 		t.Fatalf("yimen's own replay: %+v", ack)
+	}
+}
+
+// TestExportPrintsOnA4: every sheet of the hub's workbook prints on A4, one
+// page wide, its first row again on each page, across the page (LibreOffice
+// printed the workbook on 29 pages).
+func TestExportPrintsOnA4(t *testing.T) {
+	e := newEnv(t)
+	rng := rand.New(rand.NewPCG(9, 10))
+	s, _ := pointData(rng, "hongta", 1, 30, 1, 1, &raw{})
+	e.push(t, batch("hongta", []models.Summary{s}, []models.Opinion{opinion(topicID, 1)}))
+	st, b := e.api(t, "GET", "/api/v1/committee/topics/"+topicID+"/export.xlsx", nil)
+	if st != 200 {
+		t.Fatalf("export: %d %s", st, b)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, p := range testutil.PrintProblems(f, f.GetSheetList()...) {
+		t.Error(p)
 	}
 }

@@ -187,7 +187,9 @@ func TestCountersApplyAndMerge(t *testing.T) {
 // can add points' summaries exactly.
 func TestSummaryCountersRoundTrip(t *testing.T) {
 	d := sample()
+	d.Questions = append(d.Questions, Question{Key: "why", Type: Text, Label: "原因", Relevant: &Relevance{Key: "overall", In: []string{"unsatisfied"}}})
 	d.Normalize()
+	var asked, answered int64
 	rng := rand.New(rand.NewPCG(3, 4))
 	c := Counters{}
 	for i := 0; i < 500; i++ {
@@ -200,6 +202,13 @@ func TestSummaryCountersRoundTrip(t *testing.T) {
 		}
 		if rng.IntN(3) > 0 {
 			ans["amount"] = float64(rng.IntN(20000)-210) / 20
+		}
+		if ans["overall"] == "unsatisfied" {
+			asked++
+			if rng.IntN(2) == 0 {
+				ans["why"] = "太慢"
+				answered++
+			}
 		}
 		a, bad := d.CheckAnswers(rawAnswers(ans))
 		if len(bad) > 0 {
@@ -248,6 +257,22 @@ func TestSummaryCountersRoundTrip(t *testing.T) {
 	if s5.Responses.Total != 1000 || *s5.Questionnaires[0].Questions[3].Min != *s.Questionnaires[0].Questions[3].Min ||
 		int64(*s5.Questionnaires[0].Questions[3].Sum) != 2*int64(*s.Questionnaires[0].Questions[3].Sum) {
 		t.Fatalf("merge of two points: %+v", s5.Questionnaires[0].Questions[3])
+	}
+	// Asked, for the question with skip logic only, adds up too, also where
+	// the shapes come from the summaries alone (at the hub).
+	why := s.Questionnaires[0].Questions[5]
+	if why.Key != "why" || why.Asked == nil || *why.Asked != asked || why.Answered != answered || asked == 0 || answered == asked {
+		t.Fatalf("skip logic: %+v asked %v, want asked %d answered %d", why, why.Asked, asked, answered)
+	}
+	if s.Questionnaires[0].Questions[0].Asked != nil {
+		t.Fatal("a question always asked has an asked count")
+	}
+	hub := BuildSummary("t1", "", 0, at, m, DefinitionsFromSummaries([]Summary{s, s}))
+	if w := hub.Questionnaires[0].Questions[5]; w.Asked == nil || *w.Asked != 2*asked || w.Answered != 2*answered {
+		t.Fatalf("skip logic at the hub: %+v", w)
+	}
+	if hub.Questionnaires[0].Questions[0].Asked != nil {
+		t.Fatal("at the hub, a question always asked has an asked count")
 	}
 }
 

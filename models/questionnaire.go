@@ -96,6 +96,33 @@ func (q *Question) Asked(a Answers) bool {
 	return false
 }
 
+// AskedStored is Asked over stored answers (canonical JSON by question
+// key), for reading responses without checking them again.
+func (q *Question) AskedStored(m map[string]json.RawMessage) bool {
+	if q.Relevant == nil {
+		return true
+	}
+	raw, ok := m[q.Relevant.Key]
+	if !ok {
+		return false
+	}
+	var one string
+	var many []string
+	if json.Unmarshal(raw, &one) == nil {
+		many = []string{one}
+	} else if json.Unmarshal(raw, &many) != nil {
+		return false
+	}
+	for _, v := range many {
+		for _, w := range q.Relevant.In {
+			if v == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Definition is what a questionnaire's author writes: its questions and texts.
 type Definition struct {
 	ID          string `json:"id"`

@@ -74,16 +74,19 @@ type QuestionnaireSummary struct {
 
 // QuestionSummary is one question's distribution or statistics.
 type QuestionSummary struct {
-	Key      string           `json:"key"`
-	Type     string           `json:"type"`
-	Label    string           `json:"label,omitempty"`
-	Options  []Option         `json:"options,omitempty"`
-	Answered int64            `json:"answered"`
-	Counts   map[string]int64 `json:"counts,omitempty"`
-	Sum      *Num             `json:"sum,omitempty"`
-	Min      *Num             `json:"min,omitempty"`
-	Max      *Num             `json:"max,omitempty"`
-	Mean     *float64         `json:"mean,omitempty"`
+	Key      string   `json:"key"`
+	Type     string   `json:"type"`
+	Label    string   `json:"label,omitempty"`
+	Options  []Option `json:"options,omitempty"`
+	Answered int64    `json:"answered"`
+	// Asked, for a question with skip logic: how many responses it was
+	// asked in (answered counts those that answered it).
+	Asked  *int64           `json:"asked,omitempty"`
+	Counts map[string]int64 `json:"counts,omitempty"`
+	Sum    *Num             `json:"sum,omitempty"`
+	Min    *Num             `json:"min,omitempty"`
+	Max    *Num             `json:"max,omitempty"`
+	Mean   *float64         `json:"mean,omitempty"`
 }
 
 // ActivityCounts counts activities by kind and their participants.
@@ -162,6 +165,9 @@ func ResponseDeltas(d *Definition, kind, channel string, a Answers) []Delta {
 		add(d.ID, "", "responses", 1),
 	}
 	for _, q := range d.Questions {
+		if q.Relevant != nil && q.Asked(a) {
+			ds = append(ds, add(d.ID, q.Key, "asked", 1))
+		}
 		v, ok := a[q.Key]
 		if !ok {
 			continue
@@ -265,6 +271,9 @@ func BuildSummary(topicID, pointID string, seq int64, asOf time.Time, c Counters
 func questionSummary(qid string, q *Question, c Counters) QuestionSummary {
 	k := func(b string) CounterKey { return CounterKey{qid, q.Key, b} }
 	qs := QuestionSummary{Key: q.Key, Type: q.Type, Label: q.Label, Answered: c[k("answered")]}
+	if n, ok := c[k("asked")]; ok || q.Relevant != nil {
+		qs.Asked = &n
+	}
 	switch q.Type {
 	case SingleChoice, MultipleChoice:
 		qs.Options = q.Options
@@ -337,6 +346,9 @@ func (s *Summary) Counters() Counters {
 		c[CounterKey{q.ID, "", "responses"}] = q.Responses
 		for _, qq := range q.Questions {
 			c[CounterKey{q.ID, qq.Key, "answered"}] = qq.Answered
+			if qq.Asked != nil {
+				c[CounterKey{q.ID, qq.Key, "asked"}] = *qq.Asked
+			}
 			for v, n := range qq.Counts {
 				c[CounterKey{q.ID, qq.Key, "opt:" + v}] = n
 			}

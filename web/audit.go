@@ -9,6 +9,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"budgetpoint/db"
+	"budgetpoint/internal/xlprint"
 	"budgetpoint/models"
 )
 
@@ -103,7 +104,9 @@ func (st *Site) auditExport(c *gin.Context) {
 		st.Error(c, exportError(sheet, 0, err))
 		return
 	}
-	sw, err := x.NewStreamWriter(sheet)
+	sw, err := xlprint.Stream(x, sheet, 9, 1, xlprint.Cols{First: 1, Last: 1, Width: 8}, xlprint.Cols{First: 2, Last: 2, Width: 19},
+		xlprint.Cols{First: 3, Last: 4, Width: 12}, xlprint.Cols{First: 5, Last: 5, Width: 16}, xlprint.Cols{First: 6, Last: 6, Width: 20},
+		xlprint.Cols{First: 7, Last: 7, Width: 30}, xlprint.Cols{First: 8, Last: 8, Width: 10}, xlprint.Cols{First: 9, Last: 9, Width: 66})
 	if err != nil {
 		st.Error(c, exportError(sheet, 0, err))
 		return

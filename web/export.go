@@ -14,6 +14,7 @@ import (
 
 	"budgetpoint/db"
 	"budgetpoint/handlers"
+	"budgetpoint/internal/xlprint"
 	"budgetpoint/models"
 )
 
@@ -68,9 +69,10 @@ type sheetWriter struct {
 }
 
 // newSheet adds a sheet (or renames the workbook's first, "Sheet1") and
-// streams it; widths are {first column, last column, width}, set before
-// any row as the stream writer wants.
-func newSheet(f *excelize.File, sheet string, first bool, widths ...[3]int) (*sheetWriter, error) {
+// streams it, set up for print (xlprint: A4, one page wide, its first
+// titleRows rows again on each page); it has ncols columns, widths as
+// given (set before any row, as the stream writer wants).
+func newSheet(f *excelize.File, sheet string, first bool, ncols, titleRows int, widths ...xlprint.Cols) (*sheetWriter, error) {
 	var err error
 	if first {
 		err = f.SetSheetName("Sheet1", sheet)
@@ -80,17 +82,11 @@ func newSheet(f *excelize.File, sheet string, first bool, widths ...[3]int) (*sh
 	if err != nil {
 		return nil, exportError(sheet, 0, err)
 	}
-	sw, err := f.NewStreamWriter(sheet)
+	sw, err := xlprint.Stream(f, sheet, ncols, titleRows, widths...)
 	if err != nil {
 		return nil, exportError(sheet, 0, err)
 	}
-	w := &sheetWriter{sw: sw, sheet: sheet, row: 1}
-	for _, cw := range widths {
-		if err := sw.SetColWidth(cw[0], cw[1], float64(cw[2])); err != nil {
-			return nil, exportError(sheet, 0, err)
-		}
-	}
-	return w, nil
+	return &sheetWriter{sw: sw, sheet: sheet, row: 1}, nil
 }
 
 // put writes the next row.
@@ -142,7 +138,7 @@ func (a *App) exportSummary(c *gin.Context) {
 	}
 	f := excelize.NewFile()
 	defer closeWorkbook(a.S.Log, f)
-	sw, err := newSheet(f, T("xl.summary"), true, [3]int{1, 1, 40}, [3]int{2, 5, 12})
+	sw, err := newSheet(f, T("xl.summary"), true, 5, 1, xlprint.Cols{First: 1, Last: 1, Width: 40}, xlprint.Cols{First: 2, Last: 5, Width: 12})
 	if err != nil {
 		a.Error(c, err)
 		return
@@ -157,6 +153,11 @@ func (a *App) exportSummary(c *gin.Context) {
 	for _, k := range d.Kinds {
 		put(T("rkind."+k.Kind), "", "", k.N)
 	}
+	putAsked := func(q qView) {
+		if a := q.Asked; a != nil {
+			put(T("sum.asked"), a[0], a[1], a[2])
+		}
+	}
 	for _, qn := range d.Qns {
 		put()
 		put(qn.Title, qn.Responses[0], qn.Responses[1], qn.Responses[2])
@@ -169,18 +170,21 @@ func (a *App) exportSummary(c *gin.Context) {
 				for _, r := range q.Rows {
 					put(r.Label, r.N[0], r.N[1], r.N[2], r.Pct)
 				}
+				putAsked(q)
 				put(T("sum.answered"), q.Answered[0], q.Answered[1], q.Answered[2])
 				if q.Type == models.Rating {
 					put(T("sum.mean"), q.Mean[0], q.Mean[1], q.Mean[2])
 				}
 			case q.Type == models.Number:
 				put("", T("channel.online"), T("channel.paper"), T("channel.total"))
+				putAsked(q)
 				put(T("sum.answered"), q.Num[0].Answered, q.Num[1].Answered, q.Num[2].Answered)
 				put(T("sum.min"), q.Num[0].Min, q.Num[1].Min, q.Num[2].Min)
 				put(T("sum.max"), q.Num[0].Max, q.Num[1].Max, q.Num[2].Max)
 				put(T("sum.avg"), q.Num[0].Mean, q.Num[1].Mean, q.Num[2].Mean)
 				put(T("sum.sum"), q.Num[0].Sum, q.Num[1].Sum, q.Num[2].Sum)
 			default:
+				putAsked(q)
 				put(T("sum.answered"), q.Answered[0], q.Answered[1], q.Answered[2])
 			}
 		}
@@ -189,7 +193,8 @@ func (a *App) exportSummary(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
-	ow, err := newSheet(f, T("xl.opinions"), false, [3]int{2, 2, 60}, [3]int{3, 6, 16})
+	ow, err := newSheet(f, T("xl.opinions"), false, 7, 1, xlprint.Cols{First: 1, Last: 1, Width: 6}, xlprint.Cols{First: 2, Last: 2, Width: 60},
+		xlprint.Cols{First: 3, Last: 6, Width: 16}, xlprint.Cols{First: 7, Last: 7, Width: 17})
 	if err != nil {
 		a.Error(c, err)
 		return
@@ -292,7 +297,8 @@ func (a *App) exportResponses(c *gin.Context) {
 	}
 	f := excelize.NewFile()
 	defer closeWorkbook(a.S.Log, f)
-	sw, err := newSheet(f, T("xl.responses"), true, [3]int{2, 2, 38}, [3]int{10, 9 + len(cols), 24})
+	sw, err := newSheet(f, T("xl.responses"), true, 9+len(cols), 1, xlprint.Cols{First: 1, Last: 1, Width: 6}, xlprint.Cols{First: 2, Last: 2, Width: 38},
+		xlprint.Cols{First: 3, Last: 7, Width: 10}, xlprint.Cols{First: 8, Last: 8, Width: 19}, xlprint.Cols{First: 9, Last: 9, Width: 8}, xlprint.Cols{First: 10, Last: 9 + len(cols), Width: 24})
 	if err != nil {
 		a.Error(c, err)
 		return

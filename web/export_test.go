@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"budgetpoint/internal/testutil"
 	"budgetpoint/web/internal/webtest"
 )
@@ -37,4 +39,31 @@ func TestExportCorruptAnswer(t *testing.T) {
 	a11yEnglish(t, ts, en)
 	webtest.MustContain(t, ts.Get(t, en, "/questionnaires/"+draftQ+"/responses.xlsx", http.StatusInternalServerError),
 		"row 6 of the sheet “Responses” could not be made")
+}
+
+// TestExportsPrintOnA4: every workbook of the point (a topic's summary, a
+// questionnaire's responses, the audit log) prints on A4, one page wide,
+// its first row again on each page, the wide sheets across the page.
+func TestExportsPrintOnA4(t *testing.T) {
+	ts := newTestSite(t)
+	staff, admin := ts.Login(t, "staff"), ts.Login(t, "admin")
+	for _, x := range []struct {
+		c    *http.Client
+		path string
+		wide []string
+	}{
+		{staff, "/topics/" + draftT + "/summary.xlsx", []string{"意见建议"}},
+		{staff, "/questionnaires/" + draftQ + "/responses.xlsx", []string{"答卷"}},
+		{admin, "/audit.xlsx", []string{"审计日志"}},
+	} {
+		body := ts.Get(t, x.c, x.path, http.StatusOK)
+		f, err := excelize.OpenReader(strings.NewReader(body))
+		if err != nil {
+			t.Fatalf("%s: %v", x.path, err)
+		}
+		for _, p := range testutil.PrintProblems(f, x.wide...) {
+			t.Errorf("%s: %s", x.path, p)
+		}
+		f.Close()
+	}
 }

@@ -1,5 +1,7 @@
 package web
 
+import "budgetpoint/internal/labels"
+
 // catalog is every word of this package (the foundation's and the point's
 // pages): the maps of its files, listed here in one place and merged once (a
 // key given twice stops the program at its start, and every test with it).
@@ -16,6 +18,7 @@ var catalog = mustMerge(
 	auditMessages,         // audit.go
 	accountMessages,       // account.go
 	correctionMessages,    // corrections.go
+	labels.Enums,          // internal/labels: the enumerations' words, the hub's export's too
 )
 
 func mustMerge(maps ...Messages) Messages {
@@ -100,26 +103,21 @@ var coreMessages = map[string][2]string{
 	"sync.notconfigured": {"尚未配置同步", "Sync not configured"},
 
 	// topics
-	"topics.title":          {"征求意见事项", "Topics"},
-	"topics.new":            {"新建事项", "New topic"},
-	"topics.edit":           {"修改事项", "Edit topic"},
-	"topics.kind":           {"类别", "Kind"},
-	"topics.year":           {"年度", "Fiscal year"},
-	"topics.name":           {"标题", "Title"},
-	"topics.name_en":        {"英文标题（可不填）", "English title (optional)"},
-	"topics.summary":        {"说明", "Summary"},
-	"topics.opens":          {"开始日期", "Opens on"},
-	"topics.closes":         {"截止日期", "Closes on"},
-	"topics.origin":         {"来源", "Origin"},
-	"topics.committee":      {"预工委发布", "published by the committee"},
-	"topics.local":          {"本联系点", "this point"},
-	"topics.readonly":       {"此事项由预工委发布，不能在联系点修改。", "This topic was published by the committee and cannot be changed here."},
-	"topics.none":           {"还没有事项。", "No topics yet."},
-	"kind.budget_draft":     {"预算草案", "draft budget"},
-	"kind.budget_execution": {"预算执行", "budget execution"},
-	"kind.final_accounts":   {"决算", "final accounts"},
-	"kind.state_assets":     {"国有资产管理", "state-owned assets"},
-	"kind.other":            {"其他", "other"},
+	"topics.title":     {"征求意见事项", "Topics"},
+	"topics.new":       {"新建事项", "New topic"},
+	"topics.edit":      {"修改事项", "Edit topic"},
+	"topics.kind":      {"类别", "Kind"},
+	"topics.year":      {"年度", "Fiscal year"},
+	"topics.name":      {"标题", "Title"},
+	"topics.name_en":   {"英文标题（可不填）", "English title (optional)"},
+	"topics.summary":   {"说明", "Summary"},
+	"topics.opens":     {"开始日期", "Opens on"},
+	"topics.closes":    {"截止日期", "Closes on"},
+	"topics.origin":    {"来源", "Origin"},
+	"topics.committee": {"预工委发布", "published by the committee"},
+	"topics.local":     {"本联系点", "this point"},
+	"topics.readonly":  {"此事项由预工委发布，不能在联系点修改。", "This topic was published by the committee and cannot be changed here."},
+	"topics.none":      {"还没有事项。", "No topics yet."},
 
 	// common
 	"common.save":      {"保存", "Save"},
@@ -145,37 +143,6 @@ var coreMessages = map[string][2]string{
 	"count.opinions":   {"意见建议", "Opinions"},
 	"count.activities": {"活动", "Activities"},
 
-	// channels, kinds, statuses
-	"channel.online":        {"线上填写", "online"},
-	"channel.paper":         {"纸质录入", "paper"},
-	"channel.total":         {"合计", "total"},
-	"rkind.deputy":          {"人大代表", "deputy"},
-	"rkind.public":          {"群众", "member of the public"},
-	"rkind.other":           {"其他", "other"},
-	"status.recorded":       {"已记录", "recorded"},
-	"status.reported":       {"已报送", "reported"},
-	"status.forwarded":      {"已交办", "forwarded"},
-	"status.answered":       {"已答复", "answered"},
-	"status.closed":         {"已办结", "closed"},
-	"eval.satisfied":        {"满意", "satisfied"},
-	"eval.basic":            {"基本满意", "basically satisfied"},
-	"eval.unsatisfied":      {"不满意", "not satisfied"},
-	"source.questionnaire":  {"问卷调查", "questionnaire"},
-	"source.forum":          {"座谈会", "forum"},
-	"source.field_research": {"实地调研", "field research"},
-	"source.written":        {"书面征求意见", "written solicitation"},
-	"source.other":          {"其他", "other"},
-	"akind.forum":           {"座谈会", "forum"},
-	"akind.field_research":  {"实地调研", "field research"},
-	"akind.written":         {"书面征求意见", "written solicitation"},
-	"level.national":        {"全国人大代表", "national"},
-	"level.provincial":      {"省人大代表", "provincial"},
-	"level.municipal":       {"市人大代表", "municipal"},
-	"level.county":          {"县（区）人大代表", "county"},
-	"level.township":        {"乡镇人大代表", "township"},
-	"qtype.single_choice":   {"单选题", "single choice"},
-	"qtype.multiple_choice": {"多选题", "multiple choice"},
-	"qtype.rating":          {"评分题", "rating"},
-	"qtype.number":          {"数字题", "number"},
-	"qtype.text":            {"填空题", "text"},
+	// channels (their own words, and those of every enumeration, are internal/labels')
+	"channel.total": {"合计", "total"},
 }

@@ -84,6 +84,7 @@ type batchData struct {
 	Forms      []db.PaperForm
 	Mismatches []db.PaperForm
 	TopicID    string
+	SameTypist map[string]string // serial → the one login that typed both passes
 }
 
 func (a *App) batchAndDef(c *gin.Context) (db.PaperBatch, *models.Definition, bool) {
@@ -110,10 +111,15 @@ func (a *App) paperBatch(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
-	d := &batchData{B: b, Forms: fs, TopicID: def.TopicID}
+	d := &batchData{B: b, Forms: fs, TopicID: def.TopicID, SameTypist: map[string]string{}}
 	for _, f := range fs {
 		if f.Status == db.PaperMismatch {
 			d.Mismatches = append(d.Mismatches, f)
+		}
+		e1, ok1 := f.Entries[1]
+		e2, ok2 := f.Entries[2]
+		if b.DoubleEntry && ok1 && ok2 && e1.EnteredBy == e2.EnteredBy {
+			d.SameTypist[f.Serial] = e1.EnteredBy
 		}
 	}
 	v := a.View(c, "paper.title", d)
@@ -135,19 +141,87 @@ type entryQuestion struct {
 	Options                                   []entryOption
 	Labels                                    string // "1=满意|2=基本满意" for the script's echo
 	Multi, Separated                          bool
+	// Skip logic: typed only when question SkipKey's typed numbers include
+	// one of SkipIn ("2 3"); the script greys it out and Enter passes it by.
+	SkipKey, SkipIn, SkipHint string
 }
 
 type entryData struct {
 	B          db.PaperBatch
 	Pass       int
 	PassName   string
-	N          int
+	N          int // the form being typed
+	Entered    int // forms typed in this pass
 	AllDone    bool
 	Serial     string
 	SerialErr  string
 	Replace    bool
 	Questions  []entryQuestion
 	Mismatches []db.PaperForm
+	// OtherPassMine counts the forms whose other pass this login typed: one
+	// person typing both passes checks nothing, and the page says so.
+	OtherPassMine int
+}
+
+// suggestSerial offers the serial of the next form of a pass: in the second
+// pass, the first form of the first pass (in the order typed) that the
+// second has not reached; otherwise the serial after the last one typed in
+// this pass ("017" → "018"), when it ends in digits and is not taken.
+func suggestSerial(fs []db.PaperForm, double bool, pass int) string {
+	typed := map[string]bool{}
+	var last db.PaperForm
+	var lastAt time.Time
+	for _, f := range fs {
+		if e, ok := f.Entries[pass]; ok {
+			typed[f.Serial] = true
+			if !e.EnteredAt.Before(lastAt) {
+				last, lastAt = f, e.EnteredAt
+			}
+		}
+	}
+	if double && pass == 2 {
+		var next string
+		var nextAt time.Time
+		for _, f := range fs {
+			if e, ok := f.Entries[1]; ok && !typed[f.Serial] && (next == "" || e.EnteredAt.Before(nextAt)) {
+				next, nextAt = f.Serial, e.EnteredAt
+			}
+		}
+		if next != "" {
+			return next
+		}
+	}
+	if last.Serial == "" {
+		return ""
+	}
+	s := last.Serial
+	for range 100 {
+		if s = nextSerial(s); s == "" || !typed[s] {
+			return s
+		}
+	}
+	return ""
+}
+
+// nextSerial adds one to the number a serial ends with, keeping its width
+// ("A-009" → "A-010", "99" → "100"); "" when it does not end in a digit.
+func nextSerial(s string) string {
+	i := len(s)
+	for i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
+		i--
+	}
+	if i == len(s) {
+		return ""
+	}
+	digits := []byte(s[i:])
+	for k := len(digits) - 1; k >= 0; k-- {
+		if digits[k] < '9' {
+			digits[k]++
+			return s[:i] + string(digits)
+		}
+		digits[k] = '0'
+	}
+	return s[:i] + "1" + string(digits)
 }
 
 // entryQuestions prepares the questions of the entry page in the page's language.
@@ -179,6 +253,22 @@ func entryQuestions(def *models.Definition, lang string, typed map[string]string
 			eq.Hint = Translate(lang, "paper.hint.number")
 		default:
 			eq.Hint = Translate(lang, "paper.hint.text")
+		}
+		if r := q.Relevant; r != nil {
+			for k := range def.Questions[:i] {
+				src := &def.Questions[k]
+				if src.Key != r.Key {
+					continue
+				}
+				var nums []string
+				for _, v := range r.In {
+					if j := optionIndex(src, v); j >= 0 {
+						nums = append(nums, strconv.Itoa(j+1))
+					}
+				}
+				eq.SkipKey, eq.SkipIn = src.Key, strings.Join(nums, " ")
+				eq.SkipHint = Translate(lang, "paper.skip", k+1, strings.Join(nums, Translate(lang, "fill.or")))
+			}
 		}
 		if eq.Typed != "" && eq.Err == "" && len(q.Options) > 0 {
 			if raw, msg := typedAnswer(q, eq.Typed, false); msg == "" {
@@ -234,19 +324,31 @@ func (a *App) renderEntry(c *gin.Context, status int, b *db.PaperBatch, def *mod
 	if pass == 2 {
 		d.PassName = Translate(lang, "paper.pass2")
 	}
-	d.N = b.Entered(pass) + 1
+	d.Entered = b.Entered(pass)
+	d.N = d.Entered + 1
 	d.AllDone = d.N > b.Expected
+	fs, err := a.S.DB.PaperForms(c.Request.Context(), b.ID)
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
 	if b.DoubleEntry {
-		fs, err := a.S.DB.PaperForms(c.Request.Context(), b.ID)
-		if err != nil {
-			a.Error(c, err)
-			return
+		user := ""
+		if sess, ok := handlers.SessionOf(c); ok {
+			user = sess.User.Name
 		}
 		for _, f := range fs {
 			if f.Status == db.PaperMismatch {
 				d.Mismatches = append(d.Mismatches, f)
 			}
+			if e, ok := f.Entries[3-pass]; ok && user != "" && e.EnteredBy == user {
+				d.OtherPassMine++
+			}
 		}
+	}
+	// A new form's serial is offered, selected so that typing replaces it.
+	if serial == "" && !replace && errs == nil {
+		d.Serial = suggestSerial(fs, b.DoubleEntry, pass)
 	}
 	v := a.View(c, "paper.title", d)
 	v.Title = b.Name
@@ -301,14 +403,34 @@ func (a *App) paperEntrySave(c *gin.Context) {
 		return
 	}
 	next := "/paper/" + b.ID + "/entry?pass=" + strconv.Itoa(pass)
+	// Both passes by one login check nothing: said at once, not refused
+	// (a point may have one clerk on the day).
+	same := ""
+	if b.DoubleEntry && res.Status != db.PaperPending {
+		if f, err := a.S.DB.PaperForm(c.Request.Context(), b.ID, serial); err == nil && f.Entries[1].EnteredBy == f.Entries[2].EnteredBy {
+			same = Translate(lang, "paper.same_typist_one", serial, f.Entries[1].EnteredBy)
+		}
+	}
 	switch res.Status {
 	case db.PaperCounted:
-		a.Redirect(c, next, "ok", Translate(lang, "paper.saved.counted", serial))
+		a.Redirect(c, next, "ok", Translate(lang, "paper.saved.counted", serial)+sentence(lang, same))
 	case db.PaperPending:
 		a.Redirect(c, next, "ok", Translate(lang, "paper.saved.pending", serial, Translate(lang, "paper.pass"+strconv.Itoa(pass))))
 	default:
-		a.Redirect(c, next, "error", Translate(lang, "paper.saved.mismatch", serial, labelsOf(def, res.Differs, lang)))
+		a.Redirect(c, next, "error", Translate(lang, "paper.saved.mismatch", serial, labelsOf(def, res.Differs, lang))+sentence(lang, same))
 	}
+}
+
+// sentence is s as a further sentence after one without its full stop;
+// nothing for "".
+func sentence(lang, s string) string {
+	switch {
+	case s == "":
+		return ""
+	case lang == LangEN:
+		return ". " + s
+	}
+	return "。" + s
 }
 
 // labelsOf names questions by their labels, joined by 、 (", " in English).

@@ -200,8 +200,15 @@ func TestPaperDoubleEntryBrowser(t *testing.T) {
 	}
 	br.enterForm("1", forms["1"], "第 2 / 3 份")
 	br.shot("entry-pass1-saved")
+	// The next serial is offered, selected: typing replaces it, Enter takes it.
+	if v, sel := br.eval(`document.getElementById("serial").value`), br.eval(`String(document.getElementById("serial").selectionEnd - document.getElementById("serial").selectionStart)`); v != "2" || sel != "1" {
+		t.Errorf("the serial offered after form 1 is %q (%s characters selected), want 2, selected", v, sel)
+	}
 	br.enterForm("2", forms["2"], "第 3 / 3 份")
-	br.enterForm("3", forms["3"], "第 4 / 3 份")
+	br.enterForm("3", forms["3"], "已录入 3 / 3 份")
+	if note := br.text("#all-done"); !strings.Contains(note, "3 份已全部录入") {
+		t.Errorf("after the last form: %q", note)
+	}
 	if n := paperCount(t, site.DB); n != before {
 		t.Fatalf("after the first pass the summary counts %d paper responses, want %d (nothing verified yet)", n, before)
 	}
@@ -211,10 +218,25 @@ func TestPaperDoubleEntryBrowser(t *testing.T) {
 	if got := br.text("#pass-name"); got != "第二遍录入" {
 		t.Fatalf("pass name %q", got)
 	}
+	// One login typing both passes is told that it checks nothing.
+	if note := br.text("#same-typist"); !strings.Contains(note, "另一遍中有 3 份是您录入的") {
+		t.Errorf("the same typist's second pass: %q", note)
+	}
+	br.shot("entry-pass2-same-typist")
+	// The second pass is offered the first pass's forms in their order.
+	if v := br.eval(`document.getElementById("serial").value`); v != "1" {
+		t.Errorf("the second pass offers serial %q, want 1", v)
+	}
 	br.enterForm("1", forms["1"], "第 2 / 3 份")
+	if flash := br.text(".flash-ok"); !strings.Contains(flash, "两遍都是 staff 录入") {
+		t.Errorf("the flash after a form typed twice by staff: %q", flash)
+	}
+	if v := br.eval(`document.getElementById("serial").value`); v != "2" {
+		t.Errorf("the second pass offers serial %q after form 1, want 2", v)
+	}
 	br.enterForm("2", forms["2"], "第 3 / 3 份")
 	planted := append([]string{"2"}, forms["3"][1:]...) // 基本满意 instead of 满意
-	br.enterForm("3", planted, "第 4 / 3 份")
+	br.enterForm("3", planted, "已录入 3 / 3 份")
 	br.shot("entry-pass2-mismatch")
 	if flash := br.text(".flash-error"); !strings.Contains(flash, "问卷编号 3") || !strings.Contains(flash, "不一致") {
 		t.Errorf("mismatch flash %q", flash)
@@ -226,6 +248,9 @@ func TestPaperDoubleEntryBrowser(t *testing.T) {
 	// The mismatch side by side; the paper says 满意 (the first pass).
 	br.do(chromedp.Navigate(site.URL + "/paper/" + id))
 	br.shot("batch-with-mismatch")
+	if n := br.eval(`String(document.querySelectorAll("#forms-table .same-typist").length)`); n != "3" {
+		t.Errorf("the batch marks %s forms as typed twice by one login, want 3", n)
+	}
 	br.mark()
 	br.do(chromedp.Click(chromedp.CSS(".paper-mismatches a")))
 	br.waitNew(`!!document.getElementById("resolve-form")`)

@@ -23,6 +23,7 @@ import (
 
 	"budgetpoint/db"
 	"budgetpoint/handlers"
+	"budgetpoint/internal/xlprint"
 	"budgetpoint/models"
 )
 
@@ -195,10 +196,33 @@ func templateWorkbook(def *models.Definition) (_ []byte, err error) {
 		if q.Required {
 			req = "是"
 		}
+		if r := q.Relevant; r != nil {
+			for k := range def.Questions[:i] {
+				src := &def.Questions[k]
+				if src.Key != r.Key {
+					continue
+				}
+				var labels []string
+				for _, v := range r.In {
+					if j := optionIndex(src, v); j >= 0 {
+						labels = append(labels, "“"+src.Options[j].Label+"”")
+					}
+				}
+				srcCol, e := excelize.ColumnNumberToName(k + 2)
+				check(e)
+				how = fmt.Sprintf("仅当第 %d 题（%s 列）填%s时填写，否则留空。", k+1, srcCol, strings.Join(labels, "或")) + how
+				if req != "" {
+					req = "是（需填写时）"
+				}
+			}
+		}
 		check(f.SetSheetRow(sheetHelp, fmt.Sprintf("A%d", i+3), &[]any{col, q.Label, typeNames[q.Type], req, strings.Join(opts, "；"), how}))
 	}
 	check(f.SetColWidth(sheetHelp, "B", "B", 36))
 	check(f.SetColWidth(sheetHelp, "E", "F", 48))
+	// Printed, blank, for people to fill by hand, or as the key beside them.
+	check(xlprint.Setup(f, sheetAnswers, xlprint.Width(len(header), xlprint.Cols{First: 1, Last: 1, Width: 12}, xlprint.Cols{First: 2, Last: len(header), Width: 24}), 1))
+	check(xlprint.Setup(f, sheetHelp, xlprint.Width(6, xlprint.Cols{First: 2, Last: 2, Width: 36}, xlprint.Cols{First: 5, Last: 6, Width: 48}), 1))
 	f.SetActiveSheet(0)
 	if err != nil {
 		return nil, err

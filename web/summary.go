@@ -21,6 +21,8 @@ var summaryMessages = map[string][2]string{
 	"sum.activities": {"活动与参加人数", "Activities and participants"},
 	"sum.opinions":   {"意见建议", "Opinions"},
 	"sum.answered":   {"作答人数", "Answered"},
+	"sum.asked":      {"应答人数（按前面的回答需要回答此题的人数）", "Asked (the respondents whose earlier answers ask this question)"},
+	"sum.asked_of":   {"按前面的回答，应答此题的有 %d 人。", "By the earlier answers, %d were asked this question."},
 	"sum.option":     {"选项", "Option"},
 	"sum.score":      {"%d 分", "%d points"},
 	"sum.mean":       {"平均分", "Mean"},
@@ -68,6 +70,7 @@ type qView struct {
 	Type     string
 	Label    string
 	Answered [3]int64
+	Asked    *[3]int64 // a question with skip logic: online, paper, total
 	Rows     []optRow
 	Mean     [3]string
 	Num      [3]numStat
@@ -139,6 +142,12 @@ func (a *App) buildSummary(c *gin.Context, topicID, lang string) (*summaryData, 
 			qv := qView{No: i + 1, Key: q.Key, Type: q.Type, Label: q.Label, Answered: [3]int64{on.Answered, pa.Answered, q.Answered}}
 			if on.Answered+pa.Answered != q.Answered {
 				d.Mismatch = true
+			}
+			if q.Asked != nil {
+				qv.Asked = &[3]int64{on.Asked, pa.Asked, *q.Asked}
+				if on.Asked+pa.Asked != *q.Asked {
+					d.Mismatch = true
+				}
 			}
 			for _, r := range AnswerRows(lang, q) {
 				qv.Rows = append(qv.Rows, optRow{Label: r.Label, N: [3]int64{on.Counts[r.Value], pa.Counts[r.Value], q.Counts[r.Value]}})

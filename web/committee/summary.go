@@ -32,12 +32,13 @@ var summaryMessages = web.Messages{
 	"hub.sum.share":       {"占作答人数", "Share of answers"},
 	"hub.sum.stats":       {"作答 %d 人；最小值 %s，最大值 %s，平均值 %s，合计 %s", "%d answers; minimum %s, maximum %s, mean %s, sum %s"},
 	"hub.sum.text":        {"填空题：%d 人作答，内容见意见建议办理。", "Text question: %d answers; see the opinions workbench."},
+	"hub.sum.asked":       {"应答人数", "asked"},
 	"hub.sum.mean":        {"平均分 %s", "mean %s"},
 	"hub.sum.table":       {"第 %d 题数据表", "Data of question %d"},
 	"hub.sum.opinions":    {"查看此事项的意见建议", "See this topic's opinions"},
 	"hub.sum.export":      {"导出此事项的 Excel", "Export this topic to Excel"},
 	"hub.sum.kinds":       {"人大代表 %d，群众 %d，其他 %d", "deputies %d, public %d, other %d"},
-	"hub.sum.channels":    {"线上填写 %d，纸质录入 %d", "online %d, paper %d"},
+	"hub.sum.channels":    {"%s %d，%s %d", "%s %d, %s %d"}, // the channels' words (channel.online, channel.paper), then their counts
 	"hub.sum.acts":        {"座谈会 %d 次，实地调研 %d 次，书面征求意见 %d 次", "%d forums, %d field research visits, %d written solicitations"},
 	"hub.sum.parts":       {"参加：人大代表 %d 人次，群众 %d 人次，其他 %d 人次", "taking part: %d deputies, %d members of the public, %d others"},
 	"hub.sum.point_table": {"%s：各题回答", "%s: answers by question"},
@@ -81,6 +82,7 @@ type hubQ struct {
 	Label    string
 	Type     string
 	Answered int64
+	Asked    *int64 // a question with skip logic
 	Rows     []optRow
 	Mean     string
 	Stats    string
@@ -133,7 +135,7 @@ func (p *Pages) buildHubSum(lang string, s models.Summary, withCharts bool) hubS
 	for _, qs := range s.Questionnaires {
 		qn := hubQn{ID: qs.ID, Title: qs.Title, Responses: qs.Responses}
 		for i, q := range qs.Questions {
-			hq := hubQ{No: i + 1, Label: q.Label, Type: q.Type, Answered: q.Answered}
+			hq := hubQ{No: i + 1, Label: q.Label, Type: q.Type, Answered: q.Answered, Asked: q.Asked}
 			if hq.Label == "" {
 				hq.Label = q.Key
 			}

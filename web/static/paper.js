@@ -12,11 +12,40 @@
   // typing replaces it (not "2" typed before "4" making "24").
   var wrong = form.querySelector("input[data-step][aria-invalid=true]");
   if (wrong) { wrong.focus(); wrong.select(); }
+  // The serial offered for the next form is selected: Enter takes it,
+  // typing replaces it.
+  var serial = document.getElementById("serial");
+  if (!wrong && serial && serial.value) { serial.focus(); serial.select(); }
   var sent = false;
   form.addEventListener("submit", function (e) {
     if (sent) { e.preventDefault(); return; } // a second Enter must not send the form twice
     sent = true;
   });
+  // The option numbers typed in a choice question's box: "135" is 1, 3, 5
+  // where every option has one digit, otherwise numbers are separated.
+  var sep = /[\s,，、;；]+/;
+  function numbers(inp) {
+    var v = inp.value.trim();
+    if (!v) return [];
+    var parts = inp.hasAttribute("data-multi") && !inp.hasAttribute("data-separated") && !sep.test(v) ? v.split("") : v.split(sep);
+    return parts.filter(Boolean);
+  }
+  // Skip logic: a question asked only when an earlier one's answer is one of
+  // some options (li[data-skip-key]) is greyed out and its box disabled
+  // while it is not asked, so that Enter passes it by and nothing of it is
+  // sent; typed again when the earlier answer changes back. Sources come
+  // before the questions they decide, so one pass in order settles chains.
+  var skips = Array.prototype.slice.call(form.querySelectorAll("li[data-skip-key]"));
+  function skip() {
+    skips.forEach(function (li) {
+      var src = document.getElementById("a-" + li.dataset.skipKey);
+      var want = li.dataset.skipIn.split(" ");
+      var asked = !!src && !src.disabled && numbers(src).some(function (n) { return want.indexOf(n) >= 0; });
+      li.classList.toggle("paper-skipped", !asked);
+      li.querySelectorAll("input").forEach(function (i) { i.disabled = !asked; });
+    });
+  }
+  skip();
   function echo(inp) {
     if (inp.id.indexOf("a-") !== 0 || !inp.dataset.labels) return;
     var out = document.getElementById("echo-" + inp.id.slice(2));
@@ -26,12 +55,10 @@
       var i = p.indexOf("=");
       map[p.slice(0, i)] = p.slice(i + 1);
     });
-    var v = inp.value.trim();
-    if (!v) { out.textContent = ""; return; }
-    var sep = /[\s,，、;；]+/;
-    var parts = inp.hasAttribute("data-multi") && !inp.hasAttribute("data-separated") && !sep.test(v) ? v.split("") : v.split(sep);
+    var parts = numbers(inp);
+    if (!parts.length) { out.textContent = ""; return; }
     var bad = false;
-    out.textContent = parts.filter(Boolean).map(function (p) {
+    out.textContent = parts.map(function (p) {
       if (map[p] === undefined) { bad = true; return p + " ?"; }
       return p + " " + map[p];
     }).join(document.documentElement.lang === "en" ? ", " : "、");
@@ -39,7 +66,7 @@
   }
   steps.forEach(function (inp, i) {
     echo(inp);
-    inp.addEventListener("input", function () { echo(inp); });
+    inp.addEventListener("input", function () { echo(inp); skip(); });
     // Some input paths send Enter's keypress apart from its keydown: stop
     // that one too, or the browser submits the form early.
     inp.addEventListener("keypress", function (e) {
@@ -48,7 +75,10 @@
     inp.addEventListener("keydown", function (e) {
       if (e.key !== "Enter" || e.isComposing || e.keyCode === 229 || e.shiftKey || e.altKey || e.ctrlKey || e.metaKey) return;
       e.preventDefault();
-      var next = steps[i + 1];
+      var next = null;
+      for (var j = i + 1; j < steps.length && !next; j++) {
+        if (!steps[j].disabled) next = steps[j];
+      }
       if (next) {
         next.focus();
         next.select();
