@@ -154,7 +154,7 @@ func (db *DB) CreatePaperBatch(ctx context.Context, b *PaperBatch) error {
 		f["name"] = "批次名称不能超过 200 个字符 / at most 200 characters"
 	}
 	if b.Expected < 1 || b.Expected > MaxBatchForms {
-		f["expected"] = fmt.Sprintf("份数应在 1 到 %d 之间 / the count must be from 1 to %d", MaxBatchForms, MaxBatchForms)
+		f["expected"] = fmt.Sprintf("份数应为 1 到 %d 之间的整数 / the count must be a whole number from 1 to %d", MaxBatchForms, MaxBatchForms)
 	}
 	if b.RespondentKind == "" {
 		b.RespondentKind = "public"
@@ -880,7 +880,7 @@ func (db *DB) IssueEvalCodes(ctx context.Context, set EvalCodeSet, n int) ([]str
 	f := map[string]string{}
 	set.Name = strings.TrimSpace(set.Name)
 	if n < 1 || n > MaxEvalCodes {
-		f["count"] = fmt.Sprintf("数量应在 1 到 %d 之间 / the count must be from 1 to %d", MaxEvalCodes, MaxEvalCodes)
+		f["count"] = fmt.Sprintf("数量应为 1 到 %d 之间的整数 / the count must be a whole number from 1 to %d", MaxEvalCodes, MaxEvalCodes)
 	}
 	if set.Name == "" {
 		f["name"] = "请填写名称，例如“2026年部门预算满意度测评” / enter a name"

@@ -4,12 +4,15 @@
 package forms
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -165,22 +168,47 @@ func Check(what string, req any) error {
 
 // Decode reads a JSON body into req and checks it. A body over the limit is
 // too_large, one that is not JSON or not the expected shape is bad_request
-// (naming the field of a wrong type), an invalid one is validation_failed.
+// (naming the field of a wrong type), an invalid one is validation_failed
+// (a count given as 2.5 among them: see decode).
 func Decode(c *gin.Context, what string, req any) error {
-	if err := DecodeOnly(c.Request.Body, req); err != nil {
+	if err := decode(c.Request.Body, what, req); err != nil {
 		return err
 	}
 	return Check(what, req)
 }
 
-// DecodeOnly reads JSON into req without checking it.
-func DecodeOnly(body io.Reader, req any) error {
-	dec := json.NewDecoder(body)
-	err := dec.Decode(req)
+// DecodeOnly reads JSON into req without checking it (but for whole numbers: see decode).
+func DecodeOnly(body io.Reader, req any) error { return decode(body, "请求", req) }
+
+// MsgWhole is the message of a number with a fraction (2.5) where a whole
+// number (a count) is expected.
+const MsgWhole = "应为整数 / must be a whole number"
+
+// decode reads JSON into req. A whole number written as 2.0 or 1e2 is taken
+// as the integer it is (JSON Schema's integer, as the OpenAPI document says);
+// a number with a fraction (2.5) for an integer field is validation_failed
+// naming the field (what is the thing, for the message), not a wrong type: it
+// is a number, just not a count. A string ("2.5") stays a wrong type.
+func decode(body io.Reader, what string, req any) error {
+	b, err := io.ReadAll(body)
 	if err == nil {
-		// Anything after the first value is not the expected shape.
-		if _, e := dec.Token(); e != io.EOF {
-			err = errors.New("trailing data")
+		err = decodeBytes(b, req)
+		if te, ok := numberIntoInteger(err); ok {
+			if nb, changed := wholeNumbers(b); changed {
+				// The first try may have filled some fields: start again from zero.
+				if rv := reflect.ValueOf(req); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+					rv.Elem().SetZero()
+				}
+				err = decodeBytes(nb, req)
+				te, ok = numberIntoInteger(err)
+			}
+			if ok {
+				f := te.Field
+				if f == "" {
+					f = "body"
+				}
+				return models.Invalid(what, map[string]string{f: MsgWhole})
+			}
 		}
 	}
 	if err == nil {
@@ -204,6 +232,89 @@ func DecodeOnly(body io.Reader, req any) error {
 	default:
 		return models.Errorf(models.EBadRequest, "请求内容不是有效的 JSON：%v / the body is not valid JSON: %v", err, err)
 	}
+}
+
+// decodeBytes decodes one JSON value into req; anything after it is an error.
+func decodeBytes(b []byte, req any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	err := dec.Decode(req)
+	if err == nil {
+		// Anything after the first value is not the expected shape.
+		if _, e := dec.Token(); e != io.EOF {
+			err = errors.New("trailing data")
+		}
+	}
+	return err
+}
+
+// numberIntoInteger is the type error of a JSON number that an integer field
+// could not take (2.5, 2.0, 1e2, or one too large).
+func numberIntoInteger(err error) (*json.UnmarshalTypeError, bool) {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) || !strings.HasPrefix(te.Value, "number") {
+		return nil, false
+	}
+	switch te.Type.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return te, true
+	}
+	return nil, false
+}
+
+// wholeNumbers rewrites the numbers of a JSON document that are whole but
+// written with a fraction or an exponent (2.0, 1e2) as integers (2, 100),
+// exactly (big.Rat), and reports whether it changed any.
+func wholeNumbers(b []byte) ([]byte, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return b, false
+	}
+	changed := false
+	var walk func(x any) any
+	walk = func(x any) any {
+		switch t := x.(type) {
+		case json.Number:
+			s := string(t)
+			if !strings.ContainsAny(s, ".eE") {
+				return t
+			}
+			// A huge exponent would make big.Rat build a huge number.
+			if i := strings.IndexAny(s, "eE"); i >= 0 {
+				if e, err := strconv.Atoi(s[i+1:]); err != nil || e > 40 || e < -40 {
+					return t
+				}
+			}
+			r, ok := new(big.Rat).SetString(s)
+			if !ok || !r.IsInt() {
+				return t
+			}
+			changed = true
+			return json.Number(r.Num().String())
+		case []any:
+			for i := range t {
+				t[i] = walk(t[i])
+			}
+		case map[string]any:
+			for k := range t {
+				t[k] = walk(t[k])
+			}
+		}
+		return x
+	}
+	v = walk(v)
+	if !changed {
+		return b, false
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return b, false
+	}
+	return out.Bytes(), true
 }
 
 func jsonKind(t reflect.Type) string {

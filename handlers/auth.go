@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base64"
 	"fmt"
 	"mime"
 	"net/http"
@@ -114,10 +116,47 @@ func CheckCSRF(c *gin.Context, sess db.Session) error {
 	if got == "" {
 		got = c.PostForm("csrf")
 	}
-	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRF)) != 1 {
+	if got == "" || subtle.ConstantTimeCompare([]byte(unmaskCSRF(got)), []byte(sess.CSRF)) != 1 {
 		return models.Errorf(models.EForbidden, "页面已过期，请刷新后重试（程序请在 X-CSRF-Token 头中带上登录时得到的 csrf_token） / the page has expired: reload it and try again (a program sends the csrf_token of its sign-in in the X-CSRF-Token header)")
 	}
 	return nil
+}
+
+// maskedPrefix starts a CSRF token as a page carries it (MaskCSRF).
+const maskedPrefix = "m."
+
+// MaskCSRF is the session's CSRF token as one page carries it: a random pad
+// and the token XOR the pad, base64url, new for every page, so that a
+// compressed page never repeats the token's bytes (BREACH; see newCompress).
+// CheckCSRF takes it back, and takes the token itself too (programs send the
+// csrf_token of their sign-in).
+func MaskCSRF(token string) string {
+	pad := make([]byte, len(token))
+	rand.Read(pad) // never fails: crypto/rand ends the program rather than return an error
+	out := make([]byte, 2*len(token))
+	copy(out, pad)
+	for i := range len(token) {
+		out[len(token)+i] = token[i] ^ pad[i]
+	}
+	return maskedPrefix + base64.RawURLEncoding.EncodeToString(out)
+}
+
+// unmaskCSRF undoes MaskCSRF; anything else is returned as it is.
+func unmaskCSRF(s string) string {
+	m, ok := strings.CutPrefix(s, maskedPrefix)
+	if !ok {
+		return s
+	}
+	b, err := base64.RawURLEncoding.DecodeString(m)
+	if err != nil || len(b)%2 != 0 {
+		return s
+	}
+	n := len(b) / 2
+	out := make([]byte, n)
+	for i := range n {
+		out[i] = b[i] ^ b[n+i]
+	}
+	return string(out)
 }
 
 // SetSessionCookie sets the login cookie: HttpOnly, SameSite=Lax, Secure over HTTPS (IsHTTPS).

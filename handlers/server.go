@@ -232,7 +232,7 @@ func (s *Server) Router(apis APIs) *gin.Engine {
 	// client that sends a new one with each request escapes the
 	// per-address rate limits.
 	setTrustedProxies(r, s.proxies)
-	r.Use(s.trustProxies, apiHeaders, gin.CustomRecovery(s.recovery), s.logRequests, s.limitBody)
+	r.Use(s.trustProxies, apiHeaders, gin.CustomRecovery(s.recovery), s.logRequests, newCompress(), s.limitBody)
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {
 		s.Fail(c, models.Errorf(models.ENotFound, "没有这个地址 / no such path"))

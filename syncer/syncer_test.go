@@ -220,10 +220,10 @@ func TestPull(t *testing.T) {
 		t.Fatalf("opinions: %+v %v", ops.Items, err)
 	}
 	id := ops.Items[0].ID
-	def := models.Definition{ID: "qc", TopicID: "tc", Title: "committee", Questions: []models.Question{
+	def := models.Definition{ID: "qc", TopicID: "tc", Title: "committee", TitleEN: "Committee survey", Questions: []models.Question{
 		{Key: "x", Type: "rating", Label: "x"}}}
 	h.updates = syncproto.Updates{
-		Topics:         []models.Topic{{ID: "tc", Kind: "budget_draft", FiscalYear: 2027, Title: "committee topic"}},
+		Topics:         []models.Topic{{ID: "tc", Kind: "budget_draft", FiscalYear: 2027, Title: "committee topic", TitleEN: "Committee topic"}},
 		Questionnaires: []models.Questionnaire{{Definition: def, Version: 3}},
 		OpinionUpdates: []syncproto.OpinionUpdate{{ID: id, Status: "answered", Answer: "已答复"}, {ID: uuid.NewString(), Status: "answered"}},
 		Next:           "c1"}
@@ -231,8 +231,12 @@ func TestPull(t *testing.T) {
 		t.Fatal(err)
 	}
 	q, err := d.Questionnaire(ctx, "qc", 0)
-	if err != nil || q.Origin != models.OriginCommittee || q.Version != 3 {
+	if err != nil || q.Origin != models.OriginCommittee || q.Version != 3 || q.TitleEN != "Committee survey" {
 		t.Fatalf("committee questionnaire: %+v %v", q, err)
+	}
+	// The English titles the committee gave are kept (the pages show them, issue 9).
+	if tp, err := d.Topic(ctx, "tc"); err != nil || tp.TitleEN != "Committee topic" || tp.Origin != models.OriginCommittee {
+		t.Fatalf("committee topic: %+v %v", tp, err)
 	}
 	o, err := d.Opinion(ctx, id)
 	if err != nil || o.Status != "answered" || o.Answer != "已答复" {

@@ -206,7 +206,7 @@ func (a *App) topicNames(c *gin.Context) (map[string]string, error) {
 	ts, err := a.allTopics(c)
 	m := map[string]string{}
 	for _, t := range ts {
-		m[t.ID] = t.Title
+		m[t.ID] = LocalTitle(LangOf(c), t.Title, t.TitleEN)
 	}
 	return m, err
 }
@@ -368,7 +368,7 @@ func (a *App) opinionsList(c *gin.Context) {
 		return
 	}
 	for _, t := range d.Topics {
-		d.TopicNames[t.ID] = t.Title
+		d.TopicNames[t.ID] = LocalTitle(LangOf(c), t.Title, t.TitleEN)
 	}
 	v := a.View(c, "op.title", d)
 	v.Nav = "opinions"

@@ -40,7 +40,7 @@ type Builder struct {
 	// Pasted: questions were just made from pasted text (ParsePasted), with
 	// the lines it did not understand.
 	Pasted        bool
-	PasteProblems []string
+	PasteProblems []PasteProblem
 	// Focus is the question (1-based) whose label gets the focus, 0: none.
 	Focus                              int
 	ID, TopicID, Title, TitleEN, Descr string

@@ -83,7 +83,7 @@ type BarPart struct {
 // total, with the total and share written after each. It is plain inline
 // SVG: no script, no file from anywhere, printable. The point's summary
 // splits each bar into online and paper; the committee's shows totals.
-func BarChart(title string, bars []Bar) template.HTML {
+func BarChart(lang, title string, bars []Bar) template.HTML {
 	const width, labelH, barH, gap, barMax = 640, 22, 22, 12, 470.0
 	var max int64
 	for _, r := range bars {
@@ -112,7 +112,7 @@ func BarChart(title string, bars []Bar) template.HTML {
 			x += w
 		}
 		fmt.Fprintf(&b, `<line class="axis" x1="0" y1="%d" x2="0" y2="%d"/>`, by-2, by+barH+2)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d">%d（%s）</text>`, x+8, by+17, r.Total, esc(r.Pct))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d">%d%s</text>`, x+8, by+17, r.Total, esc(PunctOf(lang).Paren(r.Pct)))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())

@@ -11,7 +11,7 @@ import (
 // TestBarChart: bars are scaled to the largest total, parts stand side by
 // side, and every label and tooltip is escaped.
 func TestBarChart(t *testing.T) {
-	svg := string(BarChart(`第 1 题 <"总体">`, []Bar{
+	svg := string(BarChart(LangZH, `第 1 题 <"总体">`, []Bar{
 		{Label: "满意", Total: 4, Pct: "66.7%", Parts: []BarPart{{Class: "bar-online", N: 3, Title: "线上填写 3"}, {Class: "bar-paper", N: 1, Title: "纸质录入 1"}}},
 		{Label: "<b>不满意</b>", Total: 2, Pct: "33.3%", Parts: []BarPart{{Class: "bar-total", N: 2, Title: "合计 2"}}},
 	}))
@@ -31,7 +31,7 @@ func TestBarChart(t *testing.T) {
 		t.Error("a label is not escaped")
 	}
 	// Nothing to scale by: bars of no length, no division by zero.
-	if svg := string(BarChart("空", []Bar{{Label: "满意", Parts: []BarPart{{Class: "bar-total"}}}})); !strings.Contains(svg, `width="0.0"`) {
+	if svg := string(BarChart(LangZH, "空", []Bar{{Label: "满意", Parts: []BarPart{{Class: "bar-total"}}}})); !strings.Contains(svg, `width="0.0"`) {
 		t.Errorf("an empty chart: %s", svg)
 	}
 }

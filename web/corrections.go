@@ -138,10 +138,7 @@ func rawAnswers(b json.RawMessage) (map[string]json.RawMessage, error) {
 
 // joinWords joins words with the language's list separator.
 func joinWords(ws []string, lang string) string {
-	if lang == LangEN {
-		return strings.Join(ws, "; ")
-	}
-	return strings.Join(ws, "；")
+	return strings.Join(ws, PunctOf(lang).Semi)
 }
 
 func (a *App) responseCorrect(c *gin.Context) {

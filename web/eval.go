@@ -64,7 +64,7 @@ func (a *App) renderEvalSets(c *gin.Context, status int, f evalForm, errs map[st
 	d := &evalSetsData{Sets: sets, Titles: map[string]string{}, Questionnaires: qs, Deputies: deps.Items, Kinds: models.RespondentKinds,
 		SetID: uuid.NewString(), Form: f}
 	for _, q := range qs {
-		d.Titles[q.ID] = q.Title
+		d.Titles[q.ID] = LocalTitle(LangOf(c), q.Title, q.TitleEN)
 	}
 	v := a.View(c, "eval.title", d)
 	v.Nav = "questionnaires"
@@ -128,7 +128,7 @@ func (a *App) evalIssue(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
-	d := &slipsData{Set: set, Title: q.Title, Entry: a.absURL(c, "/e")}
+	d := &slipsData{Set: set, Title: LocalTitle(LangOf(c), q.Title, q.TitleEN), Entry: a.absURL(c, "/e")}
 	d.Set.Issued = n
 	for i, code := range codes {
 		s := slip{Code: db.FormatEvalCode(code), Link: a.absURL(c, EvalPath(code))}
@@ -207,10 +207,7 @@ func (a *App) evalFill(c *gin.Context) {
 
 func (a *App) renderEvalFill(c *gin.Context, status int, d *fillData, errs map[string]string) {
 	v := a.View(c, "", d)
-	v.Title = d.Q.Title
-	if LangOf(c) == LangEN && d.Q.TitleEN != "" {
-		v.Title = d.Q.TitleEN
-	}
+	v.Title = LocalTitle(LangOf(c), d.Q.Title, d.Q.TitleEN)
 	v.Bare = true
 	v.User = nil // not signed in as anyone here, even on a staff browser
 	v.Errors = errs

@@ -163,7 +163,7 @@ func (a *App) exportSummary(c *gin.Context) {
 		put(qn.Title, qn.Responses[0], qn.Responses[1], qn.Responses[2])
 		for _, q := range qn.Questions {
 			put()
-			put(strconv.Itoa(q.No) + ". " + q.Label + "（" + T("qtype."+q.Type) + "）")
+			put(strconv.Itoa(q.No) + ". " + q.Label + PunctOf(lang).Paren(T("qtype."+q.Type)))
 			switch {
 			case len(q.Rows) > 0:
 				put(T("sum.option"), T("channel.online"), T("channel.paper"), T("channel.total"), "%")
@@ -222,13 +222,13 @@ func proposerText(lang string, p models.Proposer) string {
 	if p.Kind == "deputy" && p.Name != "" {
 		s := p.Name
 		if p.Level != "" {
-			s += "（" + Translate(lang, "level."+p.Level) + "）"
+			s += PunctOf(lang).Paren(Translate(lang, "level."+p.Level))
 		}
 		return s
 	}
 	s := Translate(lang, "rkind."+p.Kind)
 	if p.Description != "" {
-		s += "（" + p.Description + "）"
+		s += PunctOf(lang).Paren(p.Description)
 	}
 	return s
 }
@@ -344,7 +344,7 @@ func (a *App) exportResponses(c *gin.Context) {
 	}
 	title := qid
 	if len(versions) > 0 {
-		title = versions[0].Title
+		title = LocalTitle(lang, versions[0].Title, versions[0].TitleEN)
 	}
 	a.sendWorkbook(c, f, title+"-"+T("xl.responses")+".xlsx")
 }

@@ -168,10 +168,7 @@ func (a *App) renderFill(c *gin.Context, status int, d *fillData, errs map[strin
 		d.Answers = url.Values{}
 	}
 	v := a.View(c, "", d)
-	v.Title = d.Q.Title
-	if LangOf(c) == LangEN && d.Q.TitleEN != "" {
-		v.Title = d.Q.TitleEN
-	}
+	v.Title = LocalTitle(LangOf(c), d.Q.Title, d.Q.TitleEN)
 	v.Bare = d.Public
 	v.Nav = "my"
 	v.Errors = errs
@@ -353,7 +350,7 @@ func (a *App) previewPage(c *gin.Context) {
 func (st *Site) RenderPreview(c *gin.Context, q models.Questionnaire, nav string) {
 	d := &fillData{Q: q, Action: "", RID: uuid.NewString(), Preview: true, Public: true, Kind: "public", Answers: url.Values{}}
 	view := st.View(c, "", d)
-	view.Title = q.Title
+	view.Title = LocalTitle(LangOf(c), q.Title, q.TitleEN)
 	view.Nav = nav
 	st.Render(c, http.StatusOK, "fill.html", view)
 }

@@ -91,6 +91,47 @@ func Bilingual(lang, msg string) string {
 	return strings.TrimSpace(zh)
 }
 
+// Punct are the punctuation marks that the pages write between words, in
+// one language: Chinese full-width marks, or English ones with their spaces.
+// Nothing shown on an English page writes a Chinese mark itself.
+type Punct struct {
+	Colon string // after a label: "：", ": "
+	Open  string // before words in brackets: "（", " ("
+	Close string // after them: "）", ")"
+	Sep   string // between the items of a list: "、", ", "
+	Comma string // between clauses: "，", ", "
+	Semi  string // between groups that hold commas: "；", "; "
+}
+
+var puncts = map[string]Punct{
+	LangZH: {Colon: "：", Open: "（", Close: "）", Sep: "、", Comma: "，", Semi: "；"},
+	LangEN: {Colon: ": ", Open: " (", Close: ")", Sep: ", ", Comma: ", ", Semi: "; "},
+}
+
+// PunctOf is the punctuation of lang (Chinese for anything but English).
+func PunctOf(lang string) Punct {
+	if lang == LangEN {
+		return puncts[LangEN]
+	}
+	return puncts[LangZH]
+}
+
+// Paren is s in brackets: "（s）", " (s)".
+func (p Punct) Paren(s any) string { return p.Open + fmt.Sprint(s) + p.Close }
+
+// Join joins items with the list separator.
+func (p Punct) Join(items []string) string { return strings.Join(items, p.Sep) }
+
+// LocalTitle is the English title on an English page where one is given,
+// the Chinese one otherwise (topics and questionnaires carry both; the
+// committee's always do).
+func LocalTitle(lang, zh, en string) string {
+	if lang == LangEN && strings.TrimSpace(en) != "" {
+		return en
+	}
+	return zh
+}
+
 // LangOf is the language of a request: the remembered switch, then
 // Accept-Language (the first of zh or en by preference), then Chinese.
 func LangOf(c *gin.Context) string {

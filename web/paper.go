@@ -433,7 +433,7 @@ func sentence(lang, s string) string {
 	return "。" + s
 }
 
-// labelsOf names questions by their labels, joined by 、.
+// labelsOf names questions by their labels, joined by 、 (", " in English).
 func labelsOf(def *models.Definition, keys []string, lang string) string {
 	var out []string
 	for _, k := range keys {
@@ -441,7 +441,7 @@ func labelsOf(def *models.Definition, keys []string, lang string) string {
 			out = append(out, questionLabel(q, lang))
 		}
 	}
-	return strings.Join(out, "、")
+	return PunctOf(lang).Join(out)
 }
 
 // resolveRow is one question on the form page: both passes side by side.
@@ -486,8 +486,8 @@ func historyRows(def *models.Definition, log []db.PaperAudit, lang string) ([]hi
 				if err := json.Unmarshal([]byte(h.OldValue), &old); err != nil {
 					return nil, fmt.Errorf("paper history of form %s, %s at %s: the values resolved: %w", h.Serial, h.Action, h.At.Format(time.RFC3339), err)
 				}
-				r.Old = Translate(lang, "paper.pass1") + "：" + orBlank(shownOf(q, json.RawMessage(old["pass1"]), lang), lang) +
-					"；" + Translate(lang, "paper.pass2") + "：" + orBlank(shownOf(q, json.RawMessage(old["pass2"]), lang), lang)
+				r.Old = Translate(lang, "paper.pass1") + PunctOf(lang).Colon + orBlank(shownOf(q, json.RawMessage(old["pass1"]), lang), lang) +
+					PunctOf(lang).Semi + Translate(lang, "paper.pass2") + PunctOf(lang).Colon + orBlank(shownOf(q, json.RawMessage(old["pass2"]), lang), lang)
 			} else {
 				r.Old = orBlank(shownOf(q, json.RawMessage(h.OldValue), lang), lang)
 			}
@@ -515,10 +515,10 @@ func answersLine(def *models.Definition, canon json.RawMessage, lang string) (st
 	for i := range def.Questions {
 		q := &def.Questions[i]
 		if v, ok := m[q.Key]; ok {
-			parts = append(parts, questionLabel(q, lang)+"："+shownOf(q, v, lang))
+			parts = append(parts, questionLabel(q, lang)+PunctOf(lang).Colon+shownOf(q, v, lang))
 		}
 	}
-	return strings.Join(parts, "；"), nil
+	return strings.Join(parts, PunctOf(lang).Semi), nil
 }
 
 func orBlank(s, lang string) string {

@@ -139,7 +139,7 @@ func answerWords(q *models.Question, raw json.RawMessage, lang string, numbered 
 			parts[i] = fmt.Sprintf("%d %s", k+1, parts[i])
 		}
 	}
-	return strings.Join(parts, "、")
+	return PunctOf(lang).Join(parts)
 }
 
 // optionIndex is the place of a chosen value among q's options (AnswerWords

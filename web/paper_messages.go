@@ -92,7 +92,7 @@ var paperMessages = map[string][2]string{
 	// Excel import
 	"import.title":          {"从 Excel 导入", "Import from Excel"},
 	"import.template":       {"下载 Excel 模板", "Download the Excel template"},
-	"import.help":           {"模板第一列是问卷编号，其后每一列是一道题目。选项可以填文字或编号；多选题的多个选项用、或 , 分隔。整个文件全部正确才会导入；有错误时一份也不导入，并列出每处错误的行和列。", "The template's first column is the serial number, then one column per question. Options may be typed as their label or their number; separate several options of a multiple choice with 、 or ,. The file is imported only if every row is valid; otherwise nothing is stored and every error is listed by row and column."},
+	"import.help":           {"模板第一列是问卷编号，其后每一列是一道题目。选项可以填文字或编号；多选题的多个选项用、或 , 分隔。整个文件全部正确才会导入；有错误时一份也不导入，并列出每处错误的行和列。", "The template's first column is the serial number, then one column per question. Options may be typed as their label or their number; separate several options of a multiple choice with “、” or “,”. The file is imported only if every row is valid; otherwise nothing is stored and every error is listed by row and column."},
 	"import.file":           {"Excel 文件（.xlsx）", "Excel file (.xlsx)"},
 	"import.submit":         {"检查并导入", "Check and import"},
 	"import.double":         {"双人录入的批次不能从 Excel 导入。", "A batch with double entry cannot be imported from Excel."},

@@ -28,9 +28,16 @@ var (
 	pasteMarkRe     = regexp.MustCompile(`[(（]\s*(多选|单选|必答|必填|填空|数字|可多选)\s*[)）]`)
 )
 
+// PasteProblem is a line of pasted text that was not understood: its
+// number (from 1) and its text, shown as "23：…" or "23: …".
+type PasteProblem struct {
+	Line int
+	Text string
+}
+
 // ParsePasted reads pasted text into a title and builder questions, and
 // the lines it did not understand (with their line numbers).
-func ParsePasted(text string) (title string, qs []BuilderQuestion, problems []string) {
+func ParsePasted(text string) (title string, qs []BuilderQuestion, problems []PasteProblem) {
 	var cur *BuilderQuestion
 	var opts []string
 	flush := func() {
@@ -72,7 +79,7 @@ func ParsePasted(text string) (title string, qs []BuilderQuestion, problems []st
 			opts = append(opts, line)
 			continue
 		}
-		problems = append(problems, strconv.Itoa(n+1)+"："+line)
+		problems = append(problems, PasteProblem{Line: n + 1, Text: line})
 	}
 	flush()
 	return title, qs, problems

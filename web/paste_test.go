@@ -33,8 +33,8 @@ func TestParsePasted(t *testing.T) {
 			t.Errorf("question %d:\n got %+v\nwant %+v", i+1, qs[i], want[i])
 		}
 	}
-	if len(problems) != 1 || problems[0] != "23：以上内容请于12月10日前交回" {
-		t.Errorf("problems %q, want the closing line listed", problems)
+	if len(problems) != 1 || problems[0] != (PasteProblem{Line: 23, Text: "以上内容请于12月10日前交回"}) {
+		t.Errorf("problems %v, want the closing line listed", problems)
 	}
 }
 

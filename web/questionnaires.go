@@ -55,7 +55,7 @@ var questionnaireMessages = map[string][2]string{
 	"q.draft_saved":         {"草稿已保存（尚未发布，代表和公众看不到）", "Draft saved (not published: deputies and the public do not see it)"},
 	"q.draft":               {"草稿", "Draft"},
 	"q.paste":               {"粘贴问卷（从 Word 复制）", "Paste a questionnaire (from Word)"},
-	"q.paste_hint":          {"把 Word 里的问卷全文粘贴到这里：第一行是标题，题目前有编号（1．2、3.），选项另起一行（A．B、□）或写在题目后面；题目里的“（多选）”“（最多选3项）”“（必答）”“1-5分”都能识别。生成后请逐题检查，再保存草稿。", "Paste the whole questionnaire from Word: the title first, numbered questions (1. 2、), options on their own lines (A. B、 □) or after the question; “（多选）”, “（最多选3项）”, “（必答）” and “1-5分” are understood. Check each question afterwards, then save the draft."},
+	"q.paste_hint":          {"把 Word 里的问卷全文粘贴到这里：第一行是标题，题目前有编号（1．2、3.），选项另起一行（A．B、□）或写在题目后面；题目里的“（多选）”“（最多选3项）”“（必答）”“1-5分”都能识别。生成后请逐题检查，再保存草稿。", "Paste the whole questionnaire from Word: the title first, numbered questions (“1.”, “2、”), options on their own lines (“A.”, “B、”, “□”) or after the question; “（多选）”, “（最多选3项）”, “（必答）” and “1-5分” are understood. Check each question afterwards, then save the draft."},
 	"q.paste_do":            {"生成题目", "Make the questions"},
 	"q.pasted":              {"已根据粘贴的内容生成 %d 道题目，请逐题检查后保存草稿。", "%d questions made from the pasted text: check each, then save the draft."},
 	"q.paste_problems":      {"以下内容没有识别，没有放进问卷（行号：内容）：", "These lines were not understood and are not in the questionnaire (line: text):"},
@@ -125,7 +125,7 @@ func (a *App) questionnairesList(c *gin.Context) {
 		}
 	}
 	for _, t := range ts {
-		d.Topics[t.ID] = t.Title
+		d.Topics[t.ID] = LocalTitle(LangOf(c), t.Title, t.TitleEN)
 	}
 	v := a.View(c, "q.title", d)
 	v.Nav = "questionnaires"

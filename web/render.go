@@ -56,12 +56,19 @@ func (v *View) B(msg string) string { return Bilingual(v.Lang, msg) }
 
 // Colon is the colon after a label in the page's language: "：" in
 // Chinese, ": " in English.
-func (v *View) Colon() string {
-	if v.Lang == LangEN {
-		return ": "
-	}
-	return "："
-}
+func (v *View) Colon() string { return PunctOf(v.Lang).Colon }
+
+// P is the punctuation of the page's language (Punct): {{$.P.Open}}…{{$.P.Close}}
+// around words in brackets, {{$.P.Sep}} between the items of a list.
+func (v *View) P() Punct { return PunctOf(v.Lang) }
+
+// Paren is s in brackets in the page's language: "（s）" in Chinese,
+// " (s)" in English.
+func (v *View) Paren(s any) string { return PunctOf(v.Lang).Paren(s) }
+
+// L is the title to show of something with a Chinese and an English title
+// (a topic, a questionnaire): LocalTitle in the page's language.
+func (v *View) L(zh, en string) string { return LocalTitle(v.Lang, zh, en) }
 
 // CSRFField is the hidden form field every POST form of a signed-in page carries.
 func (v *View) CSRFField() template.HTML {
@@ -92,7 +99,7 @@ func (st *Site) View(c *gin.Context, titleKey string, data any) *View {
 	if sess, ok := handlers.SessionOf(c); ok {
 		u := sess.User
 		v.User = &u
-		v.CSRF = sess.CSRF
+		v.CSRF = handlers.MaskCSRF(sess.CSRF) // new for every page: BREACH (handlers/compress.go)
 		for _, n := range st.opts.Nav {
 			if models.In(u.Role, n.Roles) {
 				v.NavItems = append(v.NavItems, n)

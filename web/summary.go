@@ -175,7 +175,7 @@ func (a *App) buildSummary(c *gin.Context, topicID, lang string) (*summaryData, 
 				qv.Rows[j].Pct = Pct(qv.Rows[j].N[2], q.Answered)
 			}
 			if len(qv.Rows) > 0 {
-				qv.Chart = barChart(lang, Translate(lang, "sum.chart", i+1)+"："+q.Label, qv.Rows)
+				qv.Chart = barChart(lang, Translate(lang, "sum.chart", i+1)+PunctOf(lang).Colon+q.Label, qv.Rows)
 			}
 			qn.Questions = append(qn.Questions, qv)
 		}
@@ -188,6 +188,7 @@ func (a *App) buildSummary(c *gin.Context, topicID, lang string) (*summaryData, 
 		return nil, err
 	}
 	d.Opinions = append(d.Opinions, ops...)
+	a.showTitles(c, d, lang)
 	return d, nil
 }
 
@@ -234,7 +235,7 @@ func barChart(lang, title string, rows []optRow) template.HTML {
 			{Class: "bar-online", N: on, Title: fmt.Sprintf("%s %d", online, r.N[0])},
 			{Class: "bar-paper", N: pa, Title: fmt.Sprintf("%s %d", paper, r.N[1])}}}
 	}
-	return BarChart(title, bars)
+	return BarChart(lang, title, bars)
 }
 
 func (a *App) summaryPage(c *gin.Context) {

@@ -63,9 +63,9 @@ func (a *App) syncRun(c *gin.Context) {
 	if err := a.Sync.RunOnce(ctx); err != nil {
 		msg := Translate(lang, "sync.failed")
 		if e, ok := models.AsError(err); ok {
-			msg += "：" + Bilingual(lang, e.Message)
+			msg += PunctOf(lang).Colon + Bilingual(lang, e.Message)
 		} else {
-			msg += "：" + err.Error()
+			msg += PunctOf(lang).Colon + err.Error()
 		}
 		a.Redirect(c, "/", "error", msg)
 		return

@@ -98,7 +98,13 @@ func hubDef() *models.Definition {
 // (answers cycling through the options), and the opinions given.
 func (hs *hubSite) ingest(t *testing.T, point string, seq int64, n int, ops ...models.Opinion) {
 	t.Helper()
-	def := hubDef()
+	hs.ingestDef(t, hubDef(), point, seq, n, ops...)
+}
+
+// ingestDef is ingest with another questionnaire (of hubTopic, with hubDef's
+// kinds of questions in the same order).
+func (hs *hubSite) ingestDef(t *testing.T, def *models.Definition, point string, seq int64, n int, ops ...models.Opinion) {
+	t.Helper()
 	var ds []models.Delta
 	for i := 0; i < n; i++ {
 		a := models.Answers{

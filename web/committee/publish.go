@@ -84,11 +84,7 @@ func (p *Pages) targetNames(lang string, ids []string) string {
 	for _, id := range ids {
 		n = append(n, p.pointName(lang, id))
 	}
-	sep := "、"
-	if lang == web.LangEN {
-		sep = ", "
-	}
-	return strings.Join(n, sep)
+	return web.PunctOf(lang).Join(n)
 }
 
 type publishData struct {
@@ -116,7 +112,7 @@ func (p *Pages) publishData(c *gin.Context) (*publishData, error) {
 	}
 	d.Topics = ts
 	for _, t := range ts {
-		d.TNames[t.ID] = t.Title
+		d.TNames[t.ID] = web.LocalTitle(lang, t.Title, t.TitleEN)
 	}
 	if d.Qs, err = p.H.Store.Questionnaires(c.Request.Context()); err != nil {
 		return nil, err

@@ -149,7 +149,7 @@ func (p *Pages) buildHubSum(lang string, s models.Summary, withCharts bool) hubS
 				hq.Stats = p.Translate(lang, "hub.sum.text", q.Answered)
 			}
 			if withCharts && len(hq.Rows) > 0 {
-				hq.Chart = totalsChart(p.Translate(lang, "sum.chart", i+1)+"："+hq.Label, hq.Rows)
+				hq.Chart = totalsChart(lang, p.Translate(lang, "sum.chart", i+1)+web.PunctOf(lang).Colon+hq.Label, hq.Rows)
 			}
 			if n := len(hq.Rows); n > 0 {
 				out.Rows += n
@@ -190,22 +190,39 @@ func (p *Pages) summaryPage(c *gin.Context) {
 		p.Error(c, err)
 		return
 	}
-	v := p.view(c, "hub.sum.title", "hub-topics", d)
-	title := d.Topic.Title
-	if lang == web.LangEN && d.Topic.TitleEN != "" {
-		title = d.Topic.TitleEN
+	// The questionnaires' English titles are those the committee published
+	// (a point's summary carries the Chinese one only).
+	if lang == web.LangEN {
+		for _, hs := range append([]*hubSum{&d.All}, pointers(d.Points)...) {
+			for i := range hs.Qns {
+				if q, err := p.H.Store.Questionnaire(ctx, hs.Qns[i].ID, 0); err == nil {
+					hs.Qns[i].Title = web.LocalTitle(lang, hs.Qns[i].Title, q.TitleEN)
+				}
+			}
+		}
 	}
-	v.Title = title + " · " + p.Translate(lang, "hub.sum.title")
+	v := p.view(c, "hub.sum.title", "hub-topics", d)
+	v.Title = web.LocalTitle(lang, d.Topic.Title, d.Topic.TitleEN) + " · " + p.Translate(lang, "hub.sum.title")
 	p.Render(c, http.StatusOK, "summary.html", v)
 }
 
 // totalsChart draws a question's bars as totals only (BarChart): a summary
 // received from the points holds no split by channel.
-func totalsChart(title string, rows []optRow) template.HTML {
+func totalsChart(lang, title string, rows []optRow) template.HTML {
+	pt := web.PunctOf(lang)
 	bars := make([]web.Bar, len(rows))
 	for i, r := range rows {
 		bars[i] = web.Bar{Label: r.Label, Total: r.N, Pct: r.Pct,
-			Parts: []web.BarPart{{Class: "bar-total", N: r.N, Title: fmt.Sprintf("%s：%d（%s）", r.Label, r.N, r.Pct)}}}
+			Parts: []web.BarPart{{Class: "bar-total", N: r.N, Title: fmt.Sprintf("%s%s%d%s", r.Label, pt.Colon, r.N, pt.Paren(r.Pct))}}}
 	}
-	return web.BarChart(title, bars)
+	return web.BarChart(lang, title, bars)
+}
+
+// pointers are the addresses of the elements of s.
+func pointers[T any](s []T) []*T {
+	out := make([]*T, len(s))
+	for i := range s {
+		out[i] = &s[i]
+	}
+	return out
 }

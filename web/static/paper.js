@@ -61,7 +61,7 @@
     out.textContent = parts.map(function (p) {
       if (map[p] === undefined) { bad = true; return p + " ?"; }
       return p + " " + map[p];
-    }).join("、");
+    }).join(document.documentElement.lang === "en" ? ", " : "、");
     out.classList.toggle("paper-bad", bad);
   }
   steps.forEach(function (inp, i) {

@@ -60,6 +60,10 @@ type Crawl struct {
 	variant map[string]int
 	Pages   []Page
 	queue   []Page
+
+	// Check, when set, is also run on every HTML page visited, after the
+	// accessibility checks (a test's own look at what each page shows).
+	Check func(page string, doc *html.Node)
 }
 
 func NewCrawl(t *testing.T, base string, c *http.Client, signedIn bool) *Crawl {
@@ -150,6 +154,9 @@ func (cr *Crawl) Run(starts ...string) {
 		doc := CheckPage(t, p.URL, string(b), cr.base.Host, cr.signedIn)
 		if doc == nil {
 			continue
+		}
+		if cr.Check != nil {
+			cr.Check(p.URL, doc)
 		}
 		for n := range doc.Descendants() {
 			if n.Type != html.ElementNode {

@@ -32,9 +32,16 @@ type Point struct {
 // router, and limits are their body limits (web.BodyLimits).
 func NewPoint(t *testing.T, limits map[string]int64, mount func(s *handlers.Server, r *gin.Engine) error) *Point {
 	t.Helper()
+	return NewPointWith(t, limits, func(ctx context.Context, d *db.DB) error { return demo.Load(ctx, d, "hongta", io.Discard) }, mount)
+}
+
+// NewPointWith is NewPoint with other content than the demo's: load fills
+// the database (logins other than admin included) before the server starts.
+func NewPointWith(t *testing.T, limits map[string]int64, load func(ctx context.Context, d *db.DB) error, mount func(s *handlers.Server, r *gin.Engine) error) *Point {
+	t.Helper()
 	d := testutil.OpenDB(t)
 	ctx := context.Background()
-	if err := demo.Load(ctx, d, "hongta", io.Discard); err != nil {
+	if err := load(ctx, d); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := d.CreateUser(ctx, "admin", "admin", demo.DemoPassword, ""); err != nil {

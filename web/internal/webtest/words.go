@@ -4,9 +4,13 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // wordRes find the catalogue keys that templates and Go code write out:
@@ -129,4 +133,79 @@ func groupKey(keys []string) string {
 	s := append([]string(nil), keys...)
 	sort.Strings(s)
 	return strings.Join(s, ", ")
+}
+
+// CJKPunct are the Chinese punctuation marks that an English page must not
+// write itself (issue 9): brackets, colon, list comma, semicolon, comma, full
+// stop, corner quotes.
+const CJKPunct = "（）：、；，。「」"
+
+// shownAttrs are the attributes whose words a person sees or hears: a
+// tooltip, an accessible name, a hint in an empty field, an image's text,
+// and what the pages' script writes in place of a link (data-busy…).
+var shownAttrs = []string{"title", "aria-label", "placeholder", "alt", "data-busy", "data-done", "data-fail"}
+
+// CJKPunctShown lists each piece of text of a page that a person sees (text
+// outside script and style, the shownAttrs, the value of a button) holding
+// a mark of CJKPunct, once each. Words in curly quotes (“…”) are quoted
+// material, such as the Chinese marks a hint says may be typed, and are
+// left out.
+func CJKPunctShown(doc *html.Node) []string {
+	var out []string
+	seen := map[string]bool{}
+	check := func(s string) {
+		s = quotedRe.ReplaceAllString(s, "")
+		if strings.ContainsAny(s, CJKPunct) {
+			s = strings.Join(strings.Fields(s), " ")
+			if !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		switch n.Type {
+		case html.TextNode:
+			check(n.Data)
+		case html.ElementNode:
+			if n.DataAtom == atom.Script || n.DataAtom == atom.Style {
+				return
+			}
+			for _, a := range n.Attr {
+				if slices.Contains(shownAttrs, a.Key) || (a.Key == "value" && n.DataAtom == atom.Input && (attr1(n, "type") == "submit" || attr1(n, "type") == "button")) {
+					check(a.Val)
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return out
+}
+
+var quotedRe = regexp.MustCompile(`“[^”]*”`)
+
+// Text is the text of a page as a person sees it: its text nodes (script
+// and style aside) and the <title>, joined by spaces.
+func Text(doc *html.Node) string {
+	var sb strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		switch n.Type {
+		case html.TextNode:
+			sb.WriteString(n.Data + " ")
+		case html.ElementNode:
+			if n.DataAtom == atom.Script || n.DataAtom == atom.Style {
+				return
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return strings.Join(strings.Fields(sb.String()), " ")
 }
