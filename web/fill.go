@@ -74,24 +74,16 @@ type fillData struct {
 // RelevantHint says when a question with skip logic is asked ("第 1 题选
 // “不满意”时回答"), or "" for one always asked.
 func (d *fillData) RelevantHint(q models.Question, lang string) string {
-	r := q.Relevant
-	if r == nil {
+	k, on := decider(d.Q.Questions, &q)
+	if k < 0 {
 		return ""
 	}
-	for i := range d.Q.Questions {
-		src := &d.Q.Questions[i]
-		if src.Key != r.Key {
-			continue
-		}
-		var labels []string
-		for _, v := range r.In {
-			if k := optionIndex(src, v); k >= 0 {
-				labels = append(labels, "“"+OptionLabel(src.Options[k], lang)+"”")
-			}
-		}
-		return Translate(lang, "fill.relevant", i+1, strings.Join(labels, Translate(lang, "fill.or")))
+	src := &d.Q.Questions[k]
+	labels := make([]string, len(on))
+	for n, j := range on {
+		labels[n] = "“" + OptionLabel(src.Options[j], lang) + "”"
 	}
-	return ""
+	return Translate(lang, "fill.relevant", k+1, strings.Join(labels, Translate(lang, "fill.or")))
 }
 
 // Val is the first value given for a question.

@@ -254,21 +254,13 @@ func entryQuestions(def *models.Definition, lang string, typed map[string]string
 		default:
 			eq.Hint = Translate(lang, "paper.hint.text")
 		}
-		if r := q.Relevant; r != nil {
-			for k := range def.Questions[:i] {
-				src := &def.Questions[k]
-				if src.Key != r.Key {
-					continue
-				}
-				var nums []string
-				for _, v := range r.In {
-					if j := optionIndex(src, v); j >= 0 {
-						nums = append(nums, strconv.Itoa(j+1))
-					}
-				}
-				eq.SkipKey, eq.SkipIn = src.Key, strings.Join(nums, " ")
-				eq.SkipHint = Translate(lang, "paper.skip", k+1, strings.Join(nums, Translate(lang, "fill.or")))
+		if k, opts := decider(def.Questions[:i], q); k >= 0 {
+			nums := make([]string, len(opts))
+			for n, j := range opts {
+				nums[n] = strconv.Itoa(j + 1)
 			}
+			eq.SkipKey, eq.SkipIn = def.Questions[k].Key, strings.Join(nums, " ")
+			eq.SkipHint = Translate(lang, "paper.skip", k+1, strings.Join(nums, Translate(lang, "fill.or")))
 		}
 		if eq.Typed != "" && eq.Err == "" && len(q.Options) > 0 {
 			if raw, msg := typedAnswer(q, eq.Typed, false); msg == "" {

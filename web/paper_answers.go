@@ -144,6 +144,26 @@ func answerWords(q *models.Question, raw json.RawMessage, lang string, numbered 
 
 // optionIndex is the place of a chosen value among q's options (AnswerWords
 // gives only values that are there).
+// decider finds the question that decides whether q is asked (skip logic):
+// its place among qs and the places of its options that ask q; k is -1 when
+// q is always asked or its decider is not among qs.
+func decider(qs []models.Question, q *models.Question) (k int, opts []int) {
+	if q.Relevant == nil {
+		return -1, nil
+	}
+	for k := range qs {
+		if src := &qs[k]; src.Key == q.Relevant.Key {
+			for _, v := range q.Relevant.In {
+				if j := optionIndex(src, v); j >= 0 {
+					opts = append(opts, j)
+				}
+			}
+			return k, opts
+		}
+	}
+	return -1, nil
+}
+
 func optionIndex(q *models.Question, v string) int {
 	for i, o := range q.Options {
 		if o.Value == v {

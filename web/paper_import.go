@@ -196,24 +196,17 @@ func templateWorkbook(def *models.Definition) (_ []byte, err error) {
 		if q.Required {
 			req = "是"
 		}
-		if r := q.Relevant; r != nil {
-			for k := range def.Questions[:i] {
-				src := &def.Questions[k]
-				if src.Key != r.Key {
-					continue
-				}
-				var labels []string
-				for _, v := range r.In {
-					if j := optionIndex(src, v); j >= 0 {
-						labels = append(labels, "“"+src.Options[j].Label+"”")
-					}
-				}
-				srcCol, e := excelize.ColumnNumberToName(k + 2)
-				check(e)
-				how = fmt.Sprintf("仅当第 %d 题（%s 列）填%s时填写，否则留空。", k+1, srcCol, strings.Join(labels, "或")) + how
-				if req != "" {
-					req = "是（需填写时）"
-				}
+		if k, on := decider(def.Questions[:i], &def.Questions[i]); k >= 0 {
+			src := &def.Questions[k]
+			labels := make([]string, len(on))
+			for n, j := range on {
+				labels[n] = "“" + src.Options[j].Label + "”"
+			}
+			srcCol, e := excelize.ColumnNumberToName(k + 2)
+			check(e)
+			how = fmt.Sprintf("仅当第 %d 题（%s 列）填%s时填写，否则留空。", k+1, srcCol, strings.Join(labels, "或")) + how
+			if req != "" {
+				req = "是（需填写时）"
 			}
 		}
 		check(f.SetSheetRow(sheetHelp, fmt.Sprintf("A%d", i+3), &[]any{col, q.Label, typeNames[q.Type], req, strings.Join(opts, "；"), how}))
