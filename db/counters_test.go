@@ -36,15 +36,18 @@ func defQA(version int) models.Definition {
 		{Key: "transparency", Type: models.Rating, Label: "透明程度", Min: fp(1), Max: fp(5)},
 		{Key: "amount", Type: models.Number, Label: "金额", Min: fp(0), Max: fp(100000)},
 		{Key: "advice", Type: models.Text, Label: "意见建议", MaxLength: 50, Opinion: true},
+		{Key: "why", Type: models.Text, Label: "原因"}, // asked of everyone in v1
 	}}
 	if version >= 2 {
 		// v2: an option removed, a question added, the rating scale widened.
 		d.Questions[1].Options = opts("education", "health", "social", "agri")
 		d.Questions[2].Min, d.Questions[2].Max = fp(0), fp(10)
 		d.Questions = append(d.Questions, models.Question{Key: "region", Type: models.SingleChoice, Label: "地区", Required: true, Options: opts("urban", "rural")})
-		// and skip logic: on a single and on a multiple choice.
+		// and skip logic: on a single choice (for a question v1 asked of
+		// everyone) and on a multiple choice.
+		why := &d.Questions[5]
+		why.Label, why.Required, why.Relevant = "不满意的原因", true, &models.Relevance{Key: "overall", In: []string{"unsatisfied", "basic"}}
 		d.Questions = append(d.Questions,
-			models.Question{Key: "why", Type: models.Text, Label: "不满意的原因", Required: true, Relevant: &models.Relevance{Key: "overall", In: []string{"unsatisfied", "basic"}}},
 			models.Question{Key: "farm", Type: models.Rating, Label: "农业投入评分", Relevant: &models.Relevance{Key: "priorities", In: []string{"agri", "social"}}})
 	}
 	return d

@@ -435,7 +435,7 @@ func (db *DB) enterPaper(ctx context.Context, in PaperEntryInput) (PaperResult, 
 }
 
 func counted(serial string) error {
-	return models.Errorf(models.EConflict, "问卷编号 %s 已核对并计入汇总，不能再录入或修改；如确有错误，请联系管理员 / form %s is already verified and counted: it cannot be entered or changed again; ask an administrator if it is wrong", serial, serial)
+	return models.Errorf(models.EConflict, "问卷编号 %s 已核对并计入汇总，不能再录入；如确有错误，请在这份问卷的页面上“更正答卷”（需写明理由） / form %s is already verified and counted: it cannot be entered again; if it is wrong, correct it on the form's page (更正答卷, with a reason)", serial, serial)
 }
 
 func setStatus(tx *sql.Tx, batch, serial, status, responseID, now string) error {

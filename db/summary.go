@@ -108,7 +108,7 @@ func (db *DB) recount(ctx context.Context, topicID string) (models.Counters, err
 			return nil, fmt.Errorf("response %s: stored answers: %w", id, err)
 		}
 		for i := range def.Questions {
-			if q := &def.Questions[i]; q.Relevant != nil && q.AskedStored(answers) {
+			if q := &def.Questions[i]; q.AskedStored(answers) {
 				inc(qid, q.Key, "asked", 1)
 			}
 		}

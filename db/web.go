@@ -24,7 +24,7 @@ func (db *DB) OutboxLength(ctx context.Context) (int64, error) {
 // ChannelStats is one question's answers counted for one channel.
 type ChannelStats struct {
 	Answered int64
-	Asked    int64 // a question with skip logic: the responses that asked it
+	Asked    int64 // the responses that asked it (shown for questions with skip logic)
 	Counts   map[string]int64 // option value or rating score → count
 	Sum      int64            // rating: score sum ×1000; number: thousandths
 	Min, Max int64            // number, in thousandths, when Answered > 0
@@ -72,8 +72,8 @@ func (db *DB) channelSummary(ctx context.Context, topicID string) (stats map[str
 			}
 		}
 	}
-	// The questions with skip logic of each version: who was asked them.
-	skips, err := topicSkips(ctx, tx, topicID)
+	// The questions of each version: who was asked them.
+	asked, err := topicQuestions(ctx, tx, topicID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -110,7 +110,7 @@ func (db *DB) channelSummary(ctx context.Context, topicID string) (stats map[str
 			}
 			return cs
 		}
-		for _, q := range skips[qid][version] {
+		for _, q := range asked[qid][version] {
 			if q.AskedStored(m) {
 				of(q.Key).Asked++
 			}
@@ -161,9 +161,9 @@ func (db *DB) channelSummary(ctx context.Context, topicID string) (stats map[str
 	return stats, resp, nil
 }
 
-// topicSkips reads, for each questionnaire of a topic and each version, the
-// questions with skip logic.
-func topicSkips(ctx context.Context, tx *sql.Tx, topicID string) (map[string]map[int][]models.Question, error) {
+// topicQuestions reads the questions of each version of each questionnaire
+// of a topic.
+func topicQuestions(ctx context.Context, tx *sql.Tx, topicID string) (map[string]map[int][]models.Question, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT v.questionnaire_id, v.version, v.definition FROM questionnaire_versions v
 		JOIN questionnaires q ON q.id=v.questionnaire_id WHERE q.topic_id=?`, topicID)
 	if err != nil {
@@ -181,14 +181,10 @@ func topicSkips(ctx context.Context, tx *sql.Tx, topicID string) (map[string]map
 		if err := json.Unmarshal([]byte(s), &d); err != nil {
 			return nil, fmt.Errorf("questionnaire %s version %d: stored definition: %w", id, version, err)
 		}
-		for _, q := range d.Questions {
-			if q.Relevant != nil {
-				if out[id] == nil {
-					out[id] = map[int][]models.Question{}
-				}
-				out[id][version] = append(out[id][version], q)
-			}
+		if out[id] == nil {
+			out[id] = map[int][]models.Question{}
 		}
+		out[id][version] = d.Questions
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("questionnaires of topic %s: %w", topicID, err)

@@ -69,6 +69,9 @@ func TestTopicDates(t *testing.T) {
 	if e := public(newID(), 409, "a public link after closing").Err(t); e.Error.Code != models.ETopicClosed {
 		t.Errorf("public link after closing: %+v", e.Error)
 	}
+	if e := fx.Do(t, "GET", "/api/v1/public/"+fx.publicToken, "", nil).Want(t, 409, "the public questionnaire after closing").Err(t); e.Error.Code != models.ETopicClosed {
+		t.Errorf("the public questionnaire after closing: %+v", e.Error)
+	}
 	respond(deputy, early, 200, "the retry of a response stored before closing")
 	if n := total(); n != before {
 		t.Fatalf("refused responses were counted: %d, want %d", n, before)

@@ -206,6 +206,16 @@ func (s *Server) publicQuestionnaire(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
+	// As the page does: a topic not open shows no questionnaire to fill.
+	if t, err := s.DB.Topic(c.Request.Context(), q.TopicID); err == nil {
+		if err := t.NotOpen(s.DB.Now()); err != nil {
+			s.Fail(c, err)
+			return
+		}
+	} else if models.ErrorCode(err) != models.ENotFound {
+		s.Fail(c, err)
+		return
+	}
 	q.PublicURL = ""
 	c.JSON(http.StatusOK, q)
 }

@@ -165,7 +165,9 @@ func ResponseDeltas(d *Definition, kind, channel string, a Answers) []Delta {
 		add(d.ID, "", "responses", 1),
 	}
 	for _, q := range d.Questions {
-		if q.Relevant != nil && q.Asked(a) {
+		// Asked is counted for every question, with skip logic or not, so
+		// that versions that asked it of everyone count too.
+		if q.Asked(a) {
 			ds = append(ds, add(d.ID, q.Key, "asked", 1))
 		}
 		v, ok := a[q.Key]
@@ -252,6 +254,13 @@ func BuildSummary(topicID, pointID string, seq int64, asOf time.Time, c Counters
 		}
 		latest := versions[0]
 		qs := QuestionnaireSummary{ID: latest.ID, Title: latest.Title, Responses: c[CounterKey{latest.ID, "", "responses"}], Questions: []QuestionSummary{}}
+		// A question shows asked when some version has skip logic for it.
+		skip := map[string]bool{}
+		for _, v := range versions {
+			for i := range v.Questions {
+				skip[v.Questions[i].Key] = skip[v.Questions[i].Key] || v.Questions[i].Relevant != nil
+			}
+		}
 		seen := map[string]bool{}
 		for _, v := range versions {
 			for i := range v.Questions {
@@ -260,7 +269,7 @@ func BuildSummary(topicID, pointID string, seq int64, asOf time.Time, c Counters
 					continue
 				}
 				seen[q.Key] = true
-				qs.Questions = append(qs.Questions, questionSummary(latest.ID, q, c))
+				qs.Questions = append(qs.Questions, questionSummary(latest.ID, q, c, skip[q.Key]))
 			}
 		}
 		s.Questionnaires = append(s.Questionnaires, qs)
@@ -268,10 +277,11 @@ func BuildSummary(topicID, pointID string, seq int64, asOf time.Time, c Counters
 	return s
 }
 
-func questionSummary(qid string, q *Question, c Counters) QuestionSummary {
+func questionSummary(qid string, q *Question, c Counters, skip bool) QuestionSummary {
 	k := func(b string) CounterKey { return CounterKey{qid, q.Key, b} }
 	qs := QuestionSummary{Key: q.Key, Type: q.Type, Label: q.Label, Answered: c[k("answered")]}
-	if n, ok := c[k("asked")]; ok || q.Relevant != nil {
+	if skip {
+		n := c[k("asked")]
 		qs.Asked = &n
 	}
 	switch q.Type {
@@ -391,6 +401,11 @@ func DefinitionsFromSummaries(ss []Summary) [][]*Definition {
 					continue
 				}
 				nq := Question{Key: qq.Key, Type: qq.Type, Label: qq.Label, Options: qq.Options}
+				if qq.Asked != nil {
+					// Skip logic whose condition the summary does not carry:
+					// enough for the merged summary to show asked.
+					nq.Relevant = &Relevance{}
+				}
 				if qq.Type == Rating {
 					lo, hi := 0, 0
 					first := true

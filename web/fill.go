@@ -43,6 +43,7 @@ var fillMessages = map[string][2]string{
 	"fill.relevant":       {"第 %d 题选%s时回答", "Answer if question %d is %s"},
 	"fill.or":             {"或", " or "},
 	"fill.who_missing":    {"请选择您的身份", "choose who you are"},
+	"fill.queued_closed":  {"您在本机保存、尚未提交的答卷没有能提交：本事项的征求意见已截止。如仍有意见，请告诉联系点的工作人员。", "The answers kept on this device and not yet sent could not be sent: feedback on this topic has closed. If you still want to be heard, tell the contact point's staff."},
 	"fill.saved_local":    {"当前没有网络：您的答卷已保存在本机，联网后自动提交。请不要清除浏览器数据。", "No network now: your answers are kept on this device and will be sent by themselves once the network is back. Do not clear the browser's data."},
 	"fill.restored":       {"已恢复您上次在本机填写的内容，请检查后提交。", "What you typed here last time is back: check it and submit."},
 	"fill.sending_queued": {"已联网，正在提交保存在本机的答卷…", "The network is back: sending the answers kept on this device…"},
@@ -297,13 +298,17 @@ func (a *App) topicOpen(c *gin.Context, q models.Questionnaire, public bool) boo
 	return true
 }
 
-// notOpen answers the page of a refusal for a topic not open.
+// notOpen answers the page of a refusal for a topic not open. It names the
+// fill page's address, so that answers kept on the device for it while
+// offline are said to be unsent (app.js), not kept silently.
 func (a *App) notOpen(c *gin.Context, err error, public bool) {
 	e, _ := models.AsError(err)
-	v := a.View(c, "error.title", e)
+	v := a.View(c, "error.title", &closedData{Message: e.Message, Action: c.Request.URL.Path})
 	v.Bare = public
-	a.Render(c, handlers.Status(e.Code), "error.html", v)
+	a.Render(c, handlers.Status(e.Code), "closed.html", v)
 }
+
+type closedData struct{ Message, Action string }
 
 func (a *App) fillSubmit(c *gin.Context) {
 	q, err := a.S.DB.Questionnaire(c.Request.Context(), c.Param("id"), 0)

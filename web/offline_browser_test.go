@@ -11,6 +11,7 @@ import (
 
 	"budgetpoint/demo"
 	"budgetpoint/internal/testutil"
+	"budgetpoint/models"
 	"budgetpoint/web/internal/webtest"
 )
 
@@ -93,4 +94,51 @@ func TestBrowserFillOffline(t *testing.T) {
 		t.Errorf("%d responses after opening the page again, want %d", n, before+1)
 	}
 	testutil.CheckCounters(t, ts.DB, "t-2026-state-assets")
+}
+
+// TestBrowserFillOfflineThenClosed: a deputy's answers kept on the phone
+// offline, and the topic closes before the signal comes back: the page
+// opened again says plainly that they could not be sent (not kept silently
+// on the device), and nothing is counted.
+func TestBrowserFillOfflineThenClosed(t *testing.T) {
+	ts := newTestSite(t)
+	const q, topic = "q-2026-state-assets", "t-2026-state-assets"
+	raw := testutil.RawOf(t, ts.DB)
+	count := func() (n int) {
+		t.Helper()
+		if err := raw.QueryRow(`SELECT count(*) FROM responses WHERE questionnaire_id=?`, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := count()
+	ctx := webtest.Browser(t)
+	webtest.SignIn(t, ctx, ts.URL, "deputy", demo.DemoPassword)
+	tab, closeTab := chromedp.NewContext(ctx)
+	webtest.Run(t, tab, "the fill page", chromedp.Navigate(ts.URL+"/fill/"+q), chromedp.WaitVisible(chromedp.CSS(`.sticky-submit button`)))
+	setOffline(t, tab, true)
+	webtest.Run(t, tab, "answer without signal",
+		chromedp.Click(chromedp.CSS(`label[for="q-admin_assets-0"]`)),
+		chromedp.Click(chromedp.CSS(`.sticky-submit button`)))
+	webtest.WaitFor(t, tab, "#offline-status:not([hidden])")
+	closeTab()
+
+	yesterday := time.Now().AddDate(0, 0, -1)
+	if _, err := ts.DB.PatchTopic(context.Background(), topic, models.TopicPatch{ClosesAt: &yesterday}); err != nil {
+		t.Fatal(err)
+	}
+	again, closeAgain := chromedp.NewContext(ctx)
+	defer closeAgain()
+	webtest.Run(t, again, "open it again", chromedp.Navigate(ts.URL+"/fill/"+q))
+	webtest.WaitFor(t, again, "#queued-closed:not([hidden])")
+	webtest.ShotView(t, again, "1-closed-not-sent")
+	if msg := webtest.Read(t, again, "the message", chromedp.Text(chromedp.ID("queued-closed"))); !strings.Contains(msg, "没有能提交") {
+		t.Errorf("the closed page says %q", msg)
+	}
+	if kept := webtest.Read(t, again, "the device", chromedp.Evaluate[int](`Object.keys(localStorage).filter(function (k) { return k.indexOf("bp-") === 0; }).length`)); kept != 0 {
+		t.Errorf("%d answers still kept on the device after saying they cannot be sent", kept)
+	}
+	if n := count(); n != before {
+		t.Fatalf("%d responses after closing, want %d", n, before)
+	}
 }

@@ -142,8 +142,6 @@ func answerWords(q *models.Question, raw json.RawMessage, lang string, numbered 
 	return PunctOf(lang).Join(parts)
 }
 
-// optionIndex is the place of a chosen value among q's options (AnswerWords
-// gives only values that are there).
 // decider finds the question that decides whether q is asked (skip logic):
 // its place among qs and the places of its options that ask q; k is -1 when
 // q is always asked or its decider is not among qs.
@@ -164,6 +162,8 @@ func decider(qs []models.Question, q *models.Question) (k int, opts []int) {
 	return -1, nil
 }
 
+// optionIndex is the place of a chosen value among q's options (AnswerWords
+// gives only values that are there).
 func optionIndex(q *models.Question, v string) int {
 	for i, o := range q.Options {
 		if o.Value == v {

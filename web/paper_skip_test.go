@@ -112,7 +112,7 @@ func TestBrowserPaperSkipLogic(t *testing.T) {
 	testutil.CheckCounters(t, ts.DB, draftT)
 	staff := ts.Login(t, "staff")
 	page := ts.Get(t, staff, "/topics/"+draftT+"/summary", http.StatusOK)
-	webtest.MustContain(t, page, "填空题：1 人作答，内容见意见建议。 按前面的回答，应答此题的有 1 人。")
+	webtest.MustContain(t, page, "填空题：1 人作答，内容见意见建议。按前面的回答，应答此题的有 1 人。")
 }
 
 // TestPaperSkipWithoutScript: without the script every question shows with

@@ -331,6 +331,13 @@ func CheckCounters(t testing.TB, d *db.DB, topics ...string) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		for _, qn := range s1.Questionnaires {
+			for _, q := range qn.Questions {
+				if q.Asked != nil && *q.Asked < q.Answered {
+					t.Fatalf("topic %s: %s/%s answered %d times, but asked only %d", topic, qn.ID, q.Key, q.Answered, *q.Asked)
+				}
+			}
+		}
 		s1.AsOf, s2.AsOf = time.Time{}, time.Time{}
 		if !reflect.DeepEqual(s1, s2) {
 			a, _ := json.Marshal(s1)

@@ -104,6 +104,20 @@
     if (get(queueKey)) { say(f.dataset.savedLocal); flush(); }
   });
 
+  // The page of a topic no longer open, for a fill page: answers kept on
+  // the device for it (a submission queued offline, or a draft) cannot be
+  // sent any more. Said plainly, then let go.
+  document.querySelectorAll("[data-offline-closed]").forEach(function (p) {
+    var action = p.dataset.offlineClosed, store = window.localStorage;
+    try {
+      if (store.getItem("bp-queue:" + action) || store.getItem("bp-fill:" + action)) {
+        p.hidden = false;
+        store.removeItem("bp-queue:" + action);
+        store.removeItem("bp-fill:" + action);
+      }
+    } catch (e) { /* no storage: nothing was kept */ }
+  });
+
   // A multiple choice with data-max: once that many are ticked, the other
   // boxes are disabled until one is unticked (the server checks it too).
   document.querySelectorAll("fieldset[data-max]").forEach(function (fs) {
