@@ -34,6 +34,7 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	data := fl.String("data", "./hub-data", "data directory")
 	pointsPath := fl.String("points", "points.json", "points file: {\"points\": [{\"id\", \"name\", \"secret\"}]}")
 	withDemo := fl.Bool("demo", false, "use (and write if missing) a demo points file with the six points and known secrets")
+	acceptV1 := fl.Bool("accept-signature-v1", false, "also take sync requests signed with version 1 (over the path only), each audited, while points are upgraded")
 	lockout := lockoutFlags(fl)
 	idle := sessionIdleFlag(fl)
 	tlsF := tlsFlags(fl)
@@ -108,6 +109,10 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 
 	// The parts of the hub, each handed what it needs.
 	h := hub.New(hub.NewStore(d, log), points, log)
+	h.AcceptSignatureV1 = *acceptV1
+	if *acceptV1 {
+		log.Warn("sync requests signed with version 1 are taken (--accept-signature-v1): each use is audited; drop the flag once every point is upgraded")
+	}
 	if *withDemo {
 		// The committee publishes the demo topics to every point, as it does in
 		// life, so that its pages show their titles.

@@ -326,7 +326,7 @@ func (p *recProxy) serve(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadGateway, err.Error())
 		return
 	}
-	for _, k := range []string{"Content-Type", "Accept", syncproto.HeaderPointID, syncproto.HeaderTimestamp, syncproto.HeaderSignature} {
+	for _, k := range []string{"Content-Type", "Accept", syncproto.HeaderPointID, syncproto.HeaderTimestamp, syncproto.HeaderSignature, syncproto.HeaderSignatureVersion} {
 		if v := r.Header.Get(k); v != "" {
 			req.Header.Set(k, v)
 		}

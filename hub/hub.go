@@ -40,6 +40,9 @@ type Hub struct {
 	// Points are the points of the points file, in its order.
 	Points []Point
 	byID   map[string]*Point
+	// AcceptSignatureV1: take sync requests signed as before version 2
+	// (over the path only), each use audited, while points are upgraded.
+	AcceptSignatureV1 bool
 
 	purgeMu   sync.Mutex
 	lastPurge time.Time

@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
@@ -43,8 +44,17 @@ func TestSignatureRefused(t *testing.T) {
 		{name: "signed for another path", point: "hongta", secret: good, at: now, send: body,
 			tamper: func(r *http.Request) {
 				ts := r.Header.Get(syncproto.HeaderTimestamp)
-				r.Header.Set(syncproto.HeaderSignature, syncproto.Sign(good, ts, "POST", "/api/v1/other", body))
+				r.Header.Set(syncproto.HeaderSignature, syncproto.Sign(good, ts, "POST", "/api/v1/other", "hongta", body))
 			}},
+		{name: "signed for another point", point: "hongta", secret: good, at: now, send: body,
+			tamper: func(r *http.Request) {
+				ts := r.Header.Get(syncproto.HeaderTimestamp)
+				r.Header.Set(syncproto.HeaderSignature, syncproto.Sign(good, ts, "POST", syncproto.PathBatches, "tonghai", body))
+			}},
+		{name: "signature version 1 while the hub takes version 2 only", point: "hongta", secret: good, at: now, send: body,
+			tamper: func(r *http.Request) { syncproto.SignRequestV1(r, "hongta", good, body, now) }},
+		{name: "an unknown signature version", point: "hongta", secret: good, at: now, send: body,
+			tamper: func(r *http.Request) { r.Header.Set(syncproto.HeaderSignatureVersion, "3") }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -608,5 +618,66 @@ func TestExportPrintsOnA4(t *testing.T) {
 	defer f.Close()
 	for _, p := range testutil.PrintProblems(f, f.GetSheetList()...) {
 		t.Error(p)
+	}
+}
+
+// TestSignatureVersions: a pull signed with version 2 cannot be replayed
+// with another since; a request signed with version 1 is refused unless the
+// hub takes version 1 (--accept-signature-v1), and then every such request
+// is taken and audited as sync.signature_v1, naming the point.
+func TestSignatureVersions(t *testing.T) {
+	e := newEnv(t)
+	good := secretOf("hongta")
+	now := time.Now()
+	pull := func(sign func(*http.Request), query string) int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", e.srv.URL+syncproto.PathUpdates+"?since=0", nil)
+		sign(req)
+		req.URL.RawQuery = query // what a replay with another since would send
+		st, _ := do(t, req)
+		return st
+	}
+	v2 := func(r *http.Request) { syncproto.SignRequest(r, "hongta", good, nil, now) }
+	v1 := func(r *http.Request) { syncproto.SignRequestV1(r, "hongta", good, nil, now) }
+	if st := pull(v2, "since=0"); st != 200 {
+		t.Fatalf("a version 2 pull: %d", st)
+	}
+	if st := pull(v2, "since=5"); st != 401 {
+		t.Fatalf("a version 2 pull replayed with another since: %d, want 401", st)
+	}
+	if st := pull(v1, "since=0"); st != 401 {
+		t.Fatalf("a version 1 pull while the hub takes version 2 only: %d, want 401", st)
+	}
+	audited := func() int {
+		t.Helper()
+		p, err := e.d.AuditLog(context.Background(), models.AuditFilter{Action: "sync.signature_v1", Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range p.Items {
+			if a.Actor.User != "hongta" || a.Result != models.AuditOK {
+				t.Errorf("audit entry %+v", a)
+			}
+		}
+		return len(p.Items)
+	}
+	if n := audited(); n != 0 {
+		t.Fatalf("%d version 1 uses audited while refused", n)
+	}
+	e.h.AcceptSignatureV1 = true
+	if st := pull(v1, "since=0"); st != 200 {
+		t.Fatalf("a version 1 pull with --accept-signature-v1: %d", st)
+	}
+	body, _ := json.Marshal(batch("hongta", nil, nil))
+	req, _ := http.NewRequest("POST", e.srv.URL+syncproto.PathBatches, bytes.NewReader(body))
+	syncproto.SignRequestV1(req, "hongta", good, body, now)
+	if st, out := do(t, req); st != 200 {
+		t.Fatalf("a version 1 batch with --accept-signature-v1: %d %s", st, out)
+	}
+	if n := audited(); n != 2 {
+		t.Fatalf("%d version 1 uses audited, want 2", n)
+	}
+	if st := pull(v2, "since=0"); st != 200 || audited() != 2 {
+		t.Fatal("a version 2 pull was audited as version 1, or refused")
 	}
 }

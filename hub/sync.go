@@ -43,8 +43,20 @@ func (a *API) authenticate(c *gin.Context) (*Point, []byte, bool) {
 			return nil, nil, false
 		}
 		body = b
-		if !syncproto.Verify(p.Secret, stamp, c.Request.Method, c.Request.URL.Path, body, c.GetHeader(syncproto.HeaderSignature)) {
+		version, good := syncproto.Verify(p.Secret, c.Request, body)
+		switch {
+		case !good:
 			reason = "bad signature"
+		case version == 1 && !a.h.AcceptSignatureV1:
+			reason = "signature version 1 (the hub takes version 2 only; --accept-signature-v1 takes both while points are upgraded)"
+		case version == 1:
+			// Taken, and recorded: who still signs the old way, from where.
+			addr := handlers.ClientIP(c)
+			ctx := models.WithActor(c.Request.Context(), models.Actor{User: id, Role: "point", Addr: addr})
+			if err := a.s.DB.Audit(ctx, "sync.signature_v1", "point", id, models.AuditOK, map[string]any{"path": c.Request.URL.Path}); err != nil {
+				a.s.Fail(c, fmt.Errorf("audit of a version 1 signature from point %s: %w", id, err))
+				return nil, nil, false
+			}
 		}
 	}
 	if reason == "" {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"budgetpoint/models"
@@ -22,10 +23,14 @@ const (
 	HeaderPointID   = "X-Point-ID"
 	HeaderTimestamp = "X-Timestamp"
 	HeaderSignature = "X-Signature"
+	// HeaderSignatureVersion says how X-Signature was made: "2" (Sign: over
+	// the request URI with its query, and the point id), or absent / "1"
+	// (SignV1: over the path only; the hub takes it only while started with
+	// --accept-signature-v1).
+	HeaderSignatureVersion = "X-Signature-Version"
 )
 
-// Paths of the hub's sync endpoints. The signed PATH is the request's URL
-// path without the query string (for updates: PathUpdates, not "…?since=").
+// Paths of the hub's sync endpoints.
 const (
 	PathBatches = "/api/v1/sync/batches"
 	PathUpdates = "/api/v1/sync/updates"
@@ -84,28 +89,62 @@ type OpinionUpdate struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
-// Sign returns hex(HMAC-SHA256(secret, timestamp "\n" method "\n" path "\n" body)).
-func Sign(secret, timestamp, method, path string, body []byte) string {
+// Sign returns the signature of version 2: hex(HMAC-SHA256(secret,
+// timestamp "\n" method "\n" uri "\n" pointID "\n" body)), where uri is the
+// request URI (RequestURI: the path, and "?" and the raw query when there is
+// one), so that neither the query (a pull's since) nor the point can be
+// changed under a signature.
+func Sign(secret, timestamp, method, uri, pointID string, body []byte) string {
+	return mac(secret, body, timestamp, method, uri, pointID)
+}
+
+// SignV1 is the signature of version 1, over the path alone and without the
+// point id: hex(HMAC-SHA256(secret, timestamp "\n" method "\n" path "\n" body)).
+func SignV1(secret, timestamp, method, path string, body []byte) string {
+	return mac(secret, body, timestamp, method, path)
+}
+
+func mac(secret string, body []byte, parts ...string) string {
 	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(timestamp))
-	m.Write([]byte{'\n'})
-	m.Write([]byte(method))
-	m.Write([]byte{'\n'})
-	m.Write([]byte(path))
-	m.Write([]byte{'\n'})
+	for _, p := range parts {
+		m.Write([]byte(p))
+		m.Write([]byte{'\n'})
+	}
 	m.Write(body)
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// Verify reports whether signature is the right one for this request,
-// comparing in constant time.
-func Verify(secret, timestamp, method, path string, body []byte, signature string) bool {
+// RequestURI is what version 2 signs of a request's URL: its escaped path,
+// and "?" and the raw query when there is one.
+func RequestURI(u *url.URL) string {
+	if u.RawQuery == "" {
+		return u.EscapedPath()
+	}
+	return u.EscapedPath() + "?" + u.RawQuery
+}
+
+// equal reports whether signature (hex) equals want (hex), in constant time.
+func equal(signature, want string) bool {
 	got, err := hex.DecodeString(signature)
 	if err != nil {
 		return false
 	}
-	want, _ := hex.DecodeString(Sign(secret, timestamp, method, path, body))
-	return hmac.Equal(got, want)
+	w, _ := hex.DecodeString(want)
+	return hmac.Equal(got, w)
+}
+
+// Verify checks a request's signature over body: version 2 when the request
+// says X-Signature-Version: 2, version 1 when it says 1 or nothing. It
+// returns the version the request claims and whether the signature is right.
+func Verify(secret string, r *http.Request, body []byte) (version int, ok bool) {
+	stamp, sig := r.Header.Get(HeaderTimestamp), r.Header.Get(HeaderSignature)
+	switch r.Header.Get(HeaderSignatureVersion) {
+	case "2":
+		return 2, equal(sig, Sign(secret, stamp, r.Method, RequestURI(r.URL), r.Header.Get(HeaderPointID), body))
+	case "", "1":
+		return 1, equal(sig, SignV1(secret, stamp, r.Method, r.URL.Path, body))
+	}
+	return 0, false
 }
 
 // Errors of CheckTimestamp.
@@ -131,11 +170,22 @@ func CheckTimestamp(timestamp string, now time.Time) error {
 	return nil
 }
 
-// SignRequest sets the three sync headers on req for a body about to be
-// sent (nil for a GET). The signed path is req.URL.Path.
+// SignRequest sets the sync headers on req for a body about to be sent (nil
+// for a GET), signed with version 2 over req.URL's request URI.
 func SignRequest(req *http.Request, pointID, secret string, body []byte, now time.Time) {
 	ts := now.Format(TimeLayout)
 	req.Header.Set(HeaderPointID, pointID)
 	req.Header.Set(HeaderTimestamp, ts)
-	req.Header.Set(HeaderSignature, Sign(secret, ts, req.Method, req.URL.Path, body))
+	req.Header.Set(HeaderSignatureVersion, "2")
+	req.Header.Set(HeaderSignature, Sign(secret, ts, req.Method, RequestURI(req.URL), pointID, body))
+}
+
+// SignRequestV1 signs as points did before version 2 (no version header),
+// for tests of the hub's --accept-signature-v1.
+func SignRequestV1(req *http.Request, pointID, secret string, body []byte, now time.Time) {
+	ts := now.Format(TimeLayout)
+	req.Header.Set(HeaderPointID, pointID)
+	req.Header.Set(HeaderTimestamp, ts)
+	req.Header.Del(HeaderSignatureVersion)
+	req.Header.Set(HeaderSignature, SignV1(secret, ts, req.Method, req.URL.Path, body))
 }
