@@ -403,3 +403,100 @@ func TestPowerLossDrillHub(t *testing.T) {
 	finalChecks(t, rig)
 	t.Logf("hub, %d clients: %s, in %s", clients, d, time.Since(start).Round(time.Second))
 }
+
+// wait503 waits until the clients have been answered 503 unavailable n
+// times in all, failing if the server stops or a minute passes without one
+// (a fault answered by hanging, or by acknowledging).
+func wait503(t *testing.T, l *ledger, p *proc, n int64) {
+	t.Helper()
+	last, since := l.n503.Load(), time.Now()
+	for l.n503.Load() < n {
+		select {
+		case <-p.exited:
+			t.Fatalf("the server stopped during the fault: %s", p.stderr.String())
+		case <-time.After(2 * time.Millisecond):
+		}
+		if now := l.n503.Load(); now != last {
+			last, since = now, time.Now()
+		} else if time.Since(since) > time.Minute {
+			l.mu.Lock()
+			bad := l.bad
+			l.mu.Unlock()
+			t.Fatalf("no 503 for a minute while the disk fails: the server hangs or acknowledges (%v)", bad)
+		}
+	}
+}
+
+// TestFsyncFailureDrill: a point under load while fsync fails with EIO, or
+// every write with ENOSPC, at moments chosen by progress. While the fault
+// lasts it answers 503 unavailable (never 500, never a hang); when the
+// fault ends it accepts responses again by itself; power cut during a
+// fault or after it, it has lost nothing it acknowledged; the file passes
+// PRAGMA integrity_check and the counters equal a recount.
+func TestFsyncFailureDrill(t *testing.T) {
+	shim := buildShim(t)
+	episodes, clients := 12, 32
+	if testing.Short() {
+		episodes, clients = 4, 16
+	}
+	start := time.Now()
+	rig, token := pointStart(t, binPath, shim)
+	l := newLedger()
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 17))
+	var d drillCount
+	counts := map[string]int64{}
+	check := func() {
+		t.Helper()
+		lost, wrong, retried := checkPoint(t, l, rig.p.url, token, true)
+		d.Lost += lost
+		d.Duplicated += wrong
+		d.Retried += retried
+	}
+	for i := range episodes {
+		p := rig.p
+		stop := make(chan struct{})
+		wg := load(l, clients, stop, 201, postResponse(p.url, token))
+		l.round.Store(0)
+		waitAcked(t, l, p, int64(5+rng.IntN(60)))
+		kind := []string{"eio", "enospc"}[i%2]
+		before := l.n503.Load()
+		rig.fault(kind)
+		wait503(t, l, p, before+int64(5+rng.IntN(40)))
+		counts[kind] += l.n503.Load() - before
+		if i%3 == 2 {
+			// The power goes while the disk fails.
+			d.addCut(rig.cut())
+			rig.fault("")
+			close(stop)
+			wg.Wait()
+			rig.start()
+			check()
+		} else {
+			rig.fault("")
+			// It recovers by itself: responses are acknowledged again.
+			l.round.Store(0)
+			waitAcked(t, l, p, 20)
+			close(stop)
+			wg.Wait()
+		}
+		for _, b := range l.bad {
+			t.Errorf("answer the drill does not allow (%s): %s", kind, b)
+		}
+		if t.Failed() {
+			return
+		}
+	}
+	d.addCut(rig.cut())
+	rig.start()
+	check()
+	d.Acked = len(l.ids(acked))
+	if t.Failed() {
+		return
+	}
+	finalChecks(t, rig, "t1")
+	if d.Lost != 0 || d.Duplicated != 0 {
+		t.Fatalf("fsync failures: %s", d)
+	}
+	t.Logf("point, %d fault episodes (EIO on fsync, ENOSPC on writes), %d clients: %d answers 503 during EIO, %d during ENOSPC; %s, in %s",
+		episodes, clients, counts["eio"], counts["enospc"], d, time.Since(start).Round(time.Second))
+}
