@@ -81,20 +81,18 @@ func readUndoLog(path string) ([]undoRec, error) {
 	var out []undoRec
 	for off := 0; off < len(b); {
 		start := off
-		need := func(n int) error {
-			if off+n > len(b) {
-				return fmt.Errorf("undo log %s: record at %d cut short", path, start)
-			}
-			return nil
-		}
-		if err := need(5); err != nil {
-			return nil, err
+		// The last record may be cut short by the kill: the shim writes a
+		// record whole before it makes the change, so that change was
+		// never made.
+		need := func(n int) bool { return off+n <= len(b) }
+		if !need(5) {
+			return out, nil
 		}
 		r := undoRec{typ: b[off], offset: int64(start)}
 		pl := int(binary.LittleEndian.Uint32(b[off+1:]))
 		off += 5
-		if err := need(pl + 32); err != nil {
-			return nil, err
+		if !need(pl + 32) {
+			return out, nil
 		}
 		r.path = string(b[off : off+pl])
 		off += pl
@@ -103,8 +101,8 @@ func readUndoLog(path string) ([]undoRec, error) {
 		r.b = binary.LittleEndian.Uint64(b[off+16:])
 		n := int(binary.LittleEndian.Uint64(b[off+24:]))
 		off += 32
-		if err := need(n); err != nil {
-			return nil, err
+		if !need(n) {
+			return out, nil
 		}
 		r.data = b[off : off+n]
 		off += n
