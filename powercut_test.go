@@ -49,15 +49,29 @@ func buildShim(t *testing.T) string {
 // buildNormalBinary builds the control binary: the product with SQLite's
 // synchronous=NORMAL (db.synchronous), which the drill must catch losing
 // acknowledged responses.
+// It is built once, beside the real binary (removed with it by TestMain).
 func buildNormalBinary(t *testing.T) string {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "budgetpoint-normal")
-	cmd := exec.Command("go", "build", "-ldflags", "-X budgetpoint/db.synchronous=NORMAL", "-o", out, ".")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the NORMAL control binary: %v\n%s", err, b)
+	normalOnce.Do(func() {
+		out := filepath.Join(filepath.Dir(binPath), "budgetpoint-normal")
+		cmd := exec.Command("go", "build", "-ldflags", "-X budgetpoint/db.synchronous=NORMAL", "-o", out, ".")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			normalErr = fmt.Errorf("building the NORMAL control binary: %v\n%s", err, b)
+			return
+		}
+		normalBin = out
+	})
+	if normalErr != nil {
+		t.Fatal(normalErr)
 	}
-	return out
+	return normalBin
 }
+
+var (
+	normalOnce sync.Once
+	normalBin  string
+	normalErr  error
+)
 
 // ---- the undo log and the cut ----
 
