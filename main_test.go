@@ -80,8 +80,15 @@ type proc struct {
 // until it listens.
 func startServer(t *testing.T, dir string) *proc {
 	t.Helper()
-	cmd := exec.Command(binPath, "serve", "--data", dir, "--addr", "127.0.0.1:0")
-	cmd.Env = cleanEnv()
+	return startProc(t, binPath, cleanEnv(), "serve", "--data", dir, "--addr", "127.0.0.1:0")
+}
+
+// startProc starts the binary bin with env and args (a server on
+// 127.0.0.1:0: serve or hub) and waits until it says where it listens.
+func startProc(t *testing.T, bin string, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
 	p := &proc{cmd: cmd, stderr: &testutil.Buffer{}, exited: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	out, err := cmd.StdoutPipe()
