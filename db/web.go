@@ -24,7 +24,7 @@ func (db *DB) OutboxLength(ctx context.Context) (int64, error) {
 // ChannelStats is one question's answers counted for one channel.
 type ChannelStats struct {
 	Answered int64
-	Asked    int64 // the responses that asked it (shown for questions with skip logic)
+	Asked    int64            // the responses that asked it (shown for questions with skip logic)
 	Counts   map[string]int64 // option value or rating score → count
 	Sum      int64            // rating: score sum ×1000; number: thousandths
 	Min, Max int64            // number, in thousandths, when Answered > 0

@@ -53,8 +53,12 @@ func TestSignMatchesTheContract(t *testing.T) {
 			r.Header.Set(HeaderPointID, "tonghai")
 			return r, body, secret
 		},
-		"other body":   func() (*http.Request, []byte, string) { return signed("POST", PathBatches, body, false), []byte(`{"batch_id":"y"}`), secret },
-		"other secret": func() (*http.Request, []byte, string) { return signed("POST", PathBatches, body, false), body, "secret-tonghai-0123456789" },
+		"other body": func() (*http.Request, []byte, string) {
+			return signed("POST", PathBatches, body, false), []byte(`{"batch_id":"y"}`), secret
+		},
+		"other secret": func() (*http.Request, []byte, string) {
+			return signed("POST", PathBatches, body, false), body, "secret-tonghai-0123456789"
+		},
 		"other time": func() (*http.Request, []byte, string) {
 			r := signed("POST", PathBatches, body, false)
 			r.Header.Set(HeaderTimestamp, "2026-11-27T09:30:01+08:00")
