@@ -99,7 +99,12 @@ type PointStatus struct {
 	LastBatchAt     *time.Time `json:"last_batch_at"`
 	LastBatchID     string     `json:"last_batch_id,omitempty"`
 	LastBatchAgeSec *int64     `json:"last_batch_age_seconds"`
-	Totals          Totals     `json:"totals"`
+	// LastContactAt: the last signed request (a batch or a pull); a point
+	// is quiet only when this is old.
+	LastContactAt     *time.Time `json:"last_contact_at"`
+	LastPullAt        *time.Time `json:"last_pull_at"`
+	LastContactAgeSec *int64     `json:"last_contact_age_seconds"`
+	Totals            Totals     `json:"totals"`
 }
 
 // Totals counts what the hub holds from one point.
@@ -124,10 +129,15 @@ func (h *Hub) PointStatuses(ctx context.Context) ([]PointStatus, error) {
 	out := make([]PointStatus, 0, len(h.Points))
 	for _, p := range h.Points {
 		r := recs[p.ID]
-		ps := PointStatus{ID: p.ID, Name: p.Name, LastBatchAt: r.LastBatchAt, LastBatchID: r.LastBatchID, Totals: r.Totals}
+		ps := PointStatus{ID: p.ID, Name: p.Name, LastBatchAt: r.LastBatchAt, LastBatchID: r.LastBatchID, Totals: r.Totals,
+			LastContactAt: r.LastContactAt, LastPullAt: r.LastPullAt}
 		if r.LastBatchAt != nil {
 			age := int64(now.Sub(*r.LastBatchAt) / time.Second)
 			ps.LastBatchAgeSec = &age
+		}
+		if r.LastContactAt != nil {
+			age := int64(now.Sub(*r.LastContactAt) / time.Second)
+			ps.LastContactAgeSec = &age
 		}
 		out = append(out, ps)
 	}

@@ -639,8 +639,32 @@ func TestSignatureVersions(t *testing.T) {
 	}
 	v2 := func(r *http.Request) { syncproto.SignRequest(r, "hongta", good, nil, now) }
 	v1 := func(r *http.Request) { syncproto.SignRequestV1(r, "hongta", good, nil, now) }
+	contact := func() (*time.Time, *time.Time) {
+		t.Helper()
+		ps, err := e.h.PointStatuses(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			if p.ID == "hongta" {
+				return p.LastContactAt, p.LastPullAt
+			}
+		}
+		t.Fatal("no hongta")
+		return nil, nil
+	}
+	if st := pull(v1, "since=0"); st != 401 {
+		t.Fatalf("a version 1 pull while the hub takes version 2 only: %d, want 401", st)
+	}
+	if c, _ := contact(); c != nil {
+		t.Fatal("a refused request counted as contact")
+	}
 	if st := pull(v2, "since=0"); st != 200 {
 		t.Fatalf("a version 2 pull: %d", st)
+	}
+	// A pull is contact, though nothing was pushed.
+	if c, p := contact(); c == nil || p == nil || time.Since(*c) > time.Minute {
+		t.Fatalf("after a pull, last contact %v, last pull %v", c, p)
 	}
 	if st := pull(v2, "since=5"); st != 401 {
 		t.Fatalf("a version 2 pull replayed with another since: %d, want 401", st)

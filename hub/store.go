@@ -335,9 +335,28 @@ func max64(a, b int64) int64 {
 
 // PointRecord is what the hub holds from one point.
 type PointRecord struct {
-	LastBatchID string
-	LastBatchAt *time.Time
-	Totals      Totals
+	LastBatchID   string
+	LastBatchAt   *time.Time
+	LastContactAt *time.Time // the last signed request, a batch or a pull
+	LastPullAt    *time.Time
+	Totals        Totals
+}
+
+// RecordContact notes a point's signed request (pull: a pull), in a
+// transaction of its own, before the request is served.
+func (st *Store) RecordContact(ctx context.Context, pointID string, pull bool) error {
+	now := ts(st.Now())
+	var pullAt any
+	if pull {
+		pullAt = now
+	}
+	err := st.db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO hub_contacts(point_id, last_contact_at, last_pull_at) VALUES(?,?,?)
+			ON CONFLICT(point_id) DO UPDATE SET last_contact_at=excluded.last_contact_at,
+			last_pull_at=coalesce(excluded.last_pull_at, hub_contacts.last_pull_at)`, pointID, now, pullAt)
+		return err
+	})
+	return errorf("contact of point "+pointID, err)
 }
 
 // PointRecords returns, for each point id given, its last batch and totals.
@@ -355,6 +374,17 @@ func (st *Store) PointRecords(ctx context.Context, ids []string) (map[string]Poi
 			default:
 				t := parseTS(at)
 				pr.LastBatchAt, pr.LastBatchID = &t, bid
+			}
+			var contact string
+			var pulled sql.NullString
+			err = tx.QueryRowContext(ctx, `SELECT last_contact_at, last_pull_at FROM hub_contacts WHERE point_id=?`, id).Scan(&contact, &pulled)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+			case err != nil:
+				return errorf("point "+id+": last contact", err)
+			default:
+				t := parseTS(contact)
+				pr.LastContactAt, pr.LastPullAt = &t, parseTSPtr(pulled)
 			}
 			rows, err := tx.QueryContext(ctx, `SELECT topic_id, body FROM hub_summaries WHERE point_id=?`, id)
 			if err != nil {

@@ -60,6 +60,11 @@ func (a *API) authenticate(c *gin.Context) (*Point, []byte, bool) {
 		}
 	}
 	if reason == "" {
+		// Contact, whatever the request then brings.
+		if err := a.h.Store.RecordContact(c.Request.Context(), p.ID, c.Request.Method == http.MethodGet); err != nil {
+			a.s.Fail(c, err)
+			return nil, nil, false
+		}
 		return p, body, true
 	}
 	a.h.Log.Warn("sync request refused", "point", id, "reason", reason, "method", c.Request.Method,

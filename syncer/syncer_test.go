@@ -32,8 +32,8 @@ type fakeHub struct {
 
 func (h *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	if !syncproto.Verify(secret, r.Header.Get(syncproto.HeaderTimestamp), r.Method, r.URL.Path, body, r.Header.Get(syncproto.HeaderSignature)) ||
-		r.Header.Get(syncproto.HeaderPointID) != "hongta" {
+	// Points sign with version 2 (over the query too).
+	if v, ok := syncproto.Verify(secret, r, body); !ok || v != 2 || r.Header.Get(syncproto.HeaderPointID) != "hongta" {
 		w.WriteHeader(401)
 		return
 	}

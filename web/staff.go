@@ -51,8 +51,9 @@ type topicRow struct {
 type dashData struct {
 	Open    []topicRow
 	Sync    SyncState
-	SyncAge string
-	Stale   bool
+	SyncAge string // since the last push
+	PullAge string // since the last pull
+	Stale   bool   // no push nor pull for a day
 }
 
 // allTopics reads every topic (a point has tens, not thousands).
@@ -103,10 +104,19 @@ func (a *App) dashboard(c *gin.Context) {
 	}
 	d.Sync = a.syncState(c)
 	lang := LangOf(c)
-	if d.Sync.LastPush != nil {
-		d.SyncAge = Age(lang, *d.Sync.LastPush, now)
-		d.Stale = now.Sub(*d.Sync.LastPush) > 24*time.Hour
+	// In contact with the hub is a push or a pull: a point with nothing new
+	// only pulls.
+	var last *time.Time
+	if p := d.Sync.LastPush; p != nil {
+		d.SyncAge, last = Age(lang, *p, now), p
 	}
+	if p := d.Sync.LastPull; p != nil {
+		d.PullAge = Age(lang, *p, now)
+		if last == nil || p.After(*last) {
+			last = p
+		}
+	}
+	d.Stale = last != nil && now.Sub(*last) > 24*time.Hour
 	v := a.View(c, "dash.title", d)
 	v.Nav = "dashboard"
 	a.Render(c, http.StatusOK, "dashboard.html", v)

@@ -56,7 +56,7 @@ func TestBrowserCommitteeAnswersAtHubAndPointShowsIt(t *testing.T) {
 	}
 	webtest.Run(t, ctx, "switch to Chinese", chromedp.Navigate(hs.URL+"/lang/zh?next=/"), chromedp.WaitVisible(chromedp.CSS(`table.hub-points`)))
 	overview := webtest.Read(t, ctx, "read the overview", chromedp.Text(chromedp.CSS(`main`)))
-	webtest.MustContain(t, overview, "六个联系点一览", "红塔区人大常委会", "从未同步")
+	webtest.MustContain(t, overview, "六个联系点一览", "红塔区人大常委会", "从未联系")
 	webtest.Shot(t, ctx, "1-points")
 
 	webtest.Run(t, ctx, "topic summary", chromedp.Navigate(hs.URL+"/hub/topics/"+op.TopicID), chromedp.WaitVisible(chromedp.CSS(`#all-h`)))

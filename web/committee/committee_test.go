@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"budgetpoint/db"
+	"budgetpoint/hub"
 	"budgetpoint/models"
 	"budgetpoint/web"
 
@@ -27,7 +28,7 @@ func TestHubPagesRenderForCommittee(t *testing.T) {
 	webtest.MustContain(t, body, "六个联系点一览", "玉溪市人大常委会预算工作委员会", "红塔区人大常委会", "通海县人大常委会",
 		"事项汇总", "意见建议办理", "发布事项与问卷", "导出Excel", `aria-current="page"`)
 	// yimen never synced: marked in words, not only by colour.
-	if !strings.Contains(body, `id="point-yimen" class="silent"`) || !strings.Contains(body, "从未同步") {
+	if !strings.Contains(body, `id="point-yimen" class="silent"`) || !strings.Contains(body, "从未联系") {
 		t.Errorf("the silent point is not marked:\n%s", webtest.Truncate(body))
 	}
 	if strings.Contains(body, `id="point-hongta" class="silent"`) {
@@ -75,7 +76,7 @@ func TestHubPagesRenderForCommittee(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := webtest.ReadAll(t, res)
-	webtest.MustContain(t, b, "The six contact points at a glance", "never synced", "<span class=\"point\">Budget Work Committee, Yuxi Municipal People&#39;s Congress</span>",
+	webtest.MustContain(t, b, "The six contact points at a glance", "never in contact", "<span class=\"point\">Budget Work Committee, Yuxi Municipal People&#39;s Congress</span>",
 		// The points file's English names, and the Chinese one where it has none.
 		"Hongta District People&#39;s Congress Standing Committee", "Tonghai County People&#39;s Congress Standing Committee", "易门县人大常委会")
 	if strings.Contains(b, "红塔区人大常委会") {
@@ -118,10 +119,27 @@ func TestHubPointSilentForMoreThanADay(t *testing.T) {
 	if strings.Contains(body, `id="point-tonghai" class="silent"`) {
 		t.Error("a point that synced just now is marked silent")
 	}
-	if !strings.Contains(body, `id="point-hongta" class="silent"`) || !strings.Contains(body, "超过一天未同步") || !strings.Contains(body, "25 小时前") {
+	if !strings.Contains(body, `id="point-hongta" class="silent"`) || !strings.Contains(body, "超过一天未联系") || !strings.Contains(body, "25 小时前") {
 		t.Errorf("a point silent for 25 hours is not marked:\n%s", webtest.Truncate(body))
 	}
-	webtest.MustContain(t, body, "有 2 个联系点超过一天未同步或从未同步")
+	webtest.MustContain(t, body, "有 2 个联系点超过一天没有联系或从未联系")
+
+	// A quiet point that pulls, with nothing to push, is in contact.
+	if err := hs.H.Store.RecordContact(context.Background(), "hongta", true); err != nil {
+		t.Fatal(err)
+	}
+	body = hs.Get(t, c, "/", http.StatusOK)
+	if strings.Contains(body, `id="point-hongta" class="silent"`) {
+		t.Error("a point that pulled just now is marked silent because its last batch is 25 hours old")
+	}
+	webtest.MustContain(t, body, "有 1 个联系点超过一天没有联系或从未联系", "25 小时前")
+	var pts struct{ Items []hub.PointStatus }
+	hs.Env.Do(t, "GET", "/api/v1/committee/points", hs.Env.User(t, "committee2", "committee"), nil).Want(t, 200, "points").JSON(t, &pts)
+	for _, p := range pts.Items {
+		if p.ID == "hongta" && (p.LastContactAt == nil || p.LastPullAt == nil || p.LastContactAgeSec == nil || *p.LastContactAgeSec > 60 || *p.LastBatchAgeSec < 24*3600) {
+			t.Errorf("hongta in the points API: %+v", p)
+		}
+	}
 }
 
 func TestHubPagesRefuseOthers(t *testing.T) {

@@ -14,29 +14,33 @@ import (
 
 var pointsMessages = map[string][2]string{
 	"hub.points.title":   {"六个联系点一览", "The six contact points at a glance"},
-	"hub.points.lead":    {"每个联系点上次同步的时间和收到的内容。超过一天没有同步的联系点标为“超过一天未同步”。", "When each point last synced and what it has sent. A point that has not synced for more than a day is marked “silent for over a day”."},
+	"hub.points.lead":    {"每个联系点最近一次联系（推送或拉取）和最近一次推送的时间，以及收到的内容。联系点没有新内容时只拉取不推送，也算联系；超过一天没有任何联系的联系点标为“超过一天未联系”。", "When each point was last in contact (a push or a pull), when it last pushed, and what it has sent. A point with nothing new only pulls, which counts as contact; a point without any contact for more than a day is marked “no contact for over a day”."},
+	"hub.last_contact":   {"最近联系", "Last contact"},
+	"hub.last_push":      {"最近推送", "Last push"},
+	"hub.never_pushed":   {"尚未推送", "nothing pushed yet"},
 	"hub.point":          {"联系点", "Contact point"},
 	"hub.sync_state":     {"同步状态", "Sync state"},
-	"hub.never":          {"从未同步", "never synced"},
-	"hub.silent":         {"超过一天未同步", "silent for over a day"},
-	"hub.silent_never":   {"从未同步，请联系该联系点", "never synced: contact the point"},
+	"hub.never":          {"从未联系", "never in contact"},
+	"hub.silent":         {"超过一天未联系", "no contact for over a day"},
+	"hub.silent_never":   {"从未联系，请联系该联系点", "never in contact: call the point"},
 	"hub.ok":             {"正常", "on time"},
-	"hub.silent_count":   {"有 %d 个联系点超过一天未同步或从未同步，已在下表中标出。", "%d points have not synced for more than a day (or never): they are marked below."},
-	"hub.all_ok":         {"所有联系点都在一天之内同步过。", "Every point has synced within the last day."},
+	"hub.silent_count":   {"有 %d 个联系点超过一天没有联系或从未联系，已在下表中标出。", "%d points have not been in contact for more than a day (or never): they are marked below."},
+	"hub.all_ok":         {"所有联系点都在一天之内联系过。", "Every point has been in contact within the last day."},
 	"hub.topics_n":       {"事项", "Topics"},
 	"hub.total":          {"合计", "Total"},
 	"hub.points_caption": {"各联系点的同步情况和数量", "Each point's sync and totals"},
 }
 
-// silentAfter is how long a point may go without a batch before the
-// overview marks it.
+// silentAfter is how long a point may go without contact (a batch or a
+// pull) before the overview marks it.
 const silentAfter = 24 * time.Hour
 
 type pointRow struct {
 	hub.PointStatus
-	Name   string
-	Age    string
-	Silent bool
+	Name    string
+	Age     string // since the last contact
+	PushAge string // since the last batch
+	Silent  bool
 }
 
 type pointsData struct {
@@ -56,11 +60,19 @@ func (p *Pages) pointsPage(c *gin.Context) {
 	d := &pointsData{}
 	for _, s := range ps {
 		r := pointRow{PointStatus: s, Name: p.pointName(lang, s.ID)}
-		if s.LastBatchAt == nil {
+		contact := s.LastContactAt
+		if contact == nil || s.LastBatchAt != nil && s.LastBatchAt.After(*contact) {
+			contact = s.LastBatchAt // batches from before contacts were recorded
+		}
+		if contact == nil {
 			r.Silent = true
 		} else {
-			r.Age = web.Age(lang, *s.LastBatchAt, now)
-			r.Silent = now.Sub(*s.LastBatchAt) > silentAfter
+			r.Age = web.Age(lang, *contact, now)
+			r.Silent = now.Sub(*contact) > silentAfter
+			r.LastContactAt = contact
+		}
+		if s.LastBatchAt != nil {
+			r.PushAge = web.Age(lang, *s.LastBatchAt, now)
 		}
 		if r.Silent {
 			d.Silent++
