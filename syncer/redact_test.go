@@ -1,6 +1,11 @@
 package syncer
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
 
 // Sentences as staff type them into minutes, opinions and self-descriptions
 // (issue 10): a contact number in any of its usual forms goes up as
@@ -99,5 +104,59 @@ func TestRedactTable(t *testing.T) {
 	}
 	if redacted < 20 || kept < 20 {
 		t.Fatalf("%d cases to redact, %d to keep: want at least 20 of each", redacted, kept)
+	}
+}
+
+// bareMobile finds, in the normalised view of s, a run of exactly 11
+// consecutive digits starting 13–19: a mobile number left whole.
+func bareMobile(s string) (string, bool) {
+	sc := newScanner(s)
+	for i := 0; i < len(sc.t); i++ {
+		if sc.digit(i) && !sc.digit(i-1) {
+			if d := sc.digits(i); mobileDigits(d) {
+				return d, true
+			}
+		}
+	}
+	return "", false
+}
+
+func FuzzRedact(f *testing.F) {
+	for _, c := range redactCases {
+		f.Add(c.in)
+	}
+	for _, s := range []string{
+		"", "1", "+", "(", "[已隐去]", "0877-2012345 13908771234", "53042319780101234X13908771234",
+		"13908771234X", "(13908771234)", "+8613908771234", "8613908771234", "008613908771234",
+		"0877-2012345x13908771234", "139 0877 1234 5678 9", "0877 2012345 0877 2012345",
+		"(0877)(0877)2012345", "+86 (0877) 2012345", "\xff139\xfe08771234", "1\u200b3\u200b9\u200b08771234",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := Redact(s)
+		if !utf8.ValidString(out) {
+			t.Fatalf("Redact(%q) = %q: not UTF-8", s, out)
+		}
+		if again := Redact(out); again != out {
+			t.Fatalf("Redact(%q) = %q, but Redact of that = %q", s, out, again)
+		}
+		if d, ok := bareMobile(out); ok {
+			t.Fatalf("Redact(%q) = %q leaves the mobile number %s", s, out, d)
+		}
+	})
+}
+
+// The scan is linear: 256 KiB of what looks most like numbers (separated
+// digits, prefixes, extensions, invisible characters) takes a fraction of a
+// second, not minutes.
+func TestRedactLinear(t *testing.T) {
+	for _, unit := range []string{"0877 ", "1 ", "139 ", "(+86)", "0877-2012345-", "5304 2319 ", "1\u200b", "+86 "} {
+		s := strings.Repeat(unit, 1<<18/len(unit))
+		start := time.Now()
+		Redact(s)
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("Redact of 256 KiB of %q took %s", unit, d)
+		}
 	}
 }
