@@ -16,7 +16,8 @@ const Redacted = "[已隐去]"
 // it, in any of the forms people use:
 //
 //   - a mainland mobile number, 11 digits starting 13–19, bare or grouped
-//     3-4-4, 3-8, 7-4, 3-3-5, 4-3-4 or 4-4-3, optionally after +86, 0086, 86
+//     3-4-4, 3-8, 7-4, 3-3-5, 4-3-4 or 4-4-3 (not when the 4 read as a
+//     year, 18xx or 19xx), optionally after +86, 0086, 86
 //     or (+86): 13908771234, 139.0877.1234, +86 139-0877-1234;
 //   - an ID number: 18 characters (17 digits and a digit or X), bare or in
 //     groups whose birth date reads as one (530423-19780101-2345,
@@ -328,9 +329,13 @@ func (sc *scanner) mobile(gs []group) int {
 			}
 			d += gs[k].d
 		}
-		if mobileDigits(d) {
-			return gs[len(shape)-1].to
+		if !mobileDigits(d) {
+			continue
 		}
+		if shape[0] == 4 && (d[:2] == "19" || d[:2] == "18") {
+			continue // 1998 2026 123: a year first, not a mobile number
+		}
+		return gs[len(shape)-1].to
 	}
 	return -1
 }
