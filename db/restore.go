@@ -196,6 +196,17 @@ func renew(ctx context.Context, stage, from, prev string) (id string, err error)
 		if _, err := tx.Exec(`UPDATE settings SET value=? WHERE key=?`, id, instanceKey); err != nil {
 			return err
 		}
+		// A point's batch pending at the time of the backup names the old
+		// instance: built again from the outbox, it names the new one.
+		var pending int
+		if err := tx.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type='table' AND name='sync_batch'`).Scan(&pending); err != nil {
+			return err
+		}
+		if pending > 0 {
+			if _, err := tx.Exec(`DELETE FROM sync_batch`); err != nil {
+				return err
+			}
+		}
 		return d.audit(ctx, tx, auditRecord{Action: "backup.restore", ObjectType: "file", ObjectID: filepath.Base(from),
 			Result: models.AuditOK, Detail: map[string]any{"from": from, "previous_instance": prev, "instance": id}})
 	})

@@ -203,9 +203,23 @@ func (db *DB) NoteBatchAttempt(ctx context.Context, batchID string) error {
 // sent (a change made meanwhile stays queued for the next batch); opinions
 // sent move from recorded to reported; the batch is forgotten and the time
 // of the last successful push recorded. It returns how many entries left.
-func (db *DB) AckBatch(ctx context.Context, batchID string) (removed int, err error) {
+//
+// Items the hub rejected leave the outbox too (they are not sent again
+// until they change) and are kept in sync_rejected with why; an item the hub
+// took leaves sync_rejected.
+func (db *DB) AckBatch(ctx context.Context, batchID string, rejected []Rejected) (removed int, err error) {
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		removed = 0
+		refused := map[[2]string]bool{}
+		now := ts(db.Now())
+		for _, r := range rejected {
+			refused[[2]string{r.Kind, r.RefID}] = true
+			if _, err := tx.Exec(`INSERT INTO sync_rejected(kind, ref_id, code, message, batch_id, rejected_at) VALUES(?,?,?,?,?,?)
+				ON CONFLICT(kind, ref_id) DO UPDATE SET code=excluded.code, message=excluded.message, batch_id=excluded.batch_id,
+				rejected_at=excluded.rejected_at`, r.Kind, r.RefID, r.Code, r.Message, batchID, now); err != nil {
+				return fmt.Errorf("rejected %s %s: %w", r.Kind, r.RefID, err)
+			}
+		}
 		rows, err := tx.Query(`SELECT kind, ref_id, version FROM sync_batch_items WHERE batch_id=?`, batchID)
 		if err != nil {
 			return fmt.Errorf("items: %w", err)
@@ -223,7 +237,6 @@ func (db *DB) AckBatch(ctx context.Context, batchID string) (removed int, err er
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("items: %w", err)
 		}
-		now := ts(db.Now())
 		for _, it := range items {
 			res, err := tx.Exec(`DELETE FROM outbox WHERE kind=? AND ref_id=? AND version=?`, it.Kind, it.RefID, it.Version)
 			if err != nil {
@@ -234,6 +247,12 @@ func (db *DB) AckBatch(ctx context.Context, batchID string) (removed int, err er
 				return fmt.Errorf("outbox %s %s: %w", it.Kind, it.RefID, err)
 			}
 			removed += int(n)
+			if refused[[2]string{it.Kind, it.RefID}] {
+				continue
+			}
+			if _, err := tx.Exec(`DELETE FROM sync_rejected WHERE kind=? AND ref_id=?`, it.Kind, it.RefID); err != nil {
+				return fmt.Errorf("rejected %s %s: %w", it.Kind, it.RefID, err)
+			}
 			if it.Kind == "opinion" {
 				if _, err := tx.Exec(`UPDATE opinions SET status='reported', updated_at=? WHERE id=? AND status='recorded'`, now, it.RefID); err != nil {
 					return fmt.Errorf("opinion %s: reported: %w", it.RefID, err)
@@ -246,6 +265,36 @@ func (db *DB) AckBatch(ctx context.Context, batchID string) (removed int, err er
 		return setSyncState(tx, map[string]string{"last_push_at": now})
 	})
 	return removed, Wrap("acknowledge batch "+batchID, err)
+}
+
+// Rejected is an item of a batch the hub did not store, and why.
+type Rejected struct {
+	Kind       string    `json:"kind"`
+	RefID      string    `json:"id"`
+	Code       string    `json:"code"`
+	Message    string    `json:"message"`
+	BatchID    string    `json:"batch_id"`
+	RejectedAt time.Time `json:"rejected_at"`
+}
+
+// SyncRejected lists what the hub rejected and was not taken since, newest first.
+func (db *DB) SyncRejected(ctx context.Context) ([]Rejected, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT kind, ref_id, code, message, batch_id, rejected_at FROM sync_rejected ORDER BY rejected_at DESC, kind, ref_id LIMIT 1000`)
+	if err != nil {
+		return nil, Wrap("rejected sync items", err)
+	}
+	defer rows.Close()
+	out := []Rejected{}
+	for rows.Next() {
+		var r Rejected
+		var at string
+		if err := rows.Scan(&r.Kind, &r.RefID, &r.Code, &r.Message, &r.BatchID, &at); err != nil {
+			return nil, Wrap("rejected sync items", err)
+		}
+		r.RejectedAt = parseTS(at)
+		out = append(out, r)
+	}
+	return out, Wrap("rejected sync items", rows.Err())
 }
 
 // SyncState returns the durable sync state (cursor, last_push_at,

@@ -170,7 +170,14 @@ func (h *Hub) Topics(ctx context.Context) ([]TopicInfo, error) {
 	}
 	for _, id := range order {
 		if !known[id] {
-			items = append(items, TopicInfo{Topic: models.Topic{ID: id, Origin: models.OriginLocal}, Points: reporting[id]})
+			t, err := h.Store.PointTopic(ctx, id)
+			if models.ErrorCode(err) == models.ENotFound {
+				t, err = models.Topic{ID: id, Origin: models.OriginLocal}, nil // from a point before version 2
+			}
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, TopicInfo{Topic: t, Points: reporting[id]})
 		}
 	}
 	return items, nil
@@ -183,9 +190,14 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// Topic returns a topic the committee published.
+// Topic returns a topic the committee published, or else one a point
+// created itself and sent (Origin local).
 func (h *Hub) Topic(ctx context.Context, id string) (models.Topic, error) {
-	return h.Store.Topic(ctx, id)
+	t, err := h.Store.Topic(ctx, id)
+	if models.ErrorCode(err) == models.ENotFound {
+		return h.Store.PointTopic(ctx, id)
+	}
+	return t, err
 }
 
 // checkTargets checks a publication's point list; empty means every point.
@@ -423,12 +435,16 @@ func (h *Hub) Activities(ctx context.Context, f ActivityFilter) (models.Page[Hub
 
 // Ingest stores a batch from an authenticated point (see Store.Ingest) and
 // logs what it did not store.
-func (h *Hub) Ingest(ctx context.Context, pointID string, b *syncproto.Batch) (dup bool, err error) {
-	res, err := h.Store.Ingest(ctx, pointID, b, h.purgeDue(h.Store.Now()))
-	for _, f := range res.Foreign {
-		h.Log.Warn("id belongs to another point: ignored", "point", pointID, "item", f)
+func (h *Hub) Ingest(ctx context.Context, pointID string, b *syncproto.Batch) (syncproto.BatchAck, error) {
+	rejected := splitBatch(b)
+	res, err := h.Store.Ingest(ctx, pointID, b, h.purgeDue(h.Store.Now()), rejected)
+	if err != nil {
+		return syncproto.BatchAck{}, err
 	}
-	return res.Duplicate, err
+	for _, r := range res.Rejected {
+		h.Log.Warn("batch item rejected", "point", pointID, "batch", b.BatchID, "kind", r.Kind, "id", r.ID, "code", r.Code, "message", r.Message)
+	}
+	return syncproto.BatchAck{BatchID: b.BatchID, Duplicate: res.Duplicate, Rejected: res.Rejected}, nil
 }
 
 // Updates returns what changed for pointID after the cursor since.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/xuri/excelize/v2"
 
 	"budgetpoint/hub"
@@ -703,5 +704,105 @@ func TestSignatureVersions(t *testing.T) {
 	}
 	if st := pull(v2, "since=0"); st != 200 || audited() != 2 {
 		t.Fatal("a version 2 pull was audited as version 1, or refused")
+	}
+}
+
+// TestBatchRejections: what a batch carries is checked item by item against
+// the limits a point keeps to; an item over them, or an id that belongs to
+// another point, is not stored and is named in the 200's rejected (the same
+// again for a duplicate of the batch), while the rest of the batch is stored.
+func TestBatchRejections(t *testing.T) {
+	e := newEnv(t)
+	rng := rand.New(rand.NewPCG(5, 6))
+	s, _ := pointData(rng, "hongta", 1, 20, 1, 1, &raw{})
+	mine := opinion(topicID, 1)
+	e.push(t, batch("hongta", nil, []models.Opinion{mine}))
+
+	huge := opinion(topicID, 2)
+	huge.Content = strings.Repeat("长", 200000)
+	fine := opinion(topicID, 3)
+	taken := mine // tonghai sending hongta's opinion id
+	taken.Content = "冒充"
+	badAct := models.Activity{ID: uuid.NewString(), Kind: "forum", TopicID: topicID, Title: "座谈会", Location: strings.Repeat("地", 201)}
+	b := batch("tonghai", []models.Summary{func() models.Summary { s.PointID = "tonghai"; return s }()}, []models.Opinion{huge, fine, taken})
+	b.Activities = []models.Activity{badAct}
+	ack := e.push(t, b)
+	want := map[string]string{huge.ID: models.EInvalid, taken.ID: models.EConflict, badAct.ID: models.EInvalid}
+	if len(ack.Rejected) != len(want) {
+		t.Fatalf("rejected %+v, want %v", ack.Rejected, want)
+	}
+	for _, r := range ack.Rejected {
+		if want[r.ID] != r.Code || !strings.Contains(r.Message, " / ") {
+			t.Errorf("rejection %+v", r)
+		}
+		if r.ID == huge.ID && (r.Kind != syncproto.KindOpinion || !strings.Contains(r.Message, "content")) {
+			t.Errorf("the huge opinion's rejection: %+v", r)
+		}
+		if r.ID == badAct.ID && (r.Kind != syncproto.KindActivity || !strings.Contains(r.Message, "location")) {
+			t.Errorf("the activity's rejection: %+v", r)
+		}
+	}
+	var page models.Page[models.Opinion]
+	e.apiJSON(t, "GET", "/api/v1/committee/opinions?point=tonghai", nil, 200, &page)
+	if len(page.Items) != 1 || page.Items[0].ID != fine.ID {
+		t.Fatalf("tonghai's opinions at the hub: %+v, want only the fine one", page.Items)
+	}
+	if n := e.count(t, "hub_activities"); n != 0 {
+		t.Fatalf("%d activities stored, want 0 (the only one was over the limits)", n)
+	}
+	if n := e.count(t, "hub_summaries"); n != 1 {
+		t.Fatalf("%d summaries stored, want tonghai's", n)
+	}
+	// The same batch again: a duplicate, with the same rejections.
+	again := e.push(t, b)
+	if !again.Duplicate || len(again.Rejected) != len(ack.Rejected) {
+		t.Fatalf("the duplicate's answer %+v, want the first's rejections", again)
+	}
+}
+
+// TestRestoredPoint: within one instance of a point's database the higher
+// seq wins; a new instance (the point restored from a backup) replaces the
+// summary even with a lower seq, and the committee is shown the restore
+// with both counts; a summary of the instance superseded since is stale.
+func TestRestoredPoint(t *testing.T) {
+	e := newEnv(t)
+	rng := rand.New(rand.NewPCG(7, 8))
+	sum := func(instance string, seq int64, n int) models.Summary {
+		s, _ := pointData(rng, "hongta", seq, n, 0, 0, &raw{})
+		s.Instance = instance
+		return s
+	}
+	total := func() int64 {
+		t.Helper()
+		var s models.Summary
+		e.apiJSON(t, "GET", "/api/v1/committee/topics/"+topicID+"/summary", nil, 200, &s)
+		return s.Responses.Total
+	}
+	e.push(t, batch("hongta", []models.Summary{sum("A", 10, 100)}, nil))
+	e.push(t, batch("hongta", []models.Summary{sum("A", 5, 50)}, nil))
+	if n := total(); n != 100 {
+		t.Fatalf("a lower seq of the same instance replaced the summary: %d responses, want 100", n)
+	}
+	e.push(t, batch("hongta", []models.Summary{sum("B", 3, 80)}, nil))
+	if n := total(); n != 80 {
+		t.Fatalf("the restored point's summary (new instance, lower seq) was ignored: %d responses, want 80", n)
+	}
+	rs, err := e.h.Store.Restores(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].PointID != "hongta" || rs[0].OldResponses != 100 || rs[0].NewResponses != 80 || rs[0].OldSeq != 10 || rs[0].NewSeq != 3 {
+		t.Fatalf("restores %+v", rs)
+	}
+	e.push(t, batch("hongta", []models.Summary{sum("A", 11, 120)}, nil))
+	if n := total(); n != 80 {
+		t.Fatalf("a summary of the superseded instance came back: %d responses, want 80", n)
+	}
+	e.push(t, batch("hongta", []models.Summary{sum("B", 4, 85)}, nil))
+	if n := total(); n != 85 {
+		t.Fatalf("the new instance's next summary: %d responses, want 85", n)
+	}
+	if rs, _ := e.h.Store.Restores(context.Background()); len(rs) != 1 {
+		t.Fatalf("%d restores recorded, want 1", len(rs))
 	}
 }

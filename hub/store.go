@@ -87,9 +87,16 @@ func opinionNotFound(err error) error {
 // IngestResult is what storing a batch did besides storing.
 type IngestResult struct {
 	Duplicate bool
-	// Foreign lists activity and opinion ids of the batch that already
-	// belong to another point (not stored).
-	Foreign []string
+	// Rejected: the items not stored (those given, and activity and
+	// opinion ids that already belong to another point), kept with the
+	// batch id; a duplicate answers the first delivery's.
+	Rejected []syncproto.Rejection
+}
+
+// foreign is the rejection of an id that belongs to another point.
+func foreign(kind, id string) syncproto.Rejection {
+	return syncproto.Rejection{Kind: kind, ID: id, Code: models.EConflict,
+		Message: "这个编号已属于另一个联系点，未保存；请把它告诉预工委 / this id already belongs to another point: not stored; tell the committee"}
 }
 
 // Ingest stores one authenticated batch from pointID in one durable
@@ -98,12 +105,13 @@ type IngestResult struct {
 // only with a higher seq; activities and opinions are upserted by id; an
 // opinion's status never goes back, and its answer and evaluation belong to
 // the committee. With purge, batch ids older than BatchMemory are forgotten.
-func (st *Store) Ingest(ctx context.Context, pointID string, b *syncproto.Batch, purge bool) (IngestResult, error) {
+func (st *Store) Ingest(ctx context.Context, pointID string, b *syncproto.Batch, purge bool, rejected []syncproto.Rejection) (IngestResult, error) {
 	now := st.Now()
 	type row struct {
-		id, topic string
-		seq       int64
-		body      []byte
+		id, topic, instance string
+		seq                 int64
+		body                []byte
+		responses, opinions int64
 	}
 	sums := make([]row, 0, len(b.Summaries))
 	for i := range b.Summaries {
@@ -114,7 +122,7 @@ func (st *Store) Ingest(ctx context.Context, pointID string, b *syncproto.Batch,
 		if err != nil {
 			return IngestResult{}, errorf("ingest: summary", err)
 		}
-		sums = append(sums, row{topic: s.TopicID, seq: s.Seq, body: body})
+		sums = append(sums, row{topic: s.TopicID, seq: s.Seq, body: body, instance: s.Instance, responses: s.Responses.Total, opinions: s.Opinions.Total})
 	}
 	acts := make([]row, 0, len(b.Activities))
 	for i := range b.Activities {
@@ -129,7 +137,7 @@ func (st *Store) Ingest(ctx context.Context, pointID string, b *syncproto.Batch,
 	nowS := ts(now)
 	var res IngestResult
 	err := st.db.Write(ctx, func(tx *sql.Tx) error {
-		res = IngestResult{}
+		res = IngestResult{Rejected: append([]syncproto.Rejection(nil), rejected...)}
 		r, err := tx.Exec(`INSERT INTO hub_batches(batch_id, point_id, received_at, summaries, activities, opinions)
 			VALUES(?,?,?,?,?,?) ON CONFLICT(point_id, batch_id) DO NOTHING`,
 			b.BatchID, pointID, nowS, len(b.Summaries), len(b.Activities), len(b.Opinions))
@@ -139,21 +147,34 @@ func (st *Store) Ingest(ctx context.Context, pointID string, b *syncproto.Batch,
 		if n, err := r.RowsAffected(); err != nil {
 			return errorf("ingest: batch id", err)
 		} else if n == 0 {
-			res.Duplicate = true
+			// Seen: nothing changes, and the answer is the first one's.
+			var was string
+			if err := tx.QueryRow(`SELECT rejected FROM hub_batches WHERE point_id=? AND batch_id=?`, pointID, b.BatchID).Scan(&was); err != nil {
+				return errorf("ingest: rejections of batch "+b.BatchID, err)
+			}
+			res = IngestResult{Duplicate: true}
+			if err := json.Unmarshal([]byte(was), &res.Rejected); err != nil {
+				return errorf("ingest: rejections of batch "+b.BatchID, err)
+			}
 			return nil
 		}
-		if len(sums) > 0 {
-			ps, err := tx.Prepare(`INSERT INTO hub_summaries(point_id, topic_id, seq, body, received_at) VALUES(?,?,?,?,?)
-				ON CONFLICT(point_id, topic_id) DO UPDATE SET seq=excluded.seq, body=excluded.body, received_at=excluded.received_at
-				WHERE excluded.seq > hub_summaries.seq`)
+		if len(b.Topics) > 0 {
+			ps, err := tx.Prepare(`INSERT INTO hub_point_topics(point_id, id, kind, fiscal_year, title, title_en, opens_at, closes_at, received_at)
+				VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(point_id, id) DO UPDATE SET kind=excluded.kind, fiscal_year=excluded.fiscal_year,
+				title=excluded.title, title_en=excluded.title_en, opens_at=excluded.opens_at, closes_at=excluded.closes_at, received_at=excluded.received_at`)
 			if err != nil {
-				return errorf("ingest: summaries", err)
+				return errorf("ingest: topics", err)
 			}
 			defer ps.Close()
-			for _, s := range sums {
-				if _, err := ps.Exec(pointID, s.topic, s.seq, s.body, nowS); err != nil {
-					return errorf("ingest: summary "+s.topic, err)
+			for _, t := range b.Topics {
+				if _, err := ps.Exec(pointID, t.ID, t.Kind, t.FiscalYear, t.Title, t.TitleEN, tsPtr(t.OpensAt), tsPtr(t.ClosesAt), nowS); err != nil {
+					return errorf("ingest: topic "+t.ID, err)
 				}
+			}
+		}
+		for _, sm := range sums {
+			if err := putSummary(tx, pointID, sm.topic, sm.instance, sm.seq, sm.body, sm.responses, sm.opinions, nowS); err != nil {
+				return errorf("ingest: summary "+sm.topic, err)
 			}
 		}
 		if len(acts) > 0 {
@@ -172,7 +193,7 @@ func (st *Store) Ingest(ctx context.Context, pointID string, b *syncproto.Batch,
 				if n, err := r.RowsAffected(); err != nil {
 					return errorf("ingest: activity "+a.id, err)
 				} else if n == 0 {
-					res.Foreign = append(res.Foreign, "activity "+a.id)
+					res.Rejected = append(res.Rejected, foreign(syncproto.KindActivity, a.id))
 				}
 			}
 		}
@@ -215,8 +236,17 @@ func (st *Store) Ingest(ctx context.Context, pointID string, b *syncproto.Batch,
 				if n, err := r.RowsAffected(); err != nil {
 					return errorf("ingest: opinion "+o.ID, err)
 				} else if n == 0 {
-					res.Foreign = append(res.Foreign, "opinion "+o.ID)
+					res.Rejected = append(res.Rejected, foreign(syncproto.KindOpinion, o.ID))
 				}
+			}
+		}
+		if len(res.Rejected) > 0 {
+			was, err := json.Marshal(res.Rejected)
+			if err != nil {
+				return errorf("ingest: rejections", err)
+			}
+			if _, err := tx.Exec(`UPDATE hub_batches SET rejected=? WHERE point_id=? AND batch_id=?`, string(was), pointID, b.BatchID); err != nil {
+				return errorf("ingest: rejections", err)
 			}
 		}
 		if purge {
@@ -229,6 +259,114 @@ func (st *Store) Ingest(ctx context.Context, pointID string, b *syncproto.Batch,
 		return nil
 	})
 	return res, errorf("ingest batch "+b.BatchID+" from "+pointID, err)
+}
+
+// putSummary keeps a point's summary of a topic: the one with the higher
+// seq within one instance of the point's database; the one of a new
+// instance (the point was restored from a backup, its seq lower) over the
+// old one's, recording the restore with both counts; never one of an
+// instance superseded since. A summary without instance (a point from
+// before version 2) keeps to seq.
+func putSummary(tx *sql.Tx, pointID, topic, instance string, seq int64, body []byte, responses, opinions int64, now string) error {
+	var oldSeq int64
+	var oldInst, oldBody string
+	err := tx.QueryRow(`SELECT seq, instance, body FROM hub_summaries WHERE point_id=? AND topic_id=?`, pointID, topic).Scan(&oldSeq, &oldInst, &oldBody)
+	if errors.Is(err, sql.ErrNoRows) {
+		if err := seeInstance(tx, pointID, instance, now); err != nil {
+			return err
+		}
+		_, err = tx.Exec(`INSERT INTO hub_summaries(point_id, topic_id, seq, body, received_at, instance) VALUES(?,?,?,?,?,?)`, pointID, topic, seq, body, now, instance)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	replace := func() error {
+		_, err := tx.Exec(`UPDATE hub_summaries SET seq=?, body=?, received_at=?, instance=? WHERE point_id=? AND topic_id=?`, seq, body, now, instance, pointID, topic)
+		return err
+	}
+	if instance == "" || oldInst == "" || instance == oldInst {
+		if seq <= oldSeq {
+			return nil // older or the same: kept as it is
+		}
+		if oldInst == "" && instance != "" {
+			if err := seeInstance(tx, pointID, instance, now); err != nil {
+				return err
+			}
+		}
+		return replace()
+	}
+	// Another instance: a new one replaces; one seen before is superseded.
+	var seen int
+	if err := tx.QueryRow(`SELECT count(*) FROM hub_instances WHERE point_id=? AND instance=?`, pointID, instance).Scan(&seen); err != nil {
+		return err
+	}
+	if seen > 0 {
+		return nil // an instance the point has moved on from
+	}
+	if err := seeInstance(tx, pointID, instance, now); err != nil {
+		return err
+	}
+	var old struct {
+		Responses models.ResponseCounts `json:"responses"`
+		Opinions  models.OpinionCounts  `json:"opinions"`
+	}
+	if err := json.Unmarshal([]byte(oldBody), &old); err != nil {
+		return fmt.Errorf("the summary it replaces: %w", err)
+	}
+	if _, err := tx.Exec(`INSERT INTO hub_restores(point_id, topic_id, old_instance, new_instance, old_seq, new_seq, old_responses, new_responses,
+		old_opinions, new_opinions, at) VALUES(?,?,?,?,?,?,?,?,?,?,?)`, pointID, topic, oldInst, instance, oldSeq, seq,
+		old.Responses.Total, responses, old.Opinions.Total, opinions, now); err != nil {
+		return err
+	}
+	return replace()
+}
+
+// seeInstance notes that a point's database instance was seen.
+func seeInstance(tx *sql.Tx, pointID, instance, now string) error {
+	if instance == "" {
+		return nil
+	}
+	_, err := tx.Exec(`INSERT INTO hub_instances(point_id, instance, first_seen_at) VALUES(?,?,?) ON CONFLICT DO NOTHING`, pointID, instance, now)
+	return err
+}
+
+// Restore is a point's summary of a topic replaced by a new instance's: the
+// point's database was restored from a backup.
+type Restore struct {
+	PointID      string    `json:"point_id"`
+	TopicID      string    `json:"topic_id"`
+	OldSeq       int64     `json:"old_seq"`
+	NewSeq       int64     `json:"new_seq"`
+	OldResponses int64     `json:"old_responses"`
+	NewResponses int64     `json:"new_responses"`
+	OldOpinions  int64     `json:"old_opinions"`
+	NewOpinions  int64     `json:"new_opinions"`
+	At           time.Time `json:"at"`
+}
+
+// Restores lists the restores seen, newest first (at most 200).
+func (st *Store) Restores(ctx context.Context) ([]Restore, error) {
+	out := []Restore{}
+	err := st.db.Read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT point_id, topic_id, old_seq, new_seq, old_responses, new_responses, old_opinions, new_opinions, at
+			FROM hub_restores ORDER BY id DESC LIMIT 200`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r Restore
+			var at string
+			if err := rows.Scan(&r.PointID, &r.TopicID, &r.OldSeq, &r.NewSeq, &r.OldResponses, &r.NewResponses, &r.OldOpinions, &r.NewOpinions, &at); err != nil {
+				return err
+			}
+			r.At = parseTS(at)
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	return out, errorf("restores", err)
 }
 
 // ---- the change feed ----
@@ -504,6 +642,23 @@ func (st *Store) Topic(ctx context.Context, id string) (models.Topic, error) {
 		return errorf("topic "+id, err)
 	})
 	return t, errorf("topic "+id, err)
+}
+
+// PointTopic returns a topic a point created itself, as it sent it (the
+// first point's, when two sent the same id); not_found when none did.
+func (st *Store) PointTopic(ctx context.Context, id string) (models.Topic, error) {
+	var t models.Topic
+	err := st.db.Read(ctx, func(tx *sql.Tx) error {
+		var o, c sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT id, kind, fiscal_year, title, title_en, opens_at, closes_at FROM hub_point_topics
+			WHERE id=? ORDER BY point_id LIMIT 1`, id).Scan(&t.ID, &t.Kind, &t.FiscalYear, &t.Title, &t.TitleEN, &o, &c)
+		if errors.Is(err, sql.ErrNoRows) {
+			return models.NotFound("事项", "topic")
+		}
+		t.OpensAt, t.ClosesAt, t.Origin = parseTSPtr(o), parseTSPtr(c), models.OriginLocal
+		return err
+	})
+	return t, errorf("point topic "+id, err)
 }
 
 // Topics returns every topic the committee published, by id.

@@ -98,65 +98,83 @@ func (a *API) PostBatch(c *gin.Context) {
 		a.s.Fail(c, err)
 		return
 	}
-	dup, err := a.h.Ingest(c.Request.Context(), p.ID, &b)
+	ack, err := a.h.Ingest(c.Request.Context(), p.ID, &b)
 	if err != nil {
 		a.s.Fail(c, err)
 		return
 	}
-	if dup {
+	if ack.Duplicate {
 		a.h.Log.Info("sync batch replayed", "point", p.ID, "batch", b.BatchID)
 	}
-	c.JSON(http.StatusOK, syncproto.BatchAck{BatchID: b.BatchID, Duplicate: dup})
+	c.JSON(http.StatusOK, ack)
 }
 
-// checkBatch refuses a batch whose shape the hub cannot store.
+// checkBatch refuses a batch that is not this point's (422 naming the
+// field); what is wrong with an item of it is that item's rejection
+// (splitBatch), not the batch's.
 func checkBatch(pointID string, b *syncproto.Batch) error {
 	f := map[string]string{}
-	if b.BatchID == "" || len(b.BatchID) > 64 {
+	if b.BatchID == "" || len(b.BatchID) > models.MaxIDLength {
 		f["batch_id"] = "必填，最长 64 个字符 / required, at most 64 characters"
 	}
 	if b.PointID != pointID {
 		f["point_id"] = models.MsgDiffersFromPointID
 	}
 	for i, s := range b.Summaries {
-		if s.TopicID == "" || len(s.TopicID) > 64 {
-			f["summaries["+strconv.Itoa(i)+"].topic_id"] = models.MsgRequired
-		}
 		if s.PointID != "" && s.PointID != pointID {
 			f["summaries["+strconv.Itoa(i)+"].point_id"] = models.MsgDiffersFromPointID
-		}
-	}
-	for i, a := range b.Activities {
-		p := "activities[" + strconv.Itoa(i) + "]."
-		if a.ID == "" || len(a.ID) > 64 {
-			f[p+"id"] = models.MsgRequired
-		}
-		if a.TopicID == "" {
-			f[p+"topic_id"] = models.MsgRequired
-		}
-		if !models.In(a.Kind, models.ActivityKinds) {
-			f[p+"kind"] = "未知类别 / unknown kind"
-		}
-	}
-	for i, o := range b.Opinions {
-		p := "opinions[" + strconv.Itoa(i) + "]."
-		if o.ID == "" || len(o.ID) > 64 {
-			f[p+"id"] = models.MsgRequired
-		}
-		if o.TopicID == "" {
-			f[p+"topic_id"] = models.MsgRequired
-		}
-		if !models.In(o.Source, models.OpinionSources) {
-			f[p+"source"] = "未知来源 / unknown source"
-		}
-		if o.Status != "" && !models.In(o.Status, models.OpinionStatuses) {
-			f[p+"status"] = "未知状态 / unknown status"
 		}
 	}
 	if len(f) > 0 {
 		return models.Invalid("请求", f)
 	}
 	return nil
+}
+
+// splitBatch takes out of b every item over the limits a point keeps to
+// (models' Problems), and returns their rejections.
+func splitBatch(b *syncproto.Batch) []syncproto.Rejection {
+	var out []syncproto.Rejection
+	reject := func(kind, id string, f map[string]string) bool {
+		if len(f) == 0 {
+			return false
+		}
+		if len(id) > models.MaxIDLength {
+			id = id[:models.MaxIDLength] // named, not stored
+		}
+		out = append(out, syncproto.Rejection{Kind: kind, ID: id, Code: models.EInvalid,
+			Message: "超出联系点的字段限制，未保存 / over the limits a point keeps to, not stored: " + models.ProblemsText(f)})
+		return true
+	}
+	sums := b.Summaries[:0]
+	for i := range b.Summaries {
+		if !reject(syncproto.KindSummary, b.Summaries[i].TopicID, b.Summaries[i].Problems()) {
+			sums = append(sums, b.Summaries[i])
+		}
+	}
+	b.Summaries = sums
+	acts := b.Activities[:0]
+	for i := range b.Activities {
+		if !reject(syncproto.KindActivity, b.Activities[i].ID, b.Activities[i].Problems()) {
+			acts = append(acts, b.Activities[i])
+		}
+	}
+	b.Activities = acts
+	ops := b.Opinions[:0]
+	for i := range b.Opinions {
+		if !reject(syncproto.KindOpinion, b.Opinions[i].ID, b.Opinions[i].Problems()) {
+			ops = append(ops, b.Opinions[i])
+		}
+	}
+	b.Opinions = ops
+	tops := b.Topics[:0]
+	for i := range b.Topics {
+		if !reject(syncproto.KindTopic, b.Topics[i].ID, b.Topics[i].Problems()) {
+			tops = append(tops, b.Topics[i])
+		}
+	}
+	b.Topics = tops
+	return out
 }
 
 // GetUpdates is GET /api/v1/sync/updates?since=: what the committee

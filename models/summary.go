@@ -46,9 +46,13 @@ func (n *Num) UnmarshalJSON(b []byte) error {
 
 // Summary is what a point reports upward for one topic (contract.md, "Summary").
 type Summary struct {
-	TopicID        string                 `json:"topic_id"`
-	PointID        string                 `json:"point_id"`
-	Seq            int64                  `json:"seq"`
+	TopicID string `json:"topic_id"`
+	PointID string `json:"point_id"`
+	Seq     int64  `json:"seq"`
+	// Instance names the point's database: made anew when it is created
+	// or restored from a backup, so that the hub can tell a restored point
+	// (whose seq starts lower) from a stale summary.
+	Instance       string                 `json:"instance,omitempty"`
 	AsOf           time.Time              `json:"as_of"`
 	Responses      ResponseCounts         `json:"responses"`
 	Questionnaires []QuestionnaireSummary `json:"questionnaires"`

@@ -272,11 +272,16 @@ func (s *Syncer) push(ctx context.Context) error {
 		if ack.BatchID != id {
 			return fmt.Errorf("预工委确认的批次 %s 不是发送的 %s / the hub acknowledged batch %s, not %s", ack.BatchID, id, ack.BatchID, id)
 		}
-		removed, err := s.db.AckBatch(ctx, id)
+		rejected := make([]db.Rejected, len(ack.Rejected))
+		for i, r := range ack.Rejected {
+			rejected[i] = db.Rejected{Kind: r.Kind, RefID: r.ID, Code: r.Code, Message: r.Message}
+			s.cfg.Log.Warn("the hub rejected an item", "batch_id", id, "kind", r.Kind, "id", r.ID, "code", r.Code, "message", r.Message)
+		}
+		removed, err := s.db.AckBatch(ctx, id, rejected)
 		if err != nil {
 			return err
 		}
-		s.cfg.Log.Info("batch acknowledged", "batch_id", id, "items", len(items), "removed", removed, "duplicate", ack.Duplicate)
+		s.cfg.Log.Info("batch acknowledged", "batch_id", id, "items", len(items), "removed", removed, "duplicate", ack.Duplicate, "rejected", len(rejected))
 	}
 	return nil
 }
@@ -292,6 +297,12 @@ func (s *Syncer) build(ctx context.Context) (string, []byte, []db.BatchItem, err
 	if len(snap) == 0 {
 		return "", nil, nil, nil
 	}
+	// Summaries name this database's instance: the hub tells a restored
+	// point (its seq lower) from a stale summary by it.
+	instance, err := s.db.Instance(ctx)
+	if err != nil {
+		return "", nil, nil, err
+	}
 	id := uuid.NewString()
 	b := syncproto.Batch{BatchID: id, PointID: s.cfg.PointID,
 		Summaries: []models.Summary{}, Activities: []models.Activity{}, Opinions: []models.Opinion{}}
@@ -303,6 +314,7 @@ fill:
 		switch {
 		case it.Gone:
 		case it.Summary != nil:
+			it.Summary.Instance = instance
 			part = it.Summary
 		case it.Activity != nil:
 			a := OutgoingActivity(*it.Activity, s.cfg.PointID)
@@ -332,6 +344,21 @@ fill:
 			}
 		}
 		items = append(items, db.BatchItem{Kind: it.Kind, RefID: it.RefID, Version: it.Version})
+	}
+	// The topics this point created itself travel with their summaries, so
+	// that the committee sees their titles.
+	for _, sm := range b.Summaries {
+		t, err := s.db.Topic(ctx, sm.TopicID)
+		if models.ErrorCode(err) == models.ENotFound {
+			continue
+		}
+		if err != nil {
+			return "", nil, nil, fmt.Errorf("build batch %s: %w", id, err)
+		}
+		if t.Origin == models.OriginLocal {
+			b.Topics = append(b.Topics, models.Topic{ID: t.ID, Kind: t.Kind, FiscalYear: t.FiscalYear, Title: Redact(t.Title), TitleEN: Redact(t.TitleEN),
+				OpensAt: t.OpensAt, ClosesAt: t.ClosesAt})
+		}
 	}
 	body, err := json.Marshal(b)
 	if err != nil {
@@ -513,6 +540,9 @@ type Status struct {
 	LastErrorAt         *time.Time `json:"last_error_at"`
 	ConsecutiveFailures int        `json:"consecutive_failures"`
 	NextAttemptAt       *time.Time `json:"next_attempt_at"`
+	// Rejected: what the hub did not store, and why; kept aside, not sent
+	// again until it changes.
+	Rejected []db.Rejected `json:"rejected"`
 }
 
 // Status reads the sync status: the durable part from the database, the
@@ -542,6 +572,9 @@ func (s *Syncer) Status(ctx context.Context) (Status, error) {
 		return st, err
 	}
 	st.PendingBatchID = id
+	if st.Rejected, err = s.db.SyncRejected(ctx); err != nil {
+		return st, err
+	}
 	s.mu.Lock()
 	st.ConsecutiveFailures = s.failures
 	if !s.next.IsZero() && s.Enabled() {

@@ -27,6 +27,7 @@ type fakeHub struct {
 	mu      sync.Mutex
 	batches []syncproto.Batch
 	onBatch func(n int) int // returns the status to answer (0: 200)
+	reject  func(b syncproto.Batch) []syncproto.Rejection
 	updates syncproto.Updates
 }
 
@@ -53,7 +54,11 @@ func (h *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		json.NewEncoder(w).Encode(syncproto.BatchAck{BatchID: b.BatchID})
+		ack := syncproto.BatchAck{BatchID: b.BatchID}
+		if h.reject != nil {
+			ack.Rejected = h.reject(b)
+		}
+		json.NewEncoder(w).Encode(ack)
 	case syncproto.PathUpdates:
 		h.mu.Lock()
 		u := h.updates
@@ -295,5 +300,69 @@ func TestBackoff(t *testing.T) {
 		if d < full/2 || d > full {
 			t.Fatalf("backoff %d: %s outside [%s, %s]", n, d, full/2, full)
 		}
+	}
+}
+
+// TestRejectedKeptAside: what the hub rejects leaves the queue, is not sent
+// again, and is shown with why in the sync status, while the rest of the
+// batch counts as delivered; once the item changes and the hub takes it, it
+// is no longer shown. The point's own topics travel with their summaries,
+// and summaries name the database's instance.
+func TestRejectedKeptAside(t *testing.T) {
+	d, h, sy := setup(t)
+	ctx := context.Background()
+	respond(t, d, "一条会被拒收的意见")
+	var rejectedID string
+	h.reject = func(b syncproto.Batch) []syncproto.Rejection {
+		if rejectedID != "" || len(b.Opinions) == 0 {
+			return nil
+		}
+		rejectedID = b.Opinions[0].ID
+		return []syncproto.Rejection{{Kind: syncproto.KindOpinion, ID: rejectedID, Code: models.EConflict, Message: "这个编号已属于另一个联系点 / belongs to another point"}}
+	}
+	if err := sy.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sy.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.QueueLength != 0 || len(st.Rejected) != 1 || st.Rejected[0].RefID != rejectedID || st.Rejected[0].Code != models.EConflict {
+		t.Fatalf("after a rejection: queue %d, rejected %+v", st.QueueLength, st.Rejected)
+	}
+	h.mu.Lock()
+	first := h.batches[0]
+	sent := len(h.batches)
+	h.mu.Unlock()
+	if len(first.Topics) != 1 || first.Topics[0].ID != "t1" || first.Topics[0].Title != "t1" {
+		t.Errorf("the point's own topic did not travel with its summary: %+v", first.Topics)
+	}
+	inst, err := d.Instance(ctx)
+	if err != nil || len(first.Summaries) == 0 || first.Summaries[0].Instance != inst {
+		t.Errorf("summaries name instance %q, want %q (%v)", first.Summaries[0].Instance, inst, err)
+	}
+	if err := sy.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.mu.Lock()
+	if len(h.batches) != sent {
+		t.Errorf("the rejected opinion was sent again: %d batches, want %d", len(h.batches), sent)
+	}
+	h.mu.Unlock()
+	// Changed and taken: no longer shown.
+	var o models.Opinion
+	p, err := d.Opinions(ctx, models.OpinionFilter{Limit: 10})
+	if err != nil || len(p.Items) != 1 {
+		t.Fatalf("opinions %+v %v", p.Items, err)
+	}
+	o = p.Items[0]
+	if _, err := d.CorrectResponse(ctx, o.ResponseID, map[string]json.RawMessage{"overall": json.RawMessage(`"a"`), "advice": json.RawMessage(`"改过的意见"`)}, "错字"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sy.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := sy.Status(ctx); err != nil || len(st.Rejected) != 0 {
+		t.Fatalf("after the hub took it: rejected %+v (%v)", st.Rejected, err)
 	}
 }

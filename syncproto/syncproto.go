@@ -52,12 +52,36 @@ type Batch struct {
 	Summaries  []models.Summary  `json:"summaries"`
 	Activities []models.Activity `json:"activities"`
 	Opinions   []models.Opinion  `json:"opinions"`
+	// Topics are the topics the point created itself, so that the hub
+	// shows their titles (committee topics are the hub's own).
+	Topics []models.Topic `json:"topics,omitempty"`
 }
 
-// BatchAck is the hub's 200 answer to a batch.
+// BatchAck is the hub's 200 answer to a batch: stored, all but Rejected.
 type BatchAck struct {
 	BatchID   string `json:"batch_id"`
 	Duplicate bool   `json:"duplicate"`
+	// Rejected: what the hub did not store, and why (the same again for a
+	// duplicate). The point keeps these aside and does not send them again.
+	Rejected []Rejection `json:"rejected,omitempty"`
+}
+
+// Kinds of what a batch carries, as a Rejection names them.
+const (
+	KindSummary  = "summary"
+	KindActivity = "activity"
+	KindOpinion  = "opinion"
+	KindTopic    = "topic"
+)
+
+// Rejection is one item of a batch the hub did not store: its kind, its id
+// (a summary's: its topic id), a code (models.EConflict: the id belongs to
+// another point; models.EInvalid: over the limits), and what is wrong.
+type Rejection struct {
+	Kind    string `json:"kind"`
+	ID      string `json:"id"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // Updates is the hub's answer to GET /api/v1/sync/updates?since=<cursor>.

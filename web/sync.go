@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"budgetpoint/db"
 	"budgetpoint/models"
 	"budgetpoint/syncer"
 )
@@ -22,6 +23,8 @@ type SyncState struct {
 	LastPull  *time.Time
 	Queue     int64
 	LastError string
+	// Rejected: what the hub did not store, and why; not sent again.
+	Rejected []db.Rejected
 }
 
 // syncState reads the sync engine's status through its type, and falls back
@@ -32,7 +35,7 @@ func (a *App) syncState(c *gin.Context) SyncState {
 		st, err := a.Sync.Status(ctx)
 		if err == nil {
 			return SyncState{Available: true, Enabled: st.Enabled, LastPush: st.LastPushAt, LastPull: st.LastPullAt,
-				Queue: int64(st.QueueLength), LastError: st.LastError}
+				Queue: int64(st.QueueLength), LastError: st.LastError, Rejected: st.Rejected}
 		}
 		a.S.Log.Warn("sync status", "err", err)
 	}

@@ -10,9 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"budgetpoint/db"
 	"budgetpoint/hub"
 	"budgetpoint/models"
+	"budgetpoint/syncproto"
 	"budgetpoint/web"
 
 	"budgetpoint/web/internal/webtest"
@@ -473,4 +476,26 @@ func TestSameWordsOnce(t *testing.T) {
 	for _, bad := range webtest.SameWords(p.Words(), func(k string) bool { return own[k] }, sameWordsAllowed) {
 		t.Error(bad)
 	}
+}
+
+// TestHubShowsRestoredPoint: a point whose database was restored from a
+// backup (a new instance, a lower seq) is told to the committee on the
+// overview, with how its counts moved.
+func TestHubShowsRestoredPoint(t *testing.T) {
+	hs := newHubSite(t)
+	ctx := context.Background()
+	push := func(instance string, seq, responses int64) {
+		t.Helper()
+		s := models.Summary{TopicID: hubTopic, PointID: "hongta", Seq: seq, Instance: instance, AsOf: time.Now(),
+			Responses: models.ResponseCounts{Total: responses, ByKind: map[string]int64{"public": responses}, ByChannel: map[string]int64{"online": responses}},
+			Questionnaires: []models.QuestionnaireSummary{}}
+		b := &syncproto.Batch{BatchID: uuid.NewString(), PointID: "hongta", Summaries: []models.Summary{s}}
+		if _, err := hs.H.Ingest(ctx, "hongta", b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	push("A", 9, 120)
+	push("B", 2, 100)
+	c := hs.Login(t, "committee")
+	webtest.MustContain(t, hs.Get(t, c, "/", http.StatusOK), "从备份恢复了数据库", "答卷由 120 份变为 100 份（−20）")
 }

@@ -4,6 +4,8 @@ package committee
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -28,6 +30,7 @@ var pointsMessages = map[string][2]string{
 	"hub.all_ok":         {"所有联系点都在一天之内联系过。", "Every point has been in contact within the last day."},
 	"hub.topics_n":       {"事项", "Topics"},
 	"hub.total":          {"合计", "Total"},
+	"hub.restored":       {"%s 于 %s 从备份恢复了数据库：“%s”的答卷由 %d 份变为 %d 份（%s），意见建议由 %d 条变为 %d 条。汇总已采用恢复后的数字；请与该联系点核实恢复后是否有答卷需要补录。", "%s restored its database from a backup on %s: “%s” went from %d to %d responses (%s), opinions from %d to %d. The summary now uses the restored figures: check with the point whether responses need to be typed in again."},
 	"hub.points_caption": {"各联系点的同步情况和数量", "Each point's sync and totals"},
 }
 
@@ -44,9 +47,25 @@ type pointRow struct {
 }
 
 type pointsData struct {
-	Rows   []pointRow
-	Silent int
-	Total  hub.Totals
+	Rows     []pointRow
+	Silent   int
+	Total    hub.Totals
+	Restores []restoreRow
+}
+
+// restoreRow is a point restored from a backup, as the overview tells it.
+type restoreRow struct {
+	hub.Restore
+	Name, Topic, At string
+}
+
+// Diff is how the responses moved (−20, +3).
+func (r restoreRow) Diff() string {
+	d := r.NewResponses - r.OldResponses
+	if d > 0 {
+		return "+" + strconv.FormatInt(d, 10)
+	}
+	return strings.Replace(strconv.FormatInt(d, 10), "-", "−", 1)
 }
 
 func (p *Pages) pointsPage(c *gin.Context) {
@@ -82,6 +101,18 @@ func (p *Pages) pointsPage(c *gin.Context) {
 		d.Total.Activities += s.Totals.Activities
 		d.Total.Opinions += s.Totals.Opinions
 		d.Rows = append(d.Rows, r)
+	}
+	rs, err := p.H.Store.Restores(c.Request.Context())
+	if err != nil {
+		p.Error(c, err)
+		return
+	}
+	for _, r := range rs {
+		name := r.TopicID
+		if t, err := p.H.Topic(c.Request.Context(), r.TopicID); err == nil {
+			name = web.LocalTitle(lang, t.Title, t.TitleEN)
+		}
+		d.Restores = append(d.Restores, restoreRow{Restore: r, Name: p.pointName(lang, r.PointID), Topic: name, At: web.DateTime(r.At)})
 	}
 	p.Render(c, http.StatusOK, "points.html", p.view(c, "hub.points.title", "hub-points", d))
 }

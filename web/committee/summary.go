@@ -20,6 +20,7 @@ var summaryMessages = web.Messages{
 	"hub.topics.none":     {"还没有事项：先在“发布事项与问卷”中发布一个，或等联系点同步。", "No topics yet: publish one under “Publish topics and questionnaires”, or wait for the points to sync."},
 	"hub.topics.points":   {"已报送的联系点", "Points reporting"},
 	"hub.topics.local":    {"联系点自行设立（预工委只有编号）", "set up by a point (the committee knows its id only)"},
+	"hub.topics.by_point": {"联系点自行设立", "set up by a point"},
 	"hub.sum.title":       {"事项汇总", "Topic summary"},
 	"hub.sum.all":         {"各联系点合计", "All points together"},
 	"hub.sum.each":        {"各联系点情况", "Each point"},
