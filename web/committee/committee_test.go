@@ -487,7 +487,7 @@ func TestHubShowsRestoredPoint(t *testing.T) {
 	push := func(instance string, seq, responses int64) {
 		t.Helper()
 		s := models.Summary{TopicID: hubTopic, PointID: "hongta", Seq: seq, Instance: instance, AsOf: time.Now(),
-			Responses: models.ResponseCounts{Total: responses, ByKind: map[string]int64{"public": responses}, ByChannel: map[string]int64{"online": responses}},
+			Responses:      models.ResponseCounts{Total: responses, ByKind: map[string]int64{"public": responses}, ByChannel: map[string]int64{"online": responses}},
 			Questionnaires: []models.QuestionnaireSummary{}}
 		b := &syncproto.Batch{BatchID: uuid.NewString(), PointID: "hongta", Summaries: []models.Summary{s}}
 		if _, err := hs.H.Ingest(ctx, "hongta", b); err != nil {
