@@ -199,9 +199,9 @@ func (h *Hub) export(ctx context.Context, topicID string) (*excelize.File, error
 	if err != nil {
 		return nil, err
 	}
-	t, err := h.Store.Topic(ctx, topicID)
+	t, err := h.Topic(ctx, topicID) // the committee's, or one a point created and sent
 	if models.ErrorCode(err) == models.ENotFound {
-		// A topic only points created and report: known by its id.
+		// A topic only points from before sync version 2 report: known by its id.
 		t, err = models.Topic{ID: topicID, Title: topicID}, nil
 	}
 	if err != nil {

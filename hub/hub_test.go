@@ -806,3 +806,28 @@ func TestRestoredPoint(t *testing.T) {
 		t.Fatalf("%d restores recorded, want 1", len(rs))
 	}
 }
+
+// TestPointTopicsInBatches: a topic a point created itself travels in its
+// batch, and the committee's topic list names it by its title, not its id;
+// one over the limits is rejected, not stored.
+func TestPointTopicsInBatches(t *testing.T) {
+	e := newEnv(t)
+	b := batch("hongta", []models.Summary{{TopicID: "t-ac59df94", PointID: "hongta", Seq: 1, Questionnaires: []models.QuestionnaireSummary{}}}, nil)
+	b.Topics = []models.Topic{{ID: "t-ac59df94", Kind: "other", FiscalYear: 2027, Title: "红塔区农村公路养护资金征求意见"},
+		{ID: "t-bad", Kind: "other", FiscalYear: 2027, Title: strings.Repeat("长", 201)}}
+	ack := e.push(t, b)
+	if len(ack.Rejected) != 1 || ack.Rejected[0].Kind != syncproto.KindTopic || ack.Rejected[0].ID != "t-bad" {
+		t.Fatalf("rejected %+v, want the topic over the limits", ack.Rejected)
+	}
+	var page struct{ Items []hub.TopicInfo }
+	e.apiJSON(t, "GET", "/api/v1/committee/topics", nil, 200, &page)
+	found := false
+	for _, it := range page.Items {
+		if it.ID == "t-ac59df94" {
+			found = it.Title == "红塔区农村公路养护资金征求意见" && it.Origin == models.OriginLocal
+		}
+	}
+	if !found {
+		t.Fatalf("the point's topic in the committee's list: %+v", page.Items)
+	}
+}
