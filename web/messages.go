@@ -96,7 +96,7 @@ var coreMessages = map[string][2]string{
 	"sync.rejected_what": {"超出字段限制的：请在联系点更正（更正答卷或修改活动），更正后会自动重新上报。编号冲突的：请把编号告诉预工委。其余内容已正常上报。", "Over the limits: correct it here (correct the response or edit the activity) and it is sent again by itself. An id conflict: tell the committee the id. Everything else was sent as usual."},
 	"sync.kind.opinion":  {"意见建议", "Opinion"},
 	"sync.kind.activity": {"活动", "Activity"},
-	"sync.kind.summary":  {"汇总", "Summary"},
+	"sync.kind.summary":  {"汇总数字", "Summary figures"},
 	"sync.kind.topic":    {"事项", "Topic"},
 	"sync.never":         {"尚未同步", "never"},
 	"sync.queue":         {"待上报", "Waiting to send"},
