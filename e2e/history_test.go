@@ -62,6 +62,9 @@ type sent struct {
 	Outcome   outcome
 	Status    int    // 0: no answer
 	Detail    string // the error, or the refusal's code
+	// hashOf gives Hash when it is asked for, at the end, so that hashing
+	// adds nothing to the time of the requests.
+	hashOf func() string
 }
 
 // history is every request the drills' clients sent, safe for concurrent use.
@@ -78,16 +81,24 @@ func (h *history) add(s sent) {
 	h.mu.Unlock()
 }
 
+// all returns the history with every hash computed.
 func (h *history) all() []sent {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]sent(nil), h.ops...)
+	out := append([]sent(nil), h.ops...)
+	for i, s := range out {
+		if s.hashOf != nil {
+			out[i].Hash, out[i].hashOf = s.hashOf(), nil
+		}
+	}
+	return out
 }
 
-// record adds a request and its answer to the history.
-func (h *history) record(point, id, op, hash string, status int, answer []byte, err error) outcome {
+// record adds a request and its answer to the history; hashOf gives the
+// content it carried (nil: none).
+func (h *history) record(point, id, op string, hashOf func() string, status int, answer []byte, err error) outcome {
 	o := outcomeOf(status, err)
-	s := sent{Point: point, ID: id, Op: op, Hash: hash, Outcome: o, Status: status}
+	s := sent{Point: point, ID: id, Op: op, hashOf: hashOf, Outcome: o, Status: status}
 	switch {
 	case err != nil:
 		s.Detail = err.Error()
