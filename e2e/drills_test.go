@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,12 +59,13 @@ type cluster struct {
 	byID       map[string]*point
 	rng        *rand.Rand
 	topics     []string // every topic with data somewhere
+	hist       *history // every response request, shared by copies
 }
 
 func newCluster(t *testing.T) *cluster {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("random seed %d", seed)
-	c := &cluster{t: t, root: t, base: t.TempDir(), byID: map[string]*point{}, rng: rand.New(rand.NewPCG(seed, 2027))}
+	c := &cluster{t: t, root: t, base: t.TempDir(), byID: map[string]*point{}, hist: &history{}, rng: rand.New(rand.NewPCG(seed, 2027))}
 	c.hubDir = filepath.Join(c.base, "hub")
 	var list []map[string]string
 	for _, id := range pointIDs {
@@ -213,8 +215,15 @@ func (c *cluster) response(p *point, withText bool) map[string]any {
 	return r
 }
 
+// postResponse posts one response and records it in the history.
+func (c *cluster) postResponse(p *point, qid string, body map[string]any) (outcome, int, []byte, error) {
+	st, ans, err := p.api.call("POST", "/api/v1/questionnaires/"+qid+"/responses", body)
+	// The body is not changed afterwards: its hash can wait for the end.
+	return c.hist.record(p.id, body["id"].(string), opCreate, func() string { return bodyHash(qid, body) }, st, ans, err), st, ans, err
+}
+
 // submit posts the bodies as responses to questionnaire qid, 8 at a time.
-func submit(t *testing.T, p *point, qid string, bodies []map[string]any) {
+func (c *cluster) submit(t *testing.T, p *point, qid string, bodies []map[string]any) {
 	t.Helper()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -225,7 +234,7 @@ func submit(t *testing.T, p *point, qid string, bodies []map[string]any) {
 		go func() {
 			defer wg.Done()
 			for b := range ch {
-				st, ans, err := p.api.call("POST", "/api/v1/questionnaires/"+qid+"/responses", b)
+				_, st, ans, err := c.postResponse(p, qid, b)
 				if err != nil || st != 201 {
 					mu.Lock()
 					errs = append(errs, fmt.Sprintf("status %d %v: %s", st, err, ans))
@@ -251,12 +260,12 @@ func (c *cluster) collect(p *point, nCommittee, nLocal, nActivities, nOpinions i
 	for range nCommittee {
 		bodies = append(bodies, c.response(p, true))
 	}
-	submit(c.t, p, committeeQ, bodies)
+	c.submit(c.t, p, committeeQ, bodies)
 	bodies = nil
 	for range nLocal {
 		bodies = append(bodies, c.response(p, true))
 	}
-	submit(c.t, p, "q-local-"+p.id, bodies)
+	c.submit(c.t, p, "q-local-"+p.id, bodies)
 	kinds := []string{"forum", "field_research", "written"}
 	for i := range nActivities {
 		d := p.deputies[c.rng.IntN(len(p.deputies))]
@@ -537,10 +546,19 @@ func TestDrills(t *testing.T) {
 			var before, after models.Summary
 			p.api.must(t, "GET", "/api/v1/topics/"+committeeTopic+"/summary", nil, &before, 200)
 			for i, r := range pg.Items {
+				method, op, body := "DELETE", opVoid, map[string]any{"reason": "重复录入"}
+				var hash func() string
 				if i < 3 {
-					p.api.must(t, "PATCH", "/api/v1/responses/"+r.ID, map[string]any{"answers": c.response(p, true)["answers"], "reason": "纸质问卷录入错误"}, nil, 200)
-				} else {
-					p.api.must(t, "DELETE", "/api/v1/responses/"+r.ID, map[string]any{"reason": "重复录入"}, nil, 200)
+					answers := c.response(p, true)["answers"]
+					raw, _ := json.Marshal(answers)
+					h := contentHash(r.QuestionnaireID, r.Channel, r.Respondent, raw)
+					method, op, hash = "PATCH", opCorrect, func() string { return h }
+					body = map[string]any{"answers": answers, "reason": "纸质问卷录入错误"}
+				}
+				st, ans, err := p.api.call(method, "/api/v1/responses/"+r.ID, body)
+				c.hist.record(p.id, r.ID, op, hash, st, ans, err)
+				if err != nil || st != 200 {
+					t.Fatalf("%s %s: %d %v: %s", method, r.ID, st, err, ans)
 				}
 			}
 			p.api.must(t, "GET", "/api/v1/topics/"+committeeTopic+"/summary", nil, &after, 200)
@@ -671,6 +689,98 @@ func TestDrills(t *testing.T) {
 			})
 			c.waitConverged("the killed point converges", []*point{p})
 		}
+	})
+
+	step("point killed with responses in flight: the history decides", func(t *testing.T) {
+		c.t = t
+		p := c.byID["xinping"]
+		// 8 clients post without pause; after a random number of
+		// acknowledgements the point is killed with SIGKILL while their
+		// requests are in flight: those are unknown to their clients.
+		bodies := make([]map[string]any, 300)
+		for i := range bodies {
+			bodies[i] = c.response(p, true)
+		}
+		killAfter := int64(30 + c.rng.IntN(120))
+		var acks atomic.Int64
+		killNow := make(chan struct{})
+		ch := make(chan map[string]any)
+		var mu sync.Mutex
+		var ackedBodies, unknownBodies []map[string]any
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for b := range ch {
+					o, st, ans, err := c.postResponse(p, committeeQ, b)
+					mu.Lock()
+					switch o {
+					case acked:
+						ackedBodies = append(ackedBodies, b)
+					case unknown:
+						unknownBodies = append(unknownBodies, b)
+					default:
+						t.Errorf("refused: %d %v %s", st, err, ans)
+					}
+					mu.Unlock()
+					if o == acked && acks.Add(1) == killAfter {
+						close(killNow)
+					}
+				}
+			}()
+		}
+	feed:
+		for _, b := range bodies {
+			select {
+			case ch <- b:
+			case <-killNow:
+				break feed
+			}
+		}
+		p.proc.kill()
+		// And one to the dead point: a connection refused is unknown too.
+		ch <- c.response(p, true)
+		close(ch)
+		wg.Wait()
+		c.startPoint(p)
+		nUnknown := len(unknownBodies)
+		// Half of the unknown ones are sent again, as a client would: stored
+		// whole or not at all, so 200 or 201 and never a conflict. The other
+		// half stay unknown: the final check reports them stored or not.
+		resent := map[int]int{}
+		for _, b := range unknownBodies[:nUnknown/2] {
+			_, st, ans, err := c.postResponse(p, committeeQ, b)
+			if err != nil || (st != 200 && st != 201) {
+				t.Fatalf("an unknown response sent again: %d %v %s", st, err, ans)
+			}
+			resent[st]++
+		}
+		// Acknowledged ones again: the same is 200, the same id with other
+		// content 409, and something invalid 422; the history keeps them all.
+		for i, b := range ackedBodies[:3] {
+			want := 200
+			if i > 0 {
+				want = 409
+				other := map[string]any{}
+				for k, v := range b {
+					other[k] = v
+				}
+				other["answers"] = map[string]any{"overall": "basic", "advice": "同一编号，另一份答卷 " + uuid.NewString()}
+				b = other
+			}
+			if _, st, ans, err := c.postResponse(p, committeeQ, b); err != nil || st != want {
+				t.Fatalf("an acknowledged response sent again: %d %v %s, want %d", st, err, ans, want)
+			}
+		}
+		bad := c.response(p, true)
+		bad["answers"] = map[string]any{"overall": "no-such-option"}
+		if _, st, ans, err := c.postResponse(p, committeeQ, bad); err != nil || st != 422 {
+			t.Fatalf("an invalid response: %d %v %s, want 422", st, err, ans)
+		}
+		t.Logf("killed %s after %d acknowledgements: %d acknowledged, %d unknown (%d sent again: %d answered 201, %d answered 200)",
+			p.id, killAfter, len(ackedBodies), nUnknown, nUnknown/2, resent[201], resent[200])
+		c.waitConverged("the point killed under load converges", []*point{p})
 	})
 
 	step("replay, older summary, tampering, wrong secret, unknown point, skewed clock", func(t *testing.T) {
@@ -861,13 +971,13 @@ func TestDrills(t *testing.T) {
 		for i := range 100 {
 			bodies = append(bodies, resp(i))
 		}
-		submit(t, p, "q-size", bodies)
+		c.submit(t, p, "q-size", bodies)
 		small := sizeAt(100)
 		bodies = nil
 		for i := 100; i < 10000; i++ {
 			bodies = append(bodies, resp(i))
 		}
-		submit(t, p, "q-size", bodies)
+		c.submit(t, p, "q-size", bodies)
 		big := sizeAt(10000)
 		num := regexp.MustCompile(`[0-9]+(\.[0-9]+)?`)
 		ns, nb := num.ReplaceAll(small, []byte("0")), num.ReplaceAll(big, []byte("0"))
@@ -889,6 +999,11 @@ func TestDrills(t *testing.T) {
 		total := map[string]models.Counters{}
 		per := map[string]map[string]models.Counters{}
 		localOpinions := map[string][]string{}
+		// What the history check holds against what was sent: every stored
+		// response, and the live responses counted for each point and topic.
+		responsesKey := models.CounterKey{Bucket: "responses"}
+		var rows []storedResp
+		var counts []counted
 		for _, p := range c.points {
 			p.proc.stop(t)
 			d, err := db.Open(p.dir)
@@ -913,6 +1028,18 @@ func TestDrills(t *testing.T) {
 				}
 				total[tp].Merge(rc)
 				per[p.id][tp] = rc
+				kept, err := d.StoredCounters(ctx, tp)
+				if err != nil {
+					t.Fatal(err)
+				}
+				full, err := d.Recount(ctx, tp) // all the counters, as kept
+				if err != nil {
+					t.Fatal(err)
+				}
+				if dc := diffCounters(kept, full); dc != "" {
+					t.Errorf("%s %s: the kept counters differ from the recount: %s", p.id, tp, dc)
+				}
+				counts = append(counts, counted{"kept counters", p.id, tp, kept[responsesKey]}, counted{"recount", p.id, tp, rc[responsesKey]})
 			}
 			after := ""
 			for {
@@ -936,6 +1063,11 @@ func TestDrills(t *testing.T) {
 				t.Errorf("%s: outbox %d %v", p.id, n, err)
 			}
 			d.Close()
+			rs, err := readStored(p.id, filepath.Join(p.dir, db.FileName))
+			if err != nil {
+				t.Fatalf("%s: reading its responses: %v", p.id, err)
+			}
+			rows = append(rows, rs...)
 		}
 		for _, tp := range c.topics {
 			hs, ok := c.hubSummary(tp)
@@ -945,9 +1077,17 @@ func TestDrills(t *testing.T) {
 			if d := diffCounters(hs.Counters(), total[tp]); d != "" {
 				t.Errorf("%s: the hub's sum differs from the recount over the points: %s", tp, d)
 			}
+			atHub := map[string]bool{}
 			for _, bp := range hs.ByPoint {
 				if d := diffCounters(bp.Counters(), per[bp.PointID][tp]); d != "" {
 					t.Errorf("%s at %s: %s", tp, bp.PointID, d)
+				}
+				counts = append(counts, counted{"the hub", bp.PointID, tp, bp.Counters()[responsesKey]})
+				atHub[bp.PointID] = true
+			}
+			for _, p := range c.points {
+				if !atHub[p.id] {
+					counts = append(counts, counted{"the hub", p.id, tp, 0})
 				}
 			}
 			if total[tp][models.CounterKey{Bucket: "responses"}] == 0 {
@@ -962,6 +1102,16 @@ func TestDrills(t *testing.T) {
 			if strings.Join(got, ",") != strings.Join(want, ",") {
 				t.Errorf("%s: the hub has %d opinions, the point %d", p.id, len(got), len(want))
 			}
+		}
+		// The Jepsen-style check: every response request of the drills
+		// against what the six points stored and what they and the hub count.
+		v := classify(c.hist.all(), rows, counts)
+		t.Logf("history of the drills' responses, against %d stored at the points:\n%s", len(rows), v.table())
+		if len(v.Lost)+len(v.Duplicated)+len(v.Unexpected) != 0 {
+			t.Errorf("the history check failed: lost %d, duplicated %d, unexpected %d", len(v.Lost), len(v.Duplicated), len(v.Unexpected))
+		}
+		if v.ByClass[acked][0] == 0 || v.ByClass[unknown][0]+v.ByClass[unknown][1] == 0 {
+			t.Errorf("no acknowledged or no unknown responses in the history: the check proves little")
 		}
 	})
 
