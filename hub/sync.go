@@ -135,46 +135,31 @@ func checkBatch(pointID string, b *syncproto.Batch) error {
 // (models' Problems), and returns their rejections.
 func splitBatch(b *syncproto.Batch) []syncproto.Rejection {
 	var out []syncproto.Rejection
-	reject := func(kind, id string, f map[string]string) bool {
-		if len(f) == 0 {
-			return false
-		}
-		if len(id) > models.MaxIDLength {
-			id = id[:models.MaxIDLength] // named, not stored
-		}
-		out = append(out, syncproto.Rejection{Kind: kind, ID: id, Code: models.EInvalid,
-			Message: "超出联系点的字段限制，未保存 / over the limits a point keeps to, not stored: " + models.ProblemsText(f)})
-		return true
-	}
-	sums := b.Summaries[:0]
-	for i := range b.Summaries {
-		if !reject(syncproto.KindSummary, b.Summaries[i].TopicID, b.Summaries[i].Problems()) {
-			sums = append(sums, b.Summaries[i])
-		}
-	}
-	b.Summaries = sums
-	acts := b.Activities[:0]
-	for i := range b.Activities {
-		if !reject(syncproto.KindActivity, b.Activities[i].ID, b.Activities[i].Problems()) {
-			acts = append(acts, b.Activities[i])
-		}
-	}
-	b.Activities = acts
-	ops := b.Opinions[:0]
-	for i := range b.Opinions {
-		if !reject(syncproto.KindOpinion, b.Opinions[i].ID, b.Opinions[i].Problems()) {
-			ops = append(ops, b.Opinions[i])
-		}
-	}
-	b.Opinions = ops
-	tops := b.Topics[:0]
-	for i := range b.Topics {
-		if !reject(syncproto.KindTopic, b.Topics[i].ID, b.Topics[i].Problems()) {
-			tops = append(tops, b.Topics[i])
-		}
-	}
-	b.Topics = tops
+	b.Summaries = within(b.Summaries, syncproto.KindSummary, func(s *models.Summary) string { return s.TopicID }, (*models.Summary).Problems, &out)
+	b.Activities = within(b.Activities, syncproto.KindActivity, func(a *models.Activity) string { return a.ID }, (*models.Activity).Problems, &out)
+	b.Opinions = within(b.Opinions, syncproto.KindOpinion, func(o *models.Opinion) string { return o.ID }, (*models.Opinion).Problems, &out)
+	b.Topics = within(b.Topics, syncproto.KindTopic, func(t *models.Topic) string { return t.ID }, (*models.Topic).Problems, &out)
 	return out
+}
+
+// within keeps the items without problems, adding a rejection of kind for
+// each of the others to out.
+func within[T any](items []T, kind string, id func(*T) string, problems func(*T) map[string]string, out *[]syncproto.Rejection) []T {
+	kept := items[:0]
+	for i := range items {
+		f := problems(&items[i])
+		if len(f) == 0 {
+			kept = append(kept, items[i])
+			continue
+		}
+		ref := id(&items[i])
+		if len(ref) > models.MaxIDLength {
+			ref = ref[:models.MaxIDLength] // named, not stored
+		}
+		*out = append(*out, syncproto.Rejection{Kind: kind, ID: ref, Code: models.EInvalid,
+			Message: "超出联系点的字段限制，未保存 / over the limits a point keeps to, not stored: " + models.ProblemsText(f)})
+	}
+	return kept
 }
 
 // GetUpdates is GET /api/v1/sync/updates?since=: what the committee
