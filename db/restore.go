@@ -206,6 +206,13 @@ func renew(ctx context.Context, stage, from, prev string) (id string, err error)
 			if _, err := tx.Exec(`DELETE FROM sync_batch`); err != nil {
 				return err
 			}
+			// Every topic's summary goes up again, naming the new instance,
+			// so that the hub takes the restored figures now, not when each
+			// topic next changes.
+			if _, err := tx.Exec(`INSERT INTO outbox(kind, ref_id, version, queued_at) SELECT 'summary', id, 1, ? FROM topics WHERE true
+				ON CONFLICT(kind, ref_id) DO UPDATE SET version=version+1`, ts(time.Now())); err != nil {
+				return err
+			}
 		}
 		return d.audit(ctx, tx, auditRecord{Action: "backup.restore", ObjectType: "file", ObjectID: filepath.Base(from),
 			Result: models.AuditOK, Detail: map[string]any{"from": from, "previous_instance": prev, "instance": id}})

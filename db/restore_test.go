@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"budgetpoint/db"
+	"budgetpoint/internal/testutil"
 	"budgetpoint/models"
 )
 
@@ -34,6 +35,16 @@ func TestInstanceAndRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := instanceOf(t, d)
+	// Two topics, their summaries already delivered (the outbox empty), and
+	// a batch pending when the backup is taken.
+	for _, tp := range []string{"t1", "t2"} {
+		if err := d.CreateTopic(ctx, &models.Topic{ID: tp, Kind: "budget_draft", FiscalYear: 2027, Title: tp}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.SavePendingBatch(ctx, "b-old", []byte(`{}`), nil); err != nil {
+		t.Fatal(err)
+	}
 	d.Close()
 	if d, err = db.Open(src); err != nil {
 		t.Fatal(err)
@@ -70,6 +81,15 @@ func TestInstanceAndRestore(t *testing.T) {
 		}
 		if got := instanceOf(t, r); got != res.Instance {
 			t.Fatalf("restored instance %s, Restore said %s", got, res.Instance)
+		}
+		// The pending batch names the old instance: dropped; every topic's
+		// summary is queued to go up again under the new one.
+		if pid, _, _, _, err := r.PendingBatch(ctx); err != nil || pid != "" {
+			t.Fatalf("restore %d: the backup's pending batch %q is still there (%v)", round, pid, err)
+		}
+		var queued int
+		if err := testutil.RawOf(t, r).QueryRow(`SELECT count(*) FROM outbox WHERE kind='summary' AND ref_id IN ('t1','t2')`).Scan(&queued); err != nil || queued != 2 {
+			t.Fatalf("restore %d: %d topics' summaries queued again, want 2 (%v)", round, queued, err)
 		}
 		page, err := r.AuditLog(ctx, models.AuditFilter{Action: "backup.restore"})
 		r.Close()

@@ -207,7 +207,9 @@ func (db *DB) NoteBatchAttempt(ctx context.Context, batchID string) error {
 // Items the hub rejected leave the outbox too (they are not sent again
 // until they change) and are kept in sync_rejected with why; an item the hub
 // took leaves sync_rejected.
-func (db *DB) AckBatch(ctx context.Context, batchID string, rejected []Rejected) (removed int, err error) {
+// Topics the batch carried (they have no outbox entries) leave
+// sync_rejected too when the hub took them.
+func (db *DB) AckBatch(ctx context.Context, batchID string, rejected []Rejected, topics []string) (removed int, err error) {
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		removed = 0
 		refused := map[[2]string]bool{}
@@ -257,6 +259,14 @@ func (db *DB) AckBatch(ctx context.Context, batchID string, rejected []Rejected)
 				if _, err := tx.Exec(`UPDATE opinions SET status='reported', updated_at=? WHERE id=? AND status='recorded'`, now, it.RefID); err != nil {
 					return fmt.Errorf("opinion %s: reported: %w", it.RefID, err)
 				}
+			}
+		}
+		for _, id := range topics {
+			if refused[[2]string{"topic", id}] {
+				continue
+			}
+			if _, err := tx.Exec(`DELETE FROM sync_rejected WHERE kind='topic' AND ref_id=?`, id); err != nil {
+				return fmt.Errorf("rejected topic %s: %w", id, err)
 			}
 		}
 		if _, err := tx.Exec(`DELETE FROM sync_batch WHERE batch_id=?`, batchID); err != nil {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +47,59 @@ type Hub struct {
 
 	purgeMu   sync.Mutex
 	lastPurge time.Time
+
+	// What was written last of each point's contact, and when its use of a
+	// version 1 signature was last audited: both at most so often.
+	contactMu sync.Mutex
+	contacted map[[2]string]time.Time
+	v1Noted   map[string]time.Time
+}
+
+// How often a point's contact is written, and its version 1 use audited.
+const (
+	contactEvery = 30 * time.Second
+	v1AuditEvery = time.Hour
+)
+
+// NoteContact records a point's signed request (pull: a pull) unless one
+// of the same kind was written in the last contactEvery. It is best effort:
+// a disk that takes no write must not stop pulls, which only read, so a
+// failure is logged, not answered.
+func (h *Hub) NoteContact(ctx context.Context, pointID string, pull bool) {
+	key := [2]string{pointID, strconv.FormatBool(pull)}
+	now := time.Now()
+	h.contactMu.Lock()
+	if h.contacted == nil {
+		h.contacted = map[[2]string]time.Time{}
+	}
+	if now.Sub(h.contacted[key]) < contactEvery {
+		h.contactMu.Unlock()
+		return
+	}
+	h.contacted[key] = now
+	h.contactMu.Unlock()
+	if err := h.Store.RecordContact(ctx, pointID, pull); err != nil {
+		h.contactMu.Lock()
+		delete(h.contacted, key) // tried again with the next request
+		h.contactMu.Unlock()
+		h.Log.Warn("contact of a point not recorded", "point", pointID, "err", err)
+	}
+}
+
+// auditV1Due reports whether a point's use of a version 1 signature is to
+// be audited now: the first, then one an hour per point.
+func (h *Hub) auditV1Due(pointID string) bool {
+	now := time.Now()
+	h.contactMu.Lock()
+	defer h.contactMu.Unlock()
+	if h.v1Noted == nil {
+		h.v1Noted = map[string]time.Time{}
+	}
+	if t, ok := h.v1Noted[pointID]; ok && now.Sub(t) < v1AuditEvery {
+		return false
+	}
+	h.v1Noted[pointID] = now
+	return true
 }
 
 // New makes the hub serving the given points over st.
@@ -237,6 +291,18 @@ func (h *Hub) TargetIDs(targets []string) []string {
 func (h *Hub) PublishTopic(ctx context.Context, t models.Topic, points []string) (created bool, targets []string, err error) {
 	targets, err = h.checkTargets("事项", points)
 	if err != nil {
+		return false, nil, err
+	}
+	// An id a point already uses for a topic of its own would join two
+	// different things under one id, at the hub and at that point.
+	if _, err := h.Store.Topic(ctx, t.ID); models.ErrorCode(err) == models.ENotFound {
+		if pt, err := h.Store.PointTopic(ctx, t.ID); err == nil {
+			return false, nil, &models.Error{Code: models.EConflict, Message: fmt.Sprintf("事项编号 %s 已被联系点用作自设事项“%s”，请换一个编号 / topic id %s is already a point's own topic (%s): choose another id", t.ID, pt.Title, t.ID, pt.Title),
+				Fields: map[string]string{"id": "已被联系点使用 / already used by a point"}}
+		} else if models.ErrorCode(err) != models.ENotFound {
+			return false, nil, err
+		}
+	} else if err != nil {
 		return false, nil, err
 	}
 	created, err = h.Store.PublishTopic(ctx, t, targets)

@@ -262,19 +262,41 @@ func (st *Store) Ingest(ctx context.Context, pointID string, b *syncproto.Batch,
 }
 
 // putSummary keeps a point's summary of a topic: the one with the higher
-// seq within one instance of the point's database; the one of a new
-// instance (the point was restored from a backup, its seq lower) over the
-// old one's, recording the restore with both counts; never one of an
-// instance superseded since. A summary without instance (a point from
-// before version 2) keeps to seq.
+// seq within one instance of the point's database. The instance a point is
+// now is the newest one seen of it (hub_point_instance); a summary of a new
+// instance (the point was restored from a backup, its seq lower) makes it
+// the current one and replaces the summaries of the older one, topic by
+// topic as they come, each replacement recorded with both counts; a summary
+// of an instance superseded since is stale. A summary without instance (a
+// point from before version 2) keeps to seq.
 func putSummary(tx *sql.Tx, pointID, topic, instance string, seq int64, body []byte, responses, opinions int64, now string) error {
+	if instance != "" {
+		var cur string
+		err := tx.QueryRow(`SELECT instance FROM hub_point_instance WHERE point_id=?`, pointID).Scan(&cur)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if instance != cur {
+			var seen int
+			if err := tx.QueryRow(`SELECT count(*) FROM hub_instances WHERE point_id=? AND instance=?`, pointID, instance).Scan(&seen); err != nil {
+				return err
+			}
+			if seen > 0 {
+				return nil // an instance the point has moved on from
+			}
+			if err := seeInstance(tx, pointID, instance, now); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`INSERT INTO hub_point_instance(point_id, instance, since) VALUES(?,?,?)
+				ON CONFLICT(point_id) DO UPDATE SET instance=excluded.instance, since=excluded.since`, pointID, instance, now); err != nil {
+				return err
+			}
+		}
+	}
 	var oldSeq int64
 	var oldInst, oldBody string
 	err := tx.QueryRow(`SELECT seq, instance, body FROM hub_summaries WHERE point_id=? AND topic_id=?`, pointID, topic).Scan(&oldSeq, &oldInst, &oldBody)
 	if errors.Is(err, sql.ErrNoRows) {
-		if err := seeInstance(tx, pointID, instance, now); err != nil {
-			return err
-		}
 		_, err = tx.Exec(`INSERT INTO hub_summaries(point_id, topic_id, seq, body, received_at, instance) VALUES(?,?,?,?,?,?)`, pointID, topic, seq, body, now, instance)
 		return err
 	}
@@ -289,24 +311,9 @@ func putSummary(tx *sql.Tx, pointID, topic, instance string, seq int64, body []b
 		if seq <= oldSeq {
 			return nil // older or the same: kept as it is
 		}
-		if oldInst == "" && instance != "" {
-			if err := seeInstance(tx, pointID, instance, now); err != nil {
-				return err
-			}
-		}
 		return replace()
 	}
-	// Another instance: a new one replaces; one seen before is superseded.
-	var seen int
-	if err := tx.QueryRow(`SELECT count(*) FROM hub_instances WHERE point_id=? AND instance=?`, pointID, instance).Scan(&seen); err != nil {
-		return err
-	}
-	if seen > 0 {
-		return nil // an instance the point has moved on from
-	}
-	if err := seeInstance(tx, pointID, instance, now); err != nil {
-		return err
-	}
+	// The current instance over a summary of an older one: the restore.
 	var old struct {
 		Responses models.ResponseCounts `json:"responses"`
 		Opinions  models.OpinionCounts  `json:"opinions"`

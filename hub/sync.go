@@ -49,8 +49,11 @@ func (a *API) authenticate(c *gin.Context) (*Point, []byte, bool) {
 			reason = "bad signature"
 		case version == 1 && !a.h.AcceptSignatureV1:
 			reason = "signature version 1 (the hub takes version 2 only; --accept-signature-v1 takes both while points are upgraded)"
+		case version == 1 && !a.h.auditV1Due(id):
+			// Taken; its use was audited within the hour.
 		case version == 1:
-			// Taken, and recorded: who still signs the old way, from where.
+			// Taken, and recorded: who still signs the old way, from where
+			// (the first use, then one an hour per point).
 			addr := handlers.ClientIP(c)
 			ctx := models.WithActor(c.Request.Context(), models.Actor{User: id, Role: "point", Addr: addr})
 			if err := a.s.DB.Audit(ctx, "sync.signature_v1", "point", id, models.AuditOK, map[string]any{"path": c.Request.URL.Path}); err != nil {
@@ -61,10 +64,7 @@ func (a *API) authenticate(c *gin.Context) (*Point, []byte, bool) {
 	}
 	if reason == "" {
 		// Contact, whatever the request then brings.
-		if err := a.h.Store.RecordContact(c.Request.Context(), p.ID, c.Request.Method == http.MethodGet); err != nil {
-			a.s.Fail(c, err)
-			return nil, nil, false
-		}
+		a.h.NoteContact(c.Request.Context(), p.ID, c.Request.Method == http.MethodGet)
 		return p, body, true
 	}
 	a.h.Log.Warn("sync request refused", "point", id, "reason", reason, "method", c.Request.Method,

@@ -20,7 +20,7 @@ const (
 	MaxNameLength        = 50
 	MaxDescriptionLength = 200
 	MaxListLength        = 500 // deputies of an activity, its opinions, questionnaires of a summary
-	MaxLabelLength       = 500 // a question's label or an option's, in a summary
+	MaxLabelLength       = MaxLabel // a questionnaire's title, a question's label or an option's, in a summary (as Definition.Validate)
 )
 
 // limit adds a problem when s is empty (and required) or longer than max runes.
@@ -110,7 +110,7 @@ func (s *Summary) Problems() map[string]string {
 	for i, q := range s.Questionnaires {
 		p := "questionnaires[" + strconv.Itoa(i) + "]."
 		limit(f, p+"id", q.ID, MaxIDLength, true)
-		limit(f, p+"title", q.Title, MaxTitleLength, false)
+		limit(f, p+"title", q.Title, MaxLabelLength, false)
 		if len(q.Questions) > MaxListLength {
 			f[p+"questions"] = fmt.Sprintf("最多 %d 项 / at most %d", MaxListLength, MaxListLength)
 		}

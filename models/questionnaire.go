@@ -295,6 +295,8 @@ func (d *Definition) Validate() error {
 				vals[o.Value] = true
 				if o.Label == "" {
 					f[op+"label"] = MsgRequired
+				} else if utf8.RuneCountInString(o.Label) > MaxLabel {
+					f[op+"label"] = fmt.Sprintf(MsgTooLong, MaxLabel, MaxLabel)
 				}
 			}
 			if q.Type == MultipleChoice && (q.MaxChoices < 0 || q.MaxChoices > len(q.Options)) {

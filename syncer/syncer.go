@@ -277,7 +277,17 @@ func (s *Syncer) push(ctx context.Context) error {
 			rejected[i] = db.Rejected{Kind: r.Kind, RefID: r.ID, Code: r.Code, Message: r.Message}
 			s.cfg.Log.Warn("the hub rejected an item", "batch_id", id, "kind", r.Kind, "id", r.ID, "code", r.Code, "message", r.Message)
 		}
-		removed, err := s.db.AckBatch(ctx, id, rejected)
+		var sent struct {
+			Topics []models.Topic `json:"topics"`
+		}
+		if err := json.Unmarshal(body, &sent); err != nil {
+			return fmt.Errorf("batch %s as sent: %w", id, err)
+		}
+		topics := make([]string, len(sent.Topics))
+		for i, t := range sent.Topics {
+			topics[i] = t.ID
+		}
+		removed, err := s.db.AckBatch(ctx, id, rejected, topics)
 		if err != nil {
 			return err
 		}
