@@ -19,7 +19,7 @@ const (
 	MaxMinutesLength     = 20000
 	MaxNameLength        = 50
 	MaxDescriptionLength = 200
-	MaxListLength        = 500 // deputies of an activity, its opinions, questionnaires of a summary
+	MaxListLength        = 500      // deputies of an activity, its opinions, questionnaires of a summary
 	MaxLabelLength       = MaxLabel // a questionnaire's title, a question's label or an option's, in a summary (as Definition.Validate)
 )
 
