@@ -48,18 +48,13 @@ type Hub struct {
 	purgeMu   sync.Mutex
 	lastPurge time.Time
 
-	// What was written last of each point's contact, and when its use of a
-	// version 1 signature was last audited: both at most so often.
+	// When each point's contact was last written: at most every contactEvery.
 	contactMu sync.Mutex
 	contacted map[[2]string]time.Time
-	v1Noted   map[string]time.Time
 }
 
-// How often a point's contact is written, and its version 1 use audited.
-const (
-	contactEvery = 30 * time.Second
-	v1AuditEvery = time.Hour
-)
+// contactEvery is how often a point's contact is written.
+const contactEvery = 30 * time.Second
 
 // NoteContact records a point's signed request (pull: a pull) unless one
 // of the same kind was written in the last contactEvery. It is best effort:
@@ -86,21 +81,6 @@ func (h *Hub) NoteContact(ctx context.Context, pointID string, pull bool) {
 	}
 }
 
-// auditV1Due reports whether a point's use of a version 1 signature is to
-// be audited now: the first, then one an hour per point.
-func (h *Hub) auditV1Due(pointID string) bool {
-	now := time.Now()
-	h.contactMu.Lock()
-	defer h.contactMu.Unlock()
-	if h.v1Noted == nil {
-		h.v1Noted = map[string]time.Time{}
-	}
-	if t, ok := h.v1Noted[pointID]; ok && now.Sub(t) < v1AuditEvery {
-		return false
-	}
-	h.v1Noted[pointID] = now
-	return true
-}
 
 // New makes the hub serving the given points over st.
 func New(st *Store, points []Point, log *slog.Logger) *Hub {

@@ -49,11 +49,9 @@ func (a *API) authenticate(c *gin.Context) (*Point, []byte, bool) {
 			reason = "bad signature"
 		case version == 1 && !a.h.AcceptSignatureV1:
 			reason = "signature version 1 (the hub takes version 2 only; --accept-signature-v1 takes both while points are upgraded)"
-		case version == 1 && !a.h.auditV1Due(id):
-			// Taken; its use was audited within the hour.
 		case version == 1:
-			// Taken, and recorded: who still signs the old way, from where
-			// (the first use, then one an hour per point).
+			// Taken, and recorded, each use (contract.md): who still signs
+			// the old way, from where.
 			addr := handlers.ClientIP(c)
 			ctx := models.WithActor(c.Request.Context(), models.Actor{User: id, Role: "point", Addr: addr})
 			if err := a.s.DB.Audit(ctx, "sync.signature_v1", "point", id, models.AuditOK, map[string]any{"path": c.Request.URL.Path}); err != nil {
