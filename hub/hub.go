@@ -81,7 +81,6 @@ func (h *Hub) NoteContact(ctx context.Context, pointID string, pull bool) {
 	}
 }
 
-
 // New makes the hub serving the given points over st.
 func New(st *Store, points []Point, log *slog.Logger) *Hub {
 	h := &Hub{Store: st, Log: log, Points: points, byID: map[string]*Point{}}
