@@ -17,6 +17,7 @@ import (
 	"budgetpoint/demo"
 	"budgetpoint/handlers"
 	"budgetpoint/hub"
+	"budgetpoint/internal/workdays"
 	"budgetpoint/web/committee"
 )
 
@@ -34,6 +35,7 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	data := fl.String("data", "./hub-data", "data directory")
 	pointsPath := fl.String("points", "points.json", "points file: {\"points\": [{\"id\", \"name\", \"secret\"}]}")
 	withDemo := fl.Bool("demo", false, "use (and write if missing) a demo points file with the six points and known secrets")
+	calendarPath := fl.String("calendar", "", "working-day calendar (JSON: holidays and working weekends, as docs/calendar-2026.json); without it Monday to Friday")
 	acceptV1 := fl.Bool("accept-signature-v1", false, "also take sync requests signed with version 1 (over the path only), each audited, while points are upgraded")
 	lockout := lockoutFlags(fl)
 	idle := sessionIdleFlag(fl)
@@ -110,6 +112,12 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	// The parts of the hub, each handed what it needs.
 	h := hub.New(hub.NewStore(d, log), points, log)
 	h.AcceptSignatureV1 = *acceptV1
+	if *calendarPath != "" {
+		if h.Calendar, err = workdays.Load(*calendarPath); err != nil {
+			return usage("%v", err)
+		}
+		fmt.Fprintf(stdout, "工作日历 / calendar: %s (%s)\n", *calendarPath, h.Calendar.Source)
+	}
 	if *acceptV1 {
 		log.Warn("sync requests signed with version 1 are taken (--accept-signature-v1): each use is audited; drop the flag once every point is upgraded")
 	}

@@ -66,6 +66,7 @@ const usageText = `用法 / usage:
                      [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]...
                      [--backup-dir DIR [--backup-every 24h] [--backup-keep 14]]
                      [--accept-signature-v1]   (also take points' old sync signatures, each audited)
+                     [--calendar FILE]   (working days: holidays and working weekends, as docs/calendar-2026.json)
   budgetpoint user add     --data DIR --name NAME --role admin|staff|deputy|committee
   budgetpoint user password --data DIR --name NAME   (a new password from stdin, or generated and to be changed at the next sign-in)
   budgetpoint token create --data DIR --user NAME [--expires 365d]

@@ -28,6 +28,9 @@ type HubAPI interface {
 	ListOpinions(c *gin.Context)
 	ListActivities(c *gin.Context)
 	PatchOpinion(c *gin.Context)
+	ListUnits(c *gin.Context)
+	CreateUnit(c *gin.Context)
+	AssignOpinion(c *gin.Context)
 }
 
 // APIs are the other packages' handlers that the API's routes call: at a
@@ -81,6 +84,9 @@ func (s *Server) routes(r *gin.Engine, apis APIs) {
 			cm.GET("/opinions", h.ListOpinions)
 			cm.GET("/activities", h.ListActivities)
 			cm.PATCH("/opinions/:id", h.PatchOpinion)
+			cm.POST("/opinions/:id/assign", h.AssignOpinion)
+			cm.GET("/units", h.ListUnits)
+			cm.POST("/units", h.CreateUnit)
 		}
 		return
 	}

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -202,4 +203,48 @@ func (a *API) ExportTopic(c *gin.Context) {
 	if _, err := f.WriteTo(c.Writer); err != nil {
 		a.h.Log.Warn("export interrupted", "topic", id, "err", err)
 	}
+}
+
+// ListUnits is GET /api/v1/committee/units.
+func (a *API) ListUnits(c *gin.Context) {
+	us, err := a.h.Store.Units(c.Request.Context())
+	if err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": us})
+}
+
+// CreateUnit is POST /api/v1/committee/units.
+func (a *API) CreateUnit(c *gin.Context) {
+	var u Unit
+	if err := forms.Decode(c, "承办单位", &u); err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	u.Name = strings.TrimSpace(u.Name)
+	if !models.ValidID(u.ID) || u.Name == "" {
+		a.s.Fail(c, models.Invalid("承办单位", map[string]string{"id": "编号只含字母、数字、- 和 _ / id: letters, digits, - and _", "name": models.MsgRequired}))
+		return
+	}
+	if err := a.h.Store.CreateUnit(c.Request.Context(), &u); err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, u)
+}
+
+// AssignOpinion is POST /api/v1/committee/opinions/{id}/assign.
+func (a *API) AssignOpinion(c *gin.Context) {
+	var req Assignment
+	if err := forms.Decode(c, "交办", &req); err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	o, err := a.h.AssignOpinion(c.Request.Context(), c.Param("id"), req)
+	if err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, o)
 }

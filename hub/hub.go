@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"budgetpoint/internal/workdays"
 	"budgetpoint/models"
 	"budgetpoint/syncproto"
 )
@@ -41,6 +42,8 @@ type Hub struct {
 	// Points are the points of the points file, in its order.
 	Points []Point
 	byID   map[string]*Point
+	// Calendar counts the working days of due dates (nil: Monday to Friday).
+	Calendar *workdays.Calendar
 	// AcceptSignatureV1: take sync requests signed as before version 2
 	// (over the path only), each use audited, while points are upgraded.
 	AcceptSignatureV1 bool
@@ -495,4 +498,30 @@ func (h *Hub) Ingest(ctx context.Context, pointID string, b *syncproto.Batch) (s
 // Updates returns what changed for pointID after the cursor since.
 func (h *Hub) Updates(ctx context.Context, pointID string, since int64, max int) (syncproto.Updates, error) {
 	return h.Store.Updates(ctx, pointID, since, max)
+}
+
+// DefaultDueMonths is the time a unit has for an opinion unless the
+// committee says otherwise: three months (代表建议办理: 三个月内办结).
+const DefaultDueMonths = 3
+
+// AssignOpinion assigns an opinion to a lead unit and assisting units. A
+// due date not given is three months on, the working day on or after it;
+// one given must be a working day from today on.
+func (h *Hub) AssignOpinion(ctx context.Context, id string, a Assignment) (models.Opinion, error) {
+	now := h.Store.Now()
+	today := now.In(workdays.China).Format(time.DateOnly)
+	if a.Due == "" {
+		a.Due = h.Calendar.Months(now, DefaultDueMonths).Format(time.DateOnly)
+	} else {
+		d, err := time.ParseInLocation(time.DateOnly, a.Due, workdays.China)
+		switch {
+		case err != nil:
+			return models.Opinion{}, models.Invalid("交办", map[string]string{"due": "应为 2027-03-01 这样的日期 / must be a date such as 2027-03-01"})
+		case a.Due < today:
+			return models.Opinion{}, models.Invalid("交办", map[string]string{"due": "办理期限不能早于今天 / the due date cannot be before today"})
+		case !h.Calendar.Working(d):
+			return models.Opinion{}, models.Invalid("交办", map[string]string{"due": "办理期限应是工作日 / the due date must be a working day"})
+		}
+	}
+	return h.Store.AssignOpinion(ctx, id, a)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"budgetpoint/db"
+	"budgetpoint/internal/workdays"
 	"budgetpoint/models"
 	"budgetpoint/syncproto"
 )
@@ -904,18 +905,31 @@ func (st *Store) TopicDefinitions(ctx context.Context, topicID string) ([][]*mod
 
 // ---- opinions ----
 
-const opinionCols = `id, point_id, topic_id, source, activity_id, response_id, question_key, content, proposer, status, answer, evaluation, recorded_at, updated_at`
+const opinionCols = `id, point_id, topic_id, source, activity_id, response_id, question_key, content, proposer, status, answer, evaluation, recorded_at, updated_at,
+	lead, assist, due, round`
 
 func scanOpinion(sc interface{ Scan(...any) error }, extra ...any) (models.Opinion, error) {
 	var o models.Opinion
-	var prop, rec, upd string
+	var prop, rec, upd, assist string
 	dest := append(extra, &o.ID, &o.PointID, &o.TopicID, &o.Source, &o.ActivityID, &o.ResponseID, &o.QuestionKey, &o.Content, &prop,
-		&o.Status, &o.Answer, &o.Evaluation, &rec, &upd)
+		&o.Status, &o.Answer, &o.Evaluation, &rec, &upd, &o.Lead, &assist, &o.Due, &o.Round)
 	if err := sc.Scan(dest...); err != nil {
 		return o, err
 	}
 	if err := json.Unmarshal([]byte(prop), &o.Proposer); err != nil {
 		return o, fmt.Errorf("opinion %s: proposer: %w", o.ID, err)
+	}
+	if err := json.Unmarshal([]byte(assist), &o.Assist); err != nil {
+		return o, fmt.Errorf("opinion %s: assisting units: %w", o.ID, err)
+	}
+	if len(o.Assist) == 0 {
+		o.Assist = nil
+	}
+	if o.Lead == "" {
+		o.Round = 0 // not assigned: no round to speak of
+	}
+	if o.Due != "" && (o.Status == "forwarded" || o.Status == "accepted") {
+		o.Overdue = time.Now().In(workdays.China).Format(time.DateOnly) > o.Due
 	}
 	o.RecordedAt, o.UpdatedAt = parseTS(rec), parseTS(upd)
 	return o, nil
@@ -1017,8 +1031,12 @@ func (st *Store) MoveOpinion(ctx context.Context, id string, p OpinionPatch) (mo
 	now := st.Now()
 	err := st.db.Write(ctx, func(tx *sql.Tx) error {
 		var from, point, answer string
-		if err := tx.QueryRow(`SELECT status, point_id, answer FROM hub_opinions WHERE id=?`, id).Scan(&from, &point, &answer); err != nil {
+		var voided bool
+		if err := tx.QueryRow(`SELECT status, point_id, answer, voided FROM hub_opinions WHERE id=?`, id).Scan(&from, &point, &answer, &voided); err != nil {
 			return errorf("move opinion "+id, opinionNotFound(err))
+		}
+		if voided {
+			return models.Errorf(models.EConflict, "这条意见已在联系点撤销，不能再办理 / this opinion was taken back at its point: it cannot be moved")
 		}
 		answer, err := checkMove(from, answer, p)
 		if err != nil {
@@ -1124,4 +1142,149 @@ func countActivityOpinions(ctx context.Context, tx *sql.Tx, items []HubActivity)
 		}
 	}
 	return errorf("activity opinion counts", rows.Err())
+}
+
+// ---- units and assignment (the closed loop) ----
+
+// Unit is a 承办单位: a government department, a state-owned enterprise or
+// another body the committee assigns opinions to.
+type Unit struct {
+	ID        string    `json:"id" binding:"required,max=64"`
+	Name      string    `json:"name" binding:"required,max=200"`
+	Kind      string    `json:"kind" binding:"required,oneof=department enterprise other"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Units lists the units by name.
+func (st *Store) Units(ctx context.Context) ([]Unit, error) {
+	out := []Unit{}
+	err := st.db.Read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, name, kind, created_at FROM hub_units ORDER BY name, id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var u Unit
+			var at string
+			if err := rows.Scan(&u.ID, &u.Name, &u.Kind, &at); err != nil {
+				return err
+			}
+			u.CreatedAt = parseTS(at)
+			out = append(out, u)
+		}
+		return rows.Err()
+	})
+	return out, errorf("units", err)
+}
+
+// CreateUnit adds a unit (audited): conflict when its id or name is taken.
+func (st *Store) CreateUnit(ctx context.Context, u *Unit) error {
+	u.CreatedAt = st.Now().In(db.CST)
+	err := st.db.Write(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRow(`SELECT count(*) FROM hub_units WHERE id=? OR name=?`, u.ID, u.Name).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return &models.Error{Code: models.EConflict, Message: fmt.Sprintf("承办单位 %s（%s）的编号或名称已被使用 / unit %s (%s): the id or the name is taken", u.ID, u.Name, u.ID, u.Name),
+				Fields: map[string]string{"id": "编号或名称已被使用 / id or name taken"}}
+		}
+		if _, err := tx.Exec(`INSERT INTO hub_units(id, name, kind, created_at) VALUES(?,?,?,?)`, u.ID, u.Name, u.Kind, ts(u.CreatedAt)); err != nil {
+			return err
+		}
+		return st.db.AuditChange(ctx, tx, "unit.create", "unit", u.ID, map[string]any{"name": u.Name, "kind": u.Kind})
+	})
+	return errorf("create unit "+u.ID, err)
+}
+
+// Assignment is what the committee decides when it assigns an opinion.
+type Assignment struct {
+	Lead   string   `json:"lead" label:"主办单位,lead unit" binding:"required,max=64"`
+	Assist []string `json:"assist" label:"协办单位,assisting units" binding:"max=20,dive,max=64"`
+	Due    string   `json:"due" label:"办理期限,due date" binding:"omitempty,datetime=2006-01-02"`
+}
+
+// AssignOpinion assigns an opinion (交办) to its lead unit and assisting
+// units with a due date (already settled, YYYY-MM-DD), in one transaction:
+// status forwarded, a step of its history, an audit entry, and the change
+// queued for its point. An opinion recorded, reported or already forwarded
+// (reassigned) may be assigned; a voided one, or one further on, may not.
+func (st *Store) AssignOpinion(ctx context.Context, id string, a Assignment) (models.Opinion, error) {
+	now := st.Now()
+	err := st.db.Write(ctx, func(tx *sql.Tx) error {
+		var status, point string
+		var voided bool
+		if err := tx.QueryRow(`SELECT status, point_id, voided FROM hub_opinions WHERE id=?`, id).Scan(&status, &point, &voided); err != nil {
+			return opinionNotFound(err)
+		}
+		if voided {
+			return models.Errorf(models.EConflict, "这条意见已在联系点撤销，不能交办 / this opinion was taken back at its point: it cannot be assigned")
+		}
+		if !models.In(status, []string{"recorded", "reported", "forwarded"}) {
+			return models.Invalid("交办", map[string]string{"status": fmt.Sprintf("“%s”的意见不能再交办 / an opinion %s cannot be assigned", StatusLabel(status), status)})
+		}
+		f := map[string]string{}
+		units := append([]string{a.Lead}, a.Assist...)
+		for i, u := range units {
+			var n int
+			if err := tx.QueryRow(`SELECT count(*) FROM hub_units WHERE id=?`, u).Scan(&n); err != nil {
+				return err
+			}
+			field := "lead"
+			if i > 0 {
+				field = fmt.Sprintf("assist[%d]", i-1)
+			}
+			switch {
+			case n == 0:
+				f[field] = "没有这个承办单位 / no such unit"
+			case i > 0 && u == a.Lead:
+				f[field] = "主办单位不必再列为协办 / the lead unit is not also assisting"
+			}
+		}
+		if len(f) > 0 {
+			return models.Invalid("交办", f)
+		}
+		assist, err := json.Marshal(nonNilStrings(a.Assist))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`UPDATE hub_opinions SET status='forwarded', lead=?, assist=?, due=?, assigned_at=?, updated_at=? WHERE id=?`,
+			a.Lead, string(assist), a.Due, ts(now), ts(now), id); err != nil {
+			return err
+		}
+		detail := map[string]any{"lead": a.Lead, "assist": a.Assist, "due": a.Due, "from": status}
+		if err := step(ctx, tx, id, "assign", detail, now); err != nil {
+			return err
+		}
+		if err := st.db.AuditChange(ctx, tx, "opinion.assign", "opinion", id, detail); err != nil {
+			return err
+		}
+		return queue(tx, []string{point}, "opinion", id, 0, now)
+	})
+	if err != nil {
+		return models.Opinion{}, errorf("assign opinion "+id, err)
+	}
+	return st.Opinion(ctx, id)
+}
+
+// step adds a step to an opinion's history, by the one acting.
+func step(ctx context.Context, tx *sql.Tx, id, action string, detail map[string]any, now time.Time) error {
+	b, err := json.Marshal(detail)
+	if err != nil {
+		return err
+	}
+	actor := "system"
+	if a := models.ActorOf(ctx); a.User != "" {
+		actor = a.User
+	}
+	_, err = tx.Exec(`INSERT INTO hub_opinion_steps(opinion_id, at, actor, action, detail) VALUES(?,?,?,?,?)`, id, ts(now), actor, action, string(b))
+	return err
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

@@ -166,7 +166,15 @@ type Opinion struct {
 	PointID     string   `json:"point_id,omitempty"`
 	// Voided: taken back at its point (its response voided, or its text
 	// corrected away); kept, counted nowhere, listed nowhere.
-	Voided     bool      `json:"voided,omitempty"`
+	Voided bool `json:"voided,omitempty"`
+	// At the hub, once assigned (交办): the round of handling, the lead
+	// unit and the assisting ones (ids), the due date (YYYY-MM-DD, China
+	// time), and whether it is past due while not answered.
+	Round      int       `json:"round,omitempty"`
+	Lead       string    `json:"lead,omitempty"`
+	Assist     []string  `json:"assist,omitempty"`
+	Due        string    `json:"due,omitempty"`
+	Overdue    bool      `json:"overdue,omitempty"`
 	RecordedAt time.Time `json:"recorded_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 	// CreatedBy is the login that recorded it at the point (0: none); it

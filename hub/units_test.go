@@ -1,0 +1,101 @@
+package hub_test
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"budgetpoint/hub"
+	"budgetpoint/db"
+	"budgetpoint/internal/workdays"
+	"budgetpoint/models"
+)
+
+// TestUnitsAndAssignment: the committee keeps a registry of units (承办单位)
+// and assigns an opinion to a lead unit and assisting ones: status
+// forwarded, a due date three months on by the working-day calendar unless
+// given, the change audited and queued for the point; an unknown unit, a
+// past or non-working due date, a voided opinion or a closed one is refused
+// and changes nothing; the opinion shows overdue once past due.
+func TestUnitsAndAssignment(t *testing.T) {
+	e := newEnv(t)
+	for _, u := range []hub.Unit{{ID: "czj", Name: "市财政局", Kind: "department"}, {ID: "jtj", Name: "市交通运输局", Kind: "department"}} {
+		e.apiJSON(t, "POST", "/api/v1/committee/units", u, 201, nil)
+	}
+	if st, out := e.api(t, "POST", "/api/v1/committee/units", hub.Unit{ID: "czj2", Name: "市财政局", Kind: "department"}); st != 409 || !strings.Contains(string(out), " / ") {
+		t.Fatalf("a unit's name twice: %d %s", st, out)
+	}
+	if st, _ := e.api(t, "POST", "/api/v1/committee/units", map[string]any{"id": "x", "name": "某单位", "kind": "club"}); st != 422 {
+		t.Fatalf("a unit of an unknown kind: %d", st)
+	}
+	var units struct{ Items []hub.Unit }
+	e.apiJSON(t, "GET", "/api/v1/committee/units", nil, 200, &units)
+	if len(units.Items) != 2 {
+		t.Fatalf("units %+v", units.Items)
+	}
+
+	o := opinion(topicID, 1)
+	e.push(t, batch("hongta", nil, []models.Opinion{o}))
+	for name, body := range map[string]map[string]any{
+		"an unknown lead unit":     {"lead": "nowhere"},
+		"the lead also assisting":  {"lead": "czj", "assist": []string{"czj"}},
+		"a due date in the past":   {"lead": "czj", "due": "2020-01-06"},
+		"a due date on a Saturday": {"lead": "czj", "due": "2099-01-03"},
+		"no lead":                  {"assist": []string{"jtj"}},
+	} {
+		if st, out := e.api(t, "POST", "/api/v1/committee/opinions/"+o.ID+"/assign", body); st != 422 {
+			t.Errorf("%s: %d %s", name, st, out)
+		}
+	}
+	var got models.Opinion
+	e.apiJSON(t, "POST", "/api/v1/committee/opinions/"+o.ID+"/assign", map[string]any{"lead": "czj", "assist": []string{"jtj"}}, 200, &got)
+	want := (*workdays.Calendar)(nil).Months(time.Now(), 3).Format(time.DateOnly)
+	if got.Status != "forwarded" || got.Lead != "czj" || len(got.Assist) != 1 || got.Assist[0] != "jtj" || got.Due != want || got.Round != 1 || got.Overdue {
+		t.Fatalf("assigned: %+v, want forwarded to czj with jtj, due %s", got, want)
+	}
+	// Audited, and queued for the point.
+	p, err := e.d.AuditLog(context.Background(), models.AuditFilter{Action: "opinion.assign", Limit: 10})
+	if err != nil || len(p.Items) != 1 || p.Items[0].Object.ID != o.ID {
+		t.Fatalf("audit of the assignment: %+v %v", p.Items, err)
+	}
+	st, body := e.signed(t, "GET", "/api/v1/sync/updates", "since=0", "hongta", secretOf("hongta"), nil, time.Now())
+	if st != http.StatusOK || !strings.Contains(string(body), `"status":"forwarded"`) {
+		t.Fatalf("the point's updates after the assignment: %d %s", st, body)
+	}
+	// Reassigned with a due date of the committee's; then past due.
+	got = models.Opinion{}
+	e.apiJSON(t, "POST", "/api/v1/committee/opinions/"+o.ID+"/assign", map[string]any{"lead": "jtj", "due": "2099-03-02"}, 200, &got)
+	if got.Lead != "jtj" || got.Due != "2099-03-02" || got.Assist != nil {
+		t.Fatalf("reassigned: %+v", got)
+	}
+	w, err := sql.Open("sqlite3", db.DSN(e.d.Path, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Exec(`UPDATE hub_opinions SET due='2020-01-06' WHERE id=?`, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	var page models.Page[models.Opinion]
+	e.apiJSON(t, "GET", "/api/v1/committee/opinions?point=hongta", nil, 200, &page)
+	if len(page.Items) != 1 || !page.Items[0].Overdue {
+		t.Fatalf("past due and not answered is overdue: %+v", page.Items)
+	}
+
+	// A voided opinion is neither assigned nor moved.
+	v := opinion(topicID, 2)
+	v.Voided = true
+	e.push(t, batch("hongta", nil, []models.Opinion{v}))
+	if st, _ := e.api(t, "POST", "/api/v1/committee/opinions/"+v.ID+"/assign", map[string]any{"lead": "czj"}); st != 409 {
+		t.Errorf("assigning a voided opinion: %d, want 409", st)
+	}
+	if st, _ := e.api(t, "PATCH", "/api/v1/committee/opinions/"+v.ID, map[string]any{"status": "forwarded"}); st != 409 {
+		t.Errorf("moving a voided opinion: %d, want 409", st)
+	}
+	if st, _ := e.api(t, "POST", "/api/v1/committee/opinions/no-such/assign", map[string]any{"lead": "czj"}); st != 404 {
+		t.Errorf("assigning an opinion that does not exist: %d, want 404", st)
+	}
+}
