@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"budgetpoint/hub"
 	"budgetpoint/db"
+	"budgetpoint/hub"
 	"budgetpoint/internal/workdays"
 	"budgetpoint/models"
 )
