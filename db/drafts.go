@@ -52,6 +52,12 @@ func (db *DB) SaveDraft(ctx context.Context, d models.Definition) (Draft, error)
 		case err != nil && !errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("origin: %w", err)
 		}
+		// What this save replaces is kept (when it differs).
+		if _, err := tx.Exec(`INSERT INTO questionnaire_draft_revisions(questionnaire_id, definition, saved_at, saved_by, replaced_at)
+			SELECT questionnaire_id, definition, saved_at, saved_by, ? FROM questionnaire_drafts WHERE questionnaire_id=? AND definition <> ?`,
+			ts(db.Now()), d.ID, string(b)); err != nil {
+			return fmt.Errorf("keep the draft replaced: %w", err)
+		}
 		if _, err := tx.Exec(`INSERT INTO questionnaire_drafts(questionnaire_id, topic_id, definition, saved_at, saved_by) VALUES(?,?,?,?,?)
 			ON CONFLICT(questionnaire_id) DO UPDATE SET topic_id=excluded.topic_id, definition=excluded.definition, saved_at=excluded.saved_at, saved_by=excluded.saved_by`,
 			d.ID, d.TopicID, string(b), ts(db.Now()), models.ActorOf(ctx).User); err != nil {
@@ -142,3 +148,37 @@ func (db *DB) isDraftOnly(ctx context.Context, id string) (bool, error) {
 
 // errDraft answers a response to a questionnaire that is only a draft.
 var errDraft = models.Errorf(models.EConflict, "这份问卷还是草稿，尚未发布，不能填写；工作人员发布后即可填写 / this questionnaire is a draft, not published yet: it takes responses once staff publish it")
+
+// DraftRevision is an earlier content of a questionnaire's draft, kept when
+// the draft was saved again.
+type DraftRevision struct {
+	Definition models.Definition
+	SavedAt    time.Time
+	SavedBy    string
+	ReplacedAt time.Time
+}
+
+// DraftRevisions lists what saving a questionnaire's draft again replaced,
+// oldest first.
+func (db *DB) DraftRevisions(ctx context.Context, id string) ([]DraftRevision, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT definition, saved_at, saved_by, replaced_at FROM questionnaire_draft_revisions
+		WHERE questionnaire_id=? ORDER BY id`, id)
+	if err != nil {
+		return nil, Wrap("draft revisions of "+id, err)
+	}
+	defer rows.Close()
+	var out []DraftRevision
+	for rows.Next() {
+		var r DraftRevision
+		var def, at, rep string
+		if err := rows.Scan(&def, &at, &r.SavedBy, &rep); err != nil {
+			return nil, Wrap("draft revisions of "+id, err)
+		}
+		if err := json.Unmarshal([]byte(def), &r.Definition); err != nil {
+			return nil, Wrap("draft revisions of "+id, fmt.Errorf("stored definition: %w", err))
+		}
+		r.SavedAt, r.ReplacedAt = parseTS(at), parseTS(rep)
+		out = append(out, r)
+	}
+	return out, Wrap("draft revisions of "+id, rows.Err())
+}

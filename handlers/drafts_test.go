@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"testing"
 
 	"budgetpoint/internal/testutil"
@@ -32,6 +33,13 @@ func TestDrafts(t *testing.T) {
 	fx.Do(t, "GET", "/api/v1/questionnaires/q-new/draft", staff, nil).Want(t, 200, "the draft").JSON(t, &d)
 	if d.Title != "改过的标题" {
 		t.Errorf("the draft saved again: %+v", d)
+	}
+	// What the second save replaced is kept, with who saved it; the same
+	// content saved again keeps nothing more.
+	fx.Do(t, "POST", "/api/v1/questionnaires", staff, body).Want(t, 201, "the same draft again")
+	revs, err := fx.DB.DraftRevisions(context.Background(), "q-new")
+	if err != nil || len(revs) != 1 || revs[0].Definition.Title != def.Title || revs[0].SavedBy != "staff" {
+		t.Fatalf("the drafts replaced: %+v %v", revs, err)
 	}
 	fx.Do(t, "GET", "/api/v1/questionnaires/q-new", deputy, nil).Want(t, 404, "a deputy asks for the draft")
 	fx.Do(t, "GET", "/api/v1/questionnaires/q-new/draft", deputy, nil).Want(t, 403, "a deputy asks for the draft itself")
@@ -76,8 +84,8 @@ func TestDrafts(t *testing.T) {
 	if q.Version != 3 {
 		t.Errorf("a POST without draft: version %d, want 3", q.Version)
 	}
-	if a := audited(t, fx, "questionnaire.draft", ""); len(a) != 3 {
-		t.Errorf("%d questionnaire.draft entries, want 3", len(a))
+	if a := audited(t, fx, "questionnaire.draft", ""); len(a) != 4 {
+		t.Errorf("%d questionnaire.draft entries, want 4 (each save)", len(a))
 	}
 	testutil.CheckCounters(t, fx.DB, "t1")
 }
