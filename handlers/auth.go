@@ -85,7 +85,7 @@ func (s *Server) Require(roles ...string) gin.HandlerFunc {
 			s.Fail(c, err)
 			return
 		}
-		defer AuditRefused(c, s.DB, sess) // whatever refuses it, here or in the handler
+		defer s.AuditRefused(c, sess) // whatever refuses it, here or in the handler
 		if !models.In(sess.User.Role, roles) {
 			s.Fail(c, models.Errorf(models.EForbidden, "您的角色（%s）无权进行此操作 / your role (%s) may not do this", sess.User.Role, sess.User.Role))
 			return

@@ -154,8 +154,9 @@ const errorCodeKey = "budgetpoint.error_code"
 // change data (not GET or HEAD) was answered with an error, that it was
 // refused (4xx) or failed (5xx): its route as the action, the path as the
 // object, and the status and error code. A change that succeeds is audited
-// by its store, in its own transaction; so is a sign-in.
-func AuditRefused(c *gin.Context, d *db.DB, sess db.Session) {
+// by its store, in its own transaction; so is a sign-in. A failure to
+// audit goes to the server's log.
+func (s *Server) AuditRefused(c *gin.Context, sess db.Session) {
 	st := c.Writer.Status()
 	if st < 400 || c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
 		return
@@ -173,8 +174,8 @@ func AuditRefused(c *gin.Context, d *db.DB, sess db.Session) {
 		route = c.Request.URL.Path
 	}
 	ctx := models.WithActor(c.Request.Context(), models.Actor{User: sess.User.Name, Role: sess.User.Role, Addr: ClientIP(c)})
-	if err := d.Audit(ctx, c.Request.Method+" "+route, "path", c.Request.URL.Path, result, map[string]any{"status": st, "code": code}); err != nil {
-		slog.Error("audit a refused request", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+	if err := s.DB.Audit(ctx, c.Request.Method+" "+route, "path", c.Request.URL.Path, result, map[string]any{"status": st, "code": code}); err != nil {
+		s.Log.Error("audit a refused request", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 	}
 }
 

@@ -38,7 +38,7 @@ func (st *Site) Page(roles ...string) gin.HandlerFunc {
 			c.Abort()
 			return
 		}
-		defer handlers.AuditRefused(c, st.S.DB, sess) // a POST refused here or by the page
+		defer st.S.AuditRefused(c, sess) // a POST refused here or by the page
 		if !models.In(sess.User.Role, roles) {
 			st.Forbidden(c)
 			return
