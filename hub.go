@@ -133,7 +133,8 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 			}
 		}
 	}
-	s := handlers.NewServer(d, handlers.Config{PointID: "hub", Hub: true, Log: log, BodyLimits: hub.BodyLimits(), Lockout: *lockout, SessionIdle: *idle, TrustedProxies: *proxies})
+	s := handlers.NewServer(d, handlers.Config{PointID: "hub", Hub: true, Log: log, BodyLimits: hub.BodyLimits(), Lockout: *lockout, SessionIdle: *idle, TrustedProxies: *proxies,
+		UnitExists: h.Store.UnitExists})
 	pages, err := committee.New(s, h)
 	if err != nil {
 		return err

@@ -67,7 +67,7 @@ const usageText = `用法 / usage:
                      [--backup-dir DIR [--backup-every 24h] [--backup-keep 14]]
                      [--accept-signature-v1]   (also take points' old sync signatures, each audited)
                      [--calendar FILE]   (working days: holidays and working weekends, as docs/calendar-2026.json)
-  budgetpoint user add     --data DIR --name NAME --role admin|staff|deputy|committee
+  budgetpoint user add     --data DIR --name NAME --role admin|staff|deputy|committee|unit [--unit-id ID]
   budgetpoint user password --data DIR --name NAME   (a new password from stdin, or generated and to be changed at the next sign-in)
   budgetpoint token create --data DIR --user NAME [--expires 365d]
   budgetpoint token list   --data DIR --user NAME
@@ -530,13 +530,17 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory")
 	name := fs.String("name", "", "user name")
-	role := fs.String("role", "", "admin|staff|deputy|committee")
+	role := fs.String("role", "", "admin|staff|deputy|committee|unit")
 	deputy := fs.String("deputy-id", "", "for a deputy: their id in the registry")
+	unit := fs.String("unit-id", "", "for a unit login (at the hub): its unit's id")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}
-	if *name == "" || !models.In(*role, []string{"admin", "staff", "deputy", "committee"}) {
-		return usage("需要 --name 和 --role admin|staff|deputy|committee / --name and --role admin|staff|deputy|committee are required")
+	if *name == "" || !models.In(*role, []string{"admin", "staff", "deputy", "committee", "unit"}) {
+		return usage("需要 --name 和 --role admin|staff|deputy|committee|unit / --name and --role admin|staff|deputy|committee|unit are required")
+	}
+	if (*role == "unit") != (*unit != "") {
+		return usage("承办单位的账号（--role unit）须用 --unit-id 指定其单位，其他账号不用 / a unit login (--role unit) needs --unit-id, and only it takes one")
 	}
 	pw, generated, err := passwordFrom(stdin, *name)
 	if err != nil {
@@ -547,8 +551,17 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer d.Close()
+	if *unit != "" {
+		ok, err := hub.NewStore(d, slog.New(slog.NewTextHandler(io.Discard, nil))).UnitExists(ctx, *unit)
+		if err != nil {
+			return usage("承办单位只在汇总端：%s 不是汇总端的数据目录 / units are kept at the hub: %s is not a hub's data directory (%v)", *data, *data, err)
+		}
+		if !ok {
+			return usage("没有承办单位 %s：先在汇总端新增（POST /api/v1/committee/units） / no unit %s: add it at the hub first (POST /api/v1/committee/units)", *unit, *unit)
+		}
+	}
 	// A generated password is handed to its person, who must change it.
-	if _, err := d.CreateLogin(ctx, db.NewLogin{Name: *name, Role: *role, Password: pw, DeputyID: *deputy, MustChange: generated}); err != nil {
+	if _, err := d.CreateLogin(ctx, db.NewLogin{Name: *name, Role: *role, Password: pw, DeputyID: *deputy, UnitID: *unit, MustChange: generated}); err != nil {
 		return err
 	}
 	if generated {

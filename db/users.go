@@ -100,6 +100,8 @@ func (db *DB) CreateUser(ctx context.Context, name, role, password, deputyID str
 // NewLogin is a login to add.
 type NewLogin struct {
 	Name, Role, Password, DeputyID string
+	// UnitID: a unit login's unit (checked by the hub, which keeps units).
+	UnitID string
 	// MustChange: the password was generated or chosen by someone else and
 	// must be changed at the first sign-in.
 	MustChange bool
@@ -114,7 +116,7 @@ func (db *DB) CreateLogin(ctx context.Context, l NewLogin) (models.User, error) 
 	if err != nil {
 		return models.User{}, err
 	}
-	u := models.User{Name: l.Name, Role: l.Role, DeputyID: l.DeputyID, CreatedAt: db.Now().In(CST), MustChangePassword: l.MustChange}
+	u := models.User{Name: l.Name, Role: l.Role, DeputyID: l.DeputyID, UnitID: l.UnitID, CreatedAt: db.Now().In(CST), MustChangePassword: l.MustChange}
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		var err error
 		u.ID, err = insertUser(tx, u, h)
@@ -139,8 +141,11 @@ func insertUser(tx *sql.Tx, u models.User, hash string) (int64, error) {
 		}
 		dep = u.DeputyID
 	}
-	res, err := tx.Exec(`INSERT INTO users(name, role, password_hash, deputy_id, created_at, must_change) VALUES(?,?,?,?,?,?)`,
-		u.Name, u.Role, hash, dep, ts(u.CreatedAt), u.MustChangePassword)
+	if (u.Role == "unit") != (u.UnitID != "") {
+		return 0, models.Invalid("用户", map[string]string{"unit_id": "承办单位的账号须指定承办单位，其他账号不能指定 / a unit login needs its unit, and only a unit login has one"})
+	}
+	res, err := tx.Exec(`INSERT INTO users(name, role, password_hash, deputy_id, created_at, must_change, unit_id) VALUES(?,?,?,?,?,?,?)`,
+		u.Name, u.Role, hash, dep, ts(u.CreatedAt), u.MustChangePassword, u.UnitID)
 	if isUnique(err) {
 		return 0, models.Errorf(models.EConflict, "用户名 %s 已存在（已删除的账号也保留其用户名） / user %s already exists (a deleted login keeps its name)", u.Name, u.Name)
 	}
@@ -208,7 +213,7 @@ func (db *DB) CountUsers(ctx context.Context) (int, error) {
 }
 
 // userCols are the columns of a login that scanUser reads, of users as u.
-const userCols = `u.id, u.name, u.role, coalesce(u.deputy_id,''), u.created_at, u.must_change, u.disabled_at IS NOT NULL`
+const userCols = `u.id, u.name, u.role, coalesce(u.deputy_id,''), u.created_at, u.must_change, u.disabled_at IS NOT NULL, u.unit_id`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -216,7 +221,7 @@ type scanner interface{ Scan(dest ...any) error }
 func scanUser(r scanner, extra ...any) (models.User, error) {
 	var u models.User
 	var c string
-	err := r.Scan(append([]any{&u.ID, &u.Name, &u.Role, &u.DeputyID, &c, &u.MustChangePassword, &u.Disabled}, extra...)...)
+	err := r.Scan(append([]any{&u.ID, &u.Name, &u.Role, &u.DeputyID, &c, &u.MustChangePassword, &u.Disabled, &u.UnitID}, extra...)...)
 	u.CreatedAt = parseTS(c)
 	return u, err
 }

@@ -185,9 +185,10 @@ func (r *DeputyRequest) Deputy() (models.Deputy, error) {
 // UserRequest adds a login.
 type UserRequest struct {
 	Name     string `json:"name" form:"name" label:"用户名,user name" binding:"required,min=2,max=32"`
-	Role     string `json:"role" form:"role" label:"角色,role" binding:"required,oneof=admin staff deputy committee"`
+	Role     string `json:"role" form:"role" label:"角色,role" binding:"required,oneof=admin staff deputy committee unit"`
 	Password string `json:"password" form:"password" label:"密码,password" binding:"max=72"`
 	DeputyID string `json:"deputy_id" form:"deputy_id" label:"代表,deputy" binding:"max=64"`
+	UnitID   string `json:"unit_id" form:"unit_id" label:"承办单位,unit" binding:"max=64"`
 }
 
 // LoginRequest signs in.

@@ -28,6 +28,7 @@ var (
 	Staff        = []string{"admin", "staff"}
 	AdminOnly    = []string{"admin"}
 	Committee    = []string{"admin", "committee"}
+	UnitRole     = []string{"unit"}
 )
 
 // SessionOf returns the signed-in session of a request, if any.
@@ -318,12 +319,26 @@ func (s *Server) createUser(c *gin.Context) {
 		s.Fail(c, models.Invalid("用户", map[string]string{"deputy_id": "汇总端没有人大代表名册 / the hub keeps no deputies registry"}))
 		return
 	}
+	if req.Role == "unit" {
+		ok := false
+		if s.unitExists != nil && req.UnitID != "" {
+			var err error
+			if ok, err = s.unitExists(c.Request.Context(), req.UnitID); err != nil {
+				s.Fail(c, err)
+				return
+			}
+		}
+		if !ok {
+			s.Fail(c, models.Invalid("用户", map[string]string{"unit_id": "没有这个承办单位 / no such unit"}))
+			return
+		}
+	}
 	pw := req.Password
 	generated := pw == ""
 	if generated {
 		pw = db.NewPassword(req.Name)
 	}
-	u, err := s.DB.CreateLogin(c.Request.Context(), db.NewLogin{Name: req.Name, Role: req.Role, Password: pw, DeputyID: req.DeputyID, MustChange: generated})
+	u, err := s.DB.CreateLogin(c.Request.Context(), db.NewLogin{Name: req.Name, Role: req.Role, Password: pw, DeputyID: req.DeputyID, UnitID: req.UnitID, MustChange: generated})
 	if err != nil {
 		s.Fail(c, err)
 		return

@@ -31,6 +31,11 @@ type HubAPI interface {
 	ListUnits(c *gin.Context)
 	CreateUnit(c *gin.Context)
 	AssignOpinion(c *gin.Context)
+	UnitOpinions(c *gin.Context)
+	UnitOpinion(c *gin.Context)
+	UnitAccept(c *gin.Context)
+	UnitReturn(c *gin.Context)
+	UnitReply(c *gin.Context)
 }
 
 // APIs are the other packages' handlers that the API's routes call: at a
@@ -52,7 +57,7 @@ func (s *Server) routes(r *gin.Engine, apis APIs) {
 
 	loggedIn := AnyPointRole
 	if s.hub {
-		loggedIn = Committee
+		loggedIn = append(append([]string{}, Committee...), UnitRole...)
 	}
 	api.POST("/logout", s.Require(loggedIn...), s.apiLogout)
 	api.GET("/me", s.Require(loggedIn...), s.apiMe)
@@ -87,6 +92,14 @@ func (s *Server) routes(r *gin.Engine, apis APIs) {
 			cm.POST("/opinions/:id/assign", h.AssignOpinion)
 			cm.GET("/units", h.ListUnits)
 			cm.POST("/units", h.CreateUnit)
+
+			// A unit's logins work through the opinions assigned to it.
+			un := api.Group("/unit", s.Require(UnitRole...))
+			un.GET("/opinions", h.UnitOpinions)
+			un.GET("/opinions/:id", h.UnitOpinion)
+			un.POST("/opinions/:id/accept", h.UnitAccept)
+			un.POST("/opinions/:id/return", h.UnitReturn)
+			un.POST("/opinions/:id/reply", h.UnitReply)
 		}
 		return
 	}

@@ -3,6 +3,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -44,6 +45,9 @@ type Config struct {
 	// TrustedProxies are the peers (--trusted-proxy) whose X-Forwarded-For
 	// and X-Forwarded-Proto are believed; none by default.
 	TrustedProxies []netip.Prefix
+	// UnitExists says whether a unit (承办单位) exists, at the hub, for the
+	// unit logins added through the API (the hub keeps the units).
+	UnitExists func(ctx context.Context, id string) (bool, error)
 }
 
 // Server holds what the handlers need.
@@ -54,6 +58,7 @@ type Server struct {
 	Log     *slog.Logger
 
 	hub         bool
+	unitExists  func(ctx context.Context, id string) (bool, error)
 	bodyLimits  map[string]int64
 	publicLimit *Limiters
 	lockout     db.Lockout
@@ -73,7 +78,7 @@ func NewServer(d *db.DB, cfg Config) *Server {
 	if cfg.SessionIdle > 0 {
 		d.SessionIdle = cfg.SessionIdle
 	}
-	return &Server{DB: d, PointID: cfg.PointID, Version: "0.1.0", Log: cfg.Log, hub: cfg.Hub, bodyLimits: limits,
+	return &Server{DB: d, PointID: cfg.PointID, Version: "0.1.0", Log: cfg.Log, hub: cfg.Hub, unitExists: cfg.UnitExists, bodyLimits: limits,
 		publicLimit: NewLimiters(rate.Every(time.Second), 60), lockout: cfg.Lockout,
 		refusalAudits: NewLimiters(rate.Every(time.Minute), 5),
 		proxies:       append([]netip.Prefix(nil), cfg.TrustedProxies...)}

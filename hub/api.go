@@ -248,3 +248,79 @@ func (a *API) AssignOpinion(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, o)
 }
+
+// unitOf is the unit of the signed-in unit login.
+func unitOf(c *gin.Context) string {
+	sess, _ := handlers.SessionOf(c)
+	return sess.User.UnitID
+}
+
+// UnitOpinions is GET /api/v1/unit/opinions: the unit's own.
+func (a *API) UnitOpinions(c *gin.Context) {
+	limit, _, err := handlers.PageParams(c)
+	if err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	os, err := a.h.Store.UnitOpinions(c.Request.Context(), unitOf(c), limit)
+	if err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": os})
+}
+
+// UnitOpinion is GET /api/v1/unit/opinions/{id}.
+func (a *API) UnitOpinion(c *gin.Context) {
+	o, err := a.h.Store.UnitOpinion(c.Request.Context(), unitOf(c), c.Param("id"))
+	if err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, o)
+}
+
+// UnitAccept is POST /api/v1/unit/opinions/{id}/accept (签收).
+func (a *API) UnitAccept(c *gin.Context) { a.unitAct(c, UnitStep{Action: "accept"}) }
+
+// UnitReturn is POST /api/v1/unit/opinions/{id}/return (退回) with a reason.
+func (a *API) UnitReturn(c *gin.Context) {
+	var req struct {
+		Reason string `json:"reason" label:"退回理由,reason" binding:"required,max=2000"`
+	}
+	if err := forms.Decode(c, "退回", &req); err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	if strings.TrimSpace(req.Reason) == "" {
+		a.s.Fail(c, models.Invalid("退回", map[string]string{"reason": models.MsgRequired}))
+		return
+	}
+	a.unitAct(c, UnitStep{Action: "return", Reason: strings.TrimSpace(req.Reason)})
+}
+
+// UnitReply is POST /api/v1/unit/opinions/{id}/reply (答复) with a grade.
+func (a *API) UnitReply(c *gin.Context) {
+	var req struct {
+		Grade   string `json:"grade" label:"答复类别,grade" binding:"required,oneof=A B C D"`
+		Content string `json:"content" label:"答复内容,content" binding:"required,max=10000"`
+	}
+	if err := forms.Decode(c, "答复", &req); err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	if strings.TrimSpace(req.Content) == "" {
+		a.s.Fail(c, models.Invalid("答复", map[string]string{"content": models.MsgRequired}))
+		return
+	}
+	a.unitAct(c, UnitStep{Action: "reply", Grade: req.Grade, Content: strings.TrimSpace(req.Content)})
+}
+
+func (a *API) unitAct(c *gin.Context, s UnitStep) {
+	o, err := a.h.Store.UnitAct(c.Request.Context(), unitOf(c), c.Param("id"), s, a.h.Calendar)
+	if err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, o)
+}

@@ -1178,6 +1178,15 @@ func (st *Store) Units(ctx context.Context) ([]Unit, error) {
 	return out, errorf("units", err)
 }
 
+// UnitExists says whether a unit of that id is in the registry.
+func (st *Store) UnitExists(ctx context.Context, id string) (bool, error) {
+	var n int
+	err := st.db.Read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT count(*) FROM hub_units WHERE id=?`, id).Scan(&n)
+	})
+	return n > 0, errorf("unit "+id, err)
+}
+
 // CreateUnit adds a unit (audited): conflict when its id or name is taken.
 func (st *Store) CreateUnit(ctx context.Context, u *Unit) error {
 	u.CreatedAt = st.Now().In(db.CST)
@@ -1287,4 +1296,140 @@ func nonNilStrings(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// ---- a unit's work ----
+
+// unitOpinion reads an opinion for a unit: not_found unless it is the
+// lead unit or an assisting one of its current assignment (or voided).
+func unitOpinion(ctx context.Context, tx *sql.Tx, unit, id string) (models.Opinion, error) {
+	o, err := scanOpinion(tx.QueryRowContext(ctx, `SELECT `+opinionCols+` FROM hub_opinions WHERE id=? AND NOT voided
+		AND (lead=? OR EXISTS (SELECT 1 FROM json_each(hub_opinions.assist) WHERE value=?))`, id, unit, unit))
+	return o, opinionNotFound(err)
+}
+
+// UnitOpinions lists the opinions assigned to a unit (lead or assisting),
+// newest assignment first, at most limit.
+func (st *Store) UnitOpinions(ctx context.Context, unit string, limit int) ([]models.Opinion, error) {
+	out := []models.Opinion{}
+	if limit < 1 || limit > 500 {
+		limit = 500
+	}
+	err := st.db.Read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+opinionCols+` FROM hub_opinions WHERE NOT voided
+			AND (lead=? OR EXISTS (SELECT 1 FROM json_each(hub_opinions.assist) WHERE value=?)) ORDER BY assigned_at DESC, hrow DESC LIMIT ?`, unit, unit, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			o, err := scanOpinion(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, o)
+		}
+		return rows.Err()
+	})
+	return out, errorf("opinions of unit "+unit, err)
+}
+
+// UnitOpinion returns one opinion assigned to the unit.
+func (st *Store) UnitOpinion(ctx context.Context, unit, id string) (models.Opinion, error) {
+	var o models.Opinion
+	err := st.db.Read(ctx, func(tx *sql.Tx) error {
+		var err error
+		o, err = unitOpinion(ctx, tx, unit, id)
+		return err
+	})
+	return o, errorf("opinion "+id+" of unit "+unit, err)
+}
+
+// UnitStep is what a unit does with an opinion assigned to it.
+type UnitStep struct {
+	Action  string // accept | return | reply
+	Reason  string // return
+	Grade   string // reply: A | B | C | D
+	Content string // reply
+}
+
+// ReturnWithin is how many working days after an assignment the unit may
+// return it (退回).
+const ReturnWithin = 7
+
+// UnitAct applies a unit's step in one transaction, with a step of the
+// opinion's history, an audit entry and the change queued for its point:
+// accept (签收; the lead unit, a forwarded opinion), return (退回 with a
+// reason, the lead unit, within ReturnWithin working days of the
+// assignment by cal: back to the committee to assign again), reply (答复
+// with a grade, the lead unit, forwarded or accepted: answered, the reply
+// kept with its round).
+func (st *Store) UnitAct(ctx context.Context, unit, id string, s UnitStep, cal *workdays.Calendar) (models.Opinion, error) {
+	now := st.Now()
+	err := st.db.Write(ctx, func(tx *sql.Tx) error {
+		o, err := unitOpinion(ctx, tx, unit, id)
+		if err != nil {
+			return err
+		}
+		if o.Lead != unit {
+			return models.Errorf(models.EForbidden, "只有主办单位才能签收、退回或答复 / only the lead unit signs for, returns or replies")
+		}
+		refuse := func() error {
+			return models.Errorf(models.EConflict, "“%s”的意见不能这样办理 / an opinion %s cannot be handled so", StatusLabel(o.Status), o.Status)
+		}
+		detail := map[string]any{"unit": unit, "from": o.Status}
+		switch s.Action {
+		case "accept":
+			if o.Status != "forwarded" {
+				return refuse()
+			}
+			if _, err := tx.Exec(`UPDATE hub_opinions SET status='accepted', updated_at=? WHERE id=?`, ts(now), id); err != nil {
+				return err
+			}
+		case "return":
+			if o.Status != "forwarded" && o.Status != "accepted" {
+				return refuse()
+			}
+			var at string
+			if err := tx.QueryRow(`SELECT assigned_at FROM hub_opinions WHERE id=?`, id).Scan(&at); err != nil {
+				return err
+			}
+			if n := cal.Between(parseTS(at), now); n > ReturnWithin {
+				return models.Errorf(models.EConflict, "交办已过 %d 个工作日，超过 %d 个工作日不能退回；请与预工委联系 / assigned %d working days ago: it can be returned within %d only; talk to the committee", n, ReturnWithin, n, ReturnWithin)
+			}
+			detail["reason"] = s.Reason
+			if _, err := tx.Exec(`UPDATE hub_opinions SET status='reported', lead='', assist='[]', due='', updated_at=? WHERE id=?`, ts(now), id); err != nil {
+				return err
+			}
+		case "reply":
+			if o.Status != "forwarded" && o.Status != "accepted" {
+				return refuse()
+			}
+			detail["grade"] = s.Grade
+			if _, err := tx.Exec(`INSERT INTO hub_opinion_replies(opinion_id, round, unit_id, grade, content, at) VALUES(?,?,?,?,?,?)`,
+				id, max(o.Round, 1), unit, s.Grade, s.Content, ts(now)); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`UPDATE hub_opinions SET status='answered', answer=?, updated_at=? WHERE id=?`, s.Content, ts(now), id); err != nil {
+				return err
+			}
+		default:
+			return models.Errorf(models.EBadRequest, "未知的办理步骤 / unknown step")
+		}
+		if err := step(ctx, tx, id, s.Action, detail, now); err != nil {
+			return err
+		}
+		if err := st.db.AuditChange(ctx, tx, "opinion."+s.Action, "opinion", id, detail); err != nil {
+			return err
+		}
+		var point string
+		if err := tx.QueryRow(`SELECT point_id FROM hub_opinions WHERE id=?`, id).Scan(&point); err != nil {
+			return err
+		}
+		return queue(tx, []string{point}, "opinion", id, 0, now)
+	})
+	if err != nil {
+		return models.Opinion{}, errorf("unit "+unit+": "+s.Action+" opinion "+id, err)
+	}
+	return st.Opinion(ctx, id)
 }

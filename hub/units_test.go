@@ -3,6 +3,7 @@ package hub_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -97,5 +98,93 @@ func TestUnitsAndAssignment(t *testing.T) {
 	}
 	if st, _ := e.api(t, "POST", "/api/v1/committee/opinions/no-such/assign", map[string]any{"lead": "czj"}); st != 404 {
 		t.Errorf("assigning an opinion that does not exist: %d, want 404", st)
+	}
+}
+
+// TestUnitWork: a unit login (one unit) sees only its unit's opinions,
+// signs for one (签收), replies with a grade (答复): answered, the answer
+// flows down to the point; another unit, an assisting unit, a step out of
+// turn, a return past 7 working days and a bad grade are refused and change
+// nothing; a return within them sends it back to the committee.
+func TestUnitWork(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for _, u := range []hub.Unit{{ID: "czj", Name: "市财政局", Kind: "department"}, {ID: "jtj", Name: "市交通运输局", Kind: "department"}} {
+		e.apiJSON(t, "POST", "/api/v1/committee/units", u, 201, nil)
+	}
+	if st, _ := e.api(t, "POST", "/api/v1/users", map[string]any{"name": "nounit", "role": "unit", "password": "Unit-pass-2026-x"}); st != 422 && st != 403 {
+		t.Fatalf("a unit login without its unit: %d", st)
+	}
+	login := func(name, unit string) string {
+		t.Helper()
+		u, err := e.d.CreateLogin(ctx, db.NewLogin{Name: name, Role: "unit", Password: "Lead-Unit-Pass-2026!", UnitID: unit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _, _, err := e.d.CreateToken(ctx, u.ID, db.TokenAPI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	czj, jtj := login("czj1", "czj"), login("jtj1", "jtj")
+	do := func(tok, method, path string, body any, want int) []byte {
+		t.Helper()
+		r := e.he.Do(t, method, path, tok, body)
+		if r.Status != want {
+			t.Fatalf("%s %s: %d %s, want %d", method, path, r.Status, r.Body, want)
+		}
+		return r.Body
+	}
+	o1, o2 := opinion(topicID, 1), opinion(topicID, 2)
+	e.push(t, batch("hongta", nil, []models.Opinion{o1, o2}))
+	e.apiJSON(t, "POST", "/api/v1/committee/opinions/"+o1.ID+"/assign", map[string]any{"lead": "czj", "assist": []string{"jtj"}}, 200, nil)
+	e.apiJSON(t, "POST", "/api/v1/committee/opinions/"+o2.ID+"/assign", map[string]any{"lead": "jtj"}, 200, nil)
+
+	if b := do(czj, "GET", "/api/v1/unit/opinions", nil, 200); !strings.Contains(string(b), o1.ID) || strings.Contains(string(b), o2.ID) {
+		t.Fatalf("czj's inbox: %s", b)
+	}
+	do(czj, "GET", "/api/v1/unit/opinions/"+o2.ID, nil, 404)            // another unit's
+	do(jtj, "POST", "/api/v1/unit/opinions/"+o1.ID+"/accept", nil, 403) // assisting, not lead
+	do(czj, "GET", "/api/v1/committee/opinions", nil, 403)              // not the committee
+	do(czj, "POST", "/api/v1/unit/opinions/"+o1.ID+"/reply", map[string]any{"grade": "E", "content": "已办"}, 422)
+	do(czj, "POST", "/api/v1/unit/opinions/"+o1.ID+"/accept", nil, 200)
+	do(czj, "POST", "/api/v1/unit/opinions/"+o1.ID+"/accept", nil, 409) // signed for already
+	var got models.Opinion
+	if err := json.Unmarshal(do(czj, "POST", "/api/v1/unit/opinions/"+o1.ID+"/reply", map[string]any{"grade": "A", "content": "已在2027年预算中安排乡村道路硬化资金"}, 200), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != "answered" || got.Answer != "已在2027年预算中安排乡村道路硬化资金" {
+		t.Fatalf("replied: %+v", got)
+	}
+	st, body := e.signed(t, "GET", "/api/v1/sync/updates", "since=0", "hongta", secretOf("hongta"), nil, time.Now())
+	if st != 200 || !strings.Contains(string(body), "已在2027年预算中安排乡村道路硬化资金") {
+		t.Fatalf("the reply did not flow down: %d %s", st, body)
+	}
+	// Returned within 7 working days: back to the committee.
+	got = models.Opinion{}
+	if err := json.Unmarshal(do(jtj, "POST", "/api/v1/unit/opinions/"+o2.ID+"/return", map[string]any{"reason": "不属于本单位职责，建议交市财政局"}, 200), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != "reported" || got.Lead != "" {
+		t.Fatalf("returned: %+v", got)
+	}
+	do(jtj, "GET", "/api/v1/unit/opinions/"+o2.ID, nil, 404)
+	// Assigned again, and 20 days later it can no longer be returned.
+	e.apiJSON(t, "POST", "/api/v1/committee/opinions/"+o2.ID+"/assign", map[string]any{"lead": "jtj"}, 200, nil)
+	w, err := sql.Open("sqlite3", db.DSN(e.d.Path, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Exec(`UPDATE hub_opinions SET assigned_at=? WHERE id=?`, db.FormatTime(time.Now().AddDate(0, 0, -20)), o2.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	do(jtj, "POST", "/api/v1/unit/opinions/"+o2.ID+"/return", map[string]any{"reason": "太晚了"}, 409)
+	for _, a := range []string{"opinion.accept", "opinion.reply", "opinion.return"} {
+		p, err := e.d.AuditLog(ctx, models.AuditFilter{Action: a, Limit: 10})
+		if err != nil || len(p.Items) != 1 {
+			t.Errorf("audit of %s: %d entries (%v), want 1", a, len(p.Items), err)
+		}
 	}
 }

@@ -15,11 +15,11 @@ var (
 	Channels        = []string{"online", "paper"}
 	ActivityKinds   = []string{"forum", "field_research", "written"}
 	OpinionSources  = []string{"questionnaire", "forum", "field_research", "written", "other"}
-	OpinionStatuses = []string{"recorded", "reported", "forwarded", "answered", "closed"}
+	OpinionStatuses = []string{"recorded", "reported", "forwarded", "accepted", "answered", "closed"}
 	Evaluations     = []string{"satisfied", "basic", "unsatisfied"}
 	DeputyLevels    = []string{"national", "provincial", "municipal", "county", "township"}
 	PointRoles      = []string{"admin", "staff", "deputy"}
-	HubRoles        = []string{"admin", "committee"}
+	HubRoles        = []string{"admin", "committee", "unit"}
 )
 
 // Origins of topics and questionnaires.
@@ -231,10 +231,12 @@ func (d Deputy) WithoutContact() Deputy {
 
 // User is a login.
 type User struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Role      string    `json:"role"`
-	DeputyID  string    `json:"deputy_id,omitempty"`
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	DeputyID string `json:"deputy_id,omitempty"`
+	// UnitID: a unit login's unit (承办单位), at the hub.
+	UnitID    string    `json:"unit_id,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	// MustChangePassword: the password was generated or reset by an admin,
 	// and must be changed before anything else (POST /api/v1/me/password).
@@ -256,8 +258,10 @@ func ValidTransition(from, to string) bool {
 	switch to {
 	case "forwarded":
 		return from == "recorded" || from == "reported"
+	case "accepted":
+		return from == "forwarded"
 	case "answered":
-		return from == "recorded" || from == "reported" || from == "forwarded"
+		return from == "recorded" || from == "reported" || from == "forwarded" || from == "accepted"
 	case "closed":
 		return from == "answered"
 	}

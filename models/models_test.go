@@ -287,7 +287,8 @@ func TestMean(t *testing.T) {
 
 func TestValidTransition(t *testing.T) {
 	ok := map[[2]string]bool{{"recorded", "forwarded"}: true, {"reported", "forwarded"}: true, {"recorded", "answered"}: true,
-		{"reported", "answered"}: true, {"forwarded", "answered"}: true, {"answered", "closed"}: true}
+		{"reported", "answered"}: true, {"forwarded", "answered"}: true, {"answered", "closed"}: true,
+		{"forwarded", "accepted"}: true, {"accepted", "answered"}: true}
 	for _, from := range OpinionStatuses {
 		for _, to := range OpinionStatuses {
 			if got := ValidTransition(from, to); got != ok[[2]string{from, to}] {

@@ -17,6 +17,7 @@ var Enums = map[string][2]string{
 	"status.recorded":       {"已记录", "recorded"},
 	"status.reported":       {"已报送", "reported"},
 	"status.forwarded":      {"已交办", "forwarded"},
+	"status.accepted":       {"已签收", "accepted"},
 	"status.answered":       {"已答复", "answered"},
 	"status.closed":         {"已办结", "closed"},
 	"eval.satisfied":        {"满意", "satisfied"},

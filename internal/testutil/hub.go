@@ -60,7 +60,7 @@ func NewHub(t testing.TB, extra ...func(r *gin.Engine, s *handlers.Server, h *hu
 	logs := &Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	h := hub.New(hub.NewStore(d, log), append([]hub.Point(nil), HubPoints...), log)
-	s := handlers.NewServer(d, handlers.Config{PointID: "hub", Hub: true, Log: log, BodyLimits: hub.BodyLimits()})
+	s := handlers.NewServer(d, handlers.Config{PointID: "hub", Hub: true, Log: log, BodyLimits: hub.BodyLimits(), UnitExists: h.Store.UnitExists})
 	r := s.Router(handlers.APIs{Hub: hub.NewAPI(h, s)})
 	for _, f := range extra {
 		f(r, s, h)
