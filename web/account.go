@@ -66,6 +66,7 @@ var accountMessages = Messages{
 	"users.you":            {"（您自己）", "(you)"},
 	"users.lead_hub":       {"停用的账号立即不能登录，令牌也不能用；删除的账号保留其用户名和操作记录。", "A disabled login can no longer sign in, nor can its tokens be used; a deleted login keeps its name and its records."},
 	"set.role.committee":   {"预工委", "committee"},
+	"set.role.unit":        {"承办单位", "unit"},
 }
 
 // mustChangePaths are the pages a login that must change its password may
