@@ -364,6 +364,9 @@ func ParseSyncTime(s string) *time.Time {
 // OpinionChange is the committee's change to one of this point's opinions.
 type OpinionChange struct {
 	ID, Status, Answer, Evaluation string
+	// Round: the committee's round of handling; a later round may move the
+	// status back (an unsatisfied evaluation reopened it).
+	Round int
 }
 
 // Updates is what one pull from the hub brought down.
@@ -458,7 +461,8 @@ func (db *DB) ApplyUpdates(ctx context.Context, u Updates) (UpdatesResult, error
 		now := ts(db.Now())
 		for _, o := range u.Opinions {
 			var cur, answer, eval string
-			err := tx.QueryRow(`SELECT status, answer, evaluation FROM opinions WHERE id=?`, o.ID).Scan(&cur, &answer, &eval)
+			var round int
+			err := tx.QueryRow(`SELECT status, answer, evaluation, round FROM opinions WHERE id=?`, o.ID).Scan(&cur, &answer, &eval, &round)
 			if errors.Is(err, sql.ErrNoRows) {
 				r.Skipped = append(r.Skipped, fmt.Sprintf("opinion %s: not at this point", o.ID))
 				continue
@@ -470,7 +474,10 @@ func (db *DB) ApplyUpdates(ctx context.Context, u Updates) (UpdatesResult, error
 				r.Skipped = append(r.Skipped, fmt.Sprintf("opinion %s: bad status %q or evaluation %q", o.ID, o.Status, o.Evaluation))
 				continue
 			}
-			if statusRank(o.Status) < statusRank(cur) {
+			switch {
+			case o.Round < round:
+				continue // an earlier round than what is here
+			case o.Round == round && statusRank(o.Status) < statusRank(cur):
 				continue // older than what is here
 			}
 			if o.Answer == "" {
@@ -479,10 +486,10 @@ func (db *DB) ApplyUpdates(ctx context.Context, u Updates) (UpdatesResult, error
 			if o.Evaluation == "" {
 				o.Evaluation = eval
 			}
-			if o.Status == cur && o.Answer == answer && o.Evaluation == eval {
+			if o.Status == cur && o.Answer == answer && o.Evaluation == eval && o.Round == round {
 				continue
 			}
-			if _, err := tx.Exec(`UPDATE opinions SET status=?, answer=?, evaluation=?, updated_at=? WHERE id=?`, o.Status, o.Answer, o.Evaluation, now, o.ID); err != nil {
+			if _, err := tx.Exec(`UPDATE opinions SET status=?, answer=?, evaluation=?, round=?, updated_at=? WHERE id=?`, o.Status, o.Answer, o.Evaluation, o.Round, now, o.ID); err != nil {
 				return fmt.Errorf("opinion %s: update: %w", o.ID, err)
 			}
 			r.Opinions++

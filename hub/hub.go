@@ -426,7 +426,7 @@ type OpinionPatch struct {
 // missing answer or a missing evaluation.
 func (h *Hub) MoveOpinion(ctx context.Context, id string, p OpinionPatch) (models.Opinion, error) {
 	p.Answer = strings.TrimSpace(p.Answer)
-	return h.Store.MoveOpinion(ctx, id, p)
+	return h.Store.MoveOpinion(ctx, id, p, h.Calendar.Months(h.Store.Now(), DefaultDueMonths).Format(time.DateOnly))
 }
 
 // checkMove checks a move from status from (with the stored answer) and

@@ -462,7 +462,7 @@ func (st *Store) Updates(ctx context.Context, pointID string, since int64, max i
 					return errorf("updates: opinion "+ch.ref, err)
 				}
 				u.OpinionUpdates = append(u.OpinionUpdates, syncproto.OpinionUpdate{ID: o.ID, Status: o.Status,
-					Answer: o.Answer, Evaluation: o.Evaluation, UpdatedAt: o.UpdatedAt})
+					Answer: o.Answer, Evaluation: o.Evaluation, UpdatedAt: o.UpdatedAt, Round: o.Round})
 			}
 		}
 		return nil
@@ -906,13 +906,13 @@ func (st *Store) TopicDefinitions(ctx context.Context, topicID string) ([][]*mod
 // ---- opinions ----
 
 const opinionCols = `id, point_id, topic_id, source, activity_id, response_id, question_key, content, proposer, status, answer, evaluation, recorded_at, updated_at,
-	lead, assist, due, round`
+	lead, assist, due, round, supervised`
 
 func scanOpinion(sc interface{ Scan(...any) error }, extra ...any) (models.Opinion, error) {
 	var o models.Opinion
 	var prop, rec, upd, assist string
 	dest := append(extra, &o.ID, &o.PointID, &o.TopicID, &o.Source, &o.ActivityID, &o.ResponseID, &o.QuestionKey, &o.Content, &prop,
-		&o.Status, &o.Answer, &o.Evaluation, &rec, &upd, &o.Lead, &assist, &o.Due, &o.Round)
+		&o.Status, &o.Answer, &o.Evaluation, &rec, &upd, &o.Lead, &assist, &o.Due, &o.Round, &o.Supervised)
 	if err := sc.Scan(dest...); err != nil {
 		return o, err
 	}
@@ -1027,12 +1027,16 @@ func (st *Store) TopicOpinions(ctx context.Context, topicID string) ([]models.Op
 // MoveOpinion applies the committee's move of an opinion (checked by
 // checkMove against its current state, in the same transaction) and queues
 // the change for its point.
-func (st *Store) MoveOpinion(ctx context.Context, id string, p OpinionPatch) (models.Opinion, error) {
+//
+// An unsatisfied evaluation of an opinion assigned to a unit does not close
+// it: it opens the next round (status forwarded, round + 1, due reopenDue)
+// under supervision (督办), the earlier reply kept.
+func (st *Store) MoveOpinion(ctx context.Context, id string, p OpinionPatch, reopenDue string) (models.Opinion, error) {
 	now := st.Now()
 	err := st.db.Write(ctx, func(tx *sql.Tx) error {
-		var from, point, answer string
+		var from, point, answer, lead string
 		var voided bool
-		if err := tx.QueryRow(`SELECT status, point_id, answer, voided FROM hub_opinions WHERE id=?`, id).Scan(&from, &point, &answer, &voided); err != nil {
+		if err := tx.QueryRow(`SELECT status, point_id, answer, voided, lead FROM hub_opinions WHERE id=?`, id).Scan(&from, &point, &answer, &voided, &lead); err != nil {
 			return errorf("move opinion "+id, opinionNotFound(err))
 		}
 		if voided {
@@ -1041,6 +1045,20 @@ func (st *Store) MoveOpinion(ctx context.Context, id string, p OpinionPatch) (mo
 		answer, err := checkMove(from, answer, p)
 		if err != nil {
 			return err
+		}
+		if p.Status == "closed" && p.Evaluation == "unsatisfied" && lead != "" {
+			if _, err := tx.Exec(`UPDATE hub_opinions SET status='forwarded', round=round+1, supervised=1, evaluation=?, due=?, assigned_at=?, updated_at=? WHERE id=?`,
+				p.Evaluation, reopenDue, ts(now), ts(now), id); err != nil {
+				return errorf("reopen opinion "+id, err)
+			}
+			detail := map[string]any{"evaluation": p.Evaluation, "lead": lead, "due": reopenDue}
+			if err := step(ctx, tx, id, "reopen", detail, now); err != nil {
+				return err
+			}
+			if err := st.db.AuditChange(ctx, tx, "opinion.reopen", "opinion", id, detail); err != nil {
+				return err
+			}
+			return queue(tx, []string{point}, "opinion", id, 0, now)
 		}
 		if _, err := tx.Exec(`UPDATE hub_opinions SET status=?, answer=?, evaluation=?, updated_at=? WHERE id=?`,
 			p.Status, answer, p.Evaluation, ts(now), id); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"budgetpoint/db"
 	"budgetpoint/hub"
+	"budgetpoint/internal/testutil"
 	"budgetpoint/internal/workdays"
 	"budgetpoint/models"
 )
@@ -161,6 +162,21 @@ func TestUnitWork(t *testing.T) {
 	if st != 200 || !strings.Contains(string(body), "已在2027年预算中安排乡村道路硬化资金") {
 		t.Fatalf("the reply did not flow down: %d %s", st, body)
 	}
+	// Not satisfied: the next round under supervision (督办), the first reply kept.
+	got = models.Opinion{}
+	e.apiJSON(t, "PATCH", "/api/v1/committee/opinions/"+o1.ID, map[string]any{"status": "closed", "evaluation": "unsatisfied"}, 200, &got)
+	if got.Status != "forwarded" || got.Round != 2 || !got.Supervised || got.Lead != "czj" || got.Answer == "" {
+		t.Fatalf("an unsatisfied evaluation: %+v, want round 2 under supervision, forwarded to czj, the first reply kept", got)
+	}
+	st, body = e.signed(t, "GET", "/api/v1/sync/updates", "since=0", "hongta", secretOf("hongta"), nil, time.Now())
+	if st != 200 || !strings.Contains(string(body), `"round":2`) {
+		t.Fatalf("the new round did not flow down: %d %s", st, body)
+	}
+	do(czj, "POST", "/api/v1/unit/opinions/"+o1.ID+"/reply", map[string]any{"grade": "B", "content": "第二轮：已补充安排养护资金"}, 200)
+	var replies int
+	if err := testutil.RawOf(t, e.d).QueryRow(`SELECT count(*) FROM hub_opinion_replies WHERE opinion_id=?`, o1.ID).Scan(&replies); err != nil || replies != 2 {
+		t.Fatalf("%d replies kept, want both rounds' (%v)", replies, err)
+	}
 	// Returned within 7 working days: back to the committee.
 	got = models.Opinion{}
 	if err := json.Unmarshal(do(jtj, "POST", "/api/v1/unit/opinions/"+o2.ID+"/return", map[string]any{"reason": "不属于本单位职责，建议交市财政局"}, 200), &got); err != nil {
@@ -181,10 +197,10 @@ func TestUnitWork(t *testing.T) {
 	}
 	w.Close()
 	do(jtj, "POST", "/api/v1/unit/opinions/"+o2.ID+"/return", map[string]any{"reason": "太晚了"}, 409)
-	for _, a := range []string{"opinion.accept", "opinion.reply", "opinion.return"} {
+	for a, n := range map[string]int{"opinion.accept": 1, "opinion.reply": 2, "opinion.return": 1, "opinion.reopen": 1} {
 		p, err := e.d.AuditLog(ctx, models.AuditFilter{Action: a, Limit: 10})
-		if err != nil || len(p.Items) != 1 {
-			t.Errorf("audit of %s: %d entries (%v), want 1", a, len(p.Items), err)
+		if err != nil || len(p.Items) != n {
+			t.Errorf("audit of %s: %d entries (%v), want %d", a, len(p.Items), err, n)
 		}
 	}
 }

@@ -170,11 +170,13 @@ type Opinion struct {
 	// At the hub, once assigned (交办): the round of handling, the lead
 	// unit and the assisting ones (ids), the due date (YYYY-MM-DD, China
 	// time), and whether it is past due while not answered.
-	Round      int       `json:"round,omitempty"`
-	Lead       string    `json:"lead,omitempty"`
-	Assist     []string  `json:"assist,omitempty"`
-	Due        string    `json:"due,omitempty"`
-	Overdue    bool      `json:"overdue,omitempty"`
+	Round   int      `json:"round,omitempty"`
+	Lead    string   `json:"lead,omitempty"`
+	Assist  []string `json:"assist,omitempty"`
+	Due     string   `json:"due,omitempty"`
+	Overdue bool     `json:"overdue,omitempty"`
+	// Supervised: reopened under supervision (督办) after an unsatisfied evaluation.
+	Supervised bool      `json:"supervised,omitempty"`
 	RecordedAt time.Time `json:"recorded_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 	// CreatedBy is the login that recorded it at the point (0: none); it

@@ -514,7 +514,7 @@ func (s *Syncer) pull(ctx context.Context) error {
 		}
 		du := db.Updates{Topics: u.Topics, Questionnaires: u.Questionnaires, Next: u.Next}
 		for _, o := range u.OpinionUpdates {
-			du.Opinions = append(du.Opinions, db.OpinionChange{ID: o.ID, Status: o.Status, Answer: o.Answer, Evaluation: o.Evaluation})
+			du.Opinions = append(du.Opinions, db.OpinionChange{ID: o.ID, Status: o.Status, Answer: o.Answer, Evaluation: o.Evaluation, Round: o.Round})
 		}
 		res, err := s.db.ApplyUpdates(ctx, du)
 		if err != nil {

@@ -255,6 +255,22 @@ func TestPull(t *testing.T) {
 	if o, err := d.Opinion(ctx, id); err != nil || o.Status != "answered" || o.Answer != "已答复" {
 		t.Fatalf("opinion moved back: %+v %v", o, err)
 	}
+	// A later round (the proposer was not satisfied: 重办) does bring it back
+	// to forwarded; then a late update of the first round changes nothing.
+	h.updates = syncproto.Updates{OpinionUpdates: []syncproto.OpinionUpdate{{ID: id, Status: "forwarded", Round: 2}}, Next: "c2"}
+	if err := sy.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := d.Opinion(ctx, id); err != nil || o.Status != "forwarded" {
+		t.Fatalf("the second round did not reopen the opinion here: %+v %v", o, err)
+	}
+	h.updates = syncproto.Updates{OpinionUpdates: []syncproto.OpinionUpdate{{ID: id, Status: "answered", Answer: "第一轮", Round: 1}}, Next: "c2"}
+	if err := sy.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := d.Opinion(ctx, id); err != nil || o.Status != "forwarded" {
+		t.Fatalf("a late first-round update moved the second round: %+v %v", o, err)
+	}
 	st, err := d.SyncState(ctx)
 	if err != nil {
 		t.Fatal(err)

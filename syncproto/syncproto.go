@@ -111,6 +111,9 @@ type OpinionUpdate struct {
 	Answer     string    `json:"answer,omitempty"`
 	Evaluation string    `json:"evaluation,omitempty"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	// Round: the round of handling (0: not assigned to a unit); a higher
+	// round may bring the status back to forwarded (重办).
+	Round int `json:"round,omitempty"`
 }
 
 // Sign returns the signature of version 2: hex(HMAC-SHA256(secret,
