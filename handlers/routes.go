@@ -36,6 +36,7 @@ type HubAPI interface {
 	UnitAccept(c *gin.Context)
 	UnitReturn(c *gin.Context)
 	UnitReply(c *gin.Context)
+	UnitStatistics(c *gin.Context)
 }
 
 // APIs are the other packages' handlers that the API's routes call: at a
@@ -92,6 +93,7 @@ func (s *Server) routes(r *gin.Engine, apis APIs) {
 			cm.POST("/opinions/:id/assign", h.AssignOpinion)
 			cm.GET("/units", h.ListUnits)
 			cm.POST("/units", h.CreateUnit)
+			cm.GET("/stats/units", h.UnitStatistics)
 
 			// A unit's logins work through the opinions assigned to it.
 			un := api.Group("/unit", s.Require(UnitRole...))

@@ -324,3 +324,13 @@ func (a *API) unitAct(c *gin.Context, s UnitStep) {
 	}
 	c.JSON(http.StatusOK, o)
 }
+
+// UnitStatistics is GET /api/v1/committee/stats/units.
+func (a *API) UnitStatistics(c *gin.Context) {
+	st, err := a.h.Store.UnitStatistics(c.Request.Context())
+	if err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": st})
+}

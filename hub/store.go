@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -1450,4 +1451,92 @@ func (st *Store) UnitAct(ctx context.Context, unit, id string, s UnitStep, cal *
 		return models.Opinion{}, errorf("unit "+unit+": "+s.Action+" opinion "+id, err)
 	}
 	return st.Opinion(ctx, id)
+}
+
+// UnitStats is one unit's record in the closed loop (GET
+// /api/v1/committee/stats/units), over the opinions it leads now.
+type UnitStats struct {
+	Unit        string   `json:"unit"`
+	Name        string   `json:"name"`
+	Assigned    int64    `json:"assigned"`
+	Answered    int64    `json:"answered"` // answered or closed
+	OnTime      int64    `json:"answered_on_time"`
+	Overdue     int64    `json:"overdue"`
+	Evaluated   int64    `json:"evaluated"`
+	Satisfied   int64    `json:"satisfied"`         // satisfied or basically satisfied
+	AnswerRate  *float64 `json:"answer_rate"`       // 办复率: answered / assigned
+	SatisfyRate *float64 `json:"satisfaction_rate"` // 满意率: satisfied / evaluated
+}
+
+// rate is n/of to three decimals, or nil of nothing.
+func rate(n, of int64) *float64 {
+	if of == 0 {
+		return nil
+	}
+	r := math.Round(float64(n)*1000/float64(of)) / 1000
+	return &r
+}
+
+// UnitStatistics counts, per unit (all units, by name), the opinions it
+// leads: assigned, answered (answered or closed; on time when the lead's
+// last reply came on or before the due date), overdue (past due while not
+// answered, on today in China time), evaluated and satisfied, with the rates.
+// Voided opinions count nowhere.
+func (st *Store) UnitStatistics(ctx context.Context) ([]UnitStats, error) {
+	units, err := st.Units(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*UnitStats{}
+	out := make([]UnitStats, len(units))
+	for i, u := range units {
+		out[i] = UnitStats{Unit: u.ID, Name: u.Name}
+		byID[u.ID] = &out[i]
+	}
+	today := time.Now().In(workdays.China).Format(time.DateOnly)
+	err = st.db.Read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT o.lead, o.status, o.due, o.evaluation,
+			coalesce((SELECT max(r.at) FROM hub_opinion_replies r WHERE r.opinion_id=o.id AND r.unit_id=o.lead AND r.round=o.round), '')
+			FROM hub_opinions o WHERE o.lead <> '' AND NOT o.voided`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var lead, status, due, eval, replied string
+			if err := rows.Scan(&lead, &status, &due, &eval, &replied); err != nil {
+				return err
+			}
+			u := byID[lead]
+			if u == nil {
+				continue // a unit no longer listed
+			}
+			u.Assigned++
+			switch status {
+			case "answered", "closed":
+				u.Answered++
+				if replied != "" && parseTS(replied).In(workdays.China).Format(time.DateOnly) <= due {
+					u.OnTime++
+				}
+			case "forwarded", "accepted":
+				if due != "" && today > due {
+					u.Overdue++
+				}
+			}
+			if eval != "" && status == "closed" {
+				u.Evaluated++
+				if eval == "satisfied" || eval == "basic" {
+					u.Satisfied++
+				}
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, errorf("unit statistics", err)
+	}
+	for i := range out {
+		out[i].AnswerRate, out[i].SatisfyRate = rate(out[i].Answered, out[i].Assigned), rate(out[i].Satisfied, out[i].Evaluated)
+	}
+	return out, nil
 }

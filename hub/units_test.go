@@ -204,3 +204,112 @@ func TestUnitWork(t *testing.T) {
 		}
 	}
 }
+
+// TestUnitStatistics: the per-unit figures equal a recount over the
+// opinions, done here from the opinions the committee API lists.
+func TestUnitStatistics(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for _, u := range []hub.Unit{{ID: "czj", Name: "市财政局", Kind: "department"}, {ID: "jtj", Name: "市交通运输局", Kind: "department"}, {ID: "idle", Name: "市国资委", Kind: "department"}} {
+		e.apiJSON(t, "POST", "/api/v1/committee/units", u, 201, nil)
+	}
+	u, err := e.d.CreateLogin(ctx, db.NewLogin{Name: "czj1", Role: "unit", Password: "Lead-Unit-Pass-2026!", UnitID: "czj"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, _, err := e.d.CreateToken(ctx, u.ID, db.TokenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []models.Opinion
+	for i := range 6 {
+		ops = append(ops, opinion(topicID, i))
+	}
+	e.push(t, batch("hongta", nil, ops))
+	for i, o := range ops {
+		lead := "czj"
+		if i >= 4 {
+			lead = "jtj"
+		}
+		e.apiJSON(t, "POST", "/api/v1/committee/opinions/"+o.ID+"/assign", map[string]any{"lead": lead}, 200, nil)
+	}
+	reply := func(o models.Opinion) {
+		t.Helper()
+		if r := e.he.Do(t, "POST", "/api/v1/unit/opinions/"+o.ID+"/reply", tok, map[string]any{"grade": "A", "content": "已办理"}); r.Status != 200 {
+			t.Fatalf("reply: %d %s", r.Status, r.Body)
+		}
+	}
+	reply(ops[0])
+	reply(ops[1])
+	reply(ops[2])
+	e.apiJSON(t, "PATCH", "/api/v1/committee/opinions/"+ops[0].ID, map[string]any{"status": "closed", "evaluation": "satisfied"}, 200, nil)
+	e.apiJSON(t, "PATCH", "/api/v1/committee/opinions/"+ops[1].ID, map[string]any{"status": "closed", "evaluation": "basic"}, 200, nil)
+	// jtj's first one is past due.
+	w, err := sql.Open("sqlite3", db.DSN(e.d.Path, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Exec(`UPDATE hub_opinions SET due='2020-01-06' WHERE id=?`, ops[4].ID); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+
+	var got struct{ Items []hub.UnitStats }
+	e.apiJSON(t, "GET", "/api/v1/committee/stats/units", nil, 200, &got)
+	// The recount, from what the committee's list says of each opinion.
+	var page models.Page[models.Opinion]
+	e.apiJSON(t, "GET", "/api/v1/committee/opinions?limit=500", nil, 200, &page)
+	want := map[string]*hub.UnitStats{}
+	for _, o := range page.Items {
+		if o.Lead == "" {
+			continue
+		}
+		w := want[o.Lead]
+		if w == nil {
+			w = &hub.UnitStats{}
+			want[o.Lead] = w
+		}
+		w.Assigned++
+		if o.Status == "answered" || o.Status == "closed" {
+			w.Answered++
+			w.OnTime++ // replied today, due months on
+		}
+		if o.Overdue {
+			w.Overdue++
+		}
+		if o.Status == "closed" {
+			w.Evaluated++
+			if o.Evaluation == "satisfied" || o.Evaluation == "basic" {
+				w.Satisfied++
+			}
+		}
+	}
+	if len(got.Items) != 3 {
+		t.Fatalf("%d rows, want one per unit", len(got.Items))
+	}
+	for _, g := range got.Items {
+		w := want[g.Unit]
+		if w == nil {
+			w = &hub.UnitStats{}
+		}
+		if g.Assigned != w.Assigned || g.Answered != w.Answered || g.OnTime != w.OnTime || g.Overdue != w.Overdue || g.Evaluated != w.Evaluated || g.Satisfied != w.Satisfied {
+			t.Errorf("%s: %+v, the recount %+v", g.Unit, g, *w)
+		}
+	}
+	for _, g := range got.Items {
+		switch g.Unit {
+		case "czj":
+			if g.Assigned != 4 || g.Answered != 3 || g.AnswerRate == nil || *g.AnswerRate != 0.75 || g.SatisfyRate == nil || *g.SatisfyRate != 1 {
+				t.Errorf("czj: %+v", g)
+			}
+		case "jtj":
+			if g.Assigned != 2 || g.Overdue != 1 || *g.AnswerRate != 0 || g.SatisfyRate != nil {
+				t.Errorf("jtj: %+v", g)
+			}
+		case "idle":
+			if g.Assigned != 0 || g.AnswerRate != nil {
+				t.Errorf("a unit with nothing assigned: %+v", g)
+			}
+		}
+	}
+}
