@@ -946,10 +946,52 @@ func (st *Store) Opinion(ctx context.Context, id string) (models.Opinion, error)
 	var o models.Opinion
 	err := st.db.Read(ctx, func(tx *sql.Tx) error {
 		var err error
-		o, err = opinion(ctx, tx, id)
-		return errorf("opinion "+id, err)
+		if o, err = opinion(ctx, tx, id); err != nil {
+			return errorf("opinion "+id, err)
+		}
+		return errorf("opinion "+id, story(ctx, tx, &o))
 	})
 	return o, errorf("opinion "+id, err)
+}
+
+// story reads an opinion's replies and the steps of its history.
+func story(ctx context.Context, tx *sql.Tx, o *models.Opinion) error {
+	rows, err := tx.QueryContext(ctx, `SELECT round, unit_id, grade, content, at FROM hub_opinion_replies WHERE opinion_id=? ORDER BY id`, o.ID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var r models.Reply
+		var at string
+		if err := rows.Scan(&r.Round, &r.Unit, &r.Grade, &r.Content, &at); err != nil {
+			rows.Close()
+			return err
+		}
+		r.At = parseTS(at)
+		o.Replies = append(o.Replies, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT at, actor, action, detail FROM hub_opinion_steps WHERE opinion_id=? ORDER BY id`, o.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s models.OpinionStep
+		var at, detail string
+		if err := rows.Scan(&at, &s.Actor, &s.Action, &detail); err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(detail), &s.Detail); err != nil {
+			return fmt.Errorf("step of opinion %s: %w", o.ID, err)
+		}
+		s.At = parseTS(at)
+		o.History = append(o.History, s)
+	}
+	return rows.Err()
 }
 
 // Opinions lists opinions of all points in the order they arrived.
@@ -1358,8 +1400,10 @@ func (st *Store) UnitOpinion(ctx context.Context, unit, id string) (models.Opini
 	var o models.Opinion
 	err := st.db.Read(ctx, func(tx *sql.Tx) error {
 		var err error
-		o, err = unitOpinion(ctx, tx, unit, id)
-		return err
+		if o, err = unitOpinion(ctx, tx, unit, id); err != nil {
+			return err
+		}
+		return story(ctx, tx, &o)
 	})
 	return o, errorf("opinion "+id+" of unit "+unit, err)
 }

@@ -173,6 +173,19 @@ func TestUnitWork(t *testing.T) {
 		t.Fatalf("the new round did not flow down: %d %s", st, body)
 	}
 	do(czj, "POST", "/api/v1/unit/opinions/"+o1.ID+"/reply", map[string]any{"grade": "B", "content": "第二轮：已补充安排养护资金"}, 200)
+	// The whole story: both replies with their rounds, and every step.
+	var story models.Opinion
+	if err := json.Unmarshal(do(czj, "GET", "/api/v1/unit/opinions/"+o1.ID, nil, 200), &story); err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	for _, s := range story.History {
+		steps = append(steps, s.Action+":"+s.Actor)
+	}
+	if len(story.Replies) != 2 || story.Replies[0].Round != 1 || story.Replies[1].Round != 2 || story.Replies[1].Grade != "B" ||
+		strings.Join(steps, ",") != "assign:committee1,accept:czj1,reply:czj1,reopen:committee1,reply:czj1" {
+		t.Fatalf("the opinion's story: replies %+v, steps %v", story.Replies, steps)
+	}
 	var replies int
 	if err := testutil.RawOf(t, e.d).QueryRow(`SELECT count(*) FROM hub_opinion_replies WHERE opinion_id=?`, o1.ID).Scan(&replies); err != nil || replies != 2 {
 		t.Fatalf("%d replies kept, want both rounds' (%v)", replies, err)

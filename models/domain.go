@@ -176,12 +176,33 @@ type Opinion struct {
 	Due     string   `json:"due,omitempty"`
 	Overdue bool     `json:"overdue,omitempty"`
 	// Supervised: reopened under supervision (督办) after an unsatisfied evaluation.
-	Supervised bool      `json:"supervised,omitempty"`
-	RecordedAt time.Time `json:"recorded_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	Supervised bool `json:"supervised,omitempty"`
+	// Replies (each round's, oldest first) and History (every step at the
+	// hub: who, when, what) come with one opinion read at the hub, not in lists.
+	Replies    []Reply       `json:"replies,omitempty"`
+	History    []OpinionStep `json:"history,omitempty"`
+	RecordedAt time.Time     `json:"recorded_at"`
+	UpdatedAt  time.Time     `json:"updated_at"`
 	// CreatedBy is the login that recorded it at the point (0: none); it
 	// never leaves the point.
 	CreatedBy int64 `json:"-"`
+}
+
+// Reply is a lead unit's reply to an opinion (答复), with its grade.
+type Reply struct {
+	Round   int       `json:"round"`
+	Unit    string    `json:"unit"`
+	Grade   string    `json:"grade"`
+	Content string    `json:"content"`
+	At      time.Time `json:"at"`
+}
+
+// OpinionStep is one step of an opinion at the hub.
+type OpinionStep struct {
+	At     time.Time      `json:"at"`
+	Actor  string         `json:"actor"`
+	Action string         `json:"action"` // assign | accept | return | reply | reopen
+	Detail map[string]any `json:"detail,omitempty"`
 }
 
 // OpinionFilter selects opinions; empty fields do not filter.
