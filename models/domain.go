@@ -77,10 +77,10 @@ func (t *Topic) NotOpen(now time.Time) error {
 	switch t.OpenState(now) {
 	case TopicNotYet:
 		d := t.OpensAt.In(chinaTime).Format("2006-01-02")
-		return Errorf(ETopicClosed, "本事项的征求意见 %s 开始，现在还不能填写 / feedback on this topic opens on %s", d, d)
+		return Errorf(ETopicClosed, "本事项的征求意见 %s 开始，现在还不能填写；请到时再打开这个链接 / feedback on this topic opens on %s: open this link again then", d, d)
 	case TopicClosed:
 		d := t.ClosesAt.In(chinaTime).Format("2006-01-02")
-		return Errorf(ETopicClosed, "本事项的征求意见已于 %s 截止，不再接收答卷 / feedback on this topic closed on %s: no more responses", d, d)
+		return Errorf(ETopicClosed, "本事项的征求意见已于 %s 截止，不再接收答卷；如仍有意见，请告诉联系点的工作人员 / feedback on this topic closed on %s: no more responses; if you still want to be heard, tell the contact point's staff", d, d)
 	}
 	return nil
 }
