@@ -37,11 +37,7 @@ func (s *Server) createActivity(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	st := http.StatusOK
-	if created {
-		st = http.StatusCreated
-	}
-	c.JSON(st, a)
+	c.JSON(CreatedOr200(created), a)
 }
 
 func (s *Server) getActivity(c *gin.Context) {
@@ -121,11 +117,7 @@ func (s *Server) createOpinion(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	st := http.StatusOK
-	if created {
-		st = http.StatusCreated
-	}
-	c.JSON(st, o)
+	c.JSON(CreatedOr200(created), o)
 }
 
 func (s *Server) getOpinion(c *gin.Context) {

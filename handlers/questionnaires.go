@@ -90,11 +90,7 @@ func (s *Server) saveQuestionnaire(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	st := http.StatusOK
-	if created {
-		st = http.StatusCreated
-	}
-	c.JSON(st, q)
+	c.JSON(CreatedOr200(created), q)
 }
 
 func (s *Server) getQuestionnaire(c *gin.Context) {
@@ -171,11 +167,7 @@ func (s *Server) answerStored(c *gin.Context, id string, created bool, err error
 		s.Fail(c, err)
 		return
 	}
-	st := http.StatusOK
-	if created {
-		st = http.StatusCreated
-	}
-	c.JSON(st, gin.H{"id": id, "created": created})
+	c.JSON(CreatedOr200(created), gin.H{"id": id, "created": created})
 }
 
 func (s *Server) listResponses(c *gin.Context) {
@@ -289,9 +281,5 @@ func (s *Server) publishDraft(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	st := http.StatusOK
-	if created {
-		st = http.StatusCreated
-	}
-	c.JSON(st, q)
+	c.JSON(CreatedOr200(created), q)
 }

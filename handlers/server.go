@@ -364,3 +364,12 @@ func Attachment(c *gin.Context, name string) {
 	}, name)
 	c.Header("Content-Disposition", `attachment; filename="`+ascii+`"; filename*=UTF-8''`+url.PathEscape(name))
 }
+
+// CreatedOr200 is the status of an idempotent creation: 201 the first
+// time, 200 for the same thing again.
+func CreatedOr200(created bool) int {
+	if created {
+		return http.StatusCreated
+	}
+	return http.StatusOK
+}

@@ -100,14 +100,7 @@ func (a *API) PublishTopic(c *gin.Context) {
 		a.s.Fail(c, err)
 		return
 	}
-	c.JSON(createdOr200(created), gin.H{"topic": out, "points": targets})
-}
-
-func createdOr200(created bool) int {
-	if created {
-		return http.StatusCreated
-	}
-	return http.StatusOK
+	c.JSON(handlers.CreatedOr200(created), gin.H{"topic": out, "points": targets})
 }
 
 // QuestionnairePublication is POST /api/v1/committee/questionnaires.
@@ -128,7 +121,7 @@ func (a *API) PublishQuestionnaire(c *gin.Context) {
 		a.s.Fail(c, err)
 		return
 	}
-	c.JSON(createdOr200(created), gin.H{"questionnaire": q, "points": targets})
+	c.JSON(handlers.CreatedOr200(created), gin.H{"questionnaire": q, "points": targets})
 }
 
 // ListOpinions is GET /api/v1/committee/opinions (filters topic, point, status, source; paged).
