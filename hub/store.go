@@ -1203,4 +1203,3 @@ func countActivityOpinions(ctx context.Context, tx *sql.Tx, items []HubActivity)
 	}
 	return errorf("activity opinion counts", rows.Err())
 }
-
