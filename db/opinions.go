@@ -120,15 +120,23 @@ func (db *DB) CreateOpinion(ctx context.Context, o *models.Opinion, createdBy in
 }
 
 const opinionCols = `rowid, id, topic_id, source, coalesce(activity_id,''), coalesce(response_id,''), question_key, content, proposer_kind, coalesce(deputy_id,''),
-	proposer_name, proposer_level, proposer_desc, status, answer, evaluation, recorded_at, updated_at, coalesce(created_by,0), voided_at IS NOT NULL`
+	proposer_name, proposer_level, proposer_desc, status, answer, evaluation, recorded_at, updated_at, coalesce(created_by,0), voided_at IS NOT NULL,
+	round, lead_name, due, supervised, grade, reply_unit, reply_at, follow_up`
 
+// scanOpinion reads an opinion with what the hub told of it: the lead
+// unit's name, the due date, the round and 督办, and the latest reply (one
+// of Replies, its content the answer).
 func scanOpinion(sc interface{ Scan(...any) error }) (int64, models.Opinion, error) {
 	var o models.Opinion
 	var row int64
-	var r, u string
+	var r, u, replyUnit, replyAt string
 	err := sc.Scan(&row, &o.ID, &o.TopicID, &o.Source, &o.ActivityID, &o.ResponseID, &o.QuestionKey, &o.Content, &o.Proposer.Kind, &o.Proposer.DeputyID,
-		&o.Proposer.Name, &o.Proposer.Level, &o.Proposer.Description, &o.Status, &o.Answer, &o.Evaluation, &r, &u, &o.CreatedBy, &o.Voided)
+		&o.Proposer.Name, &o.Proposer.Level, &o.Proposer.Description, &o.Status, &o.Answer, &o.Evaluation, &r, &u, &o.CreatedBy, &o.Voided,
+		&o.Round, &o.LeadName, &o.Due, &o.Supervised, &o.Grade, &replyUnit, &replyAt, &o.FollowUp)
 	o.RecordedAt, o.UpdatedAt = parseTS(r), parseTS(u)
+	if o.Grade != "" {
+		o.Replies = []models.Reply{{Round: max(o.Round, 1), Unit: replyUnit, Grade: o.Grade, Content: o.Answer, At: parseTS(replyAt)}}
+	}
 	return row, o, err
 }
 

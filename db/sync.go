@@ -102,6 +102,8 @@ func (db *DB) outboxSnapshot(ctx context.Context, pointID string, limit int) ([]
 			if err != nil {
 				return nil, fmt.Errorf("opinion %s: %w", it.RefID, err)
 			}
+			// What the hub told of it goes no way but down.
+			o.Round, o.LeadName, o.Due, o.Supervised, o.Grade, o.Replies, o.FollowUp = 0, "", "", false, "", nil, ""
 			it.Opinion = &o
 		default:
 			it.Gone = true // a kind this version does not know: nothing to send
@@ -367,6 +369,12 @@ type OpinionChange struct {
 	// Round: the committee's round of handling; a later round may move the
 	// status back (an unsatisfied evaluation reopened it).
 	Round int
+	// The story at the hub (syncproto.OpinionUpdate): the lead unit's
+	// name, the due date, 督办, the latest reply's grade, unit and time, the
+	// follow-up date, and the hub's time of the change.
+	Lead, Due, Grade, ReplyUnit, FollowUp string
+	Supervised                            bool
+	ReplyAt, HubUpdatedAt                 time.Time
 }
 
 // Updates is what one pull from the hub brought down.
@@ -460,9 +468,9 @@ func (db *DB) ApplyUpdates(ctx context.Context, u Updates) (UpdatesResult, error
 		}
 		now := ts(db.Now())
 		for _, o := range u.Opinions {
-			var cur, answer, eval string
+			var cur, answer, eval, hubAt string
 			var round int
-			err := tx.QueryRow(`SELECT status, answer, evaluation, round FROM opinions WHERE id=?`, o.ID).Scan(&cur, &answer, &eval, &round)
+			err := tx.QueryRow(`SELECT status, answer, evaluation, round, hub_updated_at FROM opinions WHERE id=?`, o.ID).Scan(&cur, &answer, &eval, &round, &hubAt)
 			if errors.Is(err, sql.ErrNoRows) {
 				r.Skipped = append(r.Skipped, fmt.Sprintf("opinion %s: not at this point", o.ID))
 				continue
@@ -474,23 +482,47 @@ func (db *DB) ApplyUpdates(ctx context.Context, u Updates) (UpdatesResult, error
 				r.Skipped = append(r.Skipped, fmt.Sprintf("opinion %s: bad status %q or evaluation %q", o.ID, o.Status, o.Evaluation))
 				continue
 			}
+			// The hub's time of the change orders its changes (a return to
+			// the committee moves the status back within a round); without
+			// it (an update from a hub of before, or none here yet) the
+			// status may only move on.
+			at := ""
+			if !o.HubUpdatedAt.IsZero() {
+				at = FormatTime(o.HubUpdatedAt)
+			}
 			switch {
 			case o.Round < round:
 				continue // an earlier round than what is here
-			case o.Round == round && statusRank(o.Status) < statusRank(cur):
+			case o.Round > round:
+			case at != "" && hubAt != "":
+				if at < hubAt {
+					continue // older than what is here
+				}
+			case statusRank(o.Status) < statusRank(cur):
 				continue // older than what is here
 			}
-			if o.Answer == "" {
-				o.Answer = answer
+			if o.Answer == "" && o.Grade == "" {
+				o.Answer = answer // a hub of before sends no reply
 			}
-			if o.Evaluation == "" {
+			if o.Evaluation == "" && o.Round == round && at == "" {
 				o.Evaluation = eval
 			}
-			if o.Status == cur && o.Answer == answer && o.Evaluation == eval && o.Round == round {
-				continue
+			replyAt := ""
+			if !o.ReplyAt.IsZero() {
+				replyAt = FormatTime(o.ReplyAt)
 			}
-			if _, err := tx.Exec(`UPDATE opinions SET status=?, answer=?, evaluation=?, round=?, updated_at=? WHERE id=?`, o.Status, o.Answer, o.Evaluation, o.Round, now, o.ID); err != nil {
+			res, err := tx.Exec(`UPDATE opinions SET status=?, answer=?, evaluation=?, round=?, lead_name=?, due=?, supervised=?, grade=?, reply_unit=?, reply_at=?,
+				follow_up=?, hub_updated_at=?, updated_at=? WHERE id=? AND NOT (status IS ? AND answer IS ? AND evaluation IS ? AND round IS ? AND lead_name IS ?
+				AND due IS ? AND supervised IS ? AND grade IS ? AND reply_unit IS ? AND reply_at IS ? AND follow_up IS ?)`,
+				o.Status, o.Answer, o.Evaluation, o.Round, o.Lead, o.Due, o.Supervised, o.Grade, o.ReplyUnit, replyAt, o.FollowUp, at, now, o.ID,
+				o.Status, o.Answer, o.Evaluation, o.Round, o.Lead, o.Due, o.Supervised, o.Grade, o.ReplyUnit, replyAt, o.FollowUp)
+			if err != nil {
 				return fmt.Errorf("opinion %s: update: %w", o.ID, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return fmt.Errorf("opinion %s: update: %w", o.ID, err)
+			} else if n == 0 {
+				continue // nothing new
 			}
 			r.Opinions++
 		}

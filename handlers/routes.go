@@ -37,6 +37,11 @@ type HubAPI interface {
 	UnitReturn(c *gin.Context)
 	UnitReply(c *gin.Context)
 	UnitStatistics(c *gin.Context)
+	TopicStatistics(c *gin.Context)
+	GetOpinion(c *gin.Context)
+	MergeOpinion(c *gin.Context)
+	SimilarOpinions(c *gin.Context)
+	UnitView(c *gin.Context)
 }
 
 // APIs are the other packages' handlers that the API's routes call: at a
@@ -90,10 +95,14 @@ func (s *Server) routes(r *gin.Engine, apis APIs) {
 			cm.GET("/opinions", h.ListOpinions)
 			cm.GET("/activities", h.ListActivities)
 			cm.PATCH("/opinions/:id", h.PatchOpinion)
+			cm.GET("/opinions/:id", h.GetOpinion)
+			cm.GET("/opinions/:id/similar", h.SimilarOpinions)
 			cm.POST("/opinions/:id/assign", h.AssignOpinion)
+			cm.POST("/opinions/:id/merge", h.MergeOpinion)
 			cm.GET("/units", h.ListUnits)
 			cm.POST("/units", h.CreateUnit)
 			cm.GET("/stats/units", h.UnitStatistics)
+			cm.GET("/stats/topics", h.TopicStatistics)
 
 			// A unit's logins work through the opinions assigned to it.
 			un := api.Group("/unit", s.Require(UnitRole...))
@@ -102,6 +111,7 @@ func (s *Server) routes(r *gin.Engine, apis APIs) {
 			un.POST("/opinions/:id/accept", h.UnitAccept)
 			un.POST("/opinions/:id/return", h.UnitReturn)
 			un.POST("/opinions/:id/reply", h.UnitReply)
+			un.POST("/opinions/:id/views", h.UnitView)
 		}
 		return
 	}

@@ -242,7 +242,8 @@ func (a *API) AssignOpinion(c *gin.Context) {
 	c.JSON(http.StatusOK, o)
 }
 
-// unitOf is the unit of the signed-in unit login.
+// unitOf is the unit of the signed-in unit login ("" for a unit login
+// without a unit, which the store answers with nothing).
 func unitOf(c *gin.Context) string {
 	sess, _ := handlers.SessionOf(c)
 	return sess.User.UnitID
@@ -296,7 +297,8 @@ func (a *API) UnitReturn(c *gin.Context) {
 func (a *API) UnitReply(c *gin.Context) {
 	var req struct {
 		Grade   string `json:"grade" label:"答复类别,grade" binding:"required,oneof=A B C D"`
-		Content string `json:"content" label:"答复内容,content" binding:"required,max=10000"`
+		Content  string `json:"content" label:"答复内容,content" binding:"required,max=10000"`
+		FollowUp string `json:"follow_up" label:"跟踪日期,follow-up date" binding:"omitempty,max=10"`
 	}
 	if err := forms.Decode(c, "答复", &req); err != nil {
 		a.s.Fail(c, err)
@@ -306,11 +308,28 @@ func (a *API) UnitReply(c *gin.Context) {
 		a.s.Fail(c, models.Invalid("答复", map[string]string{"content": models.MsgRequired}))
 		return
 	}
-	a.unitAct(c, UnitStep{Action: "reply", Grade: req.Grade, Content: strings.TrimSpace(req.Content)})
+	a.unitAct(c, UnitStep{Action: "reply", Grade: req.Grade, Content: strings.TrimSpace(req.Content), FollowUp: req.FollowUp})
+}
+
+// UnitView is POST /api/v1/unit/opinions/{id}/views: an assisting unit's
+// view (协办意见) for the lead unit.
+func (a *API) UnitView(c *gin.Context) {
+	var req struct {
+		Content string `json:"content" label:"协办意见,content" binding:"required,max=10000"`
+	}
+	if err := forms.Decode(c, "协办意见", &req); err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	if strings.TrimSpace(req.Content) == "" {
+		a.s.Fail(c, models.Invalid("协办意见", map[string]string{"content": models.MsgRequired}))
+		return
+	}
+	a.unitAct(c, UnitStep{Action: "view", Content: strings.TrimSpace(req.Content)})
 }
 
 func (a *API) unitAct(c *gin.Context, s UnitStep) {
-	o, err := a.h.Store.UnitAct(c.Request.Context(), unitOf(c), c.Param("id"), s, a.h.Calendar)
+	o, err := a.h.UnitAct(c.Request.Context(), unitOf(c), c.Param("id"), s)
 	if err != nil {
 		a.s.Fail(c, err)
 		return
@@ -321,6 +340,55 @@ func (a *API) unitAct(c *gin.Context, s UnitStep) {
 // UnitStatistics is GET /api/v1/committee/stats/units.
 func (a *API) UnitStatistics(c *gin.Context) {
 	st, err := a.h.Store.UnitStatistics(c.Request.Context())
+	if err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": st})
+}
+
+// GetOpinion is GET /api/v1/committee/opinions/{id}: one opinion with its
+// replies, views and history.
+func (a *API) GetOpinion(c *gin.Context) {
+	o, err := a.h.Opinion(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, o)
+}
+
+// MergeOpinion is POST /api/v1/committee/opinions/{id}/merge (并案).
+func (a *API) MergeOpinion(c *gin.Context) {
+	var req struct {
+		Into string `json:"into" label:"并入的意见,into" binding:"required,max=64"`
+	}
+	if err := forms.Decode(c, "并案", &req); err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	o, err := a.h.MergeOpinion(c.Request.Context(), c.Param("id"), req.Into)
+	if err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, o)
+}
+
+// SimilarOpinions is GET /api/v1/committee/opinions/{id}/similar: likely
+// duplicates to merge.
+func (a *API) SimilarOpinions(c *gin.Context) {
+	items, err := a.h.SimilarOpinions(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		a.s.Fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+// TopicStatistics is GET /api/v1/committee/stats/topics.
+func (a *API) TopicStatistics(c *gin.Context) {
+	st, err := a.h.TopicStatistics(c.Request.Context())
 	if err != nil {
 		a.s.Fail(c, err)
 		return

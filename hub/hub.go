@@ -525,3 +525,60 @@ func (h *Hub) AssignOpinion(ctx context.Context, id string, a Assignment) (model
 	}
 	return h.Store.AssignOpinion(ctx, id, a)
 }
+
+// UnitAct is a unit's step on an opinion assigned to it (see Store.UnitAct).
+// A B or C reply is followed up: on the date given (a working day after
+// today), or three months on; an A or D reply takes no follow-up date.
+func (h *Hub) UnitAct(ctx context.Context, unit, id string, s UnitStep) (models.Opinion, error) {
+	if s.Action == "reply" {
+		now := h.Store.Now()
+		switch {
+		case s.Grade != "B" && s.Grade != "C":
+			if s.FollowUp != "" {
+				return models.Opinion{}, models.Invalid("答复", map[string]string{"follow_up": "只有 B、C 类答复才有跟踪日期 / only a B or C reply has a follow-up date"})
+			}
+		case s.FollowUp == "":
+			s.FollowUp = h.Calendar.Months(now, DefaultDueMonths).Format(time.DateOnly)
+		default:
+			d, err := time.ParseInLocation(time.DateOnly, s.FollowUp, workdays.China)
+			switch {
+			case err != nil:
+				return models.Opinion{}, models.Invalid("答复", map[string]string{"follow_up": "应为 2027-03-01 这样的日期 / must be a date such as 2027-03-01"})
+			case s.FollowUp <= now.In(workdays.China).Format(time.DateOnly):
+				return models.Opinion{}, models.Invalid("答复", map[string]string{"follow_up": "跟踪日期应在今天之后 / the follow-up date must be after today"})
+			case !h.Calendar.Working(d):
+				return models.Opinion{}, models.Invalid("答复", map[string]string{"follow_up": "跟踪日期应是工作日 / the follow-up date must be a working day"})
+			}
+		}
+	}
+	return h.Store.UnitAct(ctx, unit, id, s, h.Calendar)
+}
+
+// MergeOpinion merges an opinion into another (并案; see Store.MergeOpinion).
+func (h *Hub) MergeOpinion(ctx context.Context, id, into string) (models.Opinion, error) {
+	return h.Store.MergeOpinion(ctx, id, into)
+}
+
+// SimilarOpinions are the likely duplicates of an opinion, at most five.
+func (h *Hub) SimilarOpinions(ctx context.Context, id string) ([]Similar, error) {
+	return h.Store.SimilarOpinions(ctx, id, 5)
+}
+
+// TopicStatistics gives the closed loop's counts per topic, in the order of
+// Topics, with their titles.
+func (h *Hub) TopicStatistics(ctx context.Context) ([]TopicStats, error) {
+	ts, err := h.Topics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	order := make([]string, len(ts))
+	titles := map[string]string{}
+	for i, t := range ts {
+		order[i] = t.ID
+		titles[t.ID] = t.Title
+		if titles[t.ID] == "" {
+			titles[t.ID] = t.ID
+		}
+	}
+	return h.Store.TopicStatistics(ctx, order, titles)
+}

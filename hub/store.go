@@ -239,6 +239,11 @@ func (st *Store) Ingest(ctx context.Context, pointID string, b *syncproto.Batch,
 				} else if n == 0 {
 					res.Rejected = append(res.Rejected, foreign(syncproto.KindOpinion, o.ID))
 				}
+				if o.Voided {
+					if err := unmerge(tx, o.ID); err != nil {
+						return errorf("ingest: opinion "+o.ID, err)
+					}
+				}
 			}
 		}
 		if len(res.Rejected) > 0 {
@@ -461,8 +466,12 @@ func (st *Store) Updates(ctx context.Context, pointID string, since int64, max i
 				if err != nil {
 					return errorf("updates: opinion "+ch.ref, err)
 				}
-				u.OpinionUpdates = append(u.OpinionUpdates, syncproto.OpinionUpdate{ID: o.ID, Status: o.Status,
-					Answer: o.Answer, Evaluation: o.Evaluation, UpdatedAt: o.UpdatedAt, Round: o.Round})
+				ou := syncproto.OpinionUpdate{ID: o.ID, Status: o.Status, Answer: o.Answer, Evaluation: o.Evaluation, UpdatedAt: o.UpdatedAt,
+					Round: o.Round, Lead: o.LeadName, Due: o.Due, Supervised: o.Supervised, FollowUp: o.FollowUp}
+				if ou.Reply, err = latestReply(ctx, tx, o); err != nil {
+					return errorf("updates: opinion "+ch.ref, err)
+				}
+				u.OpinionUpdates = append(u.OpinionUpdates, ou)
 			}
 		}
 		return nil
@@ -906,13 +915,14 @@ func (st *Store) TopicDefinitions(ctx context.Context, topicID string) ([][]*mod
 // ---- opinions ----
 
 const opinionCols = `id, point_id, topic_id, source, activity_id, response_id, question_key, content, proposer, status, answer, evaluation, recorded_at, updated_at,
-	lead, assist, due, round, supervised`
+	lead, assist, due, round, supervised, merged_into, grade, follow_up, coalesce((SELECT u.name FROM hub_units u WHERE u.id = lead), '')`
 
 func scanOpinion(sc interface{ Scan(...any) error }, extra ...any) (models.Opinion, error) {
 	var o models.Opinion
 	var prop, rec, upd, assist string
 	dest := append(extra, &o.ID, &o.PointID, &o.TopicID, &o.Source, &o.ActivityID, &o.ResponseID, &o.QuestionKey, &o.Content, &prop,
-		&o.Status, &o.Answer, &o.Evaluation, &rec, &upd, &o.Lead, &assist, &o.Due, &o.Round, &o.Supervised)
+		&o.Status, &o.Answer, &o.Evaluation, &rec, &upd, &o.Lead, &assist, &o.Due, &o.Round, &o.Supervised,
+		&o.MergedInto, &o.Grade, &o.FollowUp, &o.LeadName)
 	if err := sc.Scan(dest...); err != nil {
 		return o, err
 	}
@@ -953,9 +963,15 @@ func (st *Store) Opinion(ctx context.Context, id string) (models.Opinion, error)
 	return o, errorf("opinion "+id, err)
 }
 
-// story reads an opinion's replies and the steps of its history.
+// story reads an opinion's replies, the assisting units' views and the
+// steps of its history. An opinion merged into another has that one's
+// replies and views, and its steps beside its own.
 func story(ctx context.Context, tx *sql.Tx, o *models.Opinion) error {
-	rows, err := tx.QueryContext(ctx, `SELECT round, unit_id, grade, content, at FROM hub_opinion_replies WHERE opinion_id=? ORDER BY id`, o.ID)
+	root := o.ID
+	if o.MergedInto != "" {
+		root = o.MergedInto
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT round, unit_id, grade, content, at FROM hub_opinion_replies WHERE opinion_id=? ORDER BY id`, root)
 	if err != nil {
 		return err
 	}
@@ -973,7 +989,25 @@ func story(ctx context.Context, tx *sql.Tx, o *models.Opinion) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = tx.QueryContext(ctx, `SELECT at, actor, action, detail FROM hub_opinion_steps WHERE opinion_id=? ORDER BY id`, o.ID)
+	rows, err = tx.QueryContext(ctx, `SELECT round, unit_id, content, at FROM hub_opinion_views WHERE opinion_id=? ORDER BY id`, root)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var v models.View
+		var at string
+		if err := rows.Scan(&v.Round, &v.Unit, &v.Content, &at); err != nil {
+			rows.Close()
+			return err
+		}
+		v.At = parseTS(at)
+		o.Views = append(o.Views, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT at, actor, action, detail FROM hub_opinion_steps WHERE opinion_id IN (?, ?) ORDER BY id`, o.ID, root)
 	if err != nil {
 		return err
 	}
@@ -1076,20 +1110,23 @@ func (st *Store) TopicOpinions(ctx context.Context, topicID string) ([]models.Op
 func (st *Store) MoveOpinion(ctx context.Context, id string, p OpinionPatch, reopenDue string) (models.Opinion, error) {
 	now := st.Now()
 	err := st.db.Write(ctx, func(tx *sql.Tx) error {
-		var from, point, answer, lead string
+		var from, answer, lead, merged string
 		var voided bool
-		if err := tx.QueryRow(`SELECT status, point_id, answer, voided, lead FROM hub_opinions WHERE id=?`, id).Scan(&from, &point, &answer, &voided, &lead); err != nil {
+		if err := tx.QueryRow(`SELECT status, answer, voided, lead, merged_into FROM hub_opinions WHERE id=?`, id).Scan(&from, &answer, &voided, &lead, &merged); err != nil {
 			return errorf("move opinion "+id, opinionNotFound(err))
 		}
 		if voided {
 			return models.Errorf(models.EConflict, "这条意见已在联系点撤销，不能再办理 / this opinion was taken back at its point: it cannot be moved")
+		}
+		if merged != "" {
+			return mergedError(merged)
 		}
 		answer, err := checkMove(from, answer, p)
 		if err != nil {
 			return err
 		}
 		if p.Status == "closed" && p.Evaluation == "unsatisfied" && lead != "" {
-			if _, err := tx.Exec(`UPDATE hub_opinions SET status='forwarded', round=round+1, supervised=1, evaluation=?, due=?, assigned_at=?, updated_at=? WHERE id=?`,
+			if _, err := tx.Exec(`UPDATE hub_opinions SET status='forwarded', round=round+1, supervised=1, evaluation=?, due=?, assigned_at=?, follow_up='', updated_at=? WHERE id=?`,
 				p.Evaluation, reopenDue, ts(now), ts(now), id); err != nil {
 				return errorf("reopen opinion "+id, err)
 			}
@@ -1100,16 +1137,23 @@ func (st *Store) MoveOpinion(ctx context.Context, id string, p OpinionPatch, reo
 			if err := st.db.AuditChange(ctx, tx, "opinion.reopen", "opinion", id, detail); err != nil {
 				return err
 			}
-			return queue(tx, []string{point}, "opinion", id, 0, now)
+			return changed(tx, id, now)
 		}
 		if _, err := tx.Exec(`UPDATE hub_opinions SET status=?, answer=?, evaluation=?, updated_at=? WHERE id=?`,
 			p.Status, answer, p.Evaluation, ts(now), id); err != nil {
 			return errorf("move opinion "+id, err)
 		}
-		if err := st.db.AuditChange(ctx, tx, "opinion.move", "opinion", id, map[string]any{"from": from, "to": p.Status, "evaluation": p.Evaluation}); err != nil {
+		detail := map[string]any{"from": from, "to": p.Status}
+		if p.Evaluation != "" {
+			detail["evaluation"] = p.Evaluation
+		}
+		if err := step(ctx, tx, id, moveAction(p.Status), detail, now); err != nil {
 			return err
 		}
-		return queue(tx, []string{point}, "opinion", id, 0, now)
+		if err := st.db.AuditChange(ctx, tx, "opinion.move", "opinion", id, detail); err != nil {
+			return err
+		}
+		return changed(tx, id, now)
 	})
 	if err != nil {
 		return models.Opinion{}, errorf("move opinion "+id, err)

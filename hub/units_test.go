@@ -209,7 +209,7 @@ func TestUnitWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
-	do(jtj, "POST", "/api/v1/unit/opinions/"+o2.ID+"/return", map[string]any{"reason": "太晚了"}, 409)
+	do(jtj, "POST", "/api/v1/unit/opinions/"+o2.ID+"/return", map[string]any{"reason": "太晚了"}, 422)
 	for a, n := range map[string]int{"opinion.accept": 1, "opinion.reply": 2, "opinion.return": 1, "opinion.reopen": 1} {
 		p, err := e.d.AuditLog(ctx, models.AuditFilter{Action: a, Limit: 10})
 		if err != nil || len(p.Items) != n {

@@ -177,9 +177,22 @@ type Opinion struct {
 	Overdue bool     `json:"overdue,omitempty"`
 	// Supervised: reopened under supervision (督办) after an unsatisfied evaluation.
 	Supervised bool `json:"supervised,omitempty"`
-	// Replies (each round's, oldest first) and History (every step at the
-	// hub: who, when, what) come with one opinion read at the hub, not in lists.
+	// MergedInto: merged (并案) into that opinion, which it follows (its
+	// status, units, due date, replies and evaluation); each proposer is
+	// still answered.
+	MergedInto string `json:"merged_into,omitempty"`
+	// FollowUp: a B or C reply is followed up on this date (跟踪, YYYY-MM-DD).
+	FollowUp string `json:"follow_up,omitempty"`
+	// Grade is the grade of the latest reply (A–D; at a point, as the hub
+	// sent it), and LeadName the lead unit's name (at a point: Lead is
+	// empty there and LeadName what the hub sent).
+	Grade    string `json:"grade,omitempty"`
+	LeadName string `json:"lead_name,omitempty"`
+	// Replies (each round's, oldest first), Views (the assisting units'
+	// 协办意见) and History (every step at the hub: who, when, what) come
+	// with one opinion read at the hub, not in lists.
 	Replies    []Reply       `json:"replies,omitempty"`
+	Views      []View        `json:"views,omitempty"`
 	History    []OpinionStep `json:"history,omitempty"`
 	RecordedAt time.Time     `json:"recorded_at"`
 	UpdatedAt  time.Time     `json:"updated_at"`
@@ -197,11 +210,23 @@ type Reply struct {
 	At      time.Time `json:"at"`
 }
 
+// View is an assisting unit's view on an opinion (协办意见), for the lead unit.
+type View struct {
+	Round   int       `json:"round"`
+	Unit    string    `json:"unit"`
+	Content string    `json:"content"`
+	At      time.Time `json:"at"`
+}
+
+// Grades are the grades of a unit's reply (答复类别): A solved, B being
+// solved, C planned, D kept for reference.
+var Grades = []string{"A", "B", "C", "D"}
+
 // OpinionStep is one step of an opinion at the hub.
 type OpinionStep struct {
 	At     time.Time      `json:"at"`
 	Actor  string         `json:"actor"`
-	Action string         `json:"action"` // assign | accept | return | reply | reopen
+	Action string         `json:"action"` // assign | accept | return | view | reply | reopen | merge | merged
 	Detail map[string]any `json:"detail,omitempty"`
 }
 

@@ -514,7 +514,12 @@ func (s *Syncer) pull(ctx context.Context) error {
 		}
 		du := db.Updates{Topics: u.Topics, Questionnaires: u.Questionnaires, Next: u.Next}
 		for _, o := range u.OpinionUpdates {
-			du.Opinions = append(du.Opinions, db.OpinionChange{ID: o.ID, Status: o.Status, Answer: o.Answer, Evaluation: o.Evaluation, Round: o.Round})
+			ch := db.OpinionChange{ID: o.ID, Status: o.Status, Answer: o.Answer, Evaluation: o.Evaluation, Round: o.Round,
+				Lead: o.Lead, Due: o.Due, Supervised: o.Supervised, FollowUp: o.FollowUp, HubUpdatedAt: o.UpdatedAt}
+			if o.Reply != nil {
+				ch.Grade, ch.ReplyUnit, ch.ReplyAt, ch.Answer = o.Reply.Grade, o.Reply.Unit, o.Reply.At, o.Reply.Content
+			}
+			du.Opinions = append(du.Opinions, ch)
 		}
 		res, err := s.db.ApplyUpdates(ctx, du)
 		if err != nil {

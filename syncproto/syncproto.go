@@ -114,6 +114,23 @@ type OpinionUpdate struct {
 	// Round: the round of handling (0: not assigned to a unit); a higher
 	// round may bring the status back to forwarded (重办).
 	Round int `json:"round,omitempty"`
+	// The story at the hub: the lead unit's name, the due date
+	// (YYYY-MM-DD), whether it is under supervision (督办), the latest
+	// reply (its grade and content; Answer repeats the content for points
+	// from before) and the date a B or C reply is followed up.
+	Lead       string       `json:"lead,omitempty"`
+	Due        string       `json:"due,omitempty"`
+	Supervised bool         `json:"supervised,omitempty"`
+	Reply      *ReplyUpdate `json:"reply,omitempty"`
+	FollowUp   string       `json:"follow_up,omitempty"`
+}
+
+// ReplyUpdate is a unit's latest reply to an opinion, as a point is told it.
+type ReplyUpdate struct {
+	Grade   string    `json:"grade"`
+	Content string    `json:"content"`
+	Unit    string    `json:"unit"` // its name
+	At      time.Time `json:"at"`
 }
 
 // Sign returns the signature of version 2: hex(HMAC-SHA256(secret,

@@ -1,5 +1,5 @@
 // Package labels holds the words of the contract's enumerations (channels,
-// respondent kinds, opinion sources and statuses, evaluations, activity and
+// respondent kinds, opinion sources and statuses, evaluations, reply grades, activity and
 // topic kinds, deputies' levels, question types) as {中文, English}, in one
 // place: the point's pages and exports (package web, through its catalogue),
 // the committee's pages and the hub's workbook all name them with these, so
@@ -46,6 +46,10 @@ var Enums = map[string][2]string{
 	"kind.final_accounts":   {"决算", "final accounts"},
 	"kind.state_assets":     {"国有资产管理", "state-owned assets"},
 	"kind.other":            {"其他", "other"},
+	"grade.A":               {"A 类：已解决", "A: solved"},
+	"grade.B":               {"B 类：正在解决", "B: being solved"},
+	"grade.C":               {"C 类：列入计划", "C: planned"},
+	"grade.D":               {"D 类：留作参考", "D: kept for reference"},
 }
 
 // Chinese is the Chinese word of an enumeration's value (prefix "channel",
