@@ -296,7 +296,7 @@ func (a *API) UnitReturn(c *gin.Context) {
 // UnitReply is POST /api/v1/unit/opinions/{id}/reply (答复) with a grade.
 func (a *API) UnitReply(c *gin.Context) {
 	var req struct {
-		Grade   string `json:"grade" label:"答复类别,grade" binding:"required,oneof=A B C D"`
+		Grade    string `json:"grade" label:"答复类别,grade" binding:"required,oneof=A B C D"`
 		Content  string `json:"content" label:"答复内容,content" binding:"required,max=10000"`
 		FollowUp string `json:"follow_up" label:"跟踪日期,follow-up date" binding:"omitempty,max=10"`
 	}
