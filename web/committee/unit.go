@@ -147,6 +147,9 @@ func (r unitRow) Excerpt() string {
 	return string([]rune(s)[:40]) + "…"
 }
 
+// Long says whether the content is longer than its Excerpt.
+func (r unitRow) Long() bool { return r.Excerpt() != r.Content }
+
 // unitCtx is what every unit page needs: the unit and the names.
 type unitCtx struct {
 	unit, name string

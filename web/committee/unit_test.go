@@ -273,6 +273,13 @@ func TestUnitSteps(t *testing.T) {
 		t.Fatalf("after the reply: %+v", o)
 	}
 	webtest.MustContain(t, f.Get(t, f.czj, "/unit", http.StatusOK), "已答复")
+	// Not satisfied: a second round under supervision (督办), the first reply kept.
+	if _, err := f.H.MoveOpinion(committeeCtx, f.Mine.ID, hub.OpinionPatch{Status: "closed", Evaluation: "unsatisfied"}); err != nil {
+		t.Fatal(err)
+	}
+	webtest.MustContain(t, f.Get(t, f.czj, "/unit", http.StatusOK), "第 2 轮 · <strong>督办</strong>")
+	body = f.Get(t, f.czj, page, http.StatusOK)
+	webtest.MustContain(t, body, "第 2 轮", "督办", "第 1 轮 · 市财政局", reply, "不满意，重新办理（督办）", "评价：不满意", "签收这条意见", `name="grade"`)
 
 	// Returned past 7 working days: the page says why instead of the form;
 	// a POST is refused with the hub's message, nothing changed.
