@@ -40,6 +40,11 @@ func (st *Site) Page(roles ...string) gin.HandlerFunc {
 		}
 		defer st.S.AuditRefused(c, sess) // a POST refused here or by the page
 		if !models.In(sess.User.Role, roles) {
+			if home := st.opts.Home[sess.User.Role]; home != "" && c.Request.Method == http.MethodGet && c.Request.URL.Path == "/" {
+				c.Redirect(http.StatusSeeOther, home) // its own start, not the 403 page
+				c.Abort()
+				return
+			}
 			st.Forbidden(c)
 			return
 		}
@@ -114,6 +119,9 @@ func (st *Site) loginSubmit(c *gin.Context) {
 	next := d.Next
 	if u.Role == "deputy" && next == "/" {
 		next = "/my"
+	}
+	if home := st.opts.Home[u.Role]; home != "" && next == "/" {
+		next = home
 	}
 	if u.MustChangePassword {
 		next = "/account" // the password serves only to set a new one

@@ -64,6 +64,9 @@ type Options struct {
 	Nav []NavItem
 	// Roles are the roles that sign in to these pages (and may sign out).
 	Roles []string
+	// Home is the start page of a role whose start is not / (the hub's
+	// unit logins: /unit): where it lands after signing in, and where / sends it.
+	Home map[string]string
 	// AddLogins: 账号管理 has the form that adds a login (the hub's; a
 	// point adds them in its settings, with the deputies registry).
 	AddLogins bool

@@ -50,6 +50,9 @@ var nav = []web.NavItem{
 	{ID: "hub-export", Path: "/hub/export", Key: "hub.nav.export", Roles: handlers.Committee},
 	{ID: "users", Path: "/users", Key: "nav.users", Roles: handlers.AdminOnly},
 	{ID: "audit", Path: "/audit", Key: "nav.audit", Roles: handlers.AdminOnly},
+	// A unit's logins (unit.go) see their own pages only.
+	{ID: "unit-inbox", Path: "/unit", Key: "unit.nav.inbox", Roles: handlers.UnitRole},
+	{ID: "account", Path: "/account", Key: "unit.nav.account", Roles: handlers.UnitRole},
 }
 
 // layoutMessages are the words of the layout at the hub.
@@ -70,6 +73,7 @@ var messages = []web.Messages{
 	activityMessages, // activities.go
 	opinionMessages,  // opinions.go
 	publishMessages,  // publish.go
+	unitMessages,     // unit.go
 }
 
 // New prepares the committee's pages over the hub's service.
@@ -87,7 +91,9 @@ func New(s *handlers.Server, h *hub.Hub) (*Pages, error) {
 		},
 		Subtitle: "hub.system",
 		Nav:      nav,
-		Roles:    handlers.Committee,
+		// The committee's logins, and the units' (their own pages, unit.go).
+		Roles: append(append([]string{}, handlers.Committee...), handlers.UnitRole...),
+		Home:  map[string]string{"unit": "/unit"},
 		// The committee's logins are added on 账号管理.
 		AddLogins: true,
 	})
@@ -121,6 +127,7 @@ func (p *Pages) Routes(r *gin.Engine) {
 	r.GET("/questionnaires/:id/share", cm, func(c *gin.Context) {
 		p.Redirect(c, "/questionnaires/"+url.PathEscape(c.Param("id"))+"/edit", "info", p.Translate(web.LangOf(c), "hub.q.share_at_point"))
 	})
+	p.unitRoutes(r)
 }
 
 // view is View with the page's nav entry set.

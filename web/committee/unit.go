@@ -1,0 +1,476 @@
+package committee
+
+// A unit's pages (承办单位, issue 11): a login of role unit signs in at the
+// hub and works through the opinions the committee assigned to its unit —
+// 待办意见 (its inbox) and one opinion with 签收, 退回 and 答复 for the lead
+// unit. Every step goes through the hub's service (Store.UnitOpinions,
+// UnitOpinion, UnitAct), which checks again what the pages check.
+
+import (
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"budgetpoint/handlers"
+	"budgetpoint/hub"
+	"budgetpoint/internal/workdays"
+	"budgetpoint/models"
+	"budgetpoint/web"
+)
+
+var unitMessages = web.Messages{
+	"unit.nav.inbox":        {"待办意见", "Opinions to handle"},
+	"unit.nav.account":      {"账号", "Account"},
+	"unit.inbox.lead":       {"预工委交办给%s的意见建议：签收后办理，并在办理期限内答复；交办有误的，可在交办后 %d 个工作日内退回。", "The opinions the committee assigned to %s: sign for each, handle it and reply by its due date; one assigned wrongly may be returned within %d working days of the assignment."},
+	"unit.inbox.none":       {"目前没有交办给本单位的意见建议。", "No opinions are assigned to your unit now."},
+	"unit.inbox.jump":       {"按类查看", "Sections"},
+	"unit.sec.count":        {"%d 条", "(%d)"},
+	"unit.sec.empty":        {"没有。", "None."},
+	"unit.sec.overdue":      {"已超期", "Overdue"},
+	"unit.sec.soon":         {"即将到期", "Due soon"},
+	"unit.sec.new":          {"新交办", "Newly assigned"},
+	"unit.sec.accepted":     {"已签收", "Signed for"},
+	"unit.sec.done":         {"已答复、已办结", "Answered or closed"},
+	"unit.sec.overdue_hint": {"已过办理期限仍未答复，请尽快答复。", "Past the due date and not answered: reply as soon as you can."},
+	"unit.sec.soon_hint":    {"%d 个工作日内到期。", "Due within %d working days."},
+	"unit.sec.new_hint":     {"请签收；交办有误的请退回。", "Sign for each, or return one assigned wrongly."},
+	"unit.open":             {"查看与办理", "Open"},
+	"unit.topic":            {"所属事项", "Topic"},
+	"unit.due":              {"办理期限", "Due"},
+	"unit.left":             {"还剩 %d 个工作日", "%d working days left"},
+	"unit.due_today":        {"今天到期", "due today"},
+	"unit.over":             {"已超期 %d 个工作日", "%d working days overdue"},
+	"unit.round":            {"第 %d 轮", "round %d"},
+	"unit.supervised":       {"督办", "under supervision"},
+	"unit.as_lead":          {"主办", "lead"},
+	"unit.as_assist":        {"协办", "assisting"},
+	"unit.wait_sign":        {"待签收", "waiting to be signed for"},
+	"unit.lead_unit":        {"主办单位", "Lead unit"},
+	"unit.assist_units":     {"协办单位", "Assisting units"},
+	"unit.this_unit":        {"本单位", "Your unit"},
+	"unit.op.title":         {"意见办理", "Handling an opinion"},
+	"unit.op.back":          {"回到待办意见", "Back to the opinions to handle"},
+	"unit.op.assignment":    {"交办情况", "Assignment"},
+	"unit.op.replies":       {"答复记录", "Replies"},
+	"unit.op.history":       {"办理经过", "History"},
+	"unit.op.at":            {"办理时间", "When"},
+	"unit.op.actor":         {"操作人", "By"},
+	"unit.op.step":          {"步骤", "Step"},
+	"unit.op.detail":        {"说明", "Details"},
+	"unit.act.assign":       {"交办", "assigned"},
+	"unit.act.accept":       {"签收", "signed for"},
+	"unit.act.return":       {"退回", "returned"},
+	"unit.act.reply":        {"答复", "replied"},
+	"unit.act.reopen":       {"不满意，重新办理（督办）", "not satisfied: handled again under supervision"},
+	"unit.d.lead":           {"主办单位：%s", "lead unit: %s"},
+	"unit.d.assist":         {"协办单位：%s", "assisting: %s"},
+	"unit.d.due":            {"办理期限：%s", "due %s"},
+	"unit.d.unit":           {"承办单位：%s", "unit: %s"},
+	"unit.d.reason":         {"理由：%s", "reason: %s"},
+	"unit.d.grade":          {"答复类别：%s", "grade: %s"},
+	"unit.d.eval":           {"评价：%s", "evaluation: %s"},
+	"unit.grade.A":          {"已解决", "resolved"},
+	"unit.grade.B":          {"正在解决", "being resolved"},
+	"unit.grade.C":          {"列入计划", "planned"},
+	"unit.grade.D":          {"留作参考", "kept for reference"},
+	"unit.accept.h":         {"签收这条意见", "Sign for this opinion"},
+	"unit.accept.hint":      {"签收表示本单位承办这条意见，并在办理期限内答复。", "Signing for it says your unit takes it on and will reply by the due date."},
+	"unit.accept.btn":       {"签收", "Sign for it"},
+	"unit.return.h":         {"退回预工委", "Return it to the committee"},
+	"unit.return.hint":      {"交办有误的，可在交办后 %d 个工作日内退回，写明理由，由预工委重新交办（已过 %d 个工作日）。", "An opinion assigned wrongly may be returned within %d working days of the assignment, with the reason; the committee assigns it again (%d working days have passed)."},
+	"unit.return.reason":    {"退回理由", "Why it is returned"},
+	"unit.return.btn":       {"退回", "Return it"},
+	"unit.return.late":      {"交办已过 %d 个工作日，超过 %d 个工作日不能退回；如交办有误，请与预工委联系。", "Assigned %d working days ago: an opinion can be returned within %d only; if it was assigned wrongly, talk to the committee."},
+	"unit.reply.h":          {"答复这条意见", "Reply to this opinion"},
+	"unit.reply.grade":      {"答复类别", "Grade of the reply"},
+	"unit.reply.content":    {"答复内容", "The reply"},
+	"unit.reply.hint":       {"答复会转给提出意见的联系点，由提出人评价。", "The reply goes to the point the opinion came from, for the proposer to evaluate."},
+	"unit.reply.btn":        {"提交答复", "Send the reply"},
+	"unit.answered_note":    {"本单位已答复，等待提出人评价。", "Your unit has replied: the proposer's evaluation is awaited."},
+	"unit.closed_note":      {"已办结，不需要再办理。", "Closed: nothing more to do."},
+	"unit.assist_note":      {"本单位是这条意见的协办单位：请把协办意见送主办单位%s。签收、退回和答复由主办单位办理。", "Your unit assists with this opinion: send your views to the lead unit, %s. The lead unit signs for it, returns it or replies."},
+	"unit.accepted_ok":      {"已签收，请在办理期限内答复", "Signed for: reply by the due date"},
+	"unit.returned_ok":      {"已退回预工委，由预工委重新交办", "Returned to the committee, which will assign it again"},
+	"unit.replied_ok":       {"已答复，答复会转给提出意见的联系点", "Replied: the reply goes to the point the opinion came from"},
+	"unit.need_reason":      {"请写明退回理由", "write why it is returned"},
+	"unit.need_grade":       {"请选择答复类别：A、B、C 或 D", "choose the grade: A, B, C or D"},
+	"unit.need_content":     {"请填写答复内容", "write the reply"},
+	"unit.too_long":         {"不能超过 %d 个字", "at most %d characters"},
+	"unit.only_lead":        {"只有主办单位才能签收、退回或答复", "only the lead unit signs for, returns or replies"},
+	"unit.no_unit":          {"此账号没有所属的承办单位，请联系管理员", "this login belongs to no unit: ask the administrator"},
+}
+
+// Grades are the grades of a unit's reply (答复类别), in order.
+var grades = []string{"A", "B", "C", "D"}
+
+// dueSoon is how many working days before its due date an opinion is
+// 即将到期.
+const dueSoon = 10
+
+// The longest reason and reply (hub/api.go checks the same for the API).
+const (
+	maxReason = 2000
+	maxReply  = 10000
+)
+
+func (p *Pages) unitRoutes(r *gin.Engine) {
+	un := p.Page(handlers.UnitRole...)
+	r.GET("/unit", un, p.unitInbox)
+	r.GET("/unit/opinions/:id", un, p.unitOpinionPage)
+	r.POST("/unit/opinions/:id/accept", un, p.unitStep("accept"))
+	r.POST("/unit/opinions/:id/return", un, p.unitStep("return"))
+	r.POST("/unit/opinions/:id/reply", un, p.unitStep("reply"))
+}
+
+// unitRow is an opinion as a unit's pages show it.
+type unitRow struct {
+	models.Opinion
+	TopicName, PointName string
+	LeadName             string
+	AssistNames          []string
+	IsLead               bool
+	Open                 bool // forwarded or accepted: still to be answered
+	Late                 bool // past due, not answered
+	Soon                 bool // due within dueSoon working days
+	DaysLeft, DaysOver   int  // working days
+}
+
+// Excerpt is the start of the content, for a heading.
+func (r unitRow) Excerpt() string {
+	s := strings.Join(strings.Fields(r.Content), " ")
+	if utf8.RuneCountInString(s) <= 40 {
+		return s
+	}
+	return string([]rune(s)[:40]) + "…"
+}
+
+// Long says whether the content is longer than its Excerpt.
+func (r unitRow) Long() bool { return r.Excerpt() != r.Content }
+
+// unitCtx is what every unit page needs: the unit and the names.
+type unitCtx struct {
+	unit, name string
+	lang       string
+	units      map[string]string // id → name
+	topics     map[string]string // id → title in lang
+	today      time.Time
+}
+
+// unitContext reads the signed-in login's unit and the names of units and
+// topics; false when it has answered (a login without a unit, an error).
+func (p *Pages) unitContext(c *gin.Context) (*unitCtx, bool) {
+	sess, _ := handlers.SessionOf(c)
+	u := &unitCtx{unit: sess.User.UnitID, lang: web.LangOf(c), units: map[string]string{}, topics: map[string]string{}, today: p.H.Store.Now()}
+	if u.unit == "" {
+		// UnitOpinions would read lead='' as every opinion not assigned.
+		p.Error(c, models.Errorf(models.EForbidden, "%s", p.Both("unit.no_unit")))
+		return nil, false
+	}
+	us, err := p.H.Store.Units(c.Request.Context())
+	if err != nil {
+		p.Error(c, err)
+		return nil, false
+	}
+	for _, x := range us {
+		u.units[x.ID] = x.Name
+	}
+	u.name = u.unitName(u.unit)
+	ts, err := p.topicInfos(c)
+	if err != nil {
+		p.Error(c, err)
+		return nil, false
+	}
+	for _, t := range ts {
+		u.topics[t.ID] = web.LocalTitle(u.lang, t.Title, t.TitleEN)
+	}
+	return u, true
+}
+
+func (u *unitCtx) unitName(id string) string {
+	if n := u.units[id]; n != "" {
+		return n
+	}
+	return id
+}
+
+// row prepares an opinion for the pages: names, the unit's part in it and
+// the working days to or past its due date (by the hub's calendar).
+func (p *Pages) row(u *unitCtx, o models.Opinion) unitRow {
+	r := unitRow{Opinion: o, PointName: p.pointName(u.lang, o.PointID), TopicName: u.topics[o.TopicID], LeadName: u.unitName(o.Lead), IsLead: o.Lead == u.unit}
+	if r.TopicName == "" {
+		r.TopicName = o.TopicID
+	}
+	for _, a := range o.Assist {
+		r.AssistNames = append(r.AssistNames, u.unitName(a))
+	}
+	r.Open = o.Status == "forwarded" || o.Status == "accepted"
+	if due, err := time.ParseInLocation(time.DateOnly, o.Due, workdays.China); err == nil && r.Open {
+		today := u.today.In(workdays.China).Format(time.DateOnly)
+		if today > o.Due {
+			r.Late, r.DaysOver = true, p.H.Calendar.Between(due, u.today)
+		} else {
+			r.DaysLeft = p.H.Calendar.Between(u.today, due)
+			r.Soon = r.DaysLeft <= dueSoon
+		}
+	}
+	return r
+}
+
+// unitSection is one section of the inbox.
+type unitSection struct {
+	ID, Key, Hint string
+	Items         []unitRow
+}
+
+type unitInboxData struct {
+	Unit          string
+	Sections      []unitSection
+	Total, Within int
+}
+
+func (p *Pages) unitInbox(c *gin.Context) {
+	u, ok := p.unitContext(c)
+	if !ok {
+		return
+	}
+	os, err := p.H.Store.UnitOpinions(c.Request.Context(), u.unit, 500)
+	if err != nil {
+		p.Error(c, err)
+		return
+	}
+	d := &unitInboxData{Unit: u.name, Total: len(os), Within: hub.ReturnWithin, Sections: []unitSection{
+		{ID: "overdue", Key: "unit.sec.overdue", Hint: p.Translate(u.lang, "unit.sec.overdue_hint")},
+		{ID: "soon", Key: "unit.sec.soon", Hint: p.Translate(u.lang, "unit.sec.soon_hint", dueSoon)},
+		{ID: "new", Key: "unit.sec.new", Hint: p.Translate(u.lang, "unit.sec.new_hint")},
+		{ID: "accepted", Key: "unit.sec.accepted"},
+		{ID: "done", Key: "unit.sec.done"},
+	}}
+	for _, o := range os {
+		r := p.row(u, o)
+		i := 4 // answered or closed
+		switch {
+		case r.Late:
+			i = 0
+		case r.Soon:
+			i = 1
+		case o.Status == "forwarded":
+			i = 2
+		case o.Status == "accepted":
+			i = 3
+		}
+		d.Sections[i].Items = append(d.Sections[i].Items, r)
+	}
+	p.Render(c, http.StatusOK, "unit_inbox.html", p.view(c, "unit.nav.inbox", "unit-inbox", d))
+}
+
+// unitStepView is one step of an opinion's history as the page shows it.
+type unitStepView struct {
+	At            time.Time
+	Actor, Action string
+	Details       []string
+}
+
+type unitOpData struct {
+	unitRow
+	Unit      string
+	Replies   []models.Reply
+	History   []unitStepView
+	CanAccept bool
+	CanReturn bool // the return form (false when too late: ReturnLate)
+	CanReply  bool
+	// ReturnLate is why it can no longer be returned ("" when it can).
+	ReturnLate string
+	Passed     int // working days since the assignment
+	Within     int
+	Grades     []string
+	// After a step refused: which form, its message, the field it is
+	// about ("" for the form as a whole), what was typed.
+	Form, Error, Field       string
+	Reason, Grade, ReplyText string
+}
+
+// Row is the opinion's row, for the partial unit-meta.
+func (d *unitOpData) Row() unitRow { return d.unitRow }
+
+// gradeName is a grade with its name: "B（正在解决）".
+func (p *Pages) gradeName(lang, g string) string {
+	if !models.In(g, grades) {
+		return g
+	}
+	return g + web.PunctOf(lang).Paren(p.Translate(lang, "unit.grade."+g))
+}
+
+func (p *Pages) unitOpinionPage(c *gin.Context) {
+	p.renderUnitOpinion(c, http.StatusOK, nil)
+}
+
+// renderUnitOpinion shows one opinion of the unit; failed, when set, is the
+// form whose step was refused, with its message and what was typed.
+func (p *Pages) renderUnitOpinion(c *gin.Context, status int, failed *unitOpData) {
+	u, ok := p.unitContext(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	id := c.Param("id")
+	o, err := p.H.Store.UnitOpinion(ctx, u.unit, id)
+	if err != nil {
+		p.Error(c, err)
+		return
+	}
+	d := &unitOpData{unitRow: p.row(u, o), Unit: u.name, Replies: o.Replies, Grades: grades, Within: hub.ReturnWithin}
+	for i := range d.Replies {
+		d.Replies[i].Unit = u.unitName(d.Replies[i].Unit)
+		d.Replies[i].Grade = p.gradeName(u.lang, d.Replies[i].Grade)
+	}
+	for _, s := range o.History {
+		d.History = append(d.History, unitStepView{At: s.At, Actor: s.Actor, Action: p.Translate(u.lang, "unit.act."+s.Action), Details: p.stepDetails(u, s.Detail)})
+	}
+	if d.IsLead && d.Open {
+		d.CanAccept = o.Status == "forwarded"
+		d.CanReply = true
+		at, err := p.H.Store.UnitAssignedAt(ctx, u.unit, id)
+		if err != nil {
+			p.Error(c, err)
+			return
+		}
+		d.Passed = p.H.Calendar.Between(at, p.H.Store.Now())
+		if d.Passed > hub.ReturnWithin {
+			d.ReturnLate = p.Translate(u.lang, "unit.return.late", d.Passed, hub.ReturnWithin)
+		} else {
+			d.CanReturn = true
+		}
+	}
+	v := p.view(c, "unit.op.title", "unit-inbox", d)
+	if failed != nil {
+		d.Form, d.Error, d.Field, d.Reason, d.Grade, d.ReplyText = failed.Form, failed.Error, failed.Field, failed.Reason, failed.Grade, failed.ReplyText
+		if d.Field != "" {
+			v.Errors = map[string]string{d.Field: d.Error}
+		}
+		v.Flash = append(v.Flash, web.Flash{Kind: "error", Msg: p.Translate(u.lang, "hub.op.error", web.Bilingual(u.lang, failed.Error))})
+	}
+	p.Render(c, status, "unit_opinion.html", v)
+}
+
+// stepDetails says what a step of the history carried, in the page's language.
+func (p *Pages) stepDetails(u *unitCtx, detail map[string]any) []string {
+	var out []string
+	str := func(k string) string { s, _ := detail[k].(string); return s }
+	if l := str("lead"); l != "" {
+		out = append(out, p.Translate(u.lang, "unit.d.lead", u.unitName(l)))
+	}
+	if as, _ := detail["assist"].([]any); len(as) > 0 {
+		var names []string
+		for _, a := range as {
+			if s, ok := a.(string); ok {
+				names = append(names, u.unitName(s))
+			}
+		}
+		out = append(out, p.Translate(u.lang, "unit.d.assist", strings.Join(names, web.PunctOf(u.lang).Sep)))
+	}
+	if due := str("due"); due != "" {
+		out = append(out, p.Translate(u.lang, "unit.d.due", due))
+	}
+	if un := str("unit"); un != "" {
+		out = append(out, p.Translate(u.lang, "unit.d.unit", u.unitName(un)))
+	}
+	if g := str("grade"); g != "" {
+		out = append(out, p.Translate(u.lang, "unit.d.grade", p.gradeName(u.lang, g)))
+	}
+	if e := str("evaluation"); e != "" {
+		out = append(out, p.Translate(u.lang, "unit.d.eval", web.Translate(u.lang, "eval."+e)))
+	}
+	if r := str("reason"); r != "" {
+		out = append(out, p.Translate(u.lang, "unit.d.reason", r))
+	}
+	return out
+}
+
+// unitStep is the POST of one form: accept (签收), return (退回, with a
+// reason) or reply (答复, with a grade and the content). A refused step
+// shows the opinion again with the message beside the form (422 for what
+// was typed, 403 for an assisting unit, 409 when the opinion has moved or
+// is too old to return), nothing changed.
+func (p *Pages) unitStep(action string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		lang := web.LangOf(c)
+		sess, _ := handlers.SessionOf(c)
+		unit, id := sess.User.UnitID, c.Param("id")
+		if unit == "" {
+			p.Error(c, models.Errorf(models.EForbidden, "%s", p.Both("unit.no_unit")))
+			return
+		}
+		step := hub.UnitStep{Action: action, Reason: strings.TrimSpace(c.PostForm("reason")), Grade: c.PostForm("grade"), Content: strings.TrimSpace(c.PostForm("content"))}
+		failed := &unitOpData{Form: action, Reason: c.PostForm("reason"), Grade: step.Grade, ReplyText: c.PostForm("content")}
+		fail := func(status int, msg string) {
+			failed.Error = msg
+			p.renderUnitOpinion(c, status, failed)
+		}
+		bad := func(field, msg string) {
+			failed.Field = field
+			fail(http.StatusUnprocessableEntity, msg)
+		}
+		o, err := p.H.Store.UnitOpinion(c.Request.Context(), unit, id)
+		if err != nil {
+			p.Error(c, err) // another unit's, or none: not found
+			return
+		}
+		if o.Lead != unit {
+			fail(http.StatusForbidden, p.Both("unit.only_lead"))
+			return
+		}
+		switch action {
+		case "return":
+			switch {
+			case step.Reason == "":
+				bad("reason", p.Both("unit.need_reason"))
+				return
+			case utf8.RuneCountInString(step.Reason) > maxReason:
+				bad("reason", p.Both("unit.too_long", maxReason))
+				return
+			}
+			step.Grade, step.Content = "", ""
+		case "reply":
+			switch {
+			case !models.In(step.Grade, grades):
+				bad("grade", p.Both("unit.need_grade"))
+				return
+			case step.Content == "":
+				bad("content", p.Both("unit.need_content"))
+				return
+			case utf8.RuneCountInString(step.Content) > maxReply:
+				bad("content", p.Both("unit.too_long", maxReply))
+				return
+			}
+			step.Reason = ""
+		default:
+			step = hub.UnitStep{Action: action}
+		}
+		if _, err := p.H.Store.UnitAct(c.Request.Context(), unit, id, step, p.H.Calendar); err != nil {
+			e, ok := models.AsError(err)
+			if !ok || e.Code == models.ENotFound || e.Code == models.EInternal || e.Code == models.EUnavailable {
+				p.Error(c, err)
+				return
+			}
+			msg := e.Message
+			if len(e.Fields) > 0 {
+				var msgs []string
+				for _, m := range e.Fields {
+					msgs = append(msgs, m)
+				}
+				msg = joinBilingual(msgs)
+			}
+			fail(handlers.Status(e.Code), msg)
+			return
+		}
+		key := map[string]string{"accept": "unit.accepted_ok", "return": "unit.returned_ok", "reply": "unit.replied_ok"}[action]
+		to := "/unit/opinions/" + id
+		if action == "return" {
+			to = "/unit" // no longer the unit's
+		}
+		p.Redirect(c, to, "ok", p.Translate(lang, key))
+	}
+}
