@@ -266,22 +266,74 @@ func (h *Hub) export(ctx context.Context, topicID string) (*excelize.File, error
 			return nil, err
 		}
 	}
-	w, err = stream(sheetName("意见建议", used), 18, 14, 60, 24, 10, 40, 12, 18, 38)
+	w, err = stream(sheetName("意见建议", used), 18, 14, 60, 24, 10, 18, 12, 8, 16, 40, 12, 18, 38, 38)
 	if err != nil {
 		return nil, err
 	}
-	w.put("联系点", "来源", "意见建议", "提出人", "办理状态", "答复", "评价", "记录时间", "编号")
+	w.put("联系点", "来源", "意见建议", "提出人", "办理状态", "承办单位", "办理期限", "轮次", "答复类别", "答复", "评价", "记录时间", "编号", "并案至")
 	ops, err := h.Store.TopicOpinions(ctx, topicID)
 	if err != nil {
 		return nil, err
 	}
 	for _, o := range ops {
+		round := any("")
+		if o.Round > 0 {
+			round = o.Round
+		}
+		eval := labels.Chinese("eval", o.Evaluation)
+		if o.Status != "closed" && o.Evaluation != "" {
+			eval = "上一轮：" + eval // reopened under supervision
+		}
 		w.put(h.PointName(o.PointID), labels.Chinese("source", o.Source), o.Content, proposerText(o.Proposer), StatusLabel(o.Status),
-			o.Answer, labels.Chinese("eval", o.Evaluation), o.RecordedAt.In(db.CST).Format("2006-01-02 15:04"), o.ID)
+			o.LeadName, o.Due, round, labels.Chinese("grade", o.Grade), o.Answer, eval,
+			o.RecordedAt.In(db.CST).Format("2006-01-02 15:04"), o.ID, o.MergedInto)
 	}
 	if err := finish(w); err != nil {
 		return nil, err
 	}
+	if err := h.writeLoopStats(ctx, f, stream, finish, sheetName("办理统计", used), topicID); err != nil {
+		return nil, err
+	}
 	ok = true
 	return f, nil
+}
+
+// writeLoopStats writes the sheet of the closed loop's figures for a topic:
+// the topic's (every proposer's opinion) and each unit's (opinions merged
+// into one once), the same numbers as GET /api/v1/committee/stats/topics
+// and /units give over that topic.
+func (h *Hub) writeLoopStats(ctx context.Context, f *excelize.File, stream func(string, ...float64) (*rowWriter, error), finish func(*rowWriter) error, name, topicID string) error {
+	counts, err := h.Store.loopCounts(ctx, "topic_id", true, topicID)
+	if err != nil {
+		return err
+	}
+	units, err := h.Store.unitStatistics(ctx, topicID)
+	if err != nil {
+		return err
+	}
+	w, err := stream(name, 30, 10, 10, 12, 10, 10, 10, 12, 12)
+	if err != nil {
+		return err
+	}
+	head := []any{"", "交办", "已答复", "按期答复", "超期", "已评价", "满意", "办复率", "满意率"}
+	row := func(label string, c Counts) {
+		w.put(label, c.Assigned, c.Answered, c.OnTime, c.Overdue, c.Evaluated, c.Satisfied, pct(c.Answered, c.Assigned), pct(c.Satisfied, c.Evaluated))
+	}
+	w.put("办理统计（本事项）")
+	w.put(head...)
+	c := Counts{}
+	if p := counts[topicID]; p != nil {
+		c = *p
+	}
+	row("全部意见（并案的每条都计）", c)
+	w.put()
+	w.put("各承办单位（并案的计一次）")
+	head[0] = "承办单位"
+	w.put(head...)
+	for _, u := range units {
+		if u.Assigned > 0 {
+			row(u.Name, u.Counts)
+		}
+	}
+	return finish(w)
 }

@@ -388,6 +388,9 @@ func TestExportWorkbook(t *testing.T) {
 		e.push(t, batch(p, []models.Summary{s}, []models.Opinion{o}))
 		if p == "hongta" {
 			e.apiJSON(t, "PATCH", "/api/v1/committee/opinions/"+o.ID, map[string]string{"status": "answered", "answer": "已答复内容"}, 200, nil)
+		} else {
+			e.apiJSON(t, "POST", "/api/v1/committee/units", hub.Unit{ID: "czj", Name: "市财政局", Kind: "department"}, 201, nil)
+			e.apiJSON(t, "POST", "/api/v1/committee/opinions/"+o.ID+"/assign", map[string]any{"lead": "czj", "due": "2099-03-02"}, 200, nil)
 		}
 	}
 	st, b := e.api(t, "GET", "/api/v1/committee/topics/"+topicID+"/export.xlsx", nil)
@@ -400,7 +403,7 @@ func TestExportWorkbook(t *testing.T) {
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
-	if !slices.Equal(sheets, []string{"汇总", "红塔区人大常委会", "通海县人大常委会", "意见建议"}) {
+	if !slices.Equal(sheets, []string{"汇总", "红塔区人大常委会", "通海县人大常委会", "意见建议", "办理统计"}) {
 		t.Fatalf("sheets: %v", sheets)
 	}
 	rows, _ := f.GetRows("汇总")
@@ -424,8 +427,17 @@ func TestExportWorkbook(t *testing.T) {
 	for _, r := range ops {
 		all += strings.Join(r, "|") + "\n"
 	}
-	if !strings.Contains(all, "已答复") || !strings.Contains(all, "已报送") || !strings.Contains(all, "县（区）人大代表 张三") {
+	if !strings.Contains(all, "已答复") || !strings.Contains(all, "已交办|市财政局|2099-03-02|1") || !strings.Contains(all, "县（区）人大代表 张三") {
 		t.Fatalf("opinions sheet:\n%s", all)
+	}
+	stats, _ := f.GetRows("办理统计")
+	all = ""
+	for _, r := range stats {
+		all += strings.Join(r, "|") + "\n"
+	}
+	// One opinion assigned (hongta's was answered by the committee itself, not assigned).
+	if !strings.Contains(all, "全部意见（并案的每条都计）|1|0|0|0|0|0|0.0%") || !strings.Contains(all, "市财政局|1|0|0|0|0|0|0.0%") {
+		t.Fatalf("statistics sheet:\n%s", all)
 	}
 	if st, _ := e.api(t, "GET", "/api/v1/committee/topics/nope/export.xlsx", nil); st != 404 {
 		t.Fatalf("unknown topic export: %d", st)

@@ -372,20 +372,26 @@ func rate(n, of int64) *float64 {
 }
 
 // loopCounts counts the assigned opinions (not voided; merged ones only when
-// withMerged) by the column by (lead or topic_id).
-func (st *Store) loopCounts(ctx context.Context, by string, withMerged bool) (map[string]*Counts, error) {
+// withMerged; of one topic when topic is set) by the column by (lead or
+// topic_id).
+func (st *Store) loopCounts(ctx context.Context, by string, withMerged bool, topic string) (map[string]*Counts, error) {
 	out := map[string]*Counts{}
 	today := time.Now().In(workdays.China).Format(time.DateOnly)
 	where := `o.lead <> '' AND NOT o.voided`
 	if !withMerged {
 		where += ` AND o.merged_into = ''`
 	}
+	var args []any
+	if topic != "" {
+		where += ` AND o.topic_id = ?`
+		args = append(args, topic)
+	}
 	err := st.db.Read(ctx, func(tx *sql.Tx) error {
 		// A merged opinion's replies are its root's.
 		rows, err := tx.QueryContext(ctx, `SELECT o.`+by+`, o.status, o.due, o.evaluation,
 			coalesce((SELECT max(r.at) FROM hub_opinion_replies r WHERE r.opinion_id=(CASE WHEN o.merged_into <> '' THEN o.merged_into ELSE o.id END)
 			  AND r.unit_id=o.lead AND r.round=o.round), '')
-			FROM hub_opinions o WHERE `+where)
+			FROM hub_opinions o WHERE `+where, args...)
 		if err != nil {
 			return err
 		}
@@ -430,11 +436,16 @@ func (st *Store) loopCounts(ctx context.Context, by string, withMerged bool) (ma
 // UnitStatistics gives every unit's counts (all units, by name; see Counts).
 // Voided opinions count nowhere.
 func (st *Store) UnitStatistics(ctx context.Context) ([]UnitStats, error) {
+	return st.unitStatistics(ctx, "")
+}
+
+// unitStatistics is UnitStatistics over one topic's opinions, or all ("").
+func (st *Store) unitStatistics(ctx context.Context, topic string) ([]UnitStats, error) {
 	units, err := st.Units(ctx)
 	if err != nil {
 		return nil, err
 	}
-	counts, err := st.loopCounts(ctx, "lead", false)
+	counts, err := st.loopCounts(ctx, "lead", false, topic)
 	if err != nil {
 		return nil, errorf("unit statistics", err)
 	}
@@ -453,7 +464,7 @@ func (st *Store) UnitStatistics(ctx context.Context) ([]UnitStats, error) {
 // titles maps a topic's id to its title, and a topic it lacks comes last
 // by id.
 func (st *Store) TopicStatistics(ctx context.Context, order []string, titles map[string]string) ([]TopicStats, error) {
-	counts, err := st.loopCounts(ctx, "topic_id", true)
+	counts, err := st.loopCounts(ctx, "topic_id", true, "")
 	if err != nil {
 		return nil, errorf("topic statistics", err)
 	}
