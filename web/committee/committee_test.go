@@ -445,6 +445,7 @@ var sameWordsAllowed = [][]string{
 	// export also the foundation's link to an Excel file).
 	{"hub.nav.opinions", "hub.op.title"}, {"hub.nav.publish", "hub.pub.title"}, {"hub.nav.topics", "hub.topics.title"},
 	{"hub.nav.export", "hub.exp.title", "common.excel"},
+	{"hub.nav.units", "hub.units.title"}, {"hub.nav.supervision", "hub.sv.title"}, {"hub.nav.stats", "hub.st.title"},
 	// The summary's section of activities, beside the foundation's entry,
 	// page title and count.
 	{"hub.act.title", "act.title", "count.activities", "nav.activities"},
@@ -455,6 +456,9 @@ var sameWordsAllowed = [][]string{
 	// the export's column.
 	{"hub.act.kind", "topics.kind"}, {"hub.exp.state", "paper.progress"}, {"hub.op.answer_btn", "hub.op.the_answer"},
 	{"hub.point", "rep.point"}, {"hub.sum.channel", "xl.channel"},
+	// 其他 of each enumeration: a topic's kind, a respondent's, an
+	// opinion's source and a unit's kind.
+	{"kind.other", "rkind.other", "source.other", "unitkind.other"},
 	// The summary's column of questions, the paper form's and the builder's label.
 	{"hub.sum.question", "paper.question", "q.qlabel"},
 }
