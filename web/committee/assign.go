@@ -40,6 +40,7 @@ var assignMessages = web.Messages{
 	"hub.as.bulk_ok":      {"已交办 %d 条给%s，办理期限 %s", "%d assigned to %s, due %s"},
 	"hub.as.bulk_failed":  {"%d 条没有交办：%s", "%d not assigned: %s"},
 	"hub.as.bulk_more":    {"等 %d 条", "and %d more"},
+	"hub.as.bulk_mixed":   {"%s；%s", "%s; %s"},
 	"hub.as.one_failed":   {"“%s”：%s", "“%s”: %s"},
 	"hub.as.error":        {"没有交办：%s", "Not assigned: %s"},
 	"hub.as.round":        {"第 %d 轮", "round %d"},
@@ -249,18 +250,25 @@ func (p *Pages) bulkAssign(c *gin.Context) {
 		p.Error(c, err)
 		return
 	}
+	var okMsg string
 	if done > 0 {
-		web.SetFlash(c, "ok", p.Translate(lang, "hub.as.bulk_ok", done, unitList(p.Translate, lang, names, af.Lead, af.assignment().Assist), due))
+		okMsg = p.Translate(lang, "hub.as.bulk_ok", done, unitList(p.Translate, lang, names, af.Lead, af.assignment().Assist), due)
 	}
-	if len(failed) > 0 {
-		// The flash is a cookie: name five, count the rest.
-		shown := failed
-		if len(shown) > 5 {
-			shown = append(shown[:5:5], p.Translate(lang, "hub.as.bulk_more", len(failed)-5))
-		}
-		web.SetFlash(c, "error", p.Translate(lang, "hub.as.bulk_failed", len(failed), web.PunctOf(lang).Join(shown)))
+	if len(failed) == 0 {
+		p.Redirect(c, workbench(f), "ok", okMsg)
+		return
 	}
-	p.Redirect(c, workbench(f), "", "")
+	// The flash is a cookie: name five, count the rest; one message, as
+	// a second would replace the first.
+	shown := failed
+	if len(shown) > 5 {
+		shown = append(shown[:5:5], p.Translate(lang, "hub.as.bulk_more", len(failed)-5))
+	}
+	msg := p.Translate(lang, "hub.as.bulk_failed", len(failed), web.PunctOf(lang).Join(shown))
+	if okMsg != "" {
+		msg = p.Translate(lang, "hub.as.bulk_mixed", okMsg, msg)
+	}
+	p.Redirect(c, workbench(f), "error", msg)
 }
 
 // renderBulk shows the workbench again with the bulk form's mistake.
