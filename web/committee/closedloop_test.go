@@ -285,7 +285,7 @@ func TestHubSupervisionPage(t *testing.T) {
 		"共 3 条：已超期 1 条，临近期限 1 条", pastDue, soonDue, ">5 <strong class=\"badge soon\">临近期限</strong>", "市交通运输局", "红塔区人大常委会", "通海县人大常委会",
 		`href="/hub/opinions/`+past.ID+`"`, `aria-sort="ascending">办理期限`, `href="/hub/supervision.xlsx?sort=due"`)
 	d, _ := time.ParseInLocation(time.DateOnly, pastDue, workdays.China)
-	webtest.MustContain(t, body, `<td class="num">-`+strconv.Itoa(cal.Between(d, now))+` <strong class="badge overdue">`)
+	webtest.MustContain(t, body, `<td class="num nowrap">-`+strconv.Itoa(cal.Between(d, now))+` <strong class="badge overdue">`)
 	if strings.Contains(body, open.ID) || strings.Contains(body, done.ID) {
 		t.Error("an opinion not assigned, or answered, is under supervision")
 	}
