@@ -159,7 +159,11 @@ func (p *Pages) opinionAssign(c *gin.Context) {
 		p.Error(c, err)
 		return
 	}
-	p.Redirect(c, workbench(f)+"#op-"+id, "ok", p.Translate(lang, "hub.as.ok", unitList(p.Translate, lang, names, o.Lead, o.Assist), o.Due))
+	to := workbench(f) + "#op-" + id
+	if c.PostForm("single") == "1" {
+		to = "/hub/opinions/" + url.PathEscape(id)
+	}
+	p.Redirect(c, to, "ok", p.Translate(lang, "hub.as.ok", unitList(p.Translate, lang, names, o.Lead, o.Assist), o.Due))
 }
 
 // workbench is the workbench's address with the filters.

@@ -232,6 +232,12 @@ func TestHubUnsatisfiedReopensUnderSupervision(t *testing.T) {
 	// The opinion's own page: the same, open, and its forms come back to it.
 	body = hs.Get(t, c, "/hub/opinions/"+a.ID, http.StatusOK)
 	webtest.MustContain(t, body, "意见建议办理详情", `<details class="hub-op-story" open>`, `name="single" value="1"`, "返回意见建议办理")
+	res, _ = hs.Post(t, c, "/hub/opinions/"+a.ID+"/assign", url.Values{"csrf": {tok}, "lead": {"czj"}, "single": {"1"}}, http.StatusSeeOther)
+	if loc := res.Header.Get("Location"); loc != "/hub/opinions/"+a.ID {
+		t.Errorf("the assign form of the opinion's page goes back to %s", loc)
+	}
+	_, body = hs.Post(t, c, "/hub/opinions/"+a.ID+"/assign", url.Values{"csrf": {tok}, "lead": {""}, "single": {"1"}}, http.StatusUnprocessableEntity)
+	webtest.MustContain(t, body, "意见建议办理详情", "请选择主办单位")
 	_, body = hs.Post(t, c, "/hub/opinions/"+a.ID, url.Values{"csrf": {tok}, "op": {"answer"}, "answer": {"  "}, "single": {"1"}}, http.StatusUnprocessableEntity)
 	webtest.MustContain(t, body, "意见建议办理详情", "请填写答复内容")
 	res, _ = hs.Post(t, c, "/hub/opinions/"+a.ID, url.Values{"csrf": {tok}, "op": {"answer"}, "answer": {"第二轮答复"}, "single": {"1"}}, http.StatusSeeOther)
@@ -357,4 +363,29 @@ func TestHubStatsPage(t *testing.T) {
 <td class="num">0</td><td class="num">0</td><td class="num">—</td><td class="num">—</td></tr>`)
 	hs.english(t, c)
 	webtest.MustContain(t, hs.Get(t, c, "/hub/stats", http.StatusOK), "Answer rate", "Satisfaction rate", "50.0%")
+}
+
+// TestHubClosedLoopFormsNeedCSRF: the forms of 承办单位 and 交办 change
+// nothing without the session's token.
+func TestHubClosedLoopFormsNeedCSRF(t *testing.T) {
+	hs := newHubSite(t)
+	ctx := context.Background()
+	hs.addUnits(t, "czj", "市财政局")
+	a := hubOpinion(1, "建议加大乡村道路投入")
+	hs.ingest(t, "hongta", 1, 1, a)
+	c := hs.Login(t, "committee")
+	for path, form := range map[string]url.Values{
+		"/hub/units":                        {"id": {"jtj"}, "name": {"市交通运输局"}, "kind": {"department"}},
+		"/hub/opinions/" + a.ID + "/assign": {"lead": {"czj"}},
+		"/hub/assign":                       {"ids": {a.ID}, "lead": {"czj"}, "csrf": {"not-the-token"}},
+	} {
+		_, body := hs.Post(t, c, path, form, http.StatusForbidden)
+		webtest.MustContain(t, body, "页面已过期")
+	}
+	if us, _ := hs.H.Store.Units(ctx); len(us) != 1 {
+		t.Errorf("a unit was added without the token: %+v", us)
+	}
+	if o, _ := hs.H.Opinion(ctx, a.ID); o.Status != "reported" || o.Lead != "" {
+		t.Errorf("assigned without the token: %+v", o)
+	}
 }

@@ -148,7 +148,8 @@ func TestHubPointSilentForMoreThanADay(t *testing.T) {
 func TestHubPagesRefuseOthers(t *testing.T) {
 	hs := newHubSite(t)
 	c := hs.Client(t)
-	for _, p := range []string{"/", "/hub/topics", "/hub/opinions", "/hub/publish", "/hub/export", "/questionnaires/new"} {
+	for _, p := range []string{"/", "/hub/topics", "/hub/opinions", "/hub/publish", "/hub/export", "/questionnaires/new",
+		"/hub/units", "/hub/supervision", "/hub/supervision.xlsx", "/hub/stats", "/hub/opinions/x"} {
 		res, err := c.Get(hs.URL + p)
 		if err != nil {
 			t.Fatal(err)
