@@ -4,18 +4,20 @@ package committee
 // crawler of webtest (web/internal/webtest/a11y.go says what is checked).
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"testing"
 
+	"budgetpoint/hub"
 	"budgetpoint/models"
 	"budgetpoint/web/internal/webtest"
 )
 
 func TestA11yHubPages(t *testing.T) {
 	hs := newHubSite(t)
-	op := hubOpinion(1, "建议加大乡村道路投入")
-	hs.ingest(t, "hongta", 1, 6, op, hubOpinion(2, "建议公开三公经费"))
+	op, op2 := hubOpinion(1, "建议加大乡村道路投入"), hubOpinion(2, "建议公开三公经费")
+	hs.ingest(t, "hongta", 1, 6, op, op2)
 	hs.ingest(t, "tonghai", 1, 3, hubOpinion(3, "建议压减一般性支出"))
 	hs.pushActivities(t, "hongta", []models.Activity{hubActivity("forum", "2027年预算草案座谈会", "2026-11-18", "研和街道", models.Participants{Deputies: 7, Public: 15})})
 	c := hs.Login(t, "committee")
@@ -29,8 +31,17 @@ func TestA11yHubPages(t *testing.T) {
 	// One opinion answered, so the workbench shows every kind of row.
 	hs.Post(t, c, "/hub/opinions/"+op.ID, url.Values{"csrf": {tok}, "op": {"forward"}}, http.StatusSeeOther)
 	hs.Post(t, c, "/hub/opinions/"+op.ID, url.Values{"csrf": {tok}, "op": {"answer"}, "answer": {"已纳入2027年预算安排"}}, http.StatusSeeOther)
+	// A unit, and an opinion assigned to it, replied to, and reopened under
+	// supervision: the rows show their handling, 督办 and 办理统计 have rows.
+	hs.Post(t, c, "/hub/units", url.Values{"csrf": {tok}, "id": {"czj"}, "name": {"市财政局"}, "kind": {"department"}}, http.StatusSeeOther)
+	hs.Post(t, c, "/hub/opinions/"+op2.ID+"/assign", url.Values{"csrf": {tok}, "lead": {"czj"}}, http.StatusSeeOther)
+	if _, err := hs.H.Store.UnitAct(context.Background(), "czj", op2.ID, hub.UnitStep{Action: "reply", Grade: "B", Content: "正在办理"}, hs.H.Calendar); err != nil {
+		t.Fatal(err)
+	}
+	hs.Post(t, c, "/hub/opinions/"+op2.ID, url.Values{"csrf": {tok}, "op": {"close"}, "evaluation": {"unsatisfied"}}, http.StatusSeeOther)
 
-	idPages := []string{"/hub/topics/" + hubTopic, "/hub/opinions", "/hub/publish", "/hub/export", "/questionnaires/new",
+	idPages := []string{"/hub/topics/" + hubTopic, "/hub/opinions", "/hub/opinions/" + op2.ID, "/hub/units", "/hub/supervision", "/hub/supervision?sort=unit", "/hub/stats",
+		"/hub/publish", "/hub/export", "/questionnaires/new",
 		"/questionnaires/q-2028-assets/edit", "/questionnaires/q-2028-assets/preview"}
 	for _, lang := range []string{"zh", "en"} {
 		for _, role := range []string{"committee", "admin"} {
@@ -53,6 +64,10 @@ func TestA11yHubPages(t *testing.T) {
 		hs.CheckPost(t, c, "/hub/publish/topic", url.Values{"csrf": {tok}, "kind": {"other"}, "fiscal_year": {"2027"}, "title": {""}, "to": {"some"}}, http.StatusUnprocessableEntity, true)
 		hs.CheckPost(t, c, "/hub/opinions/"+op.ID, url.Values{"csrf": {tok}, "op": {"answer"}, "answer": {" "}}, http.StatusUnprocessableEntity, true)
 		hs.CheckPost(t, c, "/hub/opinions/"+op.ID, url.Values{"csrf": {tok}, "op": {"close"}}, http.StatusUnprocessableEntity, true)
+		hs.CheckPost(t, c, "/hub/units", url.Values{"csrf": {tok}, "id": {"财政"}, "name": {""}, "kind": {"club"}}, http.StatusUnprocessableEntity, true)
+		hs.CheckPost(t, c, "/hub/opinions/"+op2.ID+"/assign", url.Values{"csrf": {tok}, "lead": {"czj"}, "due": {"2020-01-06"}}, http.StatusUnprocessableEntity, true)
+		hs.CheckPost(t, c, "/hub/assign", url.Values{"csrf": {tok}, "ids": {op2.ID}}, http.StatusUnprocessableEntity, true)
+		hs.CheckPost(t, c, "/hub/opinions/"+op2.ID, url.Values{"csrf": {tok}, "op": {"answer"}, "answer": {""}, "single": {"1"}}, http.StatusUnprocessableEntity, true)
 		hs.CheckPost(t, c, "/questionnaires/new", url.Values{"csrf": {tok}, "id": {"q-bad"}, "topic_id": {"t-2028-assets"}, "title": {""}, "n": {"1"}, "op": {"save"},
 			"q0_key": {"q1"}, "q0_type": {"single_choice"}, "q0_label": {""}, "q0_options": {""}}, http.StatusUnprocessableEntity, true)
 	})

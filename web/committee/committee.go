@@ -1,5 +1,6 @@
 // Package committee serves the committee's pages at the hub (预工委):
-// 六个联系点一览, 事项汇总, 意见建议办理, 发布事项与问卷 and 导出Excel, and
+// 六个联系点一览, 事项汇总, 意见建议办理 (with 交办 to the units of 承办单位),
+// 督办, 办理统计, 发布事项与问卷 and 导出Excel, and
 // the questionnaire builder for publishing. It stands on the foundation of
 // package web (layout, words, sign-in, CSRF, rendering, static files, the
 // builder and the preview), which it tells at construction what its layout
@@ -46,6 +47,9 @@ var nav = []web.NavItem{
 	{ID: "hub-points", Path: "/", Key: "hub.nav.points", Roles: handlers.Committee},
 	{ID: "hub-topics", Path: "/hub/topics", Key: "hub.nav.topics", Roles: handlers.Committee},
 	{ID: "hub-opinions", Path: "/hub/opinions", Key: "hub.nav.opinions", Roles: handlers.Committee},
+	{ID: "hub-units", Path: "/hub/units", Key: "hub.nav.units", Roles: handlers.Committee},
+	{ID: "hub-supervision", Path: "/hub/supervision", Key: "hub.nav.supervision", Roles: handlers.Committee},
+	{ID: "hub-stats", Path: "/hub/stats", Key: "hub.nav.stats", Roles: handlers.Committee},
 	{ID: "hub-publish", Path: "/hub/publish", Key: "hub.nav.publish", Roles: handlers.Committee},
 	{ID: "hub-export", Path: "/hub/export", Key: "hub.nav.export", Roles: handlers.Committee},
 	{ID: "users", Path: "/users", Key: "nav.users", Roles: handlers.AdminOnly},
@@ -57,23 +61,30 @@ var nav = []web.NavItem{
 
 // layoutMessages are the words of the layout at the hub.
 var layoutMessages = web.Messages{
-	"hub.system":       {"预算工作基层联系点 · 汇总", "Budget-work contact points · committee hub"},
-	"hub.nav.points":   {"六个联系点一览", "The six points"},
-	"hub.nav.topics":   {"事项汇总", "Topic summaries"},
-	"hub.nav.opinions": {"意见建议办理", "Opinions workbench"},
-	"hub.nav.publish":  {"发布事项与问卷", "Publish topics and questionnaires"},
-	"hub.nav.export":   {"导出Excel", "Export to Excel"},
+	"hub.system":          {"预算工作基层联系点 · 汇总", "Budget-work contact points · committee hub"},
+	"hub.nav.points":      {"六个联系点一览", "The six points"},
+	"hub.nav.topics":      {"事项汇总", "Topic summaries"},
+	"hub.nav.opinions":    {"意见建议办理", "Opinions workbench"},
+	"hub.nav.units":       {"承办单位", "Handling units"},
+	"hub.nav.supervision": {"督办", "Supervision"},
+	"hub.nav.stats":       {"办理统计", "Handling statistics"},
+	"hub.nav.publish":     {"发布事项与问卷", "Publish topics and questionnaires"},
+	"hub.nav.export":      {"导出Excel", "Export to Excel"},
 }
 
 // messages are the words of the committee's pages, a map per file, listed here.
 var messages = []web.Messages{
-	layoutMessages,   // this file
-	pointsMessages,   // points.go
-	summaryMessages,  // summary.go
-	activityMessages, // activities.go
-	opinionMessages,  // opinions.go
-	publishMessages,  // publish.go
-	unitMessages,     // unit.go
+	layoutMessages,      // this file
+	pointsMessages,      // points.go
+	summaryMessages,     // summary.go
+	activityMessages,    // activities.go
+	opinionMessages,     // opinions.go
+	assignMessages,      // assign.go
+	unitsMessages,       // units.go
+	supervisionMessages, // supervision.go
+	statsMessages,       // stats.go
+	publishMessages,     // publish.go
+	unitMessages,        // unit.go
 }
 
 // New prepares the committee's pages over the hub's service.
@@ -112,7 +123,15 @@ func (p *Pages) Routes(r *gin.Engine) {
 	r.GET("/hub/topics", cm, p.topicsPage)
 	r.GET("/hub/topics/:id", cm, p.summaryPage)
 	r.GET("/hub/opinions", cm, p.opinionsPage)
+	r.GET("/hub/opinions/:id", cm, p.opinionPage)
 	r.POST("/hub/opinions/:id", cm, p.opinionMove)
+	r.POST("/hub/opinions/:id/assign", cm, p.opinionAssign)
+	r.POST("/hub/assign", cm, p.bulkAssign)
+	r.GET("/hub/units", cm, p.unitsPage)
+	r.POST("/hub/units", cm, p.unitAdd)
+	r.GET("/hub/supervision", cm, p.supervisionPage)
+	r.GET("/hub/supervision.xlsx", cm, p.supervisionExport)
+	r.GET("/hub/stats", cm, p.statsPage)
 	r.GET("/hub/publish", cm, p.publishPage)
 	r.POST("/hub/publish/topic", cm, p.publishTopic)
 	r.GET("/hub/export", cm, p.exportPage)

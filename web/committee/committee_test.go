@@ -148,7 +148,8 @@ func TestHubPointSilentForMoreThanADay(t *testing.T) {
 func TestHubPagesRefuseOthers(t *testing.T) {
 	hs := newHubSite(t)
 	c := hs.Client(t)
-	for _, p := range []string{"/", "/hub/topics", "/hub/opinions", "/hub/publish", "/hub/export", "/questionnaires/new"} {
+	for _, p := range []string{"/", "/hub/topics", "/hub/opinions", "/hub/publish", "/hub/export", "/questionnaires/new",
+		"/hub/units", "/hub/supervision", "/hub/supervision.xlsx", "/hub/stats", "/hub/opinions/x"} {
 		res, err := c.Get(hs.URL + p)
 		if err != nil {
 			t.Fatal(err)
@@ -445,6 +446,7 @@ var sameWordsAllowed = [][]string{
 	// export also the foundation's link to an Excel file).
 	{"hub.nav.opinions", "hub.op.title"}, {"hub.nav.publish", "hub.pub.title"}, {"hub.nav.topics", "hub.topics.title"},
 	{"hub.nav.export", "hub.exp.title", "common.excel"},
+	{"hub.nav.units", "hub.units.title"}, {"hub.nav.supervision", "hub.sv.title"}, {"hub.nav.stats", "hub.st.title"},
 	// The summary's section of activities, beside the foundation's entry,
 	// page title and count.
 	{"hub.act.title", "act.title", "count.activities", "nav.activities"},
@@ -455,6 +457,9 @@ var sameWordsAllowed = [][]string{
 	// the export's column.
 	{"hub.act.kind", "topics.kind"}, {"hub.exp.state", "paper.progress"}, {"hub.op.answer_btn", "hub.op.the_answer"},
 	{"hub.point", "rep.point"}, {"hub.sum.channel", "xl.channel"},
+	// 其他 of each enumeration: a topic's kind, a respondent's, an
+	// opinion's source and a unit's kind.
+	{"kind.other", "rkind.other", "source.other", "unitkind.other"},
 	// The summary's column of questions, the paper form's and the builder's label.
 	{"hub.sum.question", "paper.question", "q.qlabel"},
 }

@@ -1,6 +1,7 @@
 package committee
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"budgetpoint/hub"
 	"budgetpoint/models"
 	"budgetpoint/web/internal/webtest"
 )
@@ -30,7 +32,8 @@ func TestEnglishHubPages(t *testing.T) {
 	op2 := hubOpinion(2, "Publish the spending")
 	op2.Proposer = models.Proposer{Kind: "public", Description: "shop owner"}
 	hs.ingestDef(t, def, "hongta", 1, 6, op, op2)
-	hs.ingestDef(t, def, "tonghai", 1, 3, hubOpinion(3, "Cut general spending"))
+	op3 := hubOpinion(3, "Cut general spending")
+	hs.ingestDef(t, def, "tonghai", 1, 3, op3)
 	hs.pushActivities(t, "hongta", []models.Activity{hubActivity("forum", "Forum on the draft", "2026-11-18", "Town hall", models.Participants{Deputies: 7, Public: 15})})
 	c := hs.Login(t, "committee")
 	tok := hs.hubCSRF(t, c)
@@ -47,6 +50,16 @@ func TestEnglishHubPages(t *testing.T) {
 		"q0_options": {"Satisfied\nFairly\nNot satisfied"}}, http.StatusSeeOther)
 	hs.Post(t, c, "/hub/opinions/"+op.ID, url.Values{"csrf": {tok}, "op": {"forward"}}, http.StatusSeeOther)
 	hs.Post(t, c, "/hub/opinions/"+op.ID, url.Values{"csrf": {tok}, "op": {"answer"}, "answer": {"In the 2027 budget"}}, http.StatusSeeOther)
+	// Units, an opinion assigned with an assisting unit, replied to and
+	// reopened under supervision, another assigned: the closed loop's pages.
+	hs.Post(t, c, "/hub/units", url.Values{"csrf": {tok}, "id": {"czj"}, "name": {"Finance Bureau"}, "kind": {"department"}}, http.StatusSeeOther)
+	hs.Post(t, c, "/hub/units", url.Values{"csrf": {tok}, "id": {"jtj"}, "name": {"Transport Bureau"}, "kind": {"other"}}, http.StatusSeeOther)
+	hs.Post(t, c, "/hub/opinions/"+op2.ID+"/assign", url.Values{"csrf": {tok}, "lead": {"czj"}, "assist": {"jtj"}}, http.StatusSeeOther)
+	if _, err := hs.H.Store.UnitAct(context.Background(), "czj", op2.ID, hub.UnitStep{Action: "reply", Grade: "C", Content: "Planned for 2028"}, hs.H.Calendar); err != nil {
+		t.Fatal(err)
+	}
+	hs.Post(t, c, "/hub/opinions/"+op2.ID, url.Values{"csrf": {tok}, "op": {"close"}, "evaluation": {"unsatisfied"}}, http.StatusSeeOther)
+	hs.Post(t, c, "/hub/assign", url.Values{"csrf": {tok}, "ids": {op3.ID}, "lead": {"jtj"}}, http.StatusSeeOther)
 
 	shown := map[string]string{}
 	check := func(page string, doc *html.Node) {
@@ -55,7 +68,8 @@ func TestEnglishHubPages(t *testing.T) {
 		}
 		shown[page] = webtest.Text(doc)
 	}
-	idPages := []string{"/hub/topics/" + hubTopic, "/hub/topics/" + hubTopic + "?point=hongta", "/hub/opinions", "/hub/publish", "/hub/export", "/questionnaires/new",
+	idPages := []string{"/hub/topics/" + hubTopic, "/hub/topics/" + hubTopic + "?point=hongta", "/hub/opinions", "/hub/opinions/" + op2.ID,
+		"/hub/units", "/hub/supervision", "/hub/supervision?sort=point", "/hub/stats", "/hub/publish", "/hub/export", "/questionnaires/new",
 		"/questionnaires/q-2028-assets/edit", "/questionnaires/q-2028-assets/preview"}
 	for _, role := range []string{"committee", "admin"} {
 		c := hs.Login(t, role)
@@ -66,7 +80,8 @@ func TestEnglishHubPages(t *testing.T) {
 		cr.MustHave(idPages...)
 		cr.Summary(role + "/en")
 	}
-	for page, want := range map[string]string{"/hub/topics": "State assets 2028", "/hub/publish": "State assets survey", "/hub/topics/" + hubTopic: "Budget draft survey", "/hub/opinions": "Budget draft 2027", "/hub/export": "State assets 2028"} {
+	for page, want := range map[string]string{"/hub/units": "Transport Bureau", "/hub/supervision": "Finance Bureau", "/hub/stats": "Answer rate",
+		"/hub/opinions/" + op2.ID: "round 2", "/hub/topics": "State assets 2028", "/hub/publish": "State assets survey", "/hub/topics/" + hubTopic: "Budget draft survey", "/hub/opinions": "Budget draft 2027", "/hub/export": "State assets 2028"} {
 		if !strings.Contains(shown[page], want) {
 			t.Errorf("%s (English) does not show %q", page, want)
 		}

@@ -45,6 +45,11 @@ var opinionMessages = web.Messages{
 	"hub.op.why.answer_first": {"请先答复，再按提出人的评价办结", "answer it first, then close it with the proposer's evaluation"},
 	"hub.op.why.forwarded":    {"它已经交办过了", "it has been forwarded already"},
 	"hub.op.why.reload":       {"请刷新页面看它现在的状态", "reload the page to see where it stands"},
+	"hub.op.one_title":        {"意见建议办理详情", "An opinion's handling"},
+	"hub.op.voided":           {"这条意见已在联系点撤销", "this opinion was taken back at its point"},
+	"hub.op.back":             {"返回意见建议办理", "Back to the opinions workbench"},
+	"hub.op.open":             {"详情", "Details"},
+	"hub.op.forward_nounit":   {"还没有承办单位时，可以先只标记为“已交办”；添加承办单位后请用交办表单。", "While there is no unit yet, you can mark it forwarded only; once units are added, use the assign form."},
 }
 
 // hubOp is one opinion row of the workbench.
@@ -54,12 +59,17 @@ type hubOp struct {
 	TopicName string
 	// Error and the posted values when the last action on it failed.
 	Error    string
-	Op       string // the action that failed: forward, answer or close
+	Op       string // the action that failed: forward, answer, close or assign
 	Answer   string
 	Eval     string
+	Assign   assignForm // the assign form: what it offers, or what was posted
 	CanFwd   bool
 	CanAns   bool
 	CanClose bool
+	// CanAssign: recorded, reported or forwarded (assigned again).
+	CanAssign bool
+	Checked   bool // ticked for the bulk assignment
+	handling
 }
 
 type hubOpsData struct {
@@ -71,6 +81,12 @@ type hubOpsData struct {
 	Next                         string
 	Query                        string // the filters, to come back to
 	ErrorID                      string
+	Units                        []hub.Unit
+	DefaultDue, Today            string
+	Bulk                         assignForm // the bulk form, with its mistakes
+	BulkError                    string
+	CanBulk                      bool // some row can be assigned
+	Single                       bool // one opinion's page (/hub/opinions/:id)
 }
 
 // opFilter reads the workbench's filters from a query.
@@ -102,8 +118,47 @@ func (p *Pages) opinionsPage(c *gin.Context) {
 // renderOpinions shows the workbench; failed, when set, is the opinion whose
 // action failed, with its message and what was typed.
 func (p *Pages) renderOpinions(c *gin.Context, status int, f models.OpinionFilter, failed *hubOp) {
-	lang := web.LangOf(c)
+	if c.PostForm("single") == "1" {
+		p.renderOne(c, status, failed.ID, failed)
+		return
+	}
+	p.renderWorkbench(c, status, f, failed, nil)
+}
+
+// opinionPage is one opinion's page, /hub/opinions/:id: the workbench's
+// row alone, with its handling open.
+func (p *Pages) opinionPage(c *gin.Context) {
+	p.renderOne(c, http.StatusOK, c.Param("id"), nil)
+}
+
+func (p *Pages) renderOne(c *gin.Context, status int, id string, failed *hubOp) {
+	o, err := p.H.Opinion(c.Request.Context(), id)
+	if err != nil {
+		p.Error(c, err)
+		return
+	}
+	if o.Voided {
+		p.Error(c, models.Errorf(models.ENotFound, "%s", p.Both("hub.op.voided")))
+		return
+	}
+	p.renderList(c, status, models.OpinionFilter{}, models.Page[models.Opinion]{Items: []models.Opinion{o}}, failed, nil, true)
+}
+
+// renderWorkbench shows a page of the workbench; failed is the row whose
+// action failed, bulk the bulk form refused.
+func (p *Pages) renderWorkbench(c *gin.Context, status int, f models.OpinionFilter, failed *hubOp, bulk *bulkState) {
 	page, err := p.H.Opinions(c.Request.Context(), f)
+	if err != nil {
+		p.Error(c, err)
+		return
+	}
+	p.renderList(c, status, f, page, failed, bulk, false)
+}
+
+func (p *Pages) renderList(c *gin.Context, status int, f models.OpinionFilter, page models.Page[models.Opinion], failed *hubOp, bulk *bulkState, single bool) {
+	lang := web.LangOf(c)
+	ctx := c.Request.Context()
+	unames, units, err := p.unitNames(c)
 	if err != nil {
 		p.Error(c, err)
 		return
@@ -124,7 +179,11 @@ func (p *Pages) renderOpinions(c *gin.Context, status int, f models.OpinionFilte
 		}
 	}
 	d := &hubOpsData{Topics: ts, Statuses: models.OpinionStatuses, Sources: models.OpinionSources, Evals: models.Evaluations,
-		Topic: f.Topic, Point: f.Point, Status: f.Status, Source: f.Source, Query: filterQuery(f)}
+		Topic: f.Topic, Point: f.Point, Status: f.Status, Source: f.Source, Query: filterQuery(f),
+		Units: units, DefaultDue: p.defaultDue(), Today: p.today(), Single: single}
+	if bulk != nil {
+		d.Bulk, d.BulkError = bulk.Form, bulk.Error
+	}
 	for _, pt := range p.H.Points {
 		d.Points = append(d.Points, [2]string{pt.ID, p.pointName(lang, pt.ID)})
 	}
@@ -134,7 +193,21 @@ func (p *Pages) renderOpinions(c *gin.Context, status int, f models.OpinionFilte
 		d.Next = filterQuery(n)
 	}
 	for _, o := range page.Items {
+		if !single {
+			// The list has no replies and history: one read each brings them.
+			full, err := p.H.Opinion(ctx, o.ID)
+			if err != nil {
+				p.Error(c, err)
+				return
+			}
+			o = full
+		}
 		r := hubOp{Opinion: o, PointName: p.pointName(lang, o.PointID), TopicName: names[o.TopicID]}
+		r.handling = p.handlingOf(lang, unames, o)
+		r.CanAssign = models.In(o.Status, []string{"recorded", "reported", "forwarded"}) && !o.Voided
+		r.Assign = assignForm{Lead: o.Lead, Assist: o.Assist}
+		d.CanBulk = d.CanBulk || r.CanAssign
+		r.Checked = bulk != nil && models.In(o.ID, bulk.IDs)
 		if r.TopicName == "" {
 			r.TopicName = o.TopicID
 		}
@@ -143,14 +216,27 @@ func (p *Pages) renderOpinions(c *gin.Context, status int, f models.OpinionFilte
 		r.CanClose = models.ValidTransition(o.Status, "closed")
 		if failed != nil && failed.ID == o.ID {
 			r.Error, r.Op, r.Answer, r.Eval = failed.Error, failed.Op, failed.Answer, failed.Eval
+			if failed.Op == "assign" {
+				r.Assign = failed.Assign
+			}
 			d.ErrorID = o.ID
 		}
 		d.Items = append(d.Items, r)
 	}
 	v := p.view(c, "hub.op.title", "hub-opinions", d)
+	if single {
+		v.Title = p.Translate(lang, "hub.op.one_title")
+	}
 	if failed != nil {
 		// At the top too: the opinion may not be on this page any more.
-		v.Flash = append(v.Flash, web.Flash{Kind: "error", Msg: p.Translate(lang, "hub.op.error", web.Bilingual(lang, failed.Error))})
+		key := "hub.op.error"
+		if failed.Op == "assign" {
+			key = "hub.as.error"
+		}
+		v.Flash = append(v.Flash, web.Flash{Kind: "error", Msg: p.Translate(lang, key, web.Bilingual(lang, failed.Error))})
+	}
+	if bulk != nil {
+		v.Flash = append(v.Flash, web.Flash{Kind: "error", Msg: p.Translate(lang, "hub.as.error", web.Bilingual(lang, bulk.Error))})
 	}
 	p.Render(c, status, "opinions.html", v)
 }
@@ -198,7 +284,8 @@ func (p *Pages) opinionMove(c *gin.Context) {
 		fail(p.cannotMessage(lang, o.Status, patch.Status))
 		return
 	}
-	if _, err := p.H.MoveOpinion(c.Request.Context(), id, patch); err != nil {
+	moved, err := p.H.MoveOpinion(c.Request.Context(), id, patch)
+	if err != nil {
 		if e, ok := models.AsError(err); ok && e.Code == models.EInvalid {
 			var msgs []string
 			for _, m := range e.Fields {
@@ -214,11 +301,21 @@ func (p *Pages) opinionMove(c *gin.Context) {
 		return
 	}
 	key := map[string]string{"forwarded": "hub.op.forwarded_ok", "answered": "hub.op.answered_ok", "closed": "hub.op.closed_ok"}[patch.Status]
-	to := "/hub/opinions"
-	if q := filterQuery(f); q != "" {
-		to += "?" + q
+	msg := p.Translate(lang, key)
+	if patch.Status == "closed" && moved.Status != "closed" {
+		// Not satisfied with a unit's reply: the next round, under supervision.
+		names, _, err := p.unitNames(c)
+		if err != nil {
+			p.Error(c, err)
+			return
+		}
+		msg = p.Translate(lang, "hub.op.reopened_ok", moved.Round, unitName(names, moved.Lead), moved.Due)
 	}
-	p.Redirect(c, to+"#op-"+id, "ok", p.Translate(lang, key))
+	to := workbench(f) + "#op-" + id
+	if c.PostForm("single") == "1" {
+		to = "/hub/opinions/" + url.PathEscape(id)
+	}
+	p.Redirect(c, to, "ok", msg)
 }
 
 // cannotMessage explains an impossible move, in lang.

@@ -1,0 +1,86 @@
+package committee
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"budgetpoint/demo"
+	"budgetpoint/hub"
+	"budgetpoint/web/internal/webtest"
+)
+
+// The committee assigns an opinion on the workbench to a lead unit and an
+// assisting one and sees the lead's name and the due date on its row; the
+// 督办 view shows one past due (red) and one due soon (amber), soonest
+// first, and sorts by unit; 办理统计 counts per unit. Screenshots of each.
+func TestBrowserCommitteeAssignsAndFollowsUp(t *testing.T) {
+	hs := newHubSite(t)
+	hs.addUnits(t, "czj", "市财政局", "jtj", "市交通运输局")
+	a, soon, past := hubOpinion(1, "建议加大乡村道路投入"), hubOpinion(2, "建议公开三公经费"), hubOpinion(3, "建议压减一般性支出")
+	hs.ingest(t, "hongta", 1, 1, a, soon)
+	hs.ingest(t, "tonghai", 1, 1, past)
+	cal, now := hs.H.Calendar, hs.H.Store.Now()
+	def := cal.Months(now, hub.DefaultDueMonths).Format(time.DateOnly)
+
+	ctx := webtest.Browser(t)
+	webtest.SignIn(t, ctx, hs.URL, "committee", demo.DemoPassword)
+	webtest.Run(t, ctx, "the workbench in Chinese", chromedp.Navigate(hs.URL+"/lang/zh?next=/hub/opinions"), chromedp.WaitVisible(chromedp.ID("bulk")))
+	webtest.Shot(t, ctx, "1-workbench")
+	webtest.Run(t, ctx, "open the assign form",
+		chromedp.Click(chromedp.CSS("#op-"+a.ID+" details.assign summary")),
+		chromedp.WaitVisible(chromedp.ID("as-"+a.ID+"-lead")),
+		chromedp.SetValue(chromedp.ID("as-"+a.ID+"-lead"), "czj"),
+		chromedp.Click(chromedp.ID("as-"+a.ID+"-assist-jtj")),
+	)
+	if hint := webtest.Read(t, ctx, "the due date's hint", chromedp.Text(chromedp.ID("as-"+a.ID+"-due-hint"))); !strings.Contains(hint, def) {
+		t.Errorf("the due date's hint %q does not name the default %s", hint, def)
+	}
+	webtest.Shot(t, ctx, "2-assign-form")
+	webtest.Run(t, ctx, "assign", chromedp.Click(chromedp.CSS("#op-"+a.ID+" details.assign button[type=submit]")))
+	webtest.WaitFor(t, ctx, ".flash-ok")
+	flash := webtest.Read(t, ctx, "the flash", chromedp.Text(chromedp.CSS(".flash-ok")))
+	row := webtest.Read(t, ctx, "the row", chromedp.Text(chromedp.ID("op-"+a.ID)))
+	webtest.MustContain(t, flash, "已交办市财政局", "市交通运输局", def)
+	webtest.MustContain(t, row, "已交办", "第 1 轮", "主办单位：市财政局", "协办单位：市交通运输局", "办理期限："+def)
+	webtest.Shot(t, ctx, "3-assigned")
+
+	// One due within 10 working days, one past due (set behind the API's back).
+	if _, err := hs.H.AssignOpinion(asCommittee(), soon.ID, hub.Assignment{Lead: "jtj", Due: cal.Add(now, 4).Format(time.DateOnly)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hs.H.AssignOpinion(asCommittee(), past.ID, hub.Assignment{Lead: "czj"}); err != nil {
+		t.Fatal(err)
+	}
+	hs.setDue(t, past.ID, cal.Add(now.AddDate(0, 0, -14), 0).Format(time.DateOnly))
+	webtest.Run(t, ctx, "the supervision view", chromedp.Navigate(hs.URL+"/hub/supervision"), chromedp.WaitVisible(chromedp.CSS("table.supervision")))
+	ids := webtest.Read(t, ctx, "the rows", chromedp.Evaluate[string](`Array.from(document.querySelectorAll("table.supervision tbody tr")).map(r => r.id + ":" + r.className).join(",")`))
+	if want := "sv-" + past.ID + ":due-over,sv-" + soon.ID + ":due-soon,sv-" + a.ID + ":"; ids != want {
+		t.Errorf("the supervision rows are %s, want %s", ids, want)
+	}
+	// Red and amber are colours the eye sees, not only class names.
+	bg := webtest.Read(t, ctx, "the colours", chromedp.Evaluate[string](`["due-over","due-soon"].map(c => getComputedStyle(document.querySelector("tr."+c+" > td")).backgroundColor).join(" ")`))
+	if bg != "rgb(253, 236, 234) rgb(255, 248, 225)" {
+		t.Errorf("the red and amber rows are coloured %s", bg)
+	}
+	webtest.Shot(t, ctx, "4-supervision")
+	webtest.Run(t, ctx, "sort by unit", chromedp.Click(chromedp.CSS(`a[href="/hub/supervision?sort=unit"]`)))
+	webtest.WaitFor(t, ctx, `strong[aria-current="true"]`)
+	first := webtest.Read(t, ctx, "the first row", chromedp.Text(chromedp.CSS("table.supervision tbody tr")))
+	if !strings.Contains(first, "市交通运输局") {
+		t.Errorf("sorted by unit, the first row is %q, want 市交通运输局's", first)
+	}
+	webtest.Shot(t, ctx, "5-supervision-by-unit")
+
+	webtest.Run(t, ctx, "the statistics", chromedp.Navigate(hs.URL+"/hub/stats"), chromedp.WaitVisible(chromedp.ID("stats-units")))
+	// 市财政局 leads two (one past due), 市交通运输局 one.
+	czj := webtest.Read(t, ctx, "czj's line", chromedp.Evaluate[string](`Array.from(document.querySelectorAll("#st-czj > *")).map(c => c.textContent).join("|")`))
+	if czj != "市财政局|2|0|0|1|0|0|0.0%|—" {
+		t.Errorf("czj's line: %q", czj)
+	}
+	webtest.Shot(t, ctx, "6-stats")
+	webtest.Run(t, ctx, "the units", chromedp.Navigate(hs.URL+"/hub/units"), chromedp.WaitVisible(chromedp.ID("unit-czj")))
+	webtest.Shot(t, ctx, "7-units")
+}

@@ -1,0 +1,84 @@
+package committee
+
+// 办理统计: per unit, what was assigned to it and how it was handled
+// (hub.Store.UnitStatistics), with 办复率 and 满意率.
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"budgetpoint/hub"
+	"budgetpoint/web"
+)
+
+var statsMessages = web.Messages{
+	"hub.st.title":       {"办理统计", "Handling statistics"},
+	"hub.st.lead":        {"按主办单位统计交办给它的意见建议（不含已撤销的）。办复率 = 已答复 ÷ 交办；满意率 = 满意和基本满意 ÷ 已评价。", "Per lead unit, the opinions assigned to it (taken-back ones not counted). Answer rate = answered ÷ assigned; satisfaction rate = satisfied or basically satisfied ÷ evaluated."},
+	"hub.st.by_unit":     {"按承办单位", "By unit"},
+	"hub.st.caption":     {"各承办单位办理情况", "Each unit's handling"},
+	"hub.st.unit":        {"承办单位", "Unit"},
+	"hub.st.assigned":    {"交办", "Assigned"},
+	"hub.st.answered":    {"已答复", "Answered"},
+	"hub.st.on_time":     {"按期答复", "Answered on time"},
+	"hub.st.overdue":     {"超期", "Overdue"},
+	"hub.st.evaluated":   {"已评价", "Evaluated"},
+	"hub.st.satisfied":   {"满意", "Satisfied"},
+	"hub.st.answer_rate": {"办复率", "Answer rate"},
+	"hub.st.satisfy":     {"满意率", "Satisfaction rate"},
+	"hub.st.none":        {"还没有承办单位。", "No unit yet."},
+	"hub.st.na":          {"—", "—"},
+}
+
+// statRow is a unit's line, its rates written out.
+type statRow struct {
+	hub.UnitStats
+	AnswerRate, SatisfyRate string
+}
+
+type statsData struct {
+	Units []statRow
+	Total statRow
+	// Per-topic statistics will come as a second table (the store does
+	// not count them yet).
+}
+
+func (p *Pages) statsPage(c *gin.Context) {
+	lang := web.LangOf(c)
+	st, err := p.H.Store.UnitStatistics(c.Request.Context())
+	if err != nil {
+		p.Error(c, err)
+		return
+	}
+	na := p.Translate(lang, "hub.st.na")
+	d := &statsData{}
+	var t hub.UnitStats
+	for _, u := range st {
+		d.Units = append(d.Units, statRow{UnitStats: u, AnswerRate: percent(u.AnswerRate, na), SatisfyRate: percent(u.SatisfyRate, na)})
+		t.Assigned += u.Assigned
+		t.Answered += u.Answered
+		t.OnTime += u.OnTime
+		t.Overdue += u.Overdue
+		t.Evaluated += u.Evaluated
+		t.Satisfied += u.Satisfied
+	}
+	d.Total = statRow{UnitStats: t, AnswerRate: ratio(t.Answered, t.Assigned, na), SatisfyRate: ratio(t.Satisfied, t.Evaluated, na)}
+	p.Render(c, http.StatusOK, "stats.html", p.view(c, "hub.st.title", "hub-stats", d))
+}
+
+// percent writes a rate (0 to 1) as a percentage with one decimal, or na.
+func percent(r *float64, na string) string {
+	if r == nil {
+		return na
+	}
+	return fmt.Sprintf("%.1f%%", *r*100)
+}
+
+func ratio(n, of int64, na string) string {
+	if of == 0 {
+		return na
+	}
+	r := float64(n) / float64(of)
+	return percent(&r, na)
+}

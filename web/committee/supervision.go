@@ -1,0 +1,269 @@
+package committee
+
+// 督办: the opinions assigned and not yet answered, and those reopened
+// under supervision, with their due dates and the working days left; and
+// the same list as a workbook.
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/xuri/excelize/v2"
+
+	"budgetpoint/handlers"
+	"budgetpoint/internal/workdays"
+	"budgetpoint/internal/xlprint"
+	"budgetpoint/models"
+	"budgetpoint/web"
+)
+
+var supervisionMessages = web.Messages{
+	"hub.sv.title":     {"督办", "Supervision"},
+	"hub.sv.lead":      {"已交办尚未答复的意见建议，以及提出人不满意、重新办理（督办）尚未办结的意见建议。已超期的标红，距期限 10 个工作日以内的标黄。", "The opinions assigned and not yet answered, and those reopened under supervision after a “not satisfied” and not yet closed. Past due is marked red; within 10 working days of the due date, amber."},
+	"hub.sv.caption":   {"督办清单", "Under supervision"},
+	"hub.sv.none":      {"目前没有需要督办的意见建议。", "Nothing to follow up now."},
+	"hub.sv.count":     {"共 %d 条：已超期 %d 条，临近期限 %d 条", "%d in all: %d past due, %d due soon"},
+	"hub.sv.sort":      {"排序", "Sort"},
+	"hub.sv.by_due":    {"按办理期限", "by due date"},
+	"hub.sv.by_unit":   {"按主办单位", "by lead unit"},
+	"hub.sv.by_point":  {"按联系点", "by contact point"},
+	"hub.sv.sorted_by": {"当前排序：%s", "Sorted %s"},
+	"hub.sv.left":      {"剩余工作日", "Working days left"},
+	"hub.sv.round":     {"轮次", "Round"},
+	"hub.sv.over_n":    {"已超期 %d 个工作日", "%d working days overdue"},
+	"hub.sv.soon":      {"临近期限", "due soon"},
+	"hub.sv.excel":     {"导出督办清单（Excel）", "Export this list (Excel)"},
+	"hub.sv.file":      {"督办清单", "supervision"},
+}
+
+// soonDays: within this many working days of its due date an opinion is
+// due soon (amber).
+const soonDays = 10
+
+// svRow is one row of the supervision list.
+type svRow struct {
+	ID, PointName, TopicName, Content, Short string
+	LeadName, AssistNames, Due, Status       string
+	Left                                     int
+	HasDue, Over, Soon, Supervised           bool
+	Round                                    int
+}
+
+type svData struct {
+	Rows       []svRow
+	Sort       string
+	Sorts      []string
+	Over, Soon int
+}
+
+// supervisionRows reads the list, sorted by sort (due, unit or point).
+func (p *Pages) supervisionRows(c *gin.Context, sortBy string) ([]svRow, error) {
+	lang := web.LangOf(c)
+	ops, err := p.H.Store.Supervised(c.Request.Context())
+	if err != nil {
+		return nil, err
+	}
+	unames, _, err := p.unitNames(c)
+	if err != nil {
+		return nil, err
+	}
+	tnames, err := p.topicNames(c, lang)
+	if err != nil {
+		return nil, err
+	}
+	now := p.H.Store.Now()
+	today := now.In(workdays.China).Format(time.DateOnly)
+	pointRank := map[string]int{}
+	for i, pt := range p.H.Points {
+		pointRank[pt.ID] = i
+	}
+	rows := make([]svRow, 0, len(ops))
+	for _, o := range ops {
+		r := svRow{ID: o.ID, PointName: p.pointName(lang, o.PointID), TopicName: tnames[o.TopicID], Content: o.Content, Short: short(o.Content, 40),
+			Due: o.Due, Status: o.Status, Round: o.Round, Supervised: o.Supervised}
+		if r.TopicName == "" {
+			r.TopicName = o.TopicID
+		}
+		if o.Lead != "" {
+			r.LeadName = unitName(unames, o.Lead)
+		}
+		var assist []string
+		for _, u := range o.Assist {
+			assist = append(assist, unitName(unames, u))
+		}
+		r.AssistNames = web.PunctOf(lang).Join(assist)
+		if due, err := time.ParseInLocation(time.DateOnly, o.Due, workdays.China); err == nil {
+			r.HasDue = true
+			if o.Due >= today {
+				r.Left = p.H.Calendar.Between(now, due)
+			} else {
+				r.Left = -p.H.Calendar.Between(due, now)
+			}
+			waiting := o.Status == "forwarded" || o.Status == "accepted"
+			r.Over = waiting && o.Due < today
+			r.Soon = waiting && !r.Over && r.Left <= soonDays
+		}
+		rows = append(rows, r)
+	}
+	// The store gives them soonest due first; an opinion with no due date
+	// (returned, to be assigned again) comes first there: put it last.
+	byDue := func(a, b svRow) bool {
+		if a.HasDue != b.HasDue {
+			return a.HasDue
+		}
+		return a.Due < b.Due
+	}
+	rank := func(id string) int {
+		if i, ok := pointRank[id]; ok {
+			return i
+		}
+		return len(pointRank)
+	}
+	pointOf := map[string]string{}
+	for _, o := range ops {
+		pointOf[o.ID] = o.PointID
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		switch sortBy {
+		case "unit":
+			if a.LeadName != b.LeadName {
+				if a.LeadName == "" || b.LeadName == "" {
+					return b.LeadName == ""
+				}
+				return a.LeadName < b.LeadName
+			}
+		case "point":
+			if ra, rb := rank(pointOf[a.ID]), rank(pointOf[b.ID]); ra != rb {
+				return ra < rb
+			}
+			if a.PointName != b.PointName {
+				return a.PointName < b.PointName
+			}
+		}
+		return byDue(a, b)
+	})
+	return rows, nil
+}
+
+// topicNames maps topic ids to their titles in lang.
+func (p *Pages) topicNames(c *gin.Context, lang string) (map[string]string, error) {
+	ts, err := p.topicInfos(c)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	for _, t := range ts {
+		names[t.ID] = web.LocalTitle(lang, t.Title, t.TitleEN)
+		if names[t.ID] == "" {
+			names[t.ID] = t.ID
+		}
+	}
+	return names, nil
+}
+
+var svSorts = []string{"due", "unit", "point"}
+
+func svSort(c *gin.Context) string {
+	if s := c.Query("sort"); models.In(s, svSorts) {
+		return s
+	}
+	return "due"
+}
+
+func (p *Pages) supervisionPage(c *gin.Context) {
+	s := svSort(c)
+	rows, err := p.supervisionRows(c, s)
+	if err != nil {
+		p.Error(c, err)
+		return
+	}
+	d := &svData{Rows: rows, Sort: s, Sorts: svSorts}
+	for _, r := range rows {
+		if r.Over {
+			d.Over++
+		}
+		if r.Soon {
+			d.Soon++
+		}
+	}
+	p.Render(c, http.StatusOK, "supervision.html", p.view(c, "hub.sv.title", "hub-supervision", d))
+}
+
+// supervisionExport is the supervision list as a workbook (A4, its header
+// printed on every page), in the page's language; audited like every export.
+func (p *Pages) supervisionExport(c *gin.Context) {
+	lang := web.LangOf(c)
+	T := func(k string, args ...any) string { return p.Translate(lang, k, args...) }
+	s := svSort(c)
+	rows, err := p.supervisionRows(c, s)
+	if err != nil {
+		p.Error(c, err)
+		return
+	}
+	x := excelize.NewFile()
+	defer x.Close()
+	sheet := T("hub.sv.title")
+	fail := func(row int, err error) {
+		p.Error(c, &models.Error{Code: models.EInternal, Message: p.Both("xl.failed", sheet, row), Err: fmt.Errorf("supervision export: row %d: %w", row, err)})
+	}
+	if err := x.SetSheetName("Sheet1", sheet); err != nil {
+		fail(0, err)
+		return
+	}
+	sw, err := xlprint.Stream(x, sheet, 11, 1, xlprint.Cols{First: 1, Last: 1, Width: 6}, xlprint.Cols{First: 2, Last: 3, Width: 18},
+		xlprint.Cols{First: 4, Last: 4, Width: 40}, xlprint.Cols{First: 5, Last: 6, Width: 16}, xlprint.Cols{First: 7, Last: 7, Width: 12},
+		xlprint.Cols{First: 8, Last: 11, Width: 9})
+	if err != nil {
+		fail(0, err)
+		return
+	}
+	put := func(row int, vals ...any) error {
+		cell, err := excelize.CoordinatesToCellName(1, row)
+		if err != nil {
+			return err
+		}
+		return sw.SetRow(cell, vals)
+	}
+	if err := put(1, T("xl.no"), T("hub.point"), T("q.topic"), T("op.content"), T("hub.as.lead"), T("hub.as.assist_short"), T("hub.as.due"),
+		T("hub.sv.left"), T("hub.sv.round"), T("op.status"), T("hub.as.supervised")); err != nil {
+		fail(1, err)
+		return
+	}
+	for i, r := range rows {
+		var left any = ""
+		if r.HasDue {
+			left = r.Left
+		}
+		sup := ""
+		if r.Supervised {
+			sup = T("common.yes")
+		}
+		if err := put(i+2, i+1, r.PointName, r.TopicName, r.Content, r.LeadName, r.AssistNames, r.Due, left, r.Round, T("status."+r.Status), sup); err != nil {
+			fail(i+2, err)
+			return
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		fail(len(rows)+1, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		fail(len(rows)+1, err)
+		return
+	}
+	name := T("hub.sv.file") + "-" + p.H.Store.Now().In(workdays.China).Format("20060102") + ".xlsx"
+	// Every export is audited; one that cannot be is not sent.
+	if err := p.S.DB.Audit(c.Request.Context(), "export", "export", c.Request.URL.Path, models.AuditOK, map[string]any{"file": name, "rows": len(rows)}); err != nil {
+		p.Error(c, err)
+		return
+	}
+	handlers.Attachment(c, name)
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
+}
