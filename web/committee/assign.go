@@ -54,10 +54,6 @@ var assignMessages = web.Messages{
 	"hub.as.step_when":    {"办理时间", "When done"},
 	"hub.as.step_who":     {"操作人", "Who"},
 	"hub.as.step_what":    {"办理", "What"},
-	"grade.A":             {"A 已解决", "A solved"},
-	"grade.B":             {"B 正在解决", "B being solved"},
-	"grade.C":             {"C 列入计划", "C planned"},
-	"grade.D":             {"D 留作参考", "D kept for reference"},
 	"hub.step.assign":     {"交办给%s%s，期限 %s", "assigned to %s%s, due %s"},
 	"hub.step.assist":     {"，协办：%s", ", assisted by %s"},
 	"hub.step.accept":     {"%s签收", "signed for by %s"},
@@ -339,7 +335,7 @@ func (p *Pages) stepText(lang string, names map[string]string, s models.OpinionS
 
 // handling is what a row shows of an opinion's handling.
 type handling struct {
-	LeadName    string
+	LeadUnit    string
 	AssistNames []string
 	ReplyRows   []replyRow
 	StepRows    []stepRow
@@ -357,7 +353,7 @@ type stepRow struct {
 func (p *Pages) handlingOf(lang string, names map[string]string, o models.Opinion) handling {
 	h := handling{}
 	if o.Lead != "" {
-		h.LeadName = unitName(names, o.Lead)
+		h.LeadUnit = unitName(names, o.Lead)
 	}
 	for _, u := range o.Assist {
 		h.AssistNames = append(h.AssistNames, unitName(names, u))

@@ -227,8 +227,8 @@ func TestHubUnsatisfiedReopensUnderSupervision(t *testing.T) {
 		t.Error("the page says 已办结 after an unsatisfied evaluation")
 	}
 	row := rowOf(t, body, a.ID)
-	webtest.MustContain(t, row, "第 2 轮", `<strong class="badge supervised">督办</strong>`, "承办单位的答复", "第 1 轮 · 市财政局", "答复类别 A 已解决", "已安排专项资金",
-		"办理记录（3 步）", "市财政局答复（A 已解决）", "提出人不满意，重新办理（督办）", ">czj-staff<")
+	webtest.MustContain(t, row, "第 2 轮", `<strong class="badge supervised">督办</strong>`, "承办单位的答复", "第 1 轮 · 市财政局", "答复类别 A 类：已解决", "已安排专项资金",
+		"办理记录（3 步）", "市财政局答复（A 类：已解决）", "提出人不满意，重新办理（督办）", ">czj-staff<")
 	// The opinion's own page: the same, open, and its forms come back to it.
 	body = hs.Get(t, c, "/hub/opinions/"+a.ID, http.StatusOK)
 	webtest.MustContain(t, body, "意见建议办理详情", `<details class="hub-op-story" open>`, `name="single" value="1"`, "返回意见建议办理")
