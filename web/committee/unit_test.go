@@ -13,6 +13,7 @@ import (
 
 	"budgetpoint/db"
 	"budgetpoint/hub"
+	"budgetpoint/internal/workdays"
 	"budgetpoint/models"
 	"budgetpoint/web/internal/webtest"
 )
@@ -182,7 +183,7 @@ func TestUnitOpinionPage(t *testing.T) {
 	f := newUnitFixture(t)
 	body := f.Get(t, f.czj, "/unit/opinions/"+f.Mine.ID, http.StatusOK)
 	webtest.MustContain(t, body, f.Mine.Content, "张三", "县（区）人大代表", "座谈会", "主办单位", "市财政局（本单位）", "协办单位", "市交通运输局",
-		"办理经过", "交办", "committee", "签收这条意见", "退回预工委", "退回理由", "答复类别", "A（已解决）", "B（正在解决）", "C（列入计划）", "D（留作参考）", "答复内容",
+		"办理经过", "交办", "committee", "签收这条意见", "退回预工委", "退回理由", "答复类别", "A 类：已解决", "B 类：正在解决", "C 类：列入计划", "D 类：留作参考", "答复内容", "跟踪日期", "B、C 类答复需要跟踪落实：不填则为三个月后",
 		`action="/unit/opinions/`+f.Mine.ID+`/accept"`, `action="/unit/opinions/`+f.Mine.ID+`/return"`, `action="/unit/opinions/`+f.Mine.ID+`/reply"`)
 
 	jb := f.Get(t, f.jtj, "/unit/opinions/"+f.Mine.ID, http.StatusOK)
@@ -266,7 +267,7 @@ func TestUnitSteps(t *testing.T) {
 		t.Fatalf("after 答复: to %s", res.Header.Get("Location"))
 	}
 	body = f.Get(t, f.czj, page, http.StatusOK)
-	webtest.MustContain(t, body, "已答复，答复会转给提出意见的联系点", "已答复", reply, "答复记录", "B（正在解决）", "本单位已答复，等待提出人评价")
+	webtest.MustContain(t, body, "已答复，答复会转给提出意见的联系点", "已答复", reply, "答复记录", "B 类：正在解决", "本单位已答复，等待提出人评价")
 	webtest.MustNotContain(t, body, `name="grade"`, "退回理由")
 	o := f.status(t, f.Mine.ID)
 	if o.Status != "answered" || len(o.Replies) != 1 || o.Replies[0].Grade != "B" || o.Replies[0].Content != reply || o.Replies[0].Round != 1 {
@@ -287,7 +288,7 @@ func TestUnitSteps(t *testing.T) {
 	body = f.Get(t, f.czj, late, http.StatusOK)
 	webtest.MustContain(t, body, "超过 7 个工作日不能退回", `id="return-late"`)
 	webtest.MustNotContain(t, body, `action="`+late+`/return"`)
-	_, b = f.Post(t, f.czj, late+"/return", url.Values{"csrf": {tok}, "reason": {"不属于本单位职责"}}, http.StatusConflict)
+	_, b = f.Post(t, f.czj, late+"/return", url.Values{"csrf": {tok}, "reason": {"不属于本单位职责"}}, http.StatusUnprocessableEntity)
 	webtest.MustContain(t, b, "这条意见没有改动", "超过 7 个工作日不能退回", `id="err-return"`)
 	if o := f.status(t, f.Late.ID); o.Status != "forwarded" || o.Lead != "czj" {
 		t.Fatalf("a late return changed it: %+v", o)
@@ -374,4 +375,134 @@ func TestUnitPagesInEnglishAndAccessible(t *testing.T) {
 			t.Errorf("POST %s (English): Chinese punctuation in %q", c.path, s)
 		}
 	}
+}
+
+// TestUnitViews: an assisting unit sends its view (协办意见) to the lead
+// unit, which reads it with the unit's name on its page before it replies;
+// the lead unit gets no such form and a forged POST is refused (403),
+// nothing changed; an empty view is 422 beside the field; once the lead
+// has replied a view is 409 with the hub's message.
+func TestUnitViews(t *testing.T) {
+	f := newUnitFixture(t)
+	page := "/unit/opinions/" + f.Mine.ID
+	jb := f.Get(t, f.jtj, page, http.StatusOK)
+	webtest.MustContain(t, jb, `action="`+page+`/views"`, "提出协办意见", "协办意见内容", `id="views-h"`, "协办单位还没有送来协办意见")
+	// The lead unit: the section, no form.
+	cb := f.Get(t, f.czj, page, http.StatusOK)
+	webtest.MustContain(t, cb, `id="views-h"`, "协办单位还没有送来协办意见")
+	webtest.MustNotContain(t, cb, `action="`+page+`/views"`, "提出协办意见")
+
+	jtok, ctok := f.csrf(t, f.jtj), f.csrf(t, f.czj)
+	// Empty: 422 beside the field, nothing kept.
+	_, b := f.Post(t, f.jtj, page+"/views", url.Values{"csrf": {jtok}, "content": {"   "}}, http.StatusUnprocessableEntity)
+	webtest.MustContain(t, b, "请填写协办意见", `id="err-view"`, `aria-invalid="true"`)
+	// Too long: 422, what was typed kept.
+	long := strings.Repeat("路", maxReply+1)
+	_, b = f.Post(t, f.jtj, page+"/views", url.Values{"csrf": {jtok}, "content": {long}}, http.StatusUnprocessableEntity)
+	webtest.MustContain(t, b, "不能超过 10000 个字", `id="err-view"`, long)
+	// The lead unit's forged view: 403, nothing changed.
+	_, b = f.Post(t, f.czj, page+"/views", url.Values{"csrf": {ctok}, "content": {"主办单位自己的意见"}}, http.StatusForbidden)
+	webtest.MustContain(t, b, "主办单位直接答复，协办意见由协办单位提出")
+	// Another unit's opinion: not found.
+	f.Post(t, f.czj, "/unit/opinions/"+f.Other.ID+"/views", url.Values{"csrf": {ctok}, "content": {"不是本单位的"}}, http.StatusNotFound)
+	// Without the token: refused.
+	f.Post(t, f.jtj, page+"/views", url.Values{"content": {"没有令牌"}}, http.StatusForbidden)
+	if o := f.status(t, f.Mine.ID); len(o.Views) != 0 || o.Status != "forwarded" {
+		t.Fatalf("refused views changed it: %+v", o.Views)
+	}
+
+	const view = "建议结合农村公路“十五五”规划统筹安排养护资金。"
+	res, _ := f.Post(t, f.jtj, page+"/views", url.Values{"csrf": {jtok}, "content": {view}}, http.StatusSeeOther)
+	if res.Header.Get("Location") != page {
+		t.Fatalf("after 协办意见: to %s", res.Header.Get("Location"))
+	}
+	jb = f.Get(t, f.jtj, page, http.StatusOK)
+	webtest.MustContain(t, jb, "协办意见已送主办单位", view, "市交通运输局（本单位）")
+	o := f.status(t, f.Mine.ID)
+	if len(o.Views) != 1 || o.Views[0].Unit != "jtj" || o.Views[0].Content != view || o.Status != "forwarded" {
+		t.Fatalf("after the view: %+v, %s", o.Views, o.Status)
+	}
+	// The lead unit reads it, with the unit's name, before its reply form;
+	// the history says 协办意见 in words.
+	cb = f.Get(t, f.czj, page, http.StatusOK)
+	webtest.MustContain(t, cb, view, "第 1 轮 · 市交通运输局", "协办单位送来的意见")
+	if iv, ir := strings.Index(cb, view), strings.Index(cb, `id="reply-h"`); iv < 0 || ir < 0 || iv > ir {
+		t.Errorf("the view (at %d) is not before the reply form (at %d)", iv, ir)
+	}
+	if i := strings.Index(cb, `class="unit-history"`); i < 0 || !strings.Contains(cb[i:], "<td>协办意见</td>") || strings.Contains(cb[i:], "<td>view</td>") {
+		t.Errorf("the history does not say 协办意见 in words")
+	}
+
+	// The lead replies: a view is then too late (409, the hub's message).
+	f.Post(t, f.czj, page+"/reply", url.Values{"csrf": {ctok}, "grade": {"A"}, "content": {"已解决。"}}, http.StatusSeeOther)
+	jb = f.Get(t, f.jtj, page, http.StatusOK)
+	webtest.MustContain(t, jb, "主办单位已答复，不再收协办意见", view)
+	webtest.MustNotContain(t, jb, `action="`+page+`/views"`)
+	_, b = f.Post(t, f.jtj, page+"/views", url.Values{"csrf": {jtok}, "content": {"迟到的意见"}}, http.StatusConflict)
+	webtest.MustContain(t, b, "不再收协办意见", "这条意见没有改动")
+	if o := f.status(t, f.Mine.ID); len(o.Views) != 1 {
+		t.Fatalf("a late view was kept: %+v", o.Views)
+	}
+}
+
+// TestUnitFollowUp: a B reply without a follow-up date (跟踪日期) gets
+// three months on, shown on the page; one with a date gets that date; an
+// A reply with a date, a C reply with a date in the past, one not a
+// working day or not a date are refused (422) beside the field, what was
+// typed kept, nothing changed.
+func TestUnitFollowUp(t *testing.T) {
+	f := newUnitFixture(t)
+	tok := f.csrf(t, f.czj)
+	page := "/unit/opinions/" + f.Mine.ID
+	want := f.H.Calendar.Months(time.Now(), hub.DefaultDueMonths).Format(time.DateOnly)
+	webtest.MustContain(t, f.Get(t, f.czj, page, http.StatusOK), `name="follow_up"`, `type="date"`, "不填则为三个月后（"+want+"）")
+
+	holiday := time.Now().In(workdays.China).AddDate(0, 0, 2)
+	for f.H.Calendar.Working(holiday) {
+		holiday = holiday.AddDate(0, 0, 1)
+	}
+	for name, c := range map[string]struct {
+		grade, date, msg string
+	}{
+		"an A reply with a date": {"A", f.H.Calendar.Add(time.Now(), 3).Format(time.DateOnly), "只有 B、C 类答复才有跟踪日期"},
+		"a D reply with a date":  {"D", f.H.Calendar.Add(time.Now(), 3).Format(time.DateOnly), "只有 B、C 类答复才有跟踪日期"},
+		"a C reply in the past":  {"C", "2020-01-06", "跟踪日期应在今天之后"},
+		"a B reply today":        {"B", time.Now().In(workdays.China).Format(time.DateOnly), "跟踪日期应在今天之后"},
+		"a C reply on a holiday": {"C", holiday.Format(time.DateOnly), "跟踪日期应是工作日"},
+		"a B reply not a date":   {"B", "下个月", "应为 2027-03-01 这样的日期"},
+	} {
+		_, b := f.Post(t, f.czj, page+"/reply", url.Values{"csrf": {tok}, "grade": {c.grade}, "content": {"答复的内容"}, "follow_up": {c.date}}, http.StatusUnprocessableEntity)
+		webtest.MustContain(t, b, c.msg, `id="err-follow_up"`, `aria-invalid="true"`, `value="`+c.date+`"`, "答复的内容")
+		if o := f.status(t, f.Mine.ID); o.Status != "forwarded" || len(o.Replies) != 0 || o.FollowUp != "" {
+			t.Fatalf("%s changed it: %+v", name, o)
+		}
+	}
+
+	// B without a date: three months on.
+	f.Post(t, f.czj, page+"/reply", url.Values{"csrf": {tok}, "grade": {"B"}, "content": {"正在解决，2027年6月底前完成。"}}, http.StatusSeeOther)
+	if o := f.status(t, f.Mine.ID); o.FollowUp != want || o.Grade != "B" {
+		t.Fatalf("a B reply: follow-up %q grade %q, want %s", o.FollowUp, o.Grade, want)
+	}
+	body := f.Get(t, f.czj, page, http.StatusOK)
+	webtest.MustContain(t, body, `id="follow-up-date">`+want+"<", "这条意见的答复将于 "+want+" 跟踪落实", "跟踪日期："+want, "B 类：正在解决")
+	webtest.MustNotContain(t, body, `name="follow_up"`)
+
+	// C with a date: that date.
+	date := f.H.Calendar.Add(time.Now(), 5).Format(time.DateOnly)
+	lp := "/unit/opinions/" + f.Late.ID
+	f.Post(t, f.czj, lp+"/reply", url.Values{"csrf": {tok}, "grade": {"C"}, "content": {"列入2028年计划。"}, "follow_up": {date}}, http.StatusSeeOther)
+	if o := f.status(t, f.Late.ID); o.FollowUp != date || o.Grade != "C" {
+		t.Fatalf("a C reply: follow-up %q, want %s", o.FollowUp, date)
+	}
+	webtest.MustContain(t, f.Get(t, f.czj, lp, http.StatusOK), `id="follow-up-date">`+date+"<", "C 类：列入计划")
+
+	// A without a date: none.
+	other := hubOpinion(7, "建议公开三公经费")
+	f.ingest(t, "hongta", 2, 1, other)
+	f.assign(t, other.ID, hub.Assignment{Lead: "czj"})
+	f.Post(t, f.czj, "/unit/opinions/"+other.ID+"/reply", url.Values{"csrf": {tok}, "grade": {"A"}, "content": {"已公开。"}, "follow_up": {""}}, http.StatusSeeOther)
+	if o := f.status(t, other.ID); o.FollowUp != "" || o.Status != "answered" {
+		t.Fatalf("an A reply: %+v", o)
+	}
+	webtest.MustNotContain(t, f.Get(t, f.czj, "/unit/opinions/"+other.ID, http.StatusOK), `id="follow-up-date"`)
 }
