@@ -108,7 +108,7 @@ var unitMessages = web.Messages{
 	"unit.view.btn":         {"送主办单位", "Send it to the lead unit"},
 	"unit.view.closed":      {"主办单位已答复，不再收协办意见。", "The lead unit has replied: it takes no more views."},
 	"unit.viewed_ok":        {"协办意见已送主办单位", "Your view was sent to the lead unit"},
-	"unit.need_view":        {"请填写协办意见", "write your unit's view"},
+	"unit.need_view":        {"请填写协办意见", "write the view"},
 	"unit.only_assist":      {"主办单位直接答复，协办意见由协办单位提出", "the lead unit replies; views come from the assisting units"},
 	"unit.answered_note":    {"本单位已答复，等待提出人评价。", "Your unit has replied: the proposer's evaluation is awaited."},
 	"unit.closed_note":      {"已办结，不需要再办理。", "Closed: nothing more to do."},

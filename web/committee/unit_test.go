@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"golang.org/x/net/html"
 
@@ -331,6 +332,8 @@ func TestUnitPagesInEnglishAndAccessible(t *testing.T) {
 	tok := f.csrf(t, f.czj)
 	f.Post(t, f.czj, "/unit/opinions/"+f.Late.ID+"/accept", url.Values{"csrf": {tok}}, http.StatusSeeOther)
 	f.Post(t, f.czj, "/unit/opinions/"+f.Late.ID+"/reply", url.Values{"csrf": {tok}, "grade": {"C"}, "content": {"Planned for 2028"}}, http.StatusSeeOther)
+	jtok := f.csrf(t, f.jtj)
+	f.Post(t, f.jtj, "/unit/opinions/"+f.Mine.ID+"/views", url.Values{"csrf": {jtok}, "content": {"Plan it with the rural roads plan"}}, http.StatusSeeOther)
 	pages := []string{"/unit/opinions/" + f.Mine.ID, "/unit/opinions/" + f.Late.ID, "/account"}
 	for _, lang := range []string{"zh", "en"} {
 		for name, c := range map[string]*http.Client{"czj": f.czj, "jtj": f.jtj} {
@@ -359,20 +362,41 @@ func TestUnitPagesInEnglishAndAccessible(t *testing.T) {
 		}
 	}
 	f.english(t, f.czj)
+	f.english(t, f.jtj)
+	webtest.MustContain(t, f.Get(t, f.czj, "/unit/opinions/"+f.Mine.ID, http.StatusOK), "Views of the assisting units", "Plan it with the rural roads plan", "Follow-up date", "A: solved", "assigned")
+	webtest.MustContain(t, f.Get(t, f.czj, "/unit/opinions/"+f.Late.ID, http.StatusOK), "grade C: planned", "This reply is followed up on")
 	for _, c := range []struct {
+		c    *http.Client
 		path string
 		form url.Values
 		want int
 		msg  string
 	}{
-		{"/unit/opinions/" + f.Mine.ID + "/reply", url.Values{"csrf": {tok}, "content": {"x"}}, http.StatusUnprocessableEntity, "choose the grade: A, B, C or D"},
-		{"/unit/opinions/" + f.Mine.ID + "/return", url.Values{"csrf": {tok}}, http.StatusUnprocessableEntity, "write why it is returned"},
-		{"/unit/opinions/" + f.Late.ID + "/accept", url.Values{"csrf": {tok}}, http.StatusConflict, "cannot be handled so"},
+		{f.czj, "/unit/opinions/" + f.Mine.ID + "/reply", url.Values{"csrf": {tok}, "content": {"x"}}, http.StatusUnprocessableEntity, "choose the grade: A, B, C or D"},
+		{f.czj, "/unit/opinions/" + f.Mine.ID + "/reply", url.Values{"csrf": {tok}, "grade": {"A"}, "content": {"x"}, "follow_up": {"2099-01-05"}}, http.StatusUnprocessableEntity, "only a B or C reply has a follow-up date"},
+		{f.czj, "/unit/opinions/" + f.Mine.ID + "/return", url.Values{"csrf": {tok}}, http.StatusUnprocessableEntity, "write why it is returned"},
+		{f.czj, "/unit/opinions/" + f.Late.ID + "/accept", url.Values{"csrf": {tok}}, http.StatusConflict, "cannot be handled so"},
+		{f.czj, "/unit/opinions/" + f.Mine.ID + "/views", url.Values{"csrf": {tok}, "content": {"x"}}, http.StatusForbidden, "the lead unit replies; views come from the assisting units"},
+		{f.jtj, "/unit/opinions/" + f.Mine.ID + "/views", url.Values{"csrf": {jtok}}, http.StatusUnprocessableEntity, "write the view"},
+		{f.jtj, "/unit/opinions/" + f.Late.ID + "/views", url.Values{"csrf": {jtok}, "content": {"x"}}, http.StatusNotFound, ""},
 	} {
-		b := f.CheckPost(t, f.czj, c.path, c.form, c.want, true)
+		b := f.CheckPost(t, c.c, c.path, c.form, c.want, true)
 		webtest.MustContain(t, b, c.msg)
 		for _, s := range webtest.CJKPunctShown(webtest.CheckPage(t, c.path, b, f.Host(), true)) {
 			t.Errorf("POST %s (English): Chinese punctuation in %q", c.path, s)
+		}
+	}
+	// Every step of the history and every grade has its words in both
+	// languages, and the English ones are English.
+	for _, a := range []string{"assign", "accept", "return", "view", "reply", "answer", "forward", "close", "reopen", "merge", "merged", "move"} {
+		w, ok := unitMessages["unit.act."+a]
+		if !ok || w[0] == "" || w[1] == "" || hasCJK(w[1]) {
+			t.Errorf("the step %s has no words in both languages: %q", a, w)
+		}
+	}
+	for k, w := range unitMessages {
+		if w[0] == "" || w[1] == "" || hasCJK(w[1]) {
+			t.Errorf("%s: %q", k, w)
 		}
 	}
 }
@@ -426,6 +450,7 @@ func TestUnitViews(t *testing.T) {
 	// the history says 协办意见 in words.
 	cb = f.Get(t, f.czj, page, http.StatusOK)
 	webtest.MustContain(t, cb, view, "第 1 轮 · 市交通运输局", "协办单位送来的意见")
+	webtest.MustNotContain(t, cb, "unit.act.", "unit.d.", "grade.")
 	if iv, ir := strings.Index(cb, view), strings.Index(cb, `id="reply-h"`); iv < 0 || ir < 0 || iv > ir {
 		t.Errorf("the view (at %d) is not before the reply form (at %d)", iv, ir)
 	}
@@ -505,4 +530,14 @@ func TestUnitFollowUp(t *testing.T) {
 		t.Fatalf("an A reply: %+v", o)
 	}
 	webtest.MustNotContain(t, f.Get(t, f.czj, "/unit/opinions/"+other.ID, http.StatusOK), `id="follow-up-date"`)
+}
+
+// hasCJK says whether s writes a Chinese character or mark.
+func hasCJK(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) || strings.ContainsRune(webtest.CJKPunct, r) {
+			return true
+		}
+	}
+	return false
 }
