@@ -541,3 +541,29 @@ func hasCJK(s string) bool {
 	}
 	return false
 }
+
+// TestUnitMergedHidden: an opinion the committee merged (并案) into one
+// assigned to a unit is not shown to the unit on its own (not in its inbox,
+// its page not found, no step on it), and the one it was merged into says
+// so in its history in words.
+func TestUnitMergedHidden(t *testing.T) {
+	f := newUnitFixture(t)
+	dup := hubOpinion(8, "建议加大乡村道路养护投入")
+	f.ingest(t, "tonghai", 1, 1, dup)
+	if _, err := f.H.MergeOpinion(committeeCtx, dup.ID, f.Mine.ID); err != nil {
+		t.Fatal(err)
+	}
+	if o := f.status(t, dup.ID); o.MergedInto != f.Mine.ID || o.Lead != "czj" {
+		t.Fatalf("merged: %+v", o)
+	}
+	for _, c := range []*http.Client{f.czj, f.jtj} {
+		webtest.MustNotContain(t, f.Get(t, c, "/unit", http.StatusOK), dup.ID, dup.Content)
+		f.Get(t, c, "/unit/opinions/"+dup.ID, http.StatusNotFound)
+	}
+	tok := f.csrf(t, f.czj)
+	f.Post(t, f.czj, "/unit/opinions/"+dup.ID+"/accept", url.Values{"csrf": {tok}}, http.StatusNotFound)
+	f.Post(t, f.jtj, "/unit/opinions/"+dup.ID+"/views", url.Values{"csrf": {f.csrf(t, f.jtj)}, "content": {"x"}}, http.StatusNotFound)
+	body := f.Get(t, f.czj, "/unit/opinions/"+f.Mine.ID, http.StatusOK)
+	webtest.MustContain(t, body, "并案：另一条意见并入本条")
+	webtest.MustNotContain(t, body, "<td>merged</td>")
+}
