@@ -2,9 +2,11 @@ package committee
 
 // A unit's pages (承办单位, issue 11): a login of role unit signs in at the
 // hub and works through the opinions the committee assigned to its unit —
-// 待办意见 (its inbox) and one opinion with 签收, 退回 and 答复 for the lead
-// unit. Every step goes through the hub's service (Store.UnitOpinions,
-// UnitOpinion, UnitAct), which checks again what the pages check.
+// 待办意见 (its inbox) and one opinion with 签收, 退回 and 答复 (with its
+// 跟踪日期 for a B or C reply) for the lead unit, and 协办意见 for an
+// assisting one. Every step goes through the hub's service
+// (Store.UnitOpinions, UnitOpinion, Hub.UnitAct), which checks again what
+// the pages check.
 
 import (
 	"net/http"
@@ -65,17 +67,22 @@ var unitMessages = web.Messages{
 	"unit.act.return":       {"退回", "returned"},
 	"unit.act.reply":        {"答复", "replied"},
 	"unit.act.reopen":       {"不满意，重新办理（督办）", "not satisfied: handled again under supervision"},
+	"unit.act.view":         {"协办意见", "assisting unit's view"},
+	"unit.act.answer":       {"预工委答复", "answered by the committee"},
+	"unit.act.forward":      {"转办", "passed on to the units"},
+	"unit.act.close":        {"办结", "closed"},
+	"unit.act.merge":        {"并入另一条意见（并案）", "merged into another opinion"},
+	"unit.act.merged":       {"并案：另一条意见并入本条", "another opinion merged into this one"},
+	"unit.act.move":         {"预工委变更状态", "status changed by the committee"},
 	"unit.d.lead":           {"主办单位：%s", "lead unit: %s"},
 	"unit.d.assist":         {"协办单位：%s", "assisting: %s"},
 	"unit.d.due":            {"办理期限：%s", "due %s"},
 	"unit.d.unit":           {"承办单位：%s", "unit: %s"},
 	"unit.d.reason":         {"理由：%s", "reason: %s"},
-	"unit.d.grade":          {"答复类别：%s", "grade: %s"},
+	"unit.d.grade":          {"%s", "grade %s"},
 	"unit.d.eval":           {"评价：%s", "evaluation: %s"},
-	"unit.grade.A":          {"已解决", "resolved"},
-	"unit.grade.B":          {"正在解决", "being resolved"},
-	"unit.grade.C":          {"列入计划", "planned"},
-	"unit.grade.D":          {"留作参考", "kept for reference"},
+	"unit.d.follow_up":      {"跟踪日期：%s", "follow-up on %s"},
+	"unit.d.status":         {"改为：%s", "to: %s"},
 	"unit.accept.h":         {"签收这条意见", "Sign for this opinion"},
 	"unit.accept.hint":      {"签收表示本单位承办这条意见，并在办理期限内答复。", "Signing for it says your unit takes it on and will reply by the due date."},
 	"unit.accept.btn":       {"签收", "Sign for it"},
@@ -89,6 +96,20 @@ var unitMessages = web.Messages{
 	"unit.reply.content":    {"答复内容", "The reply"},
 	"unit.reply.hint":       {"答复会转给提出意见的联系点，由提出人评价。", "The reply goes to the point the opinion came from, for the proposer to evaluate."},
 	"unit.reply.btn":        {"提交答复", "Send the reply"},
+	"unit.follow_up":        {"跟踪日期", "Follow-up date"},
+	"unit.follow_up.hint":   {"B、C 类答复需要跟踪落实：不填则为三个月后（%s）；A、D 类不填。", "A B or C reply is followed up: left empty, three months on (%s); leave it empty for A or D."},
+	"unit.follow_up.note":   {"这条意见的答复将于 %s 跟踪落实。", "This reply is followed up on %s."},
+	"unit.views.h":          {"协办意见", "Views of the assisting units"},
+	"unit.views.hint":       {"协办单位送来的意见，供主办单位答复时参考。", "What the assisting units sent, for the lead unit to read before it replies."},
+	"unit.views.none":       {"协办单位还没有送来协办意见。", "No assisting unit has sent its view yet."},
+	"unit.view.h":           {"提出协办意见", "Send your unit's view"},
+	"unit.view.hint":        {"协办意见送主办单位%s，供其答复时参考；主办单位答复前可以送多次。", "Your view goes to the lead unit, %s, to read before it replies; you may send more than one until it replies."},
+	"unit.view.content":     {"协办意见内容", "Your unit's view"},
+	"unit.view.btn":         {"送主办单位", "Send it to the lead unit"},
+	"unit.view.closed":      {"主办单位已答复，不再收协办意见。", "The lead unit has replied: it takes no more views."},
+	"unit.viewed_ok":        {"协办意见已送主办单位", "Your view was sent to the lead unit"},
+	"unit.need_view":        {"请填写协办意见", "write the view"},
+	"unit.only_assist":      {"主办单位直接答复，协办意见由协办单位提出", "the lead unit replies; views come from the assisting units"},
 	"unit.answered_note":    {"本单位已答复，等待提出人评价。", "Your unit has replied: the proposer's evaluation is awaited."},
 	"unit.closed_note":      {"已办结，不需要再办理。", "Closed: nothing more to do."},
 	"unit.assist_note":      {"本单位是这条意见的协办单位：请把协办意见送主办单位%s。签收、退回和答复由主办单位办理。", "Your unit assists with this opinion: send your views to the lead unit, %s. The lead unit signs for it, returns it or replies."},
@@ -123,6 +144,7 @@ func (p *Pages) unitRoutes(r *gin.Engine) {
 	r.POST("/unit/opinions/:id/accept", un, p.unitStep("accept"))
 	r.POST("/unit/opinions/:id/return", un, p.unitStep("return"))
 	r.POST("/unit/opinions/:id/reply", un, p.unitStep("reply"))
+	r.POST("/unit/opinions/:id/views", un, p.unitStep("view"))
 }
 
 // unitRow is an opinion as a unit's pages show it.
@@ -266,6 +288,12 @@ func (p *Pages) unitInbox(c *gin.Context) {
 	p.Render(c, http.StatusOK, "unit_inbox.html", p.view(c, "unit.nav.inbox", "unit-inbox", d))
 }
 
+// unitViewRow is an assisting unit's view as the page shows it.
+type unitViewRow struct {
+	models.View
+	Mine bool // this unit's own
+}
+
 // unitStepView is one step of an opinion's history as the page shows it.
 type unitStepView struct {
 	At            time.Time
@@ -277,10 +305,15 @@ type unitOpData struct {
 	unitRow
 	Unit      string
 	Replies   []models.Reply
+	Views     []unitViewRow
 	History   []unitStepView
 	CanAccept bool
 	CanReturn bool // the return form (false when too late: ReturnLate)
 	CanReply  bool
+	CanView   bool // an assisting unit's form for its view
+	// FollowUpDefault is the follow-up date of a B or C reply left
+	// without one (three months on), Tomorrow the earliest one may give.
+	FollowUpDefault, Tomorrow string
 	// ReturnLate is why it can no longer be returned ("" when it can).
 	ReturnLate string
 	Passed     int // working days since the assignment
@@ -288,19 +321,29 @@ type unitOpData struct {
 	Grades     []string
 	// After a step refused: which form, its message, the field it is
 	// about ("" for the form as a whole), what was typed.
-	Form, Error, Field       string
-	Reason, Grade, ReplyText string
+	Form, Error, Field                           string
+	Reason, Grade, ReplyText, FollowUpText, View string
 }
 
 // Row is the opinion's row, for the partial unit-meta.
 func (d *unitOpData) Row() unitRow { return d.unitRow }
 
-// gradeName is a grade with its name: "B（正在解决）".
+// gradeName is a grade with its name: "B 类：正在解决" (grade.B).
 func (p *Pages) gradeName(lang, g string) string {
 	if !models.In(g, grades) {
 		return g
 	}
-	return g + web.PunctOf(lang).Paren(p.Translate(lang, "unit.grade."+g))
+	return p.Translate(lang, "grade."+g)
+}
+
+// actionName is a step of the history in words; one it does not know is
+// shown as it is.
+func (p *Pages) actionName(lang, action string) string {
+	key := "unit.act." + action
+	if s := p.Translate(lang, key); s != key {
+		return s
+	}
+	return action
 }
 
 func (p *Pages) unitOpinionPage(c *gin.Context) {
@@ -324,12 +367,21 @@ func (p *Pages) renderUnitOpinion(c *gin.Context, status int, failed *unitOpData
 	d := &unitOpData{unitRow: p.row(u, o), Unit: u.name, Replies: o.Replies, Grades: grades, Within: hub.ReturnWithin}
 	for i := range d.Replies {
 		d.Replies[i].Unit = u.unitName(d.Replies[i].Unit)
-		d.Replies[i].Grade = p.gradeName(u.lang, d.Replies[i].Grade)
+		d.Replies[i].Grade = p.Translate(u.lang, "unit.d.grade", p.gradeName(u.lang, d.Replies[i].Grade))
+	}
+	for _, v := range o.Views {
+		r := unitViewRow{View: v, Mine: v.Unit == u.unit}
+		r.Unit = u.unitName(v.Unit)
+		d.Views = append(d.Views, r)
 	}
 	for _, s := range o.History {
-		d.History = append(d.History, unitStepView{At: s.At, Actor: s.Actor, Action: p.Translate(u.lang, "unit.act."+s.Action), Details: p.stepDetails(u, s.Detail)})
+		d.History = append(d.History, unitStepView{At: s.At, Actor: s.Actor, Action: p.actionName(u.lang, s.Action), Details: p.stepDetails(u, s.Action, s.Detail)})
 	}
+	d.CanView = !d.IsLead && d.Open
 	if d.IsLead && d.Open {
+		now := p.H.Store.Now()
+		d.FollowUpDefault = p.H.Calendar.Months(now, hub.DefaultDueMonths).Format(time.DateOnly)
+		d.Tomorrow = now.In(workdays.China).AddDate(0, 0, 1).Format(time.DateOnly)
 		d.CanAccept = o.Status == "forwarded"
 		d.CanReply = true
 		at, err := p.H.Store.UnitAssignedAt(ctx, u.unit, id)
@@ -347,6 +399,7 @@ func (p *Pages) renderUnitOpinion(c *gin.Context, status int, failed *unitOpData
 	v := p.view(c, "unit.op.title", "unit-inbox", d)
 	if failed != nil {
 		d.Form, d.Error, d.Field, d.Reason, d.Grade, d.ReplyText = failed.Form, failed.Error, failed.Field, failed.Reason, failed.Grade, failed.ReplyText
+		d.FollowUpText, d.View = failed.FollowUpText, failed.View
 		if d.Field != "" {
 			v.Errors = map[string]string{d.Field: d.Error}
 		}
@@ -356,7 +409,7 @@ func (p *Pages) renderUnitOpinion(c *gin.Context, status int, failed *unitOpData
 }
 
 // stepDetails says what a step of the history carried, in the page's language.
-func (p *Pages) stepDetails(u *unitCtx, detail map[string]any) []string {
+func (p *Pages) stepDetails(u *unitCtx, action string, detail map[string]any) []string {
 	var out []string
 	str := func(k string) string { s, _ := detail[k].(string); return s }
 	if l := str("lead"); l != "" {
@@ -380,6 +433,12 @@ func (p *Pages) stepDetails(u *unitCtx, detail map[string]any) []string {
 	if g := str("grade"); g != "" {
 		out = append(out, p.Translate(u.lang, "unit.d.grade", p.gradeName(u.lang, g)))
 	}
+	if f := str("follow_up"); f != "" {
+		out = append(out, p.Translate(u.lang, "unit.d.follow_up", f))
+	}
+	if to := str("to"); to != "" && action == "move" {
+		out = append(out, p.Translate(u.lang, "unit.d.status", p.Translate(u.lang, "status."+to)))
+	}
 	if e := str("evaluation"); e != "" {
 		out = append(out, p.Translate(u.lang, "unit.d.eval", web.Translate(u.lang, "eval."+e)))
 	}
@@ -390,11 +449,18 @@ func (p *Pages) stepDetails(u *unitCtx, detail map[string]any) []string {
 }
 
 // unitStep is the POST of one form: accept (签收), return (退回, with a
-// reason) or reply (答复, with a grade and the content). A refused step
-// shows the opinion again with the message beside the form (422 for what
-// was typed, 403 for an assisting unit, 409 when the opinion has moved or
-// is too old to return), nothing changed.
+// reason), reply (答复, with a grade, the content and for B or C a
+// follow-up date) or view (协办意见, an assisting unit's). A refused step
+// shows the opinion again with the message beside the form or its field
+// (422 for what was typed, 403 for the wrong unit, 409 when the opinion has
+// moved), what was typed kept, nothing changed.
 func (p *Pages) unitStep(action string) gin.HandlerFunc {
+	// fields are the page's fields of the hub's field names, per form.
+	fields := map[string]map[string]string{
+		"reply":  {"grade": "grade", "content": "content", "follow_up": "follow_up"},
+		"return": {}, // a late return's reason: beside the form, which is gone
+		"view":   {"content": "view"},
+	}[action]
 	return func(c *gin.Context) {
 		lang := web.LangOf(c)
 		sess, _ := handlers.SessionOf(c)
@@ -403,8 +469,12 @@ func (p *Pages) unitStep(action string) gin.HandlerFunc {
 			p.Error(c, models.Errorf(models.EForbidden, "%s", p.Both("unit.no_unit")))
 			return
 		}
-		step := hub.UnitStep{Action: action, Reason: strings.TrimSpace(c.PostForm("reason")), Grade: c.PostForm("grade"), Content: strings.TrimSpace(c.PostForm("content"))}
-		failed := &unitOpData{Form: action, Reason: c.PostForm("reason"), Grade: step.Grade, ReplyText: c.PostForm("content")}
+		step := hub.UnitStep{Action: action, Reason: strings.TrimSpace(c.PostForm("reason")), Grade: c.PostForm("grade"),
+			Content: strings.TrimSpace(c.PostForm("content")), FollowUp: strings.TrimSpace(c.PostForm("follow_up"))}
+		failed := &unitOpData{Form: action, Reason: c.PostForm("reason"), Grade: step.Grade, ReplyText: c.PostForm("content"), FollowUpText: c.PostForm("follow_up")}
+		if action == "view" {
+			failed.ReplyText, failed.View = "", c.PostForm("content")
+		}
 		fail := func(status int, msg string) {
 			failed.Error = msg
 			p.renderUnitOpinion(c, status, failed)
@@ -418,7 +488,11 @@ func (p *Pages) unitStep(action string) gin.HandlerFunc {
 			p.Error(c, err) // another unit's, or none: not found
 			return
 		}
-		if o.Lead != unit {
+		switch {
+		case action == "view" && o.Lead == unit:
+			fail(http.StatusForbidden, p.Both("unit.only_assist"))
+			return
+		case action != "view" && o.Lead != unit:
 			fail(http.StatusForbidden, p.Both("unit.only_lead"))
 			return
 		}
@@ -432,7 +506,7 @@ func (p *Pages) unitStep(action string) gin.HandlerFunc {
 				bad("reason", p.Both("unit.too_long", maxReason))
 				return
 			}
-			step.Grade, step.Content = "", ""
+			step = hub.UnitStep{Action: action, Reason: step.Reason}
 		case "reply":
 			switch {
 			case !models.In(step.Grade, grades):
@@ -445,11 +519,23 @@ func (p *Pages) unitStep(action string) gin.HandlerFunc {
 				bad("content", p.Both("unit.too_long", maxReply))
 				return
 			}
+			// The follow-up date is the hub's to check (Hub.UnitAct): its
+			// message comes back beside the field.
 			step.Reason = ""
+		case "view":
+			switch {
+			case step.Content == "":
+				bad("view", p.Both("unit.need_view"))
+				return
+			case utf8.RuneCountInString(step.Content) > maxReply:
+				bad("view", p.Both("unit.too_long", maxReply))
+				return
+			}
+			step = hub.UnitStep{Action: action, Content: step.Content}
 		default:
 			step = hub.UnitStep{Action: action}
 		}
-		if _, err := p.H.Store.UnitAct(c.Request.Context(), unit, id, step, p.H.Calendar); err != nil {
+		if _, err := p.H.UnitAct(c.Request.Context(), unit, id, step); err != nil {
 			e, ok := models.AsError(err)
 			if !ok || e.Code == models.ENotFound || e.Code == models.EInternal || e.Code == models.EUnavailable {
 				p.Error(c, err)
@@ -458,15 +544,18 @@ func (p *Pages) unitStep(action string) gin.HandlerFunc {
 			msg := e.Message
 			if len(e.Fields) > 0 {
 				var msgs []string
-				for _, m := range e.Fields {
+				for k, m := range e.Fields {
 					msgs = append(msgs, m)
+					if f := fields[k]; f != "" && len(e.Fields) == 1 {
+						failed.Field = f
+					}
 				}
 				msg = joinBilingual(msgs)
 			}
 			fail(handlers.Status(e.Code), msg)
 			return
 		}
-		key := map[string]string{"accept": "unit.accepted_ok", "return": "unit.returned_ok", "reply": "unit.replied_ok"}[action]
+		key := map[string]string{"accept": "unit.accepted_ok", "return": "unit.returned_ok", "reply": "unit.replied_ok", "view": "unit.viewed_ok"}[action]
 		to := "/unit/opinions/" + id
 		if action == "return" {
 			to = "/unit" // no longer the unit's

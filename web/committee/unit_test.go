@@ -8,11 +8,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"golang.org/x/net/html"
 
 	"budgetpoint/db"
 	"budgetpoint/hub"
+	"budgetpoint/internal/workdays"
 	"budgetpoint/models"
 	"budgetpoint/web/internal/webtest"
 )
@@ -182,7 +184,7 @@ func TestUnitOpinionPage(t *testing.T) {
 	f := newUnitFixture(t)
 	body := f.Get(t, f.czj, "/unit/opinions/"+f.Mine.ID, http.StatusOK)
 	webtest.MustContain(t, body, f.Mine.Content, "张三", "县（区）人大代表", "座谈会", "主办单位", "市财政局（本单位）", "协办单位", "市交通运输局",
-		"办理经过", "交办", "committee", "签收这条意见", "退回预工委", "退回理由", "答复类别", "A（已解决）", "B（正在解决）", "C（列入计划）", "D（留作参考）", "答复内容",
+		"办理经过", "交办", "committee", "签收这条意见", "退回预工委", "退回理由", "答复类别", "A 类：已解决", "B 类：正在解决", "C 类：列入计划", "D 类：留作参考", "答复内容", "跟踪日期", "B、C 类答复需要跟踪落实：不填则为三个月后",
 		`action="/unit/opinions/`+f.Mine.ID+`/accept"`, `action="/unit/opinions/`+f.Mine.ID+`/return"`, `action="/unit/opinions/`+f.Mine.ID+`/reply"`)
 
 	jb := f.Get(t, f.jtj, "/unit/opinions/"+f.Mine.ID, http.StatusOK)
@@ -266,7 +268,7 @@ func TestUnitSteps(t *testing.T) {
 		t.Fatalf("after 答复: to %s", res.Header.Get("Location"))
 	}
 	body = f.Get(t, f.czj, page, http.StatusOK)
-	webtest.MustContain(t, body, "已答复，答复会转给提出意见的联系点", "已答复", reply, "答复记录", "B（正在解决）", "本单位已答复，等待提出人评价")
+	webtest.MustContain(t, body, "已答复，答复会转给提出意见的联系点", "已答复", reply, "答复记录", "B 类：正在解决", "本单位已答复，等待提出人评价")
 	webtest.MustNotContain(t, body, `name="grade"`, "退回理由")
 	o := f.status(t, f.Mine.ID)
 	if o.Status != "answered" || len(o.Replies) != 1 || o.Replies[0].Grade != "B" || o.Replies[0].Content != reply || o.Replies[0].Round != 1 {
@@ -287,7 +289,7 @@ func TestUnitSteps(t *testing.T) {
 	body = f.Get(t, f.czj, late, http.StatusOK)
 	webtest.MustContain(t, body, "超过 7 个工作日不能退回", `id="return-late"`)
 	webtest.MustNotContain(t, body, `action="`+late+`/return"`)
-	_, b = f.Post(t, f.czj, late+"/return", url.Values{"csrf": {tok}, "reason": {"不属于本单位职责"}}, http.StatusConflict)
+	_, b = f.Post(t, f.czj, late+"/return", url.Values{"csrf": {tok}, "reason": {"不属于本单位职责"}}, http.StatusUnprocessableEntity)
 	webtest.MustContain(t, b, "这条意见没有改动", "超过 7 个工作日不能退回", `id="err-return"`)
 	if o := f.status(t, f.Late.ID); o.Status != "forwarded" || o.Lead != "czj" {
 		t.Fatalf("a late return changed it: %+v", o)
@@ -330,6 +332,8 @@ func TestUnitPagesInEnglishAndAccessible(t *testing.T) {
 	tok := f.csrf(t, f.czj)
 	f.Post(t, f.czj, "/unit/opinions/"+f.Late.ID+"/accept", url.Values{"csrf": {tok}}, http.StatusSeeOther)
 	f.Post(t, f.czj, "/unit/opinions/"+f.Late.ID+"/reply", url.Values{"csrf": {tok}, "grade": {"C"}, "content": {"Planned for 2028"}}, http.StatusSeeOther)
+	jtok := f.csrf(t, f.jtj)
+	f.Post(t, f.jtj, "/unit/opinions/"+f.Mine.ID+"/views", url.Values{"csrf": {jtok}, "content": {"Plan it with the rural roads plan"}}, http.StatusSeeOther)
 	pages := []string{"/unit/opinions/" + f.Mine.ID, "/unit/opinions/" + f.Late.ID, "/account"}
 	for _, lang := range []string{"zh", "en"} {
 		for name, c := range map[string]*http.Client{"czj": f.czj, "jtj": f.jtj} {
@@ -358,20 +362,208 @@ func TestUnitPagesInEnglishAndAccessible(t *testing.T) {
 		}
 	}
 	f.english(t, f.czj)
+	f.english(t, f.jtj)
+	webtest.MustContain(t, f.Get(t, f.czj, "/unit/opinions/"+f.Mine.ID, http.StatusOK), "Views of the assisting units", "Plan it with the rural roads plan", "Follow-up date", "A: solved", "assigned")
+	webtest.MustContain(t, f.Get(t, f.czj, "/unit/opinions/"+f.Late.ID, http.StatusOK), "grade C: planned", "This reply is followed up on")
 	for _, c := range []struct {
+		c    *http.Client
 		path string
 		form url.Values
 		want int
 		msg  string
 	}{
-		{"/unit/opinions/" + f.Mine.ID + "/reply", url.Values{"csrf": {tok}, "content": {"x"}}, http.StatusUnprocessableEntity, "choose the grade: A, B, C or D"},
-		{"/unit/opinions/" + f.Mine.ID + "/return", url.Values{"csrf": {tok}}, http.StatusUnprocessableEntity, "write why it is returned"},
-		{"/unit/opinions/" + f.Late.ID + "/accept", url.Values{"csrf": {tok}}, http.StatusConflict, "cannot be handled so"},
+		{f.czj, "/unit/opinions/" + f.Mine.ID + "/reply", url.Values{"csrf": {tok}, "content": {"x"}}, http.StatusUnprocessableEntity, "choose the grade: A, B, C or D"},
+		{f.czj, "/unit/opinions/" + f.Mine.ID + "/reply", url.Values{"csrf": {tok}, "grade": {"A"}, "content": {"x"}, "follow_up": {"2099-01-05"}}, http.StatusUnprocessableEntity, "only a B or C reply has a follow-up date"},
+		{f.czj, "/unit/opinions/" + f.Mine.ID + "/return", url.Values{"csrf": {tok}}, http.StatusUnprocessableEntity, "write why it is returned"},
+		{f.czj, "/unit/opinions/" + f.Late.ID + "/accept", url.Values{"csrf": {tok}}, http.StatusConflict, "cannot be handled so"},
+		{f.czj, "/unit/opinions/" + f.Mine.ID + "/views", url.Values{"csrf": {tok}, "content": {"x"}}, http.StatusForbidden, "the lead unit replies; views come from the assisting units"},
+		{f.jtj, "/unit/opinions/" + f.Mine.ID + "/views", url.Values{"csrf": {jtok}}, http.StatusUnprocessableEntity, "write the view"},
+		{f.jtj, "/unit/opinions/" + f.Late.ID + "/views", url.Values{"csrf": {jtok}, "content": {"x"}}, http.StatusNotFound, ""},
 	} {
-		b := f.CheckPost(t, f.czj, c.path, c.form, c.want, true)
+		b := f.CheckPost(t, c.c, c.path, c.form, c.want, true)
 		webtest.MustContain(t, b, c.msg)
 		for _, s := range webtest.CJKPunctShown(webtest.CheckPage(t, c.path, b, f.Host(), true)) {
 			t.Errorf("POST %s (English): Chinese punctuation in %q", c.path, s)
 		}
 	}
+	// Every step of the history and every grade has its words in both
+	// languages, and the English ones are English.
+	for _, a := range []string{"assign", "accept", "return", "view", "reply", "answer", "forward", "close", "reopen", "merge", "merged", "move"} {
+		w, ok := unitMessages["unit.act."+a]
+		if !ok || w[0] == "" || w[1] == "" || hasCJK(w[1]) {
+			t.Errorf("the step %s has no words in both languages: %q", a, w)
+		}
+	}
+	for k, w := range unitMessages {
+		if w[0] == "" || w[1] == "" || hasCJK(w[1]) {
+			t.Errorf("%s: %q", k, w)
+		}
+	}
+}
+
+// TestUnitViews: an assisting unit sends its view (协办意见) to the lead
+// unit, which reads it with the unit's name on its page before it replies;
+// the lead unit gets no such form and a forged POST is refused (403),
+// nothing changed; an empty view is 422 beside the field; once the lead
+// has replied a view is 409 with the hub's message.
+func TestUnitViews(t *testing.T) {
+	f := newUnitFixture(t)
+	page := "/unit/opinions/" + f.Mine.ID
+	jb := f.Get(t, f.jtj, page, http.StatusOK)
+	webtest.MustContain(t, jb, `action="`+page+`/views"`, "提出协办意见", "协办意见内容", `id="views-h"`, "协办单位还没有送来协办意见")
+	// The lead unit: the section, no form.
+	cb := f.Get(t, f.czj, page, http.StatusOK)
+	webtest.MustContain(t, cb, `id="views-h"`, "协办单位还没有送来协办意见")
+	webtest.MustNotContain(t, cb, `action="`+page+`/views"`, "提出协办意见")
+
+	jtok, ctok := f.csrf(t, f.jtj), f.csrf(t, f.czj)
+	// Empty: 422 beside the field, nothing kept.
+	_, b := f.Post(t, f.jtj, page+"/views", url.Values{"csrf": {jtok}, "content": {"   "}}, http.StatusUnprocessableEntity)
+	webtest.MustContain(t, b, "请填写协办意见", `id="err-view"`, `aria-invalid="true"`)
+	// Too long: 422, what was typed kept.
+	long := strings.Repeat("路", maxReply+1)
+	_, b = f.Post(t, f.jtj, page+"/views", url.Values{"csrf": {jtok}, "content": {long}}, http.StatusUnprocessableEntity)
+	webtest.MustContain(t, b, "不能超过 10000 个字", `id="err-view"`, long)
+	// The lead unit's forged view: 403, nothing changed.
+	_, b = f.Post(t, f.czj, page+"/views", url.Values{"csrf": {ctok}, "content": {"主办单位自己的意见"}}, http.StatusForbidden)
+	webtest.MustContain(t, b, "主办单位直接答复，协办意见由协办单位提出")
+	// Another unit's opinion: not found.
+	f.Post(t, f.czj, "/unit/opinions/"+f.Other.ID+"/views", url.Values{"csrf": {ctok}, "content": {"不是本单位的"}}, http.StatusNotFound)
+	// Without the token: refused.
+	f.Post(t, f.jtj, page+"/views", url.Values{"content": {"没有令牌"}}, http.StatusForbidden)
+	if o := f.status(t, f.Mine.ID); len(o.Views) != 0 || o.Status != "forwarded" {
+		t.Fatalf("refused views changed it: %+v", o.Views)
+	}
+
+	const view = "建议结合农村公路“十五五”规划统筹安排养护资金。"
+	res, _ := f.Post(t, f.jtj, page+"/views", url.Values{"csrf": {jtok}, "content": {view}}, http.StatusSeeOther)
+	if res.Header.Get("Location") != page {
+		t.Fatalf("after 协办意见: to %s", res.Header.Get("Location"))
+	}
+	jb = f.Get(t, f.jtj, page, http.StatusOK)
+	webtest.MustContain(t, jb, "协办意见已送主办单位", view, "市交通运输局（本单位）")
+	o := f.status(t, f.Mine.ID)
+	if len(o.Views) != 1 || o.Views[0].Unit != "jtj" || o.Views[0].Content != view || o.Status != "forwarded" {
+		t.Fatalf("after the view: %+v, %s", o.Views, o.Status)
+	}
+	// The lead unit reads it, with the unit's name, before its reply form;
+	// the history says 协办意见 in words.
+	cb = f.Get(t, f.czj, page, http.StatusOK)
+	webtest.MustContain(t, cb, view, "第 1 轮 · 市交通运输局", "协办单位送来的意见")
+	webtest.MustNotContain(t, cb, "unit.act.", "unit.d.", "grade.")
+	if iv, ir := strings.Index(cb, view), strings.Index(cb, `id="reply-h"`); iv < 0 || ir < 0 || iv > ir {
+		t.Errorf("the view (at %d) is not before the reply form (at %d)", iv, ir)
+	}
+	if i := strings.Index(cb, `class="unit-history"`); i < 0 || !strings.Contains(cb[i:], "<td>协办意见</td>") || strings.Contains(cb[i:], "<td>view</td>") {
+		t.Errorf("the history does not say 协办意见 in words")
+	}
+
+	// The lead replies: a view is then too late (409, the hub's message).
+	f.Post(t, f.czj, page+"/reply", url.Values{"csrf": {ctok}, "grade": {"A"}, "content": {"已解决。"}}, http.StatusSeeOther)
+	jb = f.Get(t, f.jtj, page, http.StatusOK)
+	webtest.MustContain(t, jb, "主办单位已答复，不再收协办意见", view)
+	webtest.MustNotContain(t, jb, `action="`+page+`/views"`)
+	_, b = f.Post(t, f.jtj, page+"/views", url.Values{"csrf": {jtok}, "content": {"迟到的意见"}}, http.StatusConflict)
+	webtest.MustContain(t, b, "不再收协办意见", "这条意见没有改动")
+	if o := f.status(t, f.Mine.ID); len(o.Views) != 1 {
+		t.Fatalf("a late view was kept: %+v", o.Views)
+	}
+}
+
+// TestUnitFollowUp: a B reply without a follow-up date (跟踪日期) gets
+// three months on, shown on the page; one with a date gets that date; an
+// A reply with a date, a C reply with a date in the past, one not a
+// working day or not a date are refused (422) beside the field, what was
+// typed kept, nothing changed.
+func TestUnitFollowUp(t *testing.T) {
+	f := newUnitFixture(t)
+	tok := f.csrf(t, f.czj)
+	page := "/unit/opinions/" + f.Mine.ID
+	want := f.H.Calendar.Months(time.Now(), hub.DefaultDueMonths).Format(time.DateOnly)
+	webtest.MustContain(t, f.Get(t, f.czj, page, http.StatusOK), `name="follow_up"`, `type="date"`, "不填则为三个月后（"+want+"）")
+
+	holiday := time.Now().In(workdays.China).AddDate(0, 0, 2)
+	for f.H.Calendar.Working(holiday) {
+		holiday = holiday.AddDate(0, 0, 1)
+	}
+	for name, c := range map[string]struct {
+		grade, date, msg string
+	}{
+		"an A reply with a date": {"A", f.H.Calendar.Add(time.Now(), 3).Format(time.DateOnly), "只有 B、C 类答复才有跟踪日期"},
+		"a D reply with a date":  {"D", f.H.Calendar.Add(time.Now(), 3).Format(time.DateOnly), "只有 B、C 类答复才有跟踪日期"},
+		"a C reply in the past":  {"C", "2020-01-06", "跟踪日期应在今天之后"},
+		"a B reply today":        {"B", time.Now().In(workdays.China).Format(time.DateOnly), "跟踪日期应在今天之后"},
+		"a C reply on a holiday": {"C", holiday.Format(time.DateOnly), "跟踪日期应是工作日"},
+		"a B reply not a date":   {"B", "下个月", "应为 2027-03-01 这样的日期"},
+	} {
+		_, b := f.Post(t, f.czj, page+"/reply", url.Values{"csrf": {tok}, "grade": {c.grade}, "content": {"答复的内容"}, "follow_up": {c.date}}, http.StatusUnprocessableEntity)
+		webtest.MustContain(t, b, c.msg, `id="err-follow_up"`, `aria-invalid="true"`, `value="`+c.date+`"`, "答复的内容")
+		if o := f.status(t, f.Mine.ID); o.Status != "forwarded" || len(o.Replies) != 0 || o.FollowUp != "" {
+			t.Fatalf("%s changed it: %+v", name, o)
+		}
+	}
+
+	// B without a date: three months on.
+	f.Post(t, f.czj, page+"/reply", url.Values{"csrf": {tok}, "grade": {"B"}, "content": {"正在解决，2027年6月底前完成。"}}, http.StatusSeeOther)
+	if o := f.status(t, f.Mine.ID); o.FollowUp != want || o.Grade != "B" {
+		t.Fatalf("a B reply: follow-up %q grade %q, want %s", o.FollowUp, o.Grade, want)
+	}
+	body := f.Get(t, f.czj, page, http.StatusOK)
+	webtest.MustContain(t, body, `id="follow-up-date">`+want+"<", "这条意见的答复将于 "+want+" 跟踪落实", "跟踪日期："+want, "B 类：正在解决")
+	webtest.MustNotContain(t, body, `name="follow_up"`)
+
+	// C with a date: that date.
+	date := f.H.Calendar.Add(time.Now(), 5).Format(time.DateOnly)
+	lp := "/unit/opinions/" + f.Late.ID
+	f.Post(t, f.czj, lp+"/reply", url.Values{"csrf": {tok}, "grade": {"C"}, "content": {"列入2028年计划。"}, "follow_up": {date}}, http.StatusSeeOther)
+	if o := f.status(t, f.Late.ID); o.FollowUp != date || o.Grade != "C" {
+		t.Fatalf("a C reply: follow-up %q, want %s", o.FollowUp, date)
+	}
+	webtest.MustContain(t, f.Get(t, f.czj, lp, http.StatusOK), `id="follow-up-date">`+date+"<", "C 类：列入计划")
+
+	// A without a date: none.
+	other := hubOpinion(7, "建议公开三公经费")
+	f.ingest(t, "hongta", 2, 1, other)
+	f.assign(t, other.ID, hub.Assignment{Lead: "czj"})
+	f.Post(t, f.czj, "/unit/opinions/"+other.ID+"/reply", url.Values{"csrf": {tok}, "grade": {"A"}, "content": {"已公开。"}, "follow_up": {""}}, http.StatusSeeOther)
+	if o := f.status(t, other.ID); o.FollowUp != "" || o.Status != "answered" {
+		t.Fatalf("an A reply: %+v", o)
+	}
+	webtest.MustNotContain(t, f.Get(t, f.czj, "/unit/opinions/"+other.ID, http.StatusOK), `id="follow-up-date"`)
+}
+
+// hasCJK says whether s writes a Chinese character or mark.
+func hasCJK(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) || strings.ContainsRune(webtest.CJKPunct, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestUnitMergedHidden: an opinion the committee merged (并案) into one
+// assigned to a unit is not shown to the unit on its own (not in its inbox,
+// its page not found, no step on it), and the one it was merged into says
+// so in its history in words.
+func TestUnitMergedHidden(t *testing.T) {
+	f := newUnitFixture(t)
+	dup := hubOpinion(8, "建议加大乡村道路养护投入")
+	f.ingest(t, "tonghai", 1, 1, dup)
+	if _, err := f.H.MergeOpinion(committeeCtx, dup.ID, f.Mine.ID); err != nil {
+		t.Fatal(err)
+	}
+	if o := f.status(t, dup.ID); o.MergedInto != f.Mine.ID || o.Lead != "czj" {
+		t.Fatalf("merged: %+v", o)
+	}
+	for _, c := range []*http.Client{f.czj, f.jtj} {
+		webtest.MustNotContain(t, f.Get(t, c, "/unit", http.StatusOK), dup.ID, dup.Content)
+		f.Get(t, c, "/unit/opinions/"+dup.ID, http.StatusNotFound)
+	}
+	tok := f.csrf(t, f.czj)
+	f.Post(t, f.czj, "/unit/opinions/"+dup.ID+"/accept", url.Values{"csrf": {tok}}, http.StatusNotFound)
+	f.Post(t, f.jtj, "/unit/opinions/"+dup.ID+"/views", url.Values{"csrf": {f.csrf(t, f.jtj)}, "content": {"x"}}, http.StatusNotFound)
+	body := f.Get(t, f.czj, "/unit/opinions/"+f.Mine.ID, http.StatusOK)
+	webtest.MustContain(t, body, "并案：另一条意见并入本条")
+	webtest.MustNotContain(t, body, "<td>merged</td>")
 }
