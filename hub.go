@@ -132,6 +132,11 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 				return err
 			}
 		}
+		// Units, a unit login and a handled history, so that the closed
+		// loop's pages (督办, 办理统计) show something.
+		if err := demo.LoadHub(ctx, h, d, stdout); err != nil {
+			return err
+		}
 	}
 	s := handlers.NewServer(d, handlers.Config{PointID: "hub", Hub: true, Log: log, BodyLimits: hub.BodyLimits(), Lockout: *lockout, SessionIdle: *idle, TrustedProxies: *proxies,
 		UnitExists: h.Store.UnitExists})

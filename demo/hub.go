@@ -96,6 +96,8 @@ func LoadHub(ctx context.Context, h *hub.Hub, d *db.DB, out io.Writer) error {
 	steps := []func() error{
 		// 1: assigned, signed for, answered A, closed satisfied.
 		func() error { return assign(committee, h, "demo-hub-op-1", "jtj", []string{"czj"}, "") },
+		// 6 says the same as 1 from another point: merged, and answered with it.
+		func() error { _, err := h.MergeOpinion(committee, "demo-hub-op-6", "demo-hub-op-1"); return err },
 		func() error { return act(unit("jtj1"), h, "jtj", "demo-hub-op-1", hub.UnitStep{Action: "accept"}) },
 		func() error {
 			return act(unit("czj"), h, "czj", "demo-hub-op-1", hub.UnitStep{Action: "view", Content: "市级财政将农村公路建设资金纳入2027年预算统筹安排。"})
@@ -104,8 +106,6 @@ func LoadHub(ctx context.Context, h *hub.Hub, d *db.DB, out io.Writer) error {
 			return act(unit("jtj1"), h, "jtj", "demo-hub-op-1", hub.UnitStep{Action: "reply", Grade: "A", Content: "已将42个山区村组道路硬化项目列入2027年农村公路建设计划，资金1.2亿元已落实。"})
 		},
 		func() error { return move(committee, h, "demo-hub-op-1", "satisfied") },
-		// 6 says the same as 1 from another point: merged, and answered with it.
-		func() error { _, err := h.MergeOpinion(committee, "demo-hub-op-6", "demo-hub-op-1"); return err },
 		// 2: answered B with a follow-up, closed basically satisfied.
 		func() error { return assign(committee, h, "demo-hub-op-2", "czj", nil, "") },
 		func() error { return act(unit("czj"), h, "czj", "demo-hub-op-2", hub.UnitStep{Action: "accept"}) },

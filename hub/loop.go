@@ -330,8 +330,10 @@ func (st *Store) UnitAct(ctx context.Context, unit, id string, s UnitStep, cal *
 // Counts are the figures of the closed loop over a set of opinions: assigned,
 // answered (answered or closed; on time when the lead's last reply of the
 // round came on or before the due date, China time), overdue (past due
-// while not answered, on today in China time), evaluated (closed with an
-// evaluation) and satisfied (satisfied or basically satisfied), with the
+// while not answered, on today in China time), evaluated (its latest
+// evaluation: the one it was closed with, or the unsatisfied one that
+// reopened it while the next round runs) and satisfied (satisfied or
+// basically satisfied), with the
 // rates 办复率 (answered / assigned) and 满意率 (satisfied / evaluated).
 type Counts struct {
 	Assigned    int64    `json:"assigned"`
@@ -418,7 +420,9 @@ func (st *Store) loopCounts(ctx context.Context, by string, withMerged bool, top
 					u.Overdue++
 				}
 			}
-			if eval != "" && status == "closed" {
+			// The latest evaluation counts: an unsatisfied one stays on the
+			// opinion while its next round runs, and is counted against.
+			if eval != "" {
 				u.Evaluated++
 				if eval == "satisfied" || eval == "basic" {
 					u.Satisfied++

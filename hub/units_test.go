@@ -257,6 +257,8 @@ func TestUnitStatistics(t *testing.T) {
 	reply(ops[2])
 	e.apiJSON(t, "PATCH", "/api/v1/committee/opinions/"+ops[0].ID, map[string]any{"status": "closed", "evaluation": "satisfied"}, 200, nil)
 	e.apiJSON(t, "PATCH", "/api/v1/committee/opinions/"+ops[1].ID, map[string]any{"status": "closed", "evaluation": "basic"}, 200, nil)
+	// Not satisfied: round 2 runs, and the evaluation counts against czj.
+	e.apiJSON(t, "PATCH", "/api/v1/committee/opinions/"+ops[2].ID, map[string]any{"status": "closed", "evaluation": "unsatisfied"}, 200, nil)
 	// jtj's first one is past due.
 	w, err := sql.Open("sqlite3", db.DSN(e.d.Path, ""))
 	if err != nil {
@@ -287,10 +289,13 @@ func TestUnitStatistics(t *testing.T) {
 			w.Answered++
 			w.OnTime++ // replied today, due months on
 		}
+		if o.Evaluation == "unsatisfied" && (o.Status != "forwarded" || o.Round != 2) {
+			t.Errorf("an unsatisfied evaluation of an assigned opinion: %+v, want round 2 forwarded", o)
+		}
 		if o.Overdue {
 			w.Overdue++
 		}
-		if o.Status == "closed" {
+		if o.Evaluation != "" {
 			w.Evaluated++
 			if o.Evaluation == "satisfied" || o.Evaluation == "basic" {
 				w.Satisfied++
@@ -312,7 +317,7 @@ func TestUnitStatistics(t *testing.T) {
 	for _, g := range got.Items {
 		switch g.Unit {
 		case "czj":
-			if g.Assigned != 4 || g.Answered != 3 || g.AnswerRate == nil || *g.AnswerRate != 0.75 || g.SatisfyRate == nil || *g.SatisfyRate != 1 {
+			if g.Assigned != 4 || g.Answered != 2 || g.AnswerRate == nil || *g.AnswerRate != 0.5 || g.Evaluated != 3 || g.SatisfyRate == nil || *g.SatisfyRate != 0.667 {
 				t.Errorf("czj: %+v", g)
 			}
 		case "jtj":
