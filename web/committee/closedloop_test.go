@@ -360,7 +360,10 @@ func TestHubStatsPage(t *testing.T) {
 <td class="num">1</td><td class="num">1</td><td class="num">50.0%</td><td class="num">100.0%</td></tr>`,
 		`<tr id="st-jtj"><th scope="row">市交通运输局</th>
 <td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">0</td>
-<td class="num">0</td><td class="num">0</td><td class="num">—</td><td class="num">—</td></tr>`)
+<td class="num">0</td><td class="num">0</td><td class="num">—</td><td class="num">—</td></tr>`,
+		// Per topic: both opinions are the test topic's.
+		`<td class="num">2</td><td class="num">1</td><td class="num">1</td><td class="num">0</td>
+<td class="num">1</td><td class="num">1</td><td class="num">50.0%</td><td class="num">100.0%</td></tr>`, `id="st-topic-`)
 	hs.english(t, c)
 	webtest.MustContain(t, hs.Get(t, c, "/hub/stats", http.StatusOK), "Answer rate", "Satisfaction rate", "50.0%")
 }

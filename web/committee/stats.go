@@ -1,7 +1,8 @@
 package committee
 
 // 办理统计: per unit, what was assigned to it and how it was handled
-// (hub.Store.UnitStatistics), with 办复率 and 满意率.
+// (hub.Store.UnitStatistics), and per topic (hub.Hub.TopicStatistics), with
+// 办复率 and 满意率.
 
 import (
 	"fmt"
@@ -29,6 +30,10 @@ var statsMessages = web.Messages{
 	"hub.st.satisfy":     {"满意率", "Satisfaction rate"},
 	"hub.st.none":        {"还没有承办单位。", "No unit yet."},
 	"hub.st.na":          {"—", "—"},
+	"hub.st.by_topic":    {"按事项", "By topic"},
+	"hub.st.topic_lead":  {"每个事项交办的意见建议；并案的意见每条都计，因为每位提出人都得到答复。", "The opinions of each topic that were assigned; each of those merged counts, since each proposer is answered."},
+
+	"hub.st.no_topic": {"还没有交办任何意见。", "Nothing assigned yet."},
 }
 
 // statRow is a unit's line, its rates written out.
@@ -38,10 +43,15 @@ type statRow struct {
 }
 
 type statsData struct {
-	Units []statRow
-	Total statRow
-	// Per-topic statistics will come as a second table (the store does
-	// not count them yet).
+	Units  []statRow
+	Total  statRow
+	Topics []topicStatRow
+}
+
+// topicStatRow is a topic's line, its rates written out.
+type topicStatRow struct {
+	hub.TopicStats
+	AnswerRate, SatisfyRate string
 }
 
 func (p *Pages) statsPage(c *gin.Context) {
@@ -64,6 +74,30 @@ func (p *Pages) statsPage(c *gin.Context) {
 		t.Satisfied += u.Satisfied
 	}
 	d.Total = statRow{UnitStats: t, AnswerRate: ratio(t.Answered, t.Assigned, na), SatisfyRate: ratio(t.Satisfied, t.Evaluated, na)}
+	ts, err := p.H.TopicStatistics(c.Request.Context())
+	if err != nil {
+		p.Error(c, err)
+		return
+	}
+	titles := map[string]string{}
+	if lang == web.LangEN {
+		infos, err := p.topicInfos(c)
+		if err != nil {
+			p.Error(c, err)
+			return
+		}
+		for _, ti := range infos {
+			if ti.TitleEN != "" {
+				titles[ti.ID] = ti.TitleEN
+			}
+		}
+	}
+	for _, x := range ts {
+		if en := titles[x.Topic]; en != "" {
+			x.Title = en
+		}
+		d.Topics = append(d.Topics, topicStatRow{TopicStats: x, AnswerRate: percent(x.AnswerRate, na), SatisfyRate: percent(x.SatisfyRate, na)})
+	}
 	p.Render(c, http.StatusOK, "stats.html", p.view(c, "hub.st.title", "hub-stats", d))
 }
 
