@@ -595,6 +595,11 @@ func TestDrills(t *testing.T) {
 		}
 	})
 
+	step("the closed loop: a forum's opinion assigned, answered B, reopened, answered A, closed; the point's pages tell each step", func(t *testing.T) {
+		c.t = t
+		c.loopDrill(t)
+	})
+
 	step("hub down, points keep collecting and restart, hub back: converge", func(t *testing.T) {
 		c.t = t
 		c.stopHub()
