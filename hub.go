@@ -122,18 +122,8 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 		log.Warn("sync requests signed with version 1 are taken (--accept-signature-v1): each use is audited; drop the flag once every point is upgraded")
 	}
 	if *withDemo {
-		// The committee publishes the demo topics to every point, as it does in
-		// life, so that its pages show their titles.
-		for _, t := range demo.Topics() {
-			if _, err := h.Topic(ctx, t.ID); err == nil {
-				continue
-			}
-			if _, _, err := h.PublishTopic(ctx, t, nil); err != nil {
-				return err
-			}
-		}
-		// Units, a unit login and a handled history, so that the closed
-		// loop's pages (督办, 办理统计) show something.
+		// The demo topics published to every point; units, a unit login and
+		// a handled history, so that the closed loop's pages show something.
 		if err := demo.LoadHub(ctx, h, d, stdout); err != nil {
 			return err
 		}

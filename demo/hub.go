@@ -36,14 +36,14 @@ var hubOpinions = []hubOpinion{
 	{"demo-hub-op-1", "tonghai", "t-2027-budget-draft", "forum", "建议加大对乡村道路硬化和农村饮水安全的投入，优先安排山区村组项目。", models.Proposer{Kind: "deputy", Name: "李明", Level: "county"}},
 	{"demo-hub-op-2", "hongta", "t-2027-budget-draft", "forum", "建议进一步压减一般性支出，严控“三公”经费，并公开压减的明细。", models.Proposer{Kind: "deputy", Name: "王芳", Level: "municipal"}},
 	{"demo-hub-op-3", "yuanjiang", "t-2027-budget-draft", "written", "建议对教育专项资金的绩效目标进行量化，便于审查。", models.Proposer{Kind: "deputy", Name: "赵丽", Level: "municipal"}},
-	{"demo-hub-op-4", "jiangchuan", "t-2027-budget-draft", "questionnaire", "建议提高基层医疗卫生机构的经费保障水平，特别是乡镇卫生院。", models.Proposer{Kind: "public", Description: "江川区居民"}},
+	{"demo-hub-op-4", "xinping", "t-2027-budget-draft", "questionnaire", "建议提高基层医疗卫生机构的经费保障水平，特别是乡镇卫生院。", models.Proposer{Kind: "public", Description: "新平县居民"}},
 	{"demo-hub-op-5", "yimen", "t-2026-state-assets", "field_research", "建议建立闲置资产台账并定期向人大报告盘活进展。", models.Proposer{Kind: "deputy", Name: "张伟", Level: "county"}},
 	{"demo-hub-op-6", "hongta", "t-2027-budget-draft", "forum", "建议加大乡村道路硬化投入，山区村组的道路要优先安排。", models.Proposer{Kind: "deputy", Name: "陈军", Level: "township"}},
-	{"demo-hub-op-7", "chengjiang", "t-2026-state-assets", "forum", "建议城投集团公开经营性资产的收益情况。", models.Proposer{Kind: "deputy", Name: "杨霞", Level: "provincial"}},
+	{"demo-hub-op-7", "jiangcheng", "t-2026-state-assets", "forum", "建议城投集团公开经营性资产的收益情况。", models.Proposer{Kind: "deputy", Name: "杨霞", Level: "provincial"}},
 	{"demo-hub-op-8", "tonghai", "t-2027-budget-draft", "forum", "希望增加养老服务设施建设投入。", models.Proposer{Kind: "public", Description: "秀山街道居民"}},
 }
 
-// LoadHub gives a demo hub units, a unit login (UnitLogin, password
+// LoadHub gives a demo hub the demo topics, units, a unit login (UnitLogin, password
 // DemoPassword) and a handled history, once: opinions as the points
 // reported them, assigned, signed for, answered with grades, evaluated,
 // one reopened under supervision (督办), one overdue, one due soon, one
@@ -51,6 +51,16 @@ var hubOpinions = []hubOpinion{
 // step goes through the hub's service, as the committee's and the units'
 // would, with its history and audit entries.
 func LoadHub(ctx context.Context, h *hub.Hub, d *db.DB, out io.Writer) error {
+	// The committee publishes the demo topics to every point, as it does in
+	// life, so that its pages show their titles.
+	for _, t := range Topics() {
+		if _, err := h.Topic(ctx, t.ID); err == nil {
+			continue
+		}
+		if _, _, err := h.PublishTopic(ctx, t, nil); err != nil {
+			return err
+		}
+	}
 	have, err := h.Store.Units(ctx)
 	if err != nil {
 		return err
