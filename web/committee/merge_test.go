@@ -4,9 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"budgetpoint/hub"
 	"budgetpoint/models"
@@ -158,4 +161,82 @@ func TestHubViewsAndFollowUp(t *testing.T) {
 	}
 	hs.english(t, c)
 	webtest.MustContain(t, hs.Get(t, c, "/hub/opinions/"+a.ID, http.StatusOK), "Views of the assisting units", "round 1 · 市交通运输局", "Follow-up date: ")
+}
+
+// TestHubFollowUpsOnSupervision: 督办 lists, apart, the answered or closed
+// opinions whose B or C reply is followed up within 10 working days or
+// was due to be, by date, red past and amber soon; not an A reply, not
+// one far off, not a merged one; the workbook has them on a second sheet.
+func TestHubFollowUpsOnSupervision(t *testing.T) {
+	hs := newHubSite(t)
+	ctx := context.Background()
+	hs.addUnits(t, "czj", "市财政局")
+	past, soon, done, far, solved := hubOpinion(1, "建议加大乡村道路投入"), hubOpinion(2, "建议公开三公经费"), hubOpinion(3, "建议压减一般性支出"),
+		hubOpinion(4, "建议增加教育投入"), hubOpinion(5, "建议改善医疗条件")
+	hs.ingest(t, "hongta", 1, 1, past, soon, done)
+	hs.ingest(t, "tonghai", 1, 1, far, solved)
+	cal, now := hs.H.Calendar, hs.H.Store.Now()
+	pastDay := cal.Add(now.AddDate(0, 0, -14), 0).Format(time.DateOnly)
+	soonDay, doneDay, farDay := cal.Add(now, 5).Format(time.DateOnly), cal.Add(now, 3).Format(time.DateOnly), cal.Add(now, 40).Format(time.DateOnly)
+	for _, r := range []struct {
+		id, grade, day string
+	}{{past.ID, "B", pastDay}, {soon.ID, "C", soonDay}, {done.ID, "B", doneDay}, {far.ID, "B", farDay}, {solved.ID, "A", ""}} {
+		if _, err := hs.H.AssignOpinion(asCommittee(), r.id, hub.Assignment{Lead: "czj"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := hs.H.Store.UnitAct(ctx, "czj", r.id, hub.UnitStep{Action: "reply", Grade: r.grade, Content: "答复", FollowUp: r.day}, cal); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := hs.H.MoveOpinion(asCommittee(), done.ID, hub.OpinionPatch{Status: "closed", Evaluation: "satisfied"}); err != nil {
+		t.Fatal(err)
+	}
+	c := hs.Login(t, "committee")
+	body := hs.Get(t, c, "/hub/supervision", http.StatusOK)
+	webtest.MustContain(t, body, "目前没有需要督办的意见建议", `<h2 id="fu-h">待跟踪（B、C 类答复）</h2>`, "共 3 条：已过跟踪日期 1 条",
+		`<tr id="fu-`+past.ID+`" class="due-over">`, `<tr id="fu-`+done.ID+`" class="due-soon">`, `<tr id="fu-`+soon.ID+`" class="due-soon">`,
+		pastDay, soonDay, doneDay, "B 类：正在解决", "C 类：列入计划", "已过跟踪日期</strong>", ">5 <strong class=\"badge soon\">临近期限</strong>", "已办结",
+		`href="/hub/supervision.xlsx?sort=due"`)
+	var order []string
+	for _, id := range []string{past.ID, done.ID, soon.ID} {
+		order = append(order, "fu-"+id)
+	}
+	got := strings.Join(regexpAll(body, `<tr id="(fu-[^"]+)"`), ",")
+	if got != strings.Join(order, ",") {
+		t.Errorf("the follow-up rows: %s, want %s", got, strings.Join(order, ","))
+	}
+	if strings.Contains(body, far.ID) || strings.Contains(body, solved.ID) {
+		t.Error("a reply far off, or an A one, is listed to follow up")
+	}
+	// The workbook's second sheet.
+	res, err := c.Get(hs.URL + "/hub/supervision.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(strings.NewReader(webtest.ReadAll(t, res)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if sheets := f.GetSheetList(); len(sheets) != 2 || sheets[0] != "督办" || sheets[1] != "待跟踪" {
+		t.Fatalf("the workbook's sheets: %q", sheets)
+	}
+	rows, err := f.GetRows("待跟踪")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 || rows[0][5] != "答复类别" || rows[0][6] != "跟踪日期" || rows[1][3] != "建议加大乡村道路投入" || rows[1][5] != "B 类：正在解决" ||
+		rows[1][6] != pastDay || rows[2][8] != "已办结" || rows[3][6] != soonDay || rows[3][7] != "5" {
+		t.Errorf("the follow-up sheet's rows: %q", rows)
+	}
+	hs.english(t, c)
+	webtest.MustContain(t, hs.Get(t, c, "/hub/supervision", http.StatusOK), "To follow up (B and C replies)", "3 in all: 1 past the follow-up date", "past the follow-up date")
+}
+
+func regexpAll(s, re string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(re).FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	return out
 }
