@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"budgetpoint/demo"
 	"budgetpoint/hub"
@@ -83,4 +84,48 @@ func TestBrowserCommitteeAssignsAndFollowsUp(t *testing.T) {
 	webtest.Shot(t, ctx, "6-stats")
 	webtest.Run(t, ctx, "the units", chromedp.Navigate(hs.URL+"/hub/units"), chromedp.WaitVisible(chromedp.ID("unit-czj")))
 	webtest.Shot(t, ctx, "7-units")
+}
+
+// The committee opens an opinion of one point, sees on its page the like
+// opinion of another point offered as a likely duplicate with how alike
+// they are, and merges it (并案) with the keyboard: Tab to 并入这一条,
+// Enter. The page says what it was merged into, and the row names it with
+// a link and has no forms; the other's page counts it. Screenshots.
+func TestBrowserCommitteeMergesDuplicate(t *testing.T) {
+	hs := newHubSite(t)
+	hs.addUnits(t, "czj", "市财政局")
+	a, b := hubOpinion(1, "建议加大乡村道路建设资金投入"), hubOpinion(2, "建议加大乡村道路建设的资金投入力度")
+	hs.ingest(t, "hongta", 1, 1, a)
+	hs.ingest(t, "tonghai", 1, 1, b)
+
+	ctx := webtest.Browser(t)
+	webtest.SignIn(t, ctx, hs.URL, "committee", demo.DemoPassword)
+	webtest.Run(t, ctx, "the opinion's page", chromedp.Navigate(hs.URL+"/lang/zh?next=/hub/opinions/"+b.ID), chromedp.WaitVisible(chromedp.ID("sim-"+a.ID)))
+	sim := webtest.Read(t, ctx, "the suggestion", chromedp.Text(chromedp.ID("sim-"+a.ID)))
+	webtest.MustContain(t, sim, "建议加大乡村道路建设资金投入", "红塔区人大常委会", "相似度", "%", "并入这一条")
+	webtest.Shot(t, ctx, "1-likely-duplicate")
+	// From the suggestion's link, Tab reaches its button; Enter merges.
+	webtest.Run(t, ctx, "tab to the button", chromedp.Focus(chromedp.CSS("#sim-"+a.ID+" a")), chromedp.KeyEvent(kb.Tab))
+	onButton := webtest.Read(t, ctx, "focus", chromedp.Evaluate[string](`document.activeElement.tagName + ":" + document.activeElement.textContent.trim()`))
+	if onButton != "BUTTON:并入这一条" {
+		t.Fatalf("Tab from the suggestion's link reaches %q, want its button", onButton)
+	}
+	webtest.Run(t, ctx, "merge", chromedp.KeyEvent(kb.Enter))
+	webtest.WaitFor(t, ctx, ".flash-ok")
+	flash := webtest.Read(t, ctx, "the flash", chromedp.Text(chromedp.CSS(".flash-ok")))
+	webtest.MustContain(t, flash, "已并案", "建议加大乡村道路建设资金投入")
+	row := webtest.Read(t, ctx, "the row", chromedp.Text(chromedp.ID("op-"+b.ID)))
+	webtest.MustContain(t, row, "已并入：建议加大乡村道路建设资金投入", "这条意见随所并入的那一条办理")
+	forms := webtest.Read(t, ctx, "the row's forms", chromedp.Evaluate[int](`document.querySelectorAll("#op-`+b.ID+` form").length`))
+	if forms != 0 {
+		t.Errorf("the merged opinion's row has %d forms", forms)
+	}
+	if o, err := hs.H.Opinion(asCommittee(), b.ID); err != nil || o.MergedInto != a.ID {
+		t.Fatalf("merged: %+v %v", o, err)
+	}
+	webtest.Shot(t, ctx, "2-merged")
+	webtest.Run(t, ctx, "the other", chromedp.Click(chromedp.CSS(".merged-into a")), chromedp.WaitVisible(chromedp.ID("op-"+a.ID)))
+	other := webtest.Read(t, ctx, "the other's row", chromedp.Text(chromedp.ID("op-"+a.ID)))
+	webtest.MustContain(t, other, "已有 1 条意见并入这一条", "建议加大乡村道路建设的资金投入力度", "通海县人大常委会")
+	webtest.Shot(t, ctx, "3-merged-into")
 }

@@ -121,6 +121,12 @@ func TestHubMergeOnOpinionPage(t *testing.T) {
 	if o := get(b.ID); o.Lead != "czj" || o.Status != "forwarded" {
 		t.Errorf("the merged opinion does not follow: %+v", o)
 	}
+	// 督办 lists the one merged into, not the merged one again.
+	body = hs.Get(t, c, "/hub/supervision", http.StatusOK)
+	webtest.MustContain(t, body, `<tr id="sv-`+a.ID+`"`)
+	if strings.Contains(body, `<tr id="sv-`+b.ID+`"`) {
+		t.Error("the merged opinion is under supervision beside the one it follows")
+	}
 	// Merging by number on the workbench (no single): back to the row.
 	res, _ = hs.Post(t, c, "/hub/opinions/"+x.ID+"/merge", url.Values{"csrf": {tok}, "into": {" " + a.ID + " "}, "back": {"point=hongta"}}, http.StatusSeeOther)
 	if loc := res.Header.Get("Location"); loc != "/hub/opinions?point=hongta#op-"+x.ID {
