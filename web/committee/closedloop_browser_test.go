@@ -75,6 +75,27 @@ func TestBrowserCommitteeAssignsAndFollowsUp(t *testing.T) {
 	}
 	webtest.Shot(t, ctx, "5-supervision-by-unit")
 
+	// 待跟踪: a B reply whose follow-up date is past (red), a C one soon
+	// (amber), earliest first, coloured as the rows above.
+	fuPast, fuSoon := hubOpinion(4, "建议改善医疗条件"), hubOpinion(5, "建议增加教育投入")
+	hs.ingest(t, "tonghai", 2, 0, fuSoon, fuPast)
+	for id, r := range map[string]hub.UnitStep{fuPast.ID: {Action: "reply", Grade: "B", Content: "正在办理", FollowUp: cal.Add(now.AddDate(0, 0, -10), 0).Format(time.DateOnly)},
+		fuSoon.ID: {Action: "reply", Grade: "C", Content: "列入计划", FollowUp: cal.Add(now, 6).Format(time.DateOnly)}} {
+		if _, err := hs.H.AssignOpinion(asCommittee(), id, hub.Assignment{Lead: "jtj"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := hs.H.Store.UnitAct(asCommittee(), "jtj", id, r, cal); err != nil {
+			t.Fatal(err)
+		}
+	}
+	webtest.Run(t, ctx, "the follow-ups", chromedp.Navigate(hs.URL+"/hub/supervision"), chromedp.WaitVisible(chromedp.CSS("table.follow-ups")))
+	fu := webtest.Read(t, ctx, "the follow-up rows", chromedp.Evaluate[string](`Array.from(document.querySelectorAll("table.follow-ups tbody tr")).map(r => r.id + ":" + getComputedStyle(r.querySelector("td")).backgroundColor).join(",")`))
+	if want := "fu-" + fuPast.ID + ":rgb(253, 236, 234),fu-" + fuSoon.ID + ":rgb(255, 248, 225)"; fu != want {
+		t.Errorf("the follow-up rows are %s, want %s", fu, want)
+	}
+	webtest.Run(t, ctx, "scroll to them", chromedp.ScrollIntoView(chromedp.ID("fu-h")))
+	webtest.Shot(t, ctx, "5b-follow-ups")
+
 	webtest.Run(t, ctx, "the statistics", chromedp.Navigate(hs.URL+"/hub/stats"), chromedp.WaitVisible(chromedp.ID("stats-units")))
 	// 市财政局 leads two (one past due), 市交通运输局 one.
 	czj := webtest.Read(t, ctx, "czj's line", chromedp.Evaluate[string](`Array.from(document.querySelectorAll("#st-czj > *")).map(c => c.textContent).join("|")`))
