@@ -329,8 +329,12 @@ func (p *Pages) stepText(lang string, names map[string]string, s models.OpinionS
 		return p.Translate(lang, "hub.step.reply", unitName(names, str("unit")), p.Translate(lang, "grade."+str("grade")))
 	case "reopen":
 		return p.Translate(lang, "hub.step.reopen", str("due"))
+	case "view":
+		return p.Translate(lang, "hub.step.view", unitName(names, str("unit")))
 	}
-	return s.Action
+	// The committee's own moves (forward, answer, close), in the words of
+	// the unit's history; merge and merged are told by mergeInfo.
+	return p.actionName(lang, s.Action)
 }
 
 // handling is what a row shows of an opinion's handling.

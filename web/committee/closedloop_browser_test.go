@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"budgetpoint/demo"
 	"budgetpoint/hub"
@@ -74,6 +75,27 @@ func TestBrowserCommitteeAssignsAndFollowsUp(t *testing.T) {
 	}
 	webtest.Shot(t, ctx, "5-supervision-by-unit")
 
+	// 待跟踪: a B reply whose follow-up date is past (red), a C one soon
+	// (amber), earliest first, coloured as the rows above.
+	fuPast, fuSoon := hubOpinion(4, "建议改善医疗条件"), hubOpinion(5, "建议增加教育投入")
+	hs.ingest(t, "tonghai", 2, 0, fuSoon, fuPast)
+	for id, r := range map[string]hub.UnitStep{fuPast.ID: {Action: "reply", Grade: "B", Content: "正在办理", FollowUp: cal.Add(now.AddDate(0, 0, -10), 0).Format(time.DateOnly)},
+		fuSoon.ID: {Action: "reply", Grade: "C", Content: "列入计划", FollowUp: cal.Add(now, 6).Format(time.DateOnly)}} {
+		if _, err := hs.H.AssignOpinion(asCommittee(), id, hub.Assignment{Lead: "jtj"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := hs.H.Store.UnitAct(asCommittee(), "jtj", id, r, cal); err != nil {
+			t.Fatal(err)
+		}
+	}
+	webtest.Run(t, ctx, "the follow-ups", chromedp.Navigate(hs.URL+"/hub/supervision"), chromedp.WaitVisible(chromedp.CSS("table.follow-ups")))
+	fu := webtest.Read(t, ctx, "the follow-up rows", chromedp.Evaluate[string](`Array.from(document.querySelectorAll("table.follow-ups tbody tr")).map(r => r.id + ":" + getComputedStyle(r.querySelector("td")).backgroundColor).join(",")`))
+	if want := "fu-" + fuPast.ID + ":rgb(253, 236, 234),fu-" + fuSoon.ID + ":rgb(255, 248, 225)"; fu != want {
+		t.Errorf("the follow-up rows are %s, want %s", fu, want)
+	}
+	webtest.Run(t, ctx, "scroll to them", chromedp.ScrollIntoView(chromedp.ID("fu-h")))
+	webtest.Shot(t, ctx, "5b-follow-ups")
+
 	webtest.Run(t, ctx, "the statistics", chromedp.Navigate(hs.URL+"/hub/stats"), chromedp.WaitVisible(chromedp.ID("stats-units")))
 	// 市财政局 leads two (one past due), 市交通运输局 one.
 	czj := webtest.Read(t, ctx, "czj's line", chromedp.Evaluate[string](`Array.from(document.querySelectorAll("#st-czj > *")).map(c => c.textContent).join("|")`))
@@ -83,4 +105,48 @@ func TestBrowserCommitteeAssignsAndFollowsUp(t *testing.T) {
 	webtest.Shot(t, ctx, "6-stats")
 	webtest.Run(t, ctx, "the units", chromedp.Navigate(hs.URL+"/hub/units"), chromedp.WaitVisible(chromedp.ID("unit-czj")))
 	webtest.Shot(t, ctx, "7-units")
+}
+
+// The committee opens an opinion of one point, sees on its page the like
+// opinion of another point offered as a likely duplicate with how alike
+// they are, and merges it (并案) with the keyboard: Tab to 并入这一条,
+// Enter. The page says what it was merged into, and the row names it with
+// a link and has no forms; the other's page counts it. Screenshots.
+func TestBrowserCommitteeMergesDuplicate(t *testing.T) {
+	hs := newHubSite(t)
+	hs.addUnits(t, "czj", "市财政局")
+	a, b := hubOpinion(1, "建议加大乡村道路建设资金投入"), hubOpinion(2, "建议加大乡村道路建设的资金投入力度")
+	hs.ingest(t, "hongta", 1, 1, a)
+	hs.ingest(t, "tonghai", 1, 1, b)
+
+	ctx := webtest.Browser(t)
+	webtest.SignIn(t, ctx, hs.URL, "committee", demo.DemoPassword)
+	webtest.Run(t, ctx, "the opinion's page", chromedp.Navigate(hs.URL+"/lang/zh?next=/hub/opinions/"+b.ID), chromedp.WaitVisible(chromedp.ID("sim-"+a.ID)))
+	sim := webtest.Read(t, ctx, "the suggestion", chromedp.Text(chromedp.ID("sim-"+a.ID)))
+	webtest.MustContain(t, sim, "建议加大乡村道路建设资金投入", "红塔区人大常委会", "相似度", "%", "并入这一条")
+	webtest.Shot(t, ctx, "1-likely-duplicate")
+	// From the suggestion's link, Tab reaches its button; Enter merges.
+	webtest.Run(t, ctx, "tab to the button", chromedp.Focus(chromedp.CSS("#sim-"+a.ID+" a")), chromedp.KeyEvent(kb.Tab))
+	onButton := webtest.Read(t, ctx, "focus", chromedp.Evaluate[string](`document.activeElement.tagName + ":" + document.activeElement.textContent.trim()`))
+	if onButton != "BUTTON:并入这一条" {
+		t.Fatalf("Tab from the suggestion's link reaches %q, want its button", onButton)
+	}
+	webtest.Run(t, ctx, "merge", chromedp.KeyEvent(kb.Enter))
+	webtest.WaitFor(t, ctx, ".flash-ok")
+	flash := webtest.Read(t, ctx, "the flash", chromedp.Text(chromedp.CSS(".flash-ok")))
+	webtest.MustContain(t, flash, "已并案", "建议加大乡村道路建设资金投入")
+	row := webtest.Read(t, ctx, "the row", chromedp.Text(chromedp.ID("op-"+b.ID)))
+	webtest.MustContain(t, row, "已并入：建议加大乡村道路建设资金投入", "这条意见随所并入的那一条办理")
+	forms := webtest.Read(t, ctx, "the row's forms", chromedp.Evaluate[int](`document.querySelectorAll("#op-`+b.ID+` form").length`))
+	if forms != 0 {
+		t.Errorf("the merged opinion's row has %d forms", forms)
+	}
+	if o, err := hs.H.Opinion(asCommittee(), b.ID); err != nil || o.MergedInto != a.ID {
+		t.Fatalf("merged: %+v %v", o, err)
+	}
+	webtest.Shot(t, ctx, "2-merged")
+	webtest.Run(t, ctx, "the other", chromedp.Click(chromedp.CSS(".merged-into a")), chromedp.WaitVisible(chromedp.ID("op-"+a.ID)))
+	other := webtest.Read(t, ctx, "the other's row", chromedp.Text(chromedp.ID("op-"+a.ID)))
+	webtest.MustContain(t, other, "已有 1 条意见并入这一条", "建议加大乡村道路建设的资金投入力度", "通海县人大常委会")
+	webtest.Shot(t, ctx, "3-merged-into")
 }

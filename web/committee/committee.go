@@ -80,6 +80,7 @@ var messages = []web.Messages{
 	activityMessages,    // activities.go
 	opinionMessages,     // opinions.go
 	assignMessages,      // assign.go
+	mergeMessages,       // merge.go
 	unitsMessages,       // units.go
 	supervisionMessages, // supervision.go
 	statsMessages,       // stats.go
@@ -126,6 +127,7 @@ func (p *Pages) Routes(r *gin.Engine) {
 	r.GET("/hub/opinions/:id", cm, p.opinionPage)
 	r.POST("/hub/opinions/:id", cm, p.opinionMove)
 	r.POST("/hub/opinions/:id/assign", cm, p.opinionAssign)
+	r.POST("/hub/opinions/:id/merge", cm, p.opinionMerge)
 	r.POST("/hub/assign", cm, p.bulkAssign)
 	r.GET("/hub/units", cm, p.unitsPage)
 	r.POST("/hub/units", cm, p.unitAdd)

@@ -33,7 +33,9 @@ func TestEnglishHubPages(t *testing.T) {
 	op2.Proposer = models.Proposer{Kind: "public", Description: "shop owner"}
 	hs.ingestDef(t, def, "hongta", 1, 6, op, op2)
 	op3 := hubOpinion(3, "Cut general spending")
-	hs.ingestDef(t, def, "tonghai", 1, 3, op3)
+	// Two like op: one merged into it (并案), one whose page offers it.
+	op4, op5 := hubOpinion(4, "Fund rural roads and bridges"), hubOpinion(5, "Fund the rural roads")
+	hs.ingestDef(t, def, "tonghai", 1, 3, op3, op4, op5)
 	hs.pushActivities(t, "hongta", []models.Activity{hubActivity("forum", "Forum on the draft", "2026-11-18", "Town hall", models.Participants{Deputies: 7, Public: 15})})
 	c := hs.Login(t, "committee")
 	tok := hs.hubCSRF(t, c)
@@ -60,6 +62,16 @@ func TestEnglishHubPages(t *testing.T) {
 	}
 	hs.Post(t, c, "/hub/opinions/"+op2.ID, url.Values{"csrf": {tok}, "op": {"close"}, "evaluation": {"unsatisfied"}}, http.StatusSeeOther)
 	hs.Post(t, c, "/hub/assign", url.Values{"csrf": {tok}, "ids": {op3.ID}, "lead": {"jtj"}}, http.StatusSeeOther)
+	// op2's second round has a view of its assisting unit; op3 a B reply
+	// followed up soon (待跟踪); op4 merged into op.
+	if _, err := hs.H.Store.UnitAct(context.Background(), "jtj", op2.ID, hub.UnitStep{Action: "view", Content: "Roads are planned with the towns"}, hs.H.Calendar); err != nil {
+		t.Fatal(err)
+	}
+	follow := hs.H.Calendar.Add(hs.H.Store.Now(), 3).Format("2006-01-02")
+	if _, err := hs.H.Store.UnitAct(context.Background(), "jtj", op3.ID, hub.UnitStep{Action: "reply", Grade: "B", Content: "Being cut", FollowUp: follow}, hs.H.Calendar); err != nil {
+		t.Fatal(err)
+	}
+	hs.Post(t, c, "/hub/opinions/"+op4.ID+"/merge", url.Values{"csrf": {tok}, "into": {op.ID}, "single": {"1"}}, http.StatusSeeOther)
 
 	shown := map[string]string{}
 	check := func(page string, doc *html.Node) {
@@ -69,7 +81,7 @@ func TestEnglishHubPages(t *testing.T) {
 		shown[page] = webtest.Text(doc)
 	}
 	idPages := []string{"/hub/topics/" + hubTopic, "/hub/topics/" + hubTopic + "?point=hongta", "/hub/opinions", "/hub/opinions/" + op2.ID,
-		"/hub/units", "/hub/supervision", "/hub/supervision?sort=point", "/hub/stats", "/hub/publish", "/hub/export", "/questionnaires/new",
+		"/hub/opinions/" + op.ID, "/hub/opinions/" + op3.ID, "/hub/opinions/" + op4.ID, "/hub/opinions/" + op5.ID, "/hub/units", "/hub/supervision", "/hub/supervision?sort=point", "/hub/stats", "/hub/publish", "/hub/export", "/questionnaires/new",
 		"/questionnaires/q-2028-assets/edit", "/questionnaires/q-2028-assets/preview"}
 	for _, role := range []string{"committee", "admin"} {
 		c := hs.Login(t, role)
@@ -81,7 +93,9 @@ func TestEnglishHubPages(t *testing.T) {
 		cr.Summary(role + "/en")
 	}
 	for page, want := range map[string]string{"/hub/units": "Transport Bureau", "/hub/supervision": "Finance Bureau", "/hub/stats": "Answer rate",
-		"/hub/opinions/" + op2.ID: "round 2", "/hub/topics": "State assets 2028", "/hub/publish": "State assets survey", "/hub/topics/" + hubTopic: "Budget draft survey", "/hub/opinions": "Budget draft 2027", "/hub/export": "State assets 2028"} {
+		"/hub/opinions/" + op2.ID: "round 2", "/hub/topics": "State assets 2028", "/hub/publish": "State assets survey", "/hub/topics/" + hubTopic: "Budget draft survey", "/hub/opinions": "Budget draft 2027", "/hub/export": "State assets 2028",
+		"/hub/opinions/" + op4.ID: "Merged into: Fund rural roads", "/hub/opinions/" + op.ID: "1 merged into this one", "/hub/opinions/" + op5.ID: "Merge into this one",
+		"/hub/opinions/" + op3.ID: "Follow-up date: " + follow} {
 		if !strings.Contains(shown[page], want) {
 			t.Errorf("%s (English) does not show %q", page, want)
 		}

@@ -70,6 +70,17 @@ type hubOp struct {
 	CanAssign bool
 	Checked   bool // ticked for the bulk assignment
 	handling
+	// 并案: the short content of the one it follows (MergedInto), those
+	// merged into it, whether it may be merged, the likely duplicates (on
+	// its own page) and the number typed in the merge form.
+	IntoShort string
+	Merged    []mergedRow
+	CanMerge  bool
+	Similar   []similarRow
+	Into      string
+	// The assisting units' views, and the follow-up date of a B or C reply.
+	ViewRows     []viewRow
+	FollowUpDate string
 }
 
 type hubOpsData struct {
@@ -206,7 +217,6 @@ func (p *Pages) renderList(c *gin.Context, status int, f models.OpinionFilter, p
 		r.handling = p.handlingOf(lang, unames, o)
 		r.CanAssign = models.In(o.Status, []string{"recorded", "reported", "forwarded"}) && !o.Voided
 		r.Assign = assignForm{Lead: o.Lead, Assist: o.Assist}
-		d.CanBulk = d.CanBulk || r.CanAssign
 		r.Checked = bulk != nil && models.In(o.ID, bulk.IDs)
 		if r.TopicName == "" {
 			r.TopicName = o.TopicID
@@ -214,8 +224,18 @@ func (p *Pages) renderList(c *gin.Context, status int, f models.OpinionFilter, p
 		r.CanFwd = models.ValidTransition(o.Status, "forwarded")
 		r.CanAns = models.ValidTransition(o.Status, "answered") || o.Status == "answered"
 		r.CanClose = models.ValidTransition(o.Status, "closed")
+		r.ViewRows, r.FollowUpDate = p.viewRows(lang, unames, o), followUpOf(o)
+		if err := p.mergeInfo(c, lang, &r, single); err != nil {
+			p.Error(c, err)
+			return
+		}
+		if o.MergedInto != "" {
+			// It follows the other: no forms of its own.
+			r.CanAssign, r.CanFwd, r.CanAns, r.CanClose = false, false, false, false
+		}
+		d.CanBulk = d.CanBulk || r.CanAssign
 		if failed != nil && failed.ID == o.ID {
-			r.Error, r.Op, r.Answer, r.Eval = failed.Error, failed.Op, failed.Answer, failed.Eval
+			r.Error, r.Op, r.Answer, r.Eval, r.Into = failed.Error, failed.Op, failed.Answer, failed.Eval, failed.Into
 			if failed.Op == "assign" {
 				r.Assign = failed.Assign
 			}
@@ -230,8 +250,11 @@ func (p *Pages) renderList(c *gin.Context, status int, f models.OpinionFilter, p
 	if failed != nil {
 		// At the top too: the opinion may not be on this page any more.
 		key := "hub.op.error"
-		if failed.Op == "assign" {
+		switch failed.Op {
+		case "assign":
 			key = "hub.as.error"
+		case "merge":
+			key = "hub.mg.error"
 		}
 		v.Flash = append(v.Flash, web.Flash{Kind: "error", Msg: p.Translate(lang, key, web.Bilingual(lang, failed.Error))})
 	}

@@ -38,6 +38,12 @@ var supervisionMessages = web.Messages{
 	"hub.sv.soon":      {"临近期限", "due soon"},
 	"hub.sv.excel":     {"导出督办清单（Excel）", "Export this list (Excel)"},
 	"hub.sv.file":      {"督办清单", "supervision"},
+	"hub.fu.title":     {"待跟踪（B、C 类答复）", "To follow up (B and C replies)"},
+	"hub.fu.lead":      {"承办单位答复为 B 类（正在解决）或 C 类（列入计划）的意见建议，跟踪日期在 10 个工作日以内或已过，按跟踪日期排列。已过跟踪日期的标红，10 个工作日以内的标黄。", "Opinions whose unit replied B (being solved) or C (planned), with a follow-up date within 10 working days or past, by follow-up date. Past the date is marked red; within 10 working days, amber."},
+	"hub.fu.none":      {"目前没有临近跟踪日期的答复。", "No reply is due for follow-up now."},
+	"hub.fu.count":     {"共 %d 条：已过跟踪日期 %d 条", "%d in all: %d past the follow-up date"},
+	"hub.fu.past":      {"已过跟踪日期", "past the follow-up date"},
+	"hub.fu.sheet":     {"待跟踪", "Follow-up"},
 }
 
 // soonDays: within this many working days of its due date an opinion is
@@ -58,6 +64,66 @@ type svData struct {
 	Sort       string
 	Sorts      []string
 	Over, Soon int
+	// Follow: the B and C replies to follow up (待跟踪), FollowOver how
+	// many of them are past their date.
+	Follow     []fuRow
+	FollowOver int
+}
+
+// fuRow is a reply to follow up (待跟踪): its date, the working days left
+// (negative: past), red when past, amber within soonDays.
+type fuRow struct {
+	ID, PointName, TopicName, Content, Short string
+	LeadName, Grade, FollowUp, Status        string
+	Left                                     int
+	Over, Soon                               bool
+}
+
+// followUpRows are the answered or closed opinions whose B or C reply is
+// followed up within soonDays working days or was due to be, by date.
+func (p *Pages) followUpRows(c *gin.Context) ([]fuRow, error) {
+	lang := web.LangOf(c)
+	ops, err := p.H.Store.FollowUps(c.Request.Context())
+	if err != nil {
+		return nil, err
+	}
+	unames, _, err := p.unitNames(c)
+	if err != nil {
+		return nil, err
+	}
+	tnames, err := p.topicNames(c, lang)
+	if err != nil {
+		return nil, err
+	}
+	now := p.H.Store.Now()
+	today := now.In(workdays.China).Format(time.DateOnly)
+	rows := []fuRow{}
+	for _, o := range ops {
+		day, err := time.ParseInLocation(time.DateOnly, o.FollowUp, workdays.China)
+		if err != nil {
+			continue // not a date: nothing to follow up by
+		}
+		r := fuRow{ID: o.ID, PointName: p.pointName(lang, o.PointID), TopicName: tnames[o.TopicID], Content: o.Content, Short: short(o.Content, 40),
+			Grade: p.Translate(lang, "grade."+o.Grade), FollowUp: o.FollowUp, Status: o.Status}
+		if r.TopicName == "" {
+			r.TopicName = o.TopicID
+		}
+		if o.Lead != "" {
+			r.LeadName = unitName(unames, o.Lead)
+		}
+		if o.FollowUp >= today {
+			r.Left = p.H.Calendar.Between(now, day)
+		} else {
+			r.Left = -p.H.Calendar.Between(day, now)
+		}
+		r.Over = o.FollowUp < today
+		r.Soon = !r.Over
+		if !r.Over && r.Left > soonDays {
+			continue
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
 }
 
 // supervisionRows reads the list, sorted by sort (due, unit or point).
@@ -83,6 +149,9 @@ func (p *Pages) supervisionRows(c *gin.Context, sortBy string) ([]svRow, error) 
 	}
 	rows := make([]svRow, 0, len(ops))
 	for _, o := range ops {
+		if o.MergedInto != "" {
+			continue // it follows the one it was merged into, listed itself
+		}
 		r := svRow{ID: o.ID, PointName: p.pointName(lang, o.PointID), TopicName: tnames[o.TopicID], Content: o.Content, Short: short(o.Content, 40),
 			Due: o.Due, Status: o.Status, Round: o.Round, Supervised: o.Supervised}
 		if r.TopicName == "" {
@@ -182,7 +251,17 @@ func (p *Pages) supervisionPage(c *gin.Context) {
 		p.Error(c, err)
 		return
 	}
-	d := &svData{Rows: rows, Sort: s, Sorts: svSorts}
+	follow, err := p.followUpRows(c)
+	if err != nil {
+		p.Error(c, err)
+		return
+	}
+	d := &svData{Rows: rows, Sort: s, Sorts: svSorts, Follow: follow}
+	for _, r := range follow {
+		if r.Over {
+			d.FollowOver++
+		}
+	}
 	for _, r := range rows {
 		if r.Over {
 			d.Over++
@@ -252,6 +331,38 @@ func (p *Pages) supervisionExport(c *gin.Context) {
 		fail(len(rows)+1, err)
 		return
 	}
+	// The second sheet: the replies to follow up (待跟踪).
+	follow, err := p.followUpRows(c)
+	if err != nil {
+		p.Error(c, err)
+		return
+	}
+	sheet = T("hub.fu.sheet")
+	if _, err := x.NewSheet(sheet); err != nil {
+		fail(0, err)
+		return
+	}
+	if sw, err = xlprint.Stream(x, sheet, 9, 1, xlprint.Cols{First: 1, Last: 1, Width: 6}, xlprint.Cols{First: 2, Last: 3, Width: 18},
+		xlprint.Cols{First: 4, Last: 4, Width: 40}, xlprint.Cols{First: 5, Last: 6, Width: 16}, xlprint.Cols{First: 7, Last: 7, Width: 12},
+		xlprint.Cols{First: 8, Last: 9, Width: 9}); err != nil {
+		fail(0, err)
+		return
+	}
+	if err := put(1, T("xl.no"), T("hub.point"), T("q.topic"), T("op.content"), T("hub.as.lead"), T("unit.reply.grade"), T("unit.follow_up"),
+		T("hub.sv.left"), T("op.status")); err != nil {
+		fail(1, err)
+		return
+	}
+	for i, r := range follow {
+		if err := put(i+2, i+1, r.PointName, r.TopicName, r.Content, r.LeadName, r.Grade, r.FollowUp, r.Left, T("status."+r.Status)); err != nil {
+			fail(i+2, err)
+			return
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		fail(len(follow)+1, err)
+		return
+	}
 	var buf bytes.Buffer
 	if err := x.Write(&buf); err != nil {
 		fail(len(rows)+1, err)
@@ -259,7 +370,7 @@ func (p *Pages) supervisionExport(c *gin.Context) {
 	}
 	name := T("hub.sv.file") + "-" + p.H.Store.Now().In(workdays.China).Format("20060102") + ".xlsx"
 	// Every export is audited; one that cannot be is not sent.
-	if err := p.S.DB.Audit(c.Request.Context(), "export", "export", c.Request.URL.Path, models.AuditOK, map[string]any{"file": name, "rows": len(rows)}); err != nil {
+	if err := p.S.DB.Audit(c.Request.Context(), "export", "export", c.Request.URL.Path, models.AuditOK, map[string]any{"file": name, "rows": len(rows), "follow_up_rows": len(follow)}); err != nil {
 		p.Error(c, err)
 		return
 	}
