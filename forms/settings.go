@@ -151,8 +151,10 @@ func (f *NewUserForm) Clean() error {
 // as in NewUserForm.
 type HubUserForm struct {
 	Name     string `form:"name" label:"用户名,user name" binding:"required,min=2,max=32"`
-	Role     string `form:"role" label:"角色,role" binding:"required,oneof=committee admin"`
+	Role     string `form:"role" label:"角色,role" binding:"required,oneof=committee admin unit"`
 	Password string `form:"password" label:"密码,password" binding:"max=72"`
+	// UnitID: a unit login's unit (承办单位), and only its.
+	UnitID string `form:"unit_id" label:"所属承办单位,unit" binding:"max=64"`
 }
 
 // Clean trims the name, which must hold no space.

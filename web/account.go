@@ -67,6 +67,11 @@ var accountMessages = Messages{
 	"users.lead_hub":       {"停用的账号立即不能登录，令牌也不能用；删除的账号保留其用户名和操作记录。", "A disabled login can no longer sign in, nor can its tokens be used; a deleted login keeps its name and its records."},
 	"set.role.committee":   {"预工委", "committee"},
 	"set.role.unit":        {"承办单位", "unit"},
+	"set.unit":             {"所属承办单位", "The unit it belongs to"},
+	"set.unit_hint":        {"只有承办单位的账号选择；账号只看到交办给本单位的意见。", "For a unit's login only: it sees only what is assigned to its unit."},
+	"set.unit_needed":      {"承办单位的账号须选择所属单位", "a unit's login needs its unit"},
+	"set.unit_unknown":     {"没有这个承办单位，请先在“承办单位”中添加", "no such unit: add it at Handling units first"},
+	"set.no_units":         {"（还没有承办单位）", "(no unit yet)"},
 }
 
 // mustChangePaths are the pages a login that must change its password may
@@ -178,6 +183,27 @@ type usersData struct {
 	Form      forms.HubUserForm
 	Added     *models.User
 	Errors    map[string]string
+	// Units a unit login may belong to (id, name), when units are offered.
+	Units [][2]string
+	Roles []string // the roles the form offers
+}
+
+// units lists the units a unit login may belong to (Options.Units), none
+// without it.
+func (st *Site) units(c *gin.Context) ([][2]string, error) {
+	if st.opts.Units == nil {
+		return nil, nil
+	}
+	return st.opts.Units(c.Request.Context())
+}
+
+// addError adds a field's message to errs (made when nil).
+func addError(errs map[string]string, field, msg string) map[string]string {
+	if errs == nil {
+		errs = map[string]string{}
+	}
+	errs[field] = msg
+	return errs
 }
 
 // usersAdd adds a login of the hub (db.CreateLogin); a generated password
@@ -194,12 +220,31 @@ func (st *Site) usersAdd(c *gin.Context) {
 		return
 	}
 	d := &usersData{Form: f}
+	if f.Role == "unit" || f.UnitID != "" {
+		units, err := st.units(c)
+		if err != nil {
+			st.Error(c, err)
+			return
+		}
+		known := false
+		for _, u := range units {
+			known = known || u[0] == f.UnitID
+		}
+		switch {
+		case f.Role != "unit":
+			f.UnitID, d.Form.UnitID = "", "" // only a unit login has a unit
+		case f.UnitID == "":
+			errs = addError(errs, "unit_id", st.Both("set.unit_needed"))
+		case !known:
+			errs = addError(errs, "unit_id", st.Both("set.unit_unknown"))
+		}
+	}
 	if len(errs) == 0 {
 		pw, generated := f.Password, f.Password == ""
 		if generated {
 			pw = db.NewPassword(f.Name)
 		}
-		u, err := st.S.DB.CreateLogin(c.Request.Context(), db.NewLogin{Name: f.Name, Role: f.Role, Password: pw, MustChange: generated})
+		u, err := st.S.DB.CreateLogin(c.Request.Context(), db.NewLogin{Name: f.Name, Role: f.Role, Password: pw, MustChange: generated, UnitID: f.UnitID})
 		switch e, _ := models.AsError(err); {
 		case err == nil:
 			d = &usersData{Added: &u, Form: forms.HubUserForm{Role: "committee"}}
@@ -240,6 +285,14 @@ func (st *Site) renderUsers(c *gin.Context, d *usersData) {
 		d.Users = append(d.Users, userState{U: u, LockedUntil: locked[u.Name], You: u.ID == sess.User.ID})
 	}
 	d.AddLogins = st.opts.AddLogins
+	d.Roles = []string{"committee", "admin"}
+	if d.AddLogins && st.opts.Units != nil {
+		if d.Units, err = st.units(c); err != nil {
+			st.Error(c, err)
+			return
+		}
+		d.Roles = append(d.Roles, "unit")
+	}
 	v := st.View(c, "nav.users", d)
 	v.Nav = "users"
 	v.Path = "/users"

@@ -6,6 +6,7 @@ package web
 // own routes after Site.Routes.
 
 import (
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -70,6 +71,9 @@ type Options struct {
 	// AddLogins: 账号管理 has the form that adds a login (the hub's; a
 	// point adds them in its settings, with the deputies registry).
 	AddLogins bool
+	// Units lists the units (id, name) a unit login may belong to (the
+	// hub's 承办单位), for that form; nil: no unit logins are added there.
+	Units func(ctx context.Context) ([][2]string, error)
 }
 
 // NavItem is one entry of the main navigation.

@@ -9,6 +9,7 @@
 package committee
 
 import (
+	"context"
 	"embed"
 	"io/fs"
 	"net/http"
@@ -106,8 +107,16 @@ func New(s *handlers.Server, h *hub.Hub) (*Pages, error) {
 		// The committee's logins, and the units' (their own pages, unit.go).
 		Roles: append(append([]string{}, handlers.Committee...), handlers.UnitRole...),
 		Home:  map[string]string{"unit": "/unit"},
-		// The committee's logins are added on 账号管理.
+		// The committee's logins are added on 账号管理, and the units'.
 		AddLogins: true,
+		Units: func(ctx context.Context) ([][2]string, error) {
+			us, err := h.Store.Units(ctx)
+			out := make([][2]string, len(us))
+			for i, u := range us {
+				out[i] = [2]string{u.ID, u.Name}
+			}
+			return out, err
+		},
 	})
 	if err != nil {
 		return nil, err
