@@ -58,6 +58,7 @@ var activityMessages = map[string][2]string{
 	"story.round":      {"第 %d 轮办理", "round %d of handling"},
 	"story.supervised": {"督办", "under supervision"},
 	"story.reply":      {"答复", "Reply"},
+	"story.grade":      {"答复类别", "Grade of the reply"},
 	"story.follow_up":  {"跟踪日期", "Followed up on"},
 	"story.last_eval":  {"上一轮评价", "Evaluation of the round before"},
 	"dep.title":        {"人大代表", "Deputies"},

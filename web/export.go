@@ -193,15 +193,24 @@ func (a *App) exportSummary(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
-	ow, err := newSheet(f, T("xl.opinions"), false, 7, 1, xlprint.Cols{First: 1, Last: 1, Width: 6}, xlprint.Cols{First: 2, Last: 2, Width: 60},
-		xlprint.Cols{First: 3, Last: 6, Width: 16}, xlprint.Cols{First: 7, Last: 7, Width: 17})
+	ow, err := newSheet(f, T("xl.opinions"), false, 10, 1, xlprint.Cols{First: 1, Last: 1, Width: 6}, xlprint.Cols{First: 2, Last: 2, Width: 60},
+		xlprint.Cols{First: 3, Last: 9, Width: 16}, xlprint.Cols{First: 10, Last: 10, Width: 17})
 	if err != nil {
 		a.Error(c, err)
 		return
 	}
-	ow.put(cellRow(T("xl.no"), T("op.content"), T("op.source"), T("op.proposer"), T("op.status"), T("op.answer"), T("op.recorded")))
+	// What the committee did with each, as the hub told it.
+	ow.put(cellRow(T("xl.no"), T("op.content"), T("op.source"), T("op.proposer"), T("op.status"), T("story.lead"), T("story.due"), T("story.grade"), T("op.answer"), T("op.recorded")))
 	for i, o := range d.Opinions {
-		ow.put(cellRow(i+1, o.Content, T("source."+o.Source), proposerText(lang, o.Proposer), T("status."+o.Status), o.Answer, o.RecordedAt.In(db.CST).Format("2006-01-02 15:04")))
+		grade := ""
+		if o.Grade != "" {
+			grade = T("grade." + o.Grade)
+		}
+		status := T("status." + o.Status)
+		if o.Round > 1 {
+			status += " · " + T("story.round", o.Round)
+		}
+		ow.put(cellRow(i+1, o.Content, T("source."+o.Source), proposerText(lang, o.Proposer), status, o.LeadName, o.Due, grade, o.Answer, o.RecordedAt.In(db.CST).Format("2006-01-02 15:04")))
 	}
 	if err := ow.flush(); err != nil {
 		a.Error(c, err)

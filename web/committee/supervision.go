@@ -348,7 +348,7 @@ func (p *Pages) supervisionExport(c *gin.Context) {
 		fail(0, err)
 		return
 	}
-	if err := put(1, T("xl.no"), T("hub.point"), T("q.topic"), T("op.content"), T("hub.as.lead"), T("unit.reply.grade"), T("unit.follow_up"),
+	if err := put(1, T("xl.no"), T("hub.point"), T("q.topic"), T("op.content"), T("hub.as.lead"), T("story.grade"), T("unit.follow_up"),
 		T("hub.sv.left"), T("op.status")); err != nil {
 		fail(1, err)
 		return

@@ -87,7 +87,6 @@ var unitMessages = web.Messages{
 	"unit.return.btn":       {"退回", "Return it"},
 	"unit.return.late":      {"交办已过 %d 个工作日，超过 %d 个工作日不能退回；如交办有误，请与预工委联系。", "Assigned %d working days ago: an opinion can be returned within %d only; if it was assigned wrongly, talk to the committee."},
 	"unit.reply.h":          {"答复这条意见", "Reply to this opinion"},
-	"unit.reply.grade":      {"答复类别", "Grade of the reply"},
 	"unit.reply.content":    {"答复内容", "The reply"},
 	"unit.reply.hint":       {"答复会转给提出意见的联系点，由提出人评价。", "The reply goes to the point the opinion came from, for the proposer to evaluate."},
 	"unit.reply.btn":        {"提交答复", "Send the reply"},
