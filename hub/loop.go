@@ -193,30 +193,14 @@ func unitOpinion(ctx context.Context, tx *sql.Tx, unit, id string) (models.Opini
 // UnitOpinions lists the opinions assigned to a unit (lead or assisting),
 // newest assignment first, at most limit.
 func (st *Store) UnitOpinions(ctx context.Context, unit string, limit int) ([]models.Opinion, error) {
-	out := []models.Opinion{}
 	if unit == "" {
-		return out, nil // a unit login without its unit sees nothing
+		return []models.Opinion{}, nil // a unit login without its unit sees nothing
 	}
 	if limit < 1 || limit > 500 {
 		limit = 500
 	}
-	err := st.db.Read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+opinionCols+` FROM hub_opinions WHERE NOT voided AND merged_into=''
-			AND (lead=? OR EXISTS (SELECT 1 FROM json_each(hub_opinions.assist) WHERE value=?)) ORDER BY assigned_at DESC, hrow DESC LIMIT ?`, unit, unit, limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			o, err := scanOpinion(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, o)
-		}
-		return rows.Err()
-	})
-	return out, errorf("opinions of unit "+unit, err)
+	return st.opinionList(ctx, "opinions of unit "+unit, `SELECT `+opinionCols+` FROM hub_opinions WHERE NOT voided AND merged_into=''
+		AND (lead=? OR EXISTS (SELECT 1 FROM json_each(hub_opinions.assist) WHERE value=?)) ORDER BY assigned_at DESC, hrow DESC LIMIT ?`, unit, unit, limit)
 }
 
 // UnitOpinion returns one opinion assigned to the unit.

@@ -2,7 +2,6 @@ package hub
 
 import (
 	"context"
-	"database/sql"
 
 	"budgetpoint/models"
 )
@@ -14,23 +13,8 @@ import (
 // never. Soonest due first, then in the order they arrived. Like the other
 // lists, they come without their replies and history.
 func (st *Store) Supervised(ctx context.Context) ([]models.Opinion, error) {
-	out := []models.Opinion{}
-	err := st.db.Read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+opinionCols+` FROM hub_opinions WHERE NOT voided
-			AND ((lead <> '' AND status IN ('forwarded', 'accepted')) OR (supervised AND status <> 'closed'))
-			ORDER BY due, hrow`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			o, err := scanOpinion(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, o)
-		}
-		return rows.Err()
-	})
-	return out, errorf("opinions under supervision", err)
+	// One merged into another follows it, and is listed with it, not apart.
+	return st.opinionList(ctx, "opinions under supervision", `SELECT `+opinionCols+` FROM hub_opinions WHERE NOT voided AND merged_into = ''
+		AND ((lead <> '' AND status IN ('forwarded', 'accepted')) OR (supervised AND status <> 'closed'))
+		ORDER BY due, hrow`)
 }

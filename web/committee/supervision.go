@@ -99,8 +99,8 @@ func (p *Pages) followUpRows(c *gin.Context) ([]fuRow, error) {
 	today := now.In(workdays.China).Format(time.DateOnly)
 	rows := []fuRow{}
 	for _, o := range ops {
-		day, err := time.ParseInLocation(time.DateOnly, o.FollowUp, workdays.China)
-		if err != nil {
+		left, ok := p.daysLeft(now, o.FollowUp)
+		if !ok {
 			continue // not a date: nothing to follow up by
 		}
 		r := fuRow{ID: o.ID, PointName: p.pointName(lang, o.PointID), TopicName: tnames[o.TopicID], Content: o.Content, Short: short(o.Content, 40),
@@ -111,11 +111,7 @@ func (p *Pages) followUpRows(c *gin.Context) ([]fuRow, error) {
 		if o.Lead != "" {
 			r.LeadName = unitName(unames, o.Lead)
 		}
-		if o.FollowUp >= today {
-			r.Left = p.H.Calendar.Between(now, day)
-		} else {
-			r.Left = -p.H.Calendar.Between(day, now)
-		}
+		r.Left = left
 		r.Over = o.FollowUp < today
 		r.Soon = !r.Over
 		if !r.Over && r.Left > soonDays {
@@ -165,13 +161,8 @@ func (p *Pages) supervisionRows(c *gin.Context, sortBy string) ([]svRow, error) 
 			assist = append(assist, unitName(unames, u))
 		}
 		r.AssistNames = web.PunctOf(lang).Join(assist)
-		if due, err := time.ParseInLocation(time.DateOnly, o.Due, workdays.China); err == nil {
-			r.HasDue = true
-			if o.Due >= today {
-				r.Left = p.H.Calendar.Between(now, due)
-			} else {
-				r.Left = -p.H.Calendar.Between(due, now)
-			}
+		if left, ok := p.daysLeft(now, o.Due); ok {
+			r.HasDue, r.Left = true, left
 			waiting := o.Status == "forwarded" || o.Status == "accepted"
 			r.Over = waiting && o.Due < today
 			r.Soon = waiting && !r.Over && r.Left <= soonDays
@@ -377,4 +368,17 @@ func (p *Pages) supervisionExport(c *gin.Context) {
 	handlers.Attachment(c, name)
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
+}
+
+// daysLeft is how many working days from now to date (YYYY-MM-DD, China
+// time), negative once it is past; false when date is not a date.
+func (p *Pages) daysLeft(now time.Time, date string) (int, bool) {
+	day, err := time.ParseInLocation(time.DateOnly, date, workdays.China)
+	if err != nil {
+		return 0, false
+	}
+	if date >= now.In(workdays.China).Format(time.DateOnly) {
+		return p.H.Calendar.Between(now, day), true
+	}
+	return -p.H.Calendar.Between(day, now), true
 }
