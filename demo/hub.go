@@ -9,7 +9,6 @@ import (
 	"budgetpoint/db"
 	"budgetpoint/hub"
 	"budgetpoint/models"
-	"budgetpoint/syncproto"
 )
 
 // Units are the demo hub's units (承办单位).
@@ -91,9 +90,10 @@ func LoadHub(ctx context.Context, h *hub.Hub, d *db.DB, out io.Writer) error {
 		byPoint[o.point] = append(byPoint[o.point], models.Opinion{ID: o.id, TopicID: o.topic, Source: o.source, Content: o.content,
 			Proposer: o.proposer, Status: "reported", RecordedAt: recorded})
 	}
+	// As the points would have reported them, but no point has been in
+	// contact: the points page says so.
 	for _, p := range order {
-		b := syncproto.Batch{BatchID: "demo-hub-batch-" + p, PointID: p, Summaries: []models.Summary{}, Activities: []models.Activity{}, Opinions: byPoint[p]}
-		if _, err := h.Ingest(ctx, p, &b); err != nil {
+		if err := h.Store.SeedOpinions(ctx, p, byPoint[p]); err != nil {
 			return err
 		}
 	}

@@ -1,11 +1,13 @@
 package hub
 
 // The committee's lists around 并案 and 跟踪: the opinions merged into one,
-// and the answered or closed opinions whose B or C reply is followed up.
+// and the answered or closed opinions whose B or C reply is followed up;
+// and the demo's opinions.
 
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 
 	"budgetpoint/models"
 )
@@ -47,4 +49,28 @@ func (st *Store) opinionList(ctx context.Context, what, query string, args ...an
 		return rows.Err()
 	})
 	return out, errorf(what, err)
+}
+
+// SeedOpinions stores opinions as if pointID had reported them (status
+// reported), each once (one already held is left as it is), without
+// recording a batch or a contact of the point: for the demo hub's handled
+// history, whose points have not been started.
+func (st *Store) SeedOpinions(ctx context.Context, pointID string, ops []models.Opinion) error {
+	now := ts(st.Now())
+	err := st.db.Write(ctx, func(tx *sql.Tx) error {
+		for _, o := range ops {
+			prop, err := json.Marshal(o.Proposer)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`INSERT INTO hub_opinions(id, point_id, topic_id, source, activity_id, response_id, question_key,
+				content, proposer, status, recorded_at, received_at, updated_at, voided) VALUES(?,?,?,?,?,?,?,?,?,'reported',?,?,?,0)
+				ON CONFLICT(id) DO NOTHING`, o.ID, pointID, o.TopicID, o.Source, o.ActivityID, o.ResponseID, o.QuestionKey,
+				o.Content, string(prop), ts(o.RecordedAt), now, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return errorf("seed opinions of "+pointID, err)
 }
