@@ -271,6 +271,42 @@ func TestPull(t *testing.T) {
 	if o, err := d.Opinion(ctx, id); err != nil || o.Status != "forwarded" {
 		t.Fatalf("a late first-round update moved the second round: %+v %v", o, err)
 	}
+	// With the hub's time of each change (hubs of issue 11), a change
+	// within the round is taken when it is newer, even backwards (the unit
+	// returned it: back to the committee, the unit gone), and the story
+	// comes along; an older one is not.
+	t0 := time.Now().Add(-time.Hour).Truncate(time.Microsecond)
+	h.updates = syncproto.Updates{OpinionUpdates: []syncproto.OpinionUpdate{{ID: id, Status: "accepted", Round: 2, UpdatedAt: t0, Lead: "市财政局", Due: "2027-03-01", Supervised: true}}, Next: "c2"}
+	if err := sy.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := d.Opinion(ctx, id); err != nil || o.Status != "accepted" || o.LeadName != "市财政局" || o.Due != "2027-03-01" || !o.Supervised || o.Round != 2 {
+		t.Fatalf("the signed-for second round: %+v %v", o, err)
+	}
+	h.updates = syncproto.Updates{OpinionUpdates: []syncproto.OpinionUpdate{{ID: id, Status: "reported", Round: 2, UpdatedAt: t0.Add(time.Minute), Supervised: true}}, Next: "c2"}
+	if err := sy.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := d.Opinion(ctx, id); err != nil || o.Status != "reported" || o.LeadName != "" || o.Due != "" {
+		t.Fatalf("returned by its unit, newer: %+v %v", o, err)
+	}
+	h.updates = syncproto.Updates{OpinionUpdates: []syncproto.OpinionUpdate{{ID: id, Status: "answered", Round: 2, UpdatedAt: t0.Add(-time.Minute), Lead: "市财政局",
+		Reply: &syncproto.ReplyUpdate{Grade: "B", Content: "过时的答复", Unit: "市财政局", At: t0}}}, Next: "c2"}
+	if err := sy.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := d.Opinion(ctx, id); err != nil || o.Status != "reported" || o.Grade != "" {
+		t.Fatalf("an older change of the round was taken: %+v %v", o, err)
+	}
+	h.updates = syncproto.Updates{OpinionUpdates: []syncproto.OpinionUpdate{{ID: id, Status: "answered", Round: 2, UpdatedAt: t0.Add(2 * time.Minute), Lead: "市交通运输局",
+		Answer: "已列入计划", Reply: &syncproto.ReplyUpdate{Grade: "C", Content: "已列入计划", Unit: "市交通运输局", At: t0.Add(2 * time.Minute)}, FollowUp: "2027-06-01"}}, Next: "c2"}
+	if err := sy.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o, err = d.Opinion(ctx, id)
+	if err != nil || o.Status != "answered" || o.Grade != "C" || o.FollowUp != "2027-06-01" || len(o.Replies) != 1 || o.Replies[0].Unit != "市交通运输局" || o.Answer != "已列入计划" {
+		t.Fatalf("the reply of the second round: %+v %v", o, err)
+	}
 	st, err := d.SyncState(ctx)
 	if err != nil {
 		t.Fatal(err)
