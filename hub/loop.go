@@ -191,7 +191,9 @@ func unitOpinion(ctx context.Context, tx *sql.Tx, unit, id string) (models.Opini
 }
 
 // UnitOpinions lists the opinions assigned to a unit (lead or assisting),
-// newest assignment first, at most limit.
+// at most limit: those waiting for it first, soonest due first, then the
+// answered and closed ones, newest assignment first; so that what is due
+// is never the part a limit leaves out.
 func (st *Store) UnitOpinions(ctx context.Context, unit string, limit int) ([]models.Opinion, error) {
 	if unit == "" {
 		return []models.Opinion{}, nil // a unit login without its unit sees nothing
@@ -200,7 +202,9 @@ func (st *Store) UnitOpinions(ctx context.Context, unit string, limit int) ([]mo
 		limit = 500
 	}
 	return st.opinionList(ctx, "opinions of unit "+unit, `SELECT `+opinionCols+` FROM hub_opinions WHERE NOT voided AND merged_into=''
-		AND (lead=? OR EXISTS (SELECT 1 FROM json_each(hub_opinions.assist) WHERE value=?)) ORDER BY assigned_at DESC, hrow DESC LIMIT ?`, unit, unit, limit)
+		AND (lead=? OR EXISTS (SELECT 1 FROM json_each(hub_opinions.assist) WHERE value=?)) 
+		ORDER BY CASE WHEN status IN ('forwarded', 'accepted') THEN 0 ELSE 1 END, CASE WHEN status IN ('forwarded', 'accepted') THEN due END,
+		assigned_at DESC, hrow DESC LIMIT ?`, unit, unit, limit)
 }
 
 // UnitOpinion returns one opinion assigned to the unit.
@@ -493,10 +497,10 @@ func changed(tx *sql.Tx, id string, now time.Time) error {
 		return err
 	}
 	if _, err := tx.Exec(`UPDATE hub_opinions SET (`+followCols+`) = (SELECT `+followCols+` FROM hub_opinions r WHERE r.id = ?), updated_at=?
-		WHERE merged_into=?`, id, ts(now), id); err != nil {
+		WHERE merged_into=? AND NOT voided`, id, ts(now), id); err != nil {
 		return err
 	}
-	rows, err := tx.Query(`SELECT id, point_id FROM hub_opinions WHERE merged_into=? ORDER BY hrow`, id)
+	rows, err := tx.Query(`SELECT id, point_id FROM hub_opinions WHERE merged_into=? AND NOT voided ORDER BY hrow`, id)
 	if err != nil {
 		return err
 	}
@@ -569,28 +573,34 @@ func (st *Store) view(ctx context.Context, tx *sql.Tx, o models.Opinion, unit, c
 func (st *Store) MergeOpinion(ctx context.Context, id, into string) (models.Opinion, error) {
 	now := st.Now()
 	err := st.db.Write(ctx, func(tx *sql.Tx) error {
-		read := func(id string) (status, merged string, voided bool, err error) {
-			err = tx.QueryRow(`SELECT status, merged_into, voided FROM hub_opinions WHERE id=?`, id).Scan(&status, &merged, &voided)
-			return status, merged, voided, err
+		type facts struct {
+			status, merged, topic, lead string
+			voided                      bool
 		}
-		status, merged, voided, err := read(id)
+		read := func(id string) (f facts, err error) {
+			err = tx.QueryRow(`SELECT status, merged_into, voided, topic_id, lead FROM hub_opinions WHERE id=?`, id).Scan(&f.status, &f.merged, &f.voided, &f.topic, &f.lead)
+			return f, err
+		}
+		me, err := read(id)
 		if err != nil {
 			return opinionNotFound(err)
 		}
+		status, merged, voided := me.status, me.merged, me.voided
 		root := into
-		rstatus, rmerged, rvoided, err := read(root)
+		r, err := read(root)
 		if errors.Is(err, sql.ErrNoRows) {
 			return models.Invalid("并案", map[string]string{"into": "没有这条意见 / no such opinion"})
 		}
 		if err != nil {
 			return err
 		}
-		if rmerged != "" {
-			root = rmerged
-			if rstatus, _, rvoided, err = read(root); err != nil {
+		if r.merged != "" {
+			root = r.merged
+			if r, err = read(root); err != nil {
 				return err
 			}
 		}
+		rstatus, rvoided := r.status, r.voided
 		switch {
 		case voided || rvoided:
 			return models.Errorf(models.EConflict, "已在联系点撤销的意见不能并案 / an opinion taken back at its point cannot be merged")
@@ -602,10 +612,36 @@ func (st *Store) MergeOpinion(ctx context.Context, id, into string) (models.Opin
 			return models.Errorf(models.EConflict, "“%s”的意见不能再并案 / an opinion %s cannot be merged", StatusLabel(status), status)
 		case rstatus == "closed":
 			return models.Invalid("并案", map[string]string{"into": "不能并入已办结的意见 / not into a closed opinion"})
+		case r.topic != me.topic:
+			return models.Invalid("并案", map[string]string{"into": "只能并入同一事项的意见 / only into an opinion of the same topic"})
+		case me.lead != "" && me.lead != r.lead:
+			return models.Errorf(models.EConflict, "这条意见已交办另一个承办单位，请先让该单位退回，或交办给同一单位后再并案 / this opinion is assigned to another unit: have it returned, or assign both to the same unit, then merge")
 		}
-		// Those merged into this one follow the new root too.
-		if _, err := tx.Exec(`UPDATE hub_opinions SET merged_into=? WHERE merged_into=?`, root, id); err != nil {
+		// Those merged into this one follow the new root too, each told.
+		moved, err := tx.Query(`SELECT id FROM hub_opinions WHERE merged_into=?`, id)
+		if err != nil {
 			return err
+		}
+		var follow []string
+		for moved.Next() {
+			var f string
+			if err := moved.Scan(&f); err != nil {
+				moved.Close()
+				return err
+			}
+			follow = append(follow, f)
+		}
+		moved.Close()
+		if err := moved.Err(); err != nil {
+			return err
+		}
+		for _, f := range follow {
+			if _, err := tx.Exec(`UPDATE hub_opinions SET merged_into=? WHERE id=?`, root, f); err != nil {
+				return err
+			}
+			if err := step(ctx, tx, f, "merge", map[string]any{"into": root, "via": id}, now); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.Exec(`UPDATE hub_opinions SET merged_into=? WHERE id=?`, root, id); err != nil {
 			return err
@@ -713,10 +749,24 @@ func dice(a, b map[[2]rune]int) float64 {
 	return 2 * float64(common) / float64(na+nb)
 }
 
-// unmerge lets the opinions merged into one taken back at its point stand
-// on their own again, in tx: each keeps where it stood and gets a copy of
-// the replies and views so far, so that its story stays whole.
-func unmerge(tx *sql.Tx, root string) error {
+// unmerge handles an opinion taken back at its point (voided), in tx: one
+// merged into another leaves it (a step of its history says so); the
+// opinions merged into it stand on their own again, each where it stood,
+// with a copy of the replies, views and steps so far so that its story
+// stays whole, and a step saying why.
+func unmerge(tx *sql.Tx, root string, now time.Time) error {
+	var into string
+	if err := tx.QueryRow(`SELECT merged_into FROM hub_opinions WHERE id=?`, root).Scan(&into); err != nil {
+		return err
+	}
+	if into != "" {
+		if _, err := tx.Exec(`UPDATE hub_opinions SET merged_into='' WHERE id=?`, root); err != nil {
+			return err
+		}
+		if err := step(context.Background(), tx, root, "unmerge", map[string]any{"from": into, "why": "voided"}, now); err != nil {
+			return err
+		}
+	}
 	rows, err := tx.Query(`SELECT id FROM hub_opinions WHERE merged_into=?`, root)
 	if err != nil {
 		return err
@@ -745,6 +795,9 @@ func unmerge(tx *sql.Tx, root string) error {
 			}
 		}
 		if _, err := tx.Exec(`UPDATE hub_opinions SET merged_into='' WHERE id=?`, id); err != nil {
+			return err
+		}
+		if err := step(context.Background(), tx, id, "unmerge", map[string]any{"from": root, "why": "voided"}, now); err != nil {
 			return err
 		}
 	}

@@ -338,3 +338,56 @@ func TestReturnOverHolidayWeek(t *testing.T) {
 		t.Errorf("answered, yet overdue: %+v", o)
 	}
 }
+
+// TestReviewFindings: a return reaches the point (its round kept, so the
+// point takes it); the committee does not answer in the place of the unit
+// an opinion is assigned to; a merged opinion taken back at its point
+// leaves the one it followed and is no longer moved with it; an opinion is
+// merged only within its topic, and not away from another unit.
+func TestReviewFindings(t *testing.T) {
+	e := newLoopEnv(t)
+	a, b, c, d := opinion(topicID, 1), opinion(topicID, 2), opinion(topicID, 3), opinion("t-other", 4)
+	e.push(t, batch("hongta", nil, []models.Opinion{a, b, d}))
+	e.push(t, batch("tonghai", nil, []models.Opinion{c}))
+
+	e.apiJSON(t, "POST", "/api/v1/committee/opinions/"+a.ID+"/assign", map[string]any{"lead": "czj"}, 200, nil)
+	if st, out := e.api(t, "PATCH", "/api/v1/committee/opinions/"+a.ID, map[string]any{"status": "answered", "answer": "预工委代答"}); st != 422 || !strings.Contains(string(out), "由主办单位答复") {
+		t.Errorf("the committee answering for the unit: %d %s", st, out)
+	}
+	e.unit(t, e.czj, "POST", "/api/v1/unit/opinions/"+a.ID+"/return", map[string]any{"reason": "不属于本单位职责"}, 200)
+	if u := e.pull(t, "hongta")[a.ID]; u.Status != "reported" || u.Round != 1 || u.Lead != "" {
+		t.Errorf("the point is told of the return as %+v", u)
+	}
+
+	if st, _ := e.api(t, "POST", "/api/v1/committee/opinions/"+d.ID+"/merge", map[string]any{"into": b.ID}); st != 422 {
+		t.Errorf("merging across topics: %d", st)
+	}
+	e.apiJSON(t, "POST", "/api/v1/committee/opinions/"+c.ID+"/assign", map[string]any{"lead": "jtj"}, 200, nil)
+	if st, _ := e.api(t, "POST", "/api/v1/committee/opinions/"+c.ID+"/merge", map[string]any{"into": b.ID}); st != 409 {
+		t.Errorf("merging one assigned to jtj into an unassigned one: %d", st)
+	}
+	e.unit(t, e.jtj, "POST", "/api/v1/unit/opinions/"+c.ID+"/return", map[string]any{"reason": "重复，另有一条"}, 200)
+	e.apiJSON(t, "POST", "/api/v1/committee/opinions/"+c.ID+"/merge", map[string]any{"into": b.ID}, 200, nil)
+	c.Voided = true
+	e.push(t, batch("tonghai", nil, []models.Opinion{c}))
+	e.apiJSON(t, "POST", "/api/v1/committee/opinions/"+b.ID+"/assign", map[string]any{"lead": "czj"}, 200, nil)
+	var got models.Opinion
+	if err := json.Unmarshal(e.unit(t, e.czj, "GET", "/api/v1/unit/opinions/"+b.ID, nil, 200), &got); err != nil {
+		t.Fatal(err)
+	}
+	if u := e.pull(t, "tonghai")[c.ID]; u.Status == "forwarded" || u.Lead != "" {
+		t.Errorf("the voided merged one still follows: %+v", u)
+	}
+	r, err := sql.Open("sqlite3", db.DSN(e.d.Path, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var merged, steps string
+	if err := r.QueryRow(`SELECT merged_into, (SELECT group_concat(action) FROM hub_opinion_steps WHERE opinion_id=?) FROM hub_opinions WHERE id=?`, c.ID, c.ID).Scan(&merged, &steps); err != nil {
+		t.Fatal(err)
+	}
+	if merged != "" || !strings.Contains(steps, "unmerge") {
+		t.Errorf("the voided one: merged_into %q, steps %s", merged, steps)
+	}
+}

@@ -240,7 +240,7 @@ func (st *Store) Ingest(ctx context.Context, pointID string, b *syncproto.Batch,
 					res.Rejected = append(res.Rejected, foreign(syncproto.KindOpinion, o.ID))
 				}
 				if o.Voided {
-					if err := unmerge(tx, o.ID); err != nil {
+					if err := unmerge(tx, o.ID, now); err != nil {
 						return errorf("ingest: opinion "+o.ID, err)
 					}
 				}
@@ -915,14 +915,15 @@ func (st *Store) TopicDefinitions(ctx context.Context, topicID string) ([][]*mod
 // ---- opinions ----
 
 const opinionCols = `id, point_id, topic_id, source, activity_id, response_id, question_key, content, proposer, status, answer, evaluation, recorded_at, updated_at,
-	lead, assist, due, round, supervised, merged_into, grade, follow_up, coalesce((SELECT u.name FROM hub_units u WHERE u.id = lead), '')`
+	lead, assist, due, round, supervised, merged_into, grade, follow_up, coalesce((SELECT u.name FROM hub_units u WHERE u.id = lead), ''), assigned_at <> ''`
 
 func scanOpinion(sc interface{ Scan(...any) error }, extra ...any) (models.Opinion, error) {
 	var o models.Opinion
 	var prop, rec, upd, assist string
+	var assigned bool
 	dest := append(extra, &o.ID, &o.PointID, &o.TopicID, &o.Source, &o.ActivityID, &o.ResponseID, &o.QuestionKey, &o.Content, &prop,
 		&o.Status, &o.Answer, &o.Evaluation, &rec, &upd, &o.Lead, &assist, &o.Due, &o.Round, &o.Supervised,
-		&o.MergedInto, &o.Grade, &o.FollowUp, &o.LeadName)
+		&o.MergedInto, &o.Grade, &o.FollowUp, &o.LeadName, &assigned)
 	if err := sc.Scan(dest...); err != nil {
 		return o, err
 	}
@@ -935,8 +936,8 @@ func scanOpinion(sc interface{ Scan(...any) error }, extra ...any) (models.Opini
 	if len(o.Assist) == 0 {
 		o.Assist = nil
 	}
-	if o.Lead == "" {
-		o.Round = 0 // not assigned: no round to speak of
+	if !assigned {
+		o.Round = 0 // never assigned: no round to speak of (one returned keeps its round)
 	}
 	if o.Due != "" && (o.Status == "forwarded" || o.Status == "accepted") {
 		o.Overdue = time.Now().In(workdays.China).Format(time.DateOnly) > o.Due
@@ -1120,6 +1121,9 @@ func (st *Store) MoveOpinion(ctx context.Context, id string, p OpinionPatch, reo
 		}
 		if merged != "" {
 			return mergedError(merged)
+		}
+		if lead != "" && p.Status == "answered" {
+			return models.Invalid("意见", map[string]string{"status": "已交办承办单位的意见由主办单位答复；交办有误的，请主办单位退回后再办 / an opinion assigned to a unit is answered by its lead unit; if it was assigned wrongly, the unit returns it"})
 		}
 		answer, err := checkMove(from, answer, p)
 		if err != nil {

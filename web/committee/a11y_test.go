@@ -83,7 +83,7 @@ func TestA11yHubPages(t *testing.T) {
 		hs.CheckPost(t, c, "/hub/assign", url.Values{"csrf": {tok}, "ids": {op2.ID}}, http.StatusUnprocessableEntity, true)
 		hs.CheckPost(t, c, "/hub/opinions/"+alike.ID+"/merge", url.Values{"csrf": {tok}, "into": {"no-such-opinion"}, "single": {"1"}}, http.StatusUnprocessableEntity, true)
 		hs.CheckPost(t, c, "/hub/opinions/"+merged.ID+"/merge", url.Values{"csrf": {tok}, "into": {alike.ID}, "single": {"1"}}, http.StatusConflict, true)
-		hs.CheckPost(t, c, "/hub/opinions/"+op2.ID, url.Values{"csrf": {tok}, "op": {"answer"}, "answer": {""}, "single": {"1"}}, http.StatusUnprocessableEntity, true)
+		hs.CheckPost(t, c, "/hub/opinions/"+alike.ID, url.Values{"csrf": {tok}, "op": {"answer"}, "answer": {""}, "single": {"1"}}, http.StatusUnprocessableEntity, true)
 		hs.CheckPost(t, c, "/questionnaires/new", url.Values{"csrf": {tok}, "id": {"q-bad"}, "topic_id": {"t-2028-assets"}, "title": {""}, "n": {"1"}, "op": {"save"},
 			"q0_key": {"q1"}, "q0_type": {"single_choice"}, "q0_label": {""}, "q0_options": {""}}, http.StatusUnprocessableEntity, true)
 	})

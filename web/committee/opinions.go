@@ -222,7 +222,8 @@ func (p *Pages) renderList(c *gin.Context, status int, f models.OpinionFilter, p
 			r.TopicName = o.TopicID
 		}
 		r.CanFwd = models.ValidTransition(o.Status, "forwarded")
-		r.CanAns = models.ValidTransition(o.Status, "answered") || o.Status == "answered"
+		// One assigned to a unit is answered by its lead unit, not here.
+		r.CanAns = (models.ValidTransition(o.Status, "answered") || o.Status == "answered") && o.Lead == ""
 		r.CanClose = models.ValidTransition(o.Status, "closed")
 		r.ViewRows, r.FollowUpDate = p.viewRows(lang, unames, o), followUpOf(o)
 		if err := p.mergeInfo(c, lang, &r, single); err != nil {

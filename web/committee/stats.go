@@ -16,7 +16,7 @@ import (
 
 var statsMessages = web.Messages{
 	"hub.st.title":       {"办理统计", "Handling statistics"},
-	"hub.st.lead":        {"按主办单位统计交办给它的意见建议（不含已撤销的）。办复率 = 已答复 ÷ 交办；满意率 = 满意和基本满意 ÷ 已评价。", "Per lead unit, the opinions assigned to it (taken-back ones not counted). Answer rate = answered ÷ assigned; satisfaction rate = satisfied or basically satisfied ÷ evaluated."},
+	"hub.st.lead":        {"按主办单位统计交办给它的意见建议（不含已撤销的）。办复率 = 已答复 ÷ 交办；满意率 = 满意和基本满意 ÷ 已评价。提出人不满意而重新办理（督办）的，新一轮答复前不计为已答复，其不满意的评价计入满意率。", "Per lead unit, the opinions assigned to it (taken-back ones not counted). Answer rate = answered ÷ assigned; satisfaction rate = satisfied or basically satisfied ÷ evaluated. One reopened under supervision after an unsatisfied evaluation counts as not answered until its next reply, and its unsatisfied evaluation counts in the satisfaction rate."},
 	"hub.st.by_unit":     {"按承办单位", "By unit"},
 	"hub.st.caption":     {"各承办单位办理情况", "Each unit's handling"},
 	"hub.st.unit":        {"承办单位", "Unit"},
@@ -25,7 +25,7 @@ var statsMessages = web.Messages{
 	"hub.st.on_time":     {"按期答复", "Answered on time"},
 	"hub.st.overdue":     {"超期", "Overdue"},
 	"hub.st.evaluated":   {"已评价", "Evaluated"},
-	"hub.st.satisfied":   {"满意", "Satisfied"},
+	"hub.st.satisfied":   {"满意（含基本满意）", "Satisfied or basically satisfied"},
 	"hub.st.answer_rate": {"办复率", "Answer rate"},
 	"hub.st.satisfy":     {"满意率", "Satisfaction rate"},
 	"hub.st.none":        {"还没有承办单位。", "No unit yet."},
