@@ -255,6 +255,17 @@ func TestUnitStatistics(t *testing.T) {
 	reply(ops[0])
 	reply(ops[1])
 	reply(ops[2])
+	// ops[3] is answered after its due date: answered, not on time.
+	lateDue := time.Now().In(workdays.China).AddDate(0, 0, -2).Format(time.DateOnly)
+	wl, err := sql.Open("sqlite3", db.DSN(e.d.Path, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wl.Exec(`UPDATE hub_opinions SET due=? WHERE id=?`, lateDue, ops[3].ID); err != nil {
+		t.Fatal(err)
+	}
+	wl.Close()
+	reply(ops[3])
 	e.apiJSON(t, "PATCH", "/api/v1/committee/opinions/"+ops[0].ID, map[string]any{"status": "closed", "evaluation": "satisfied"}, 200, nil)
 	e.apiJSON(t, "PATCH", "/api/v1/committee/opinions/"+ops[1].ID, map[string]any{"status": "closed", "evaluation": "basic"}, 200, nil)
 	// Not satisfied: round 2 runs, and the evaluation counts against czj.
@@ -287,7 +298,18 @@ func TestUnitStatistics(t *testing.T) {
 		w.Assigned++
 		if o.Status == "answered" || o.Status == "closed" {
 			w.Answered++
-			w.OnTime++ // replied today, due months on
+			// On time: the lead's last reply of the round on or before the due day (China time).
+			var one models.Opinion
+			e.apiJSON(t, "GET", "/api/v1/committee/opinions/"+o.ID, nil, 200, &one)
+			last := ""
+			for _, r := range one.Replies {
+				if r.Round == one.Round && r.Unit == one.Lead {
+					last = r.At.In(workdays.China).Format(time.DateOnly)
+				}
+			}
+			if last != "" && last <= one.Due {
+				w.OnTime++
+			}
 		}
 		if o.Evaluation == "unsatisfied" && (o.Status != "forwarded" || o.Round != 2) {
 			t.Errorf("an unsatisfied evaluation of an assigned opinion: %+v, want round 2 forwarded", o)
@@ -305,6 +327,21 @@ func TestUnitStatistics(t *testing.T) {
 	if len(got.Items) != 3 {
 		t.Fatalf("%d rows, want one per unit", len(got.Items))
 	}
+	// Per topic (one topic here, nothing merged): the same recount, summed.
+	var topics struct{ Items []hub.TopicStats }
+	e.apiJSON(t, "GET", "/api/v1/committee/stats/topics", nil, 200, &topics)
+	sum := hub.UnitStats{}
+	for _, w := range want {
+		sum.Assigned, sum.Answered, sum.OnTime, sum.Overdue, sum.Evaluated, sum.Satisfied = sum.Assigned+w.Assigned, sum.Answered+w.Answered,
+			sum.OnTime+w.OnTime, sum.Overdue+w.Overdue, sum.Evaluated+w.Evaluated, sum.Satisfied+w.Satisfied
+	}
+	if len(topics.Items) != 1 || topics.Items[0].Topic != topicID {
+		t.Fatalf("topic statistics %+v", topics.Items)
+	}
+	if g := topics.Items[0]; g.Assigned != sum.Assigned || g.Answered != sum.Answered || g.OnTime != sum.OnTime || g.Overdue != sum.Overdue ||
+		g.Evaluated != sum.Evaluated || g.Satisfied != sum.Satisfied {
+		t.Errorf("topic: %+v, the recount %+v", g, sum)
+	}
 	for _, g := range got.Items {
 		w := want[g.Unit]
 		if w == nil {
@@ -317,7 +354,7 @@ func TestUnitStatistics(t *testing.T) {
 	for _, g := range got.Items {
 		switch g.Unit {
 		case "czj":
-			if g.Assigned != 4 || g.Answered != 2 || g.AnswerRate == nil || *g.AnswerRate != 0.5 || g.Evaluated != 3 || g.SatisfyRate == nil || *g.SatisfyRate != 0.667 {
+			if g.Assigned != 4 || g.Answered != 3 || g.OnTime != 2 || g.AnswerRate == nil || *g.AnswerRate != 0.75 || g.Evaluated != 3 || g.SatisfyRate == nil || *g.SatisfyRate != 0.667 {
 				t.Errorf("czj: %+v", g)
 			}
 		case "jtj":
