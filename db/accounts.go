@@ -76,7 +76,7 @@ func (db *DB) ChangePassword(ctx context.Context, userID int64, current, next st
 	defer db.sessions.Clear()
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		now := ts(db.Now())
-		if _, err := tx.Exec(`UPDATE users SET password_hash=?, must_change=0, password_changed_at=? WHERE id=?`, h, now, userID); err != nil {
+		if _, err := tx.Exec(`UPDATE users SET password_hash=?, must_change=FALSE, password_changed_at=? WHERE id=?`, h, now, userID); err != nil {
 			return err
 		}
 		res, err := tx.Exec(`UPDATE tokens SET revoked_at=? WHERE user_id=? AND id<>? AND revoked_at IS NULL`, now, userID, keep)

@@ -215,6 +215,12 @@ func VerifyAudit(ctx context.Context, dir string) (checked int64, brk *AuditBrea
 		return 0, nil, err
 	}
 	defer d.Close()
+	return d.VerifyAuditChain(ctx)
+}
+
+// VerifyAuditChain is VerifyAudit over an open database (the hub's on
+// PostgreSQL among them).
+func (d *DB) VerifyAuditChain(ctx context.Context) (checked int64, brk *AuditBreak, err error) {
 	err = d.Read(ctx, func(tx *sql.Tx) error {
 		seq, hash, err := archivePoint(tx)
 		if err != nil {

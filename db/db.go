@@ -25,7 +25,7 @@ import (
 	"budgetpoint/models"
 )
 
-//go:embed migrations/accounts/*.sql migrations/point/*.sql
+//go:embed migrations/accounts/*.sql migrations/point/*.sql migrations/postgres/accounts/*.sql
 var migrations embed.FS
 
 // Schema is one package's set of migrations: files NNNN_name.sql applied in
@@ -34,6 +34,8 @@ var migrations embed.FS
 type Schema struct {
 	Name  string
 	Files fs.FS // the .sql files at its root
+	// Postgres are its migrations for PostgreSQL (nil: SQLite only).
+	Postgres fs.FS
 }
 
 func subSchema(name, dir string) Schema {
@@ -45,7 +47,11 @@ func subSchema(name, dir string) Schema {
 }
 
 // accountsSchema is in every database: settings, users and tokens.
-var accountsSchema = subSchema("accounts", "migrations/accounts")
+var accountsSchema = func() Schema {
+	s := subSchema("accounts", "migrations/accounts")
+	s.Postgres = subSchema("accounts", "migrations/postgres/accounts").Files
+	return s
+}()
 
 // pointSchema is a contact point's own tables.
 var pointSchema = subSchema("point", "migrations/point")
@@ -74,7 +80,10 @@ type DB struct {
 	// SessionIdle ends a session unused for this long (zero: DefaultSessionIdle).
 	SessionIdle time.Duration
 
-	w, r  *sql.DB
+	w, r *sql.DB
+	// pg: w and r are one pool of PostgreSQL connections (postgres.go);
+	// there is no writer goroutine then.
+	pg    bool
 	reqs  chan *writeReq
 	wg    sync.WaitGroup
 	once  sync.Once
@@ -356,6 +365,9 @@ func (db *DB) Close() error {
 		db.closing.Unlock()
 	})
 	db.wg.Wait()
+	if db.pg {
+		return db.w.Close() // one pool, no file
+	}
 	// Fold the WAL back so the file stands alone after a clean stop. If that
 	// fails, the WAL stays beside the file and is folded back by the next
 	// open: nothing is lost, but say so.
@@ -374,7 +386,11 @@ func (db *DB) Close() error {
 // snapshot of the database. It is for the package that owns a schema given
 // to OpenWith; package db's own reads use its pool directly.
 func (db *DB) Read(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.pg {
+		opts.Isolation = sql.LevelRepeatableRead // one snapshot, as SQLite's
+	}
+	tx, err := db.r.BeginTx(ctx, opts)
 	if err != nil {
 		return translate(fmt.Errorf("begin read: %w", err))
 	}
@@ -393,6 +409,22 @@ func (db *DB) Read(ctx context.Context, fn func(*sql.Tx) error) error {
 // database that holds a schema not asked for (a hub's opened as a point's)
 // is refused, unless others is set.
 func migrate(w *sql.DB, others bool, schemas ...Schema) error {
+	tx, err := w.Begin()
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := applyMigrations(tx, others, schemas...); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// applyMigrations is migrate's work inside its transaction tx.
+func applyMigrations(tx *sql.Tx, others bool, schemas ...Schema) error {
 	type migration struct {
 		schema, name string
 		version      int
@@ -420,11 +452,6 @@ func migrate(w *sql.DB, others bool, schemas ...Schema) error {
 		sort.Slice(set, func(i, j int) bool { return set[i].version < set[j].version })
 		ms = append(ms, set...)
 	}
-	tx, err := w.Begin()
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback()
 	if _, err := tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (schema TEXT NOT NULL, version INTEGER NOT NULL,
 		name TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (schema, version))`); err != nil {
 		return fmt.Errorf("schema_migrations: %w", err)
@@ -472,9 +499,6 @@ func migrate(w *sql.DB, others bool, schemas ...Schema) error {
 		if _, err := tx.Exec(`INSERT INTO schema_migrations VALUES (?,?,?,?)`, m.schema, m.version, m.name, ts(time.Now())); err != nil {
 			return fmt.Errorf("%s/%s: %w", m.schema, m.name, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }
@@ -534,6 +558,9 @@ func StoredSchemas(dir string) ([]string, error) {
 // the next one; each runs inside its own savepoint, so a failing request
 // does not spoil the others.
 func (db *DB) Write(ctx context.Context, fn func(*sql.Tx) error) error {
+	if db.pg {
+		return db.pgWrite(ctx, fn)
+	}
 	return db.write(ctx, false, fn)
 }
 

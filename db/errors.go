@@ -73,7 +73,7 @@ func translate(err error) error {
 	if errors.As(err, &se) && (se.Code == sqlite3.ErrFull || se.Code == sqlite3.ErrIoErr) {
 		return &models.Error{Code: models.EUnavailable, Message: unavailableMessage, Err: err}
 	}
-	return err
+	return pgTranslate(err)
 }
 
 // isBusy reports whether err is SQLite's "database is locked".
@@ -85,11 +85,11 @@ func isBusy(err error) bool {
 // isUnique reports whether err is a unique or primary-key constraint violation.
 func isUnique(err error) bool {
 	var se sqlite3.Error
-	return errors.As(err, &se) && (se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
+	return errors.As(err, &se) && (se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey) || pgUnique(err)
 }
 
 // isFK reports whether err is a foreign key violation.
 func isFK(err error) bool {
 	var se sqlite3.Error
-	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintForeignKey
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintForeignKey || pgFK(err)
 }

@@ -144,17 +144,14 @@ func insertUser(tx *sql.Tx, u models.User, hash string) (int64, error) {
 	if (u.Role == "unit") != (u.UnitID != "") {
 		return 0, models.Invalid("用户", map[string]string{"unit_id": "承办单位的账号须指定承办单位，其他账号不能指定 / a unit login needs its unit, and only a unit login has one"})
 	}
-	res, err := tx.Exec(`INSERT INTO users(name, role, password_hash, deputy_id, created_at, must_change, unit_id) VALUES(?,?,?,?,?,?,?)`,
-		u.Name, u.Role, hash, dep, ts(u.CreatedAt), u.MustChangePassword, u.UnitID)
+	var id int64
+	err := tx.QueryRow(`INSERT INTO users(name, role, password_hash, deputy_id, created_at, must_change, unit_id) VALUES(?,?,?,?,?,?,?) RETURNING id`,
+		u.Name, u.Role, hash, dep, ts(u.CreatedAt), u.MustChangePassword, u.UnitID).Scan(&id)
 	if isUnique(err) {
 		return 0, models.Errorf(models.EConflict, "用户名 %s 已存在（已删除的账号也保留其用户名） / user %s already exists (a deleted login keeps its name)", u.Name, u.Name)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("insert user: %w", err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, fmt.Errorf("insert user: id: %w", err)
 	}
 	return id, nil
 }
@@ -329,14 +326,12 @@ func (db *DB) createToken(ctx context.Context, userID int64, kind string, ttl ti
 	now := db.Now()
 	exp := ts(now.Add(ttl))
 	err = db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.Exec(`INSERT INTO tokens(user_id, hash, kind, csrf, created_at, expires_at) VALUES(?,?,?,?,?,?)`, userID, hashToken(token), kind, csrf, ts(now), exp)
+		err := tx.QueryRow(`INSERT INTO tokens(user_id, hash, kind, csrf, created_at, expires_at) VALUES(?,?,?,?,?,?) RETURNING id`,
+			userID, hashToken(token), kind, csrf, ts(now), exp).Scan(&id)
 		if isFK(err) {
 			return models.NotFound("用户", "user")
 		}
 		if err != nil {
-			return err
-		}
-		if id, err = res.LastInsertId(); err != nil {
 			return err
 		}
 		if kind == TokenSession {

@@ -113,7 +113,7 @@ func (e *env) apiJSON(t testing.TB, method, path string, body any, want int, out
 // count returns the rows of a hub table.
 func (e *env) count(t testing.TB, table string) int {
 	t.Helper()
-	return testutil.Count(t, e.dir, table)
+	return testutil.CountOf(t, e.d, table)
 }
 
 const topicID = "t-2027-budget-draft"

@@ -14,7 +14,7 @@ import (
 func (st *Store) UnitAssignedAt(ctx context.Context, unit, id string) (time.Time, error) {
 	var at string
 	err := st.db.Read(ctx, func(tx *sql.Tx) error {
-		if _, err := unitOpinion(ctx, tx, unit, id); err != nil {
+		if _, err := st.unitOpinion(ctx, tx, unit, id); err != nil {
 			return err
 		}
 		return tx.QueryRowContext(ctx, `SELECT assigned_at FROM hub_opinions WHERE id=?`, id).Scan(&at)

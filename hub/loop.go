@@ -148,7 +148,7 @@ func (st *Store) AssignOpinion(ctx context.Context, id string, a Assignment) (mo
 		if err := st.db.AuditChange(ctx, tx, "opinion.assign", "opinion", id, detail); err != nil {
 			return err
 		}
-		return changed(tx, id, now)
+		return st.changed(tx, id, now)
 	})
 	if err != nil {
 		return models.Opinion{}, errorf("assign opinion "+id, err)
@@ -181,12 +181,12 @@ func nonNilStrings(s []string) []string {
 
 // unitOpinion reads an opinion for a unit: not_found unless it is the
 // lead unit or an assisting one of its current assignment (or voided).
-func unitOpinion(ctx context.Context, tx *sql.Tx, unit, id string) (models.Opinion, error) {
+func (st *Store) unitOpinion(ctx context.Context, tx *sql.Tx, unit, id string) (models.Opinion, error) {
 	if unit == "" {
 		return models.Opinion{}, opinionNotFound(sql.ErrNoRows) // a unit login without its unit sees nothing
 	}
 	o, err := scanOpinion(tx.QueryRowContext(ctx, `SELECT `+opinionCols+` FROM hub_opinions WHERE id=? AND NOT voided AND merged_into=''
-		AND (lead=? OR EXISTS (SELECT 1 FROM json_each(hub_opinions.assist) WHERE value=?))`, id, unit, unit))
+		AND (lead=? OR `+st.assisting()+`)`, id, unit, unit))
 	return o, opinionNotFound(err)
 }
 
@@ -202,7 +202,7 @@ func (st *Store) UnitOpinions(ctx context.Context, unit string, limit int) ([]mo
 		limit = 500
 	}
 	return st.opinionList(ctx, "opinions of unit "+unit, `SELECT `+opinionCols+` FROM hub_opinions WHERE NOT voided AND merged_into=''
-		AND (lead=? OR EXISTS (SELECT 1 FROM json_each(hub_opinions.assist) WHERE value=?)) 
+		AND (lead=? OR `+st.assisting()+`) 
 		ORDER BY CASE WHEN status IN ('forwarded', 'accepted') THEN 0 ELSE 1 END, CASE WHEN status IN ('forwarded', 'accepted') THEN due END,
 		assigned_at DESC, hrow DESC LIMIT ?`, unit, unit, limit)
 }
@@ -212,7 +212,7 @@ func (st *Store) UnitOpinion(ctx context.Context, unit, id string) (models.Opini
 	var o models.Opinion
 	err := st.db.Read(ctx, func(tx *sql.Tx) error {
 		var err error
-		if o, err = unitOpinion(ctx, tx, unit, id); err != nil {
+		if o, err = st.unitOpinion(ctx, tx, unit, id); err != nil {
 			return err
 		}
 		return story(ctx, tx, &o)
@@ -245,7 +245,7 @@ const ReturnWithin = 7
 func (st *Store) UnitAct(ctx context.Context, unit, id string, s UnitStep, cal *workdays.Calendar) (models.Opinion, error) {
 	now := st.Now()
 	err := st.db.Write(ctx, func(tx *sql.Tx) error {
-		o, err := unitOpinion(ctx, tx, unit, id)
+		o, err := st.unitOpinion(ctx, tx, unit, id)
 		if err != nil {
 			return err
 		}
@@ -307,7 +307,7 @@ func (st *Store) UnitAct(ctx context.Context, unit, id string, s UnitStep, cal *
 		if err := st.db.AuditChange(ctx, tx, "opinion."+s.Action, "opinion", id, detail); err != nil {
 			return err
 		}
-		return changed(tx, id, now)
+		return st.changed(tx, id, now)
 	})
 	if err != nil {
 		return models.Opinion{}, errorf("unit "+unit+": "+s.Action+" opinion "+id, err)
@@ -488,12 +488,12 @@ const followCols = `status, answer, evaluation, lead, assist, due, round, superv
 
 // changed queues a changed opinion for its point and brings the opinions
 // merged into it along (each queued for its own point), in tx.
-func changed(tx *sql.Tx, id string, now time.Time) error {
+func (st *Store) changed(tx *sql.Tx, id string, now time.Time) error {
 	var point string
 	if err := tx.QueryRow(`SELECT point_id FROM hub_opinions WHERE id=?`, id).Scan(&point); err != nil {
 		return err
 	}
-	if err := queue(tx, []string{point}, "opinion", id, 0, now); err != nil {
+	if err := st.queue(tx, []string{point}, "opinion", id, 0, now); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(`UPDATE hub_opinions SET (`+followCols+`) = (SELECT `+followCols+` FROM hub_opinions r WHERE r.id = ?), updated_at=?
@@ -518,7 +518,7 @@ func changed(tx *sql.Tx, id string, now time.Time) error {
 		return err
 	}
 	for _, f := range follow {
-		if err := queue(tx, []string{f[1]}, "opinion", f[0], 0, now); err != nil {
+		if err := st.queue(tx, []string{f[1]}, "opinion", f[0], 0, now); err != nil {
 			return err
 		}
 	}
@@ -655,7 +655,7 @@ func (st *Store) MergeOpinion(ctx context.Context, id, into string) (models.Opin
 		if err := st.db.AuditChange(ctx, tx, "opinion.merge", "opinion", id, map[string]any{"into": root, "from": status}); err != nil {
 			return err
 		}
-		return changed(tx, root, now)
+		return st.changed(tx, root, now)
 	})
 	if err != nil {
 		return models.Opinion{}, errorf("merge opinion "+id, err)
@@ -823,4 +823,14 @@ func latestReply(ctx context.Context, tx *sql.Tx, o models.Opinion) (*syncproto.
 	}
 	r.At = parseTS(at)
 	return &r, nil
+}
+
+// assisting is the condition that the unit given as its ? is one of an
+// opinion's assisting units (hub_opinions.assist, a JSON array of ids), in
+// the database's own words.
+func (st *Store) assisting() string {
+	if st.db.Postgres() {
+		return `EXISTS (SELECT 1 FROM jsonb_array_elements_text(hub_opinions.assist::jsonb) AS a(value) WHERE a.value = ?)`
+	}
+	return `EXISTS (SELECT 1 FROM json_each(hub_opinions.assist) WHERE value = ?)`
 }

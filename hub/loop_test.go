@@ -2,7 +2,6 @@ package hub_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"budgetpoint/db"
 	"budgetpoint/hub"
+	"budgetpoint/internal/testutil"
 	"budgetpoint/internal/workdays"
 	"budgetpoint/models"
 	"budgetpoint/syncproto"
@@ -58,14 +58,7 @@ func (e *loopEnv) unit(t *testing.T, tok, method, path string, body any, want in
 // reach through the API: an assignment made days ago).
 func (e *loopEnv) sqlExec(t *testing.T, q string, args ...any) {
 	t.Helper()
-	w, err := sql.Open("sqlite3", db.DSN(e.d.Path, ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	if _, err := w.Exec(q, args...); err != nil {
-		t.Fatal(err)
-	}
+	testutil.Exec(t, e.d, q, args...)
 }
 
 // pull is the point's pull of its updates (all of them), keyed by opinion.
@@ -270,14 +263,7 @@ func TestViewsAndFollowUp(t *testing.T) {
 func testutilAudit(t *testing.T, e *loopEnv, action string) int {
 	t.Helper()
 	var n int
-	r, err := sql.Open("sqlite3", db.DSN(e.d.Path, ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	if err := r.QueryRow(`SELECT count(*) FROM audit_log WHERE action=?`, action).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	testutil.QueryRow(t, e.d, `SELECT count(*) FROM audit_log WHERE action=?`, []any{action}, &n)
 	return n
 }
 
@@ -378,16 +364,10 @@ func TestReviewFindings(t *testing.T) {
 	if u := e.pull(t, "tonghai")[c.ID]; u.Status == "forwarded" || u.Lead != "" {
 		t.Errorf("the voided merged one still follows: %+v", u)
 	}
-	r, err := sql.Open("sqlite3", db.DSN(e.d.Path, ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var merged, steps string
-	if err := r.QueryRow(`SELECT merged_into, (SELECT group_concat(action) FROM hub_opinion_steps WHERE opinion_id=?) FROM hub_opinions WHERE id=?`, c.ID, c.ID).Scan(&merged, &steps); err != nil {
-		t.Fatal(err)
-	}
-	if merged != "" || !strings.Contains(steps, "unmerge") {
-		t.Errorf("the voided one: merged_into %q, steps %s", merged, steps)
+	var merged string
+	var steps int
+	testutil.QueryRow(t, e.d, `SELECT merged_into, (SELECT count(*) FROM hub_opinion_steps WHERE opinion_id=? AND action='unmerge') FROM hub_opinions WHERE id=?`, []any{c.ID, c.ID}, &merged, &steps)
+	if merged != "" || steps != 1 {
+		t.Errorf("the voided one: merged_into %q, %d unmerge steps", merged, steps)
 	}
 }

@@ -64,7 +64,7 @@ func (st *Store) SeedOpinions(ctx context.Context, pointID string, ops []models.
 				return err
 			}
 			if _, err := tx.Exec(`INSERT INTO hub_opinions(id, point_id, topic_id, source, activity_id, response_id, question_key,
-				content, proposer, status, recorded_at, received_at, updated_at, voided) VALUES(?,?,?,?,?,?,?,?,?,'reported',?,?,?,0)
+				content, proposer, status, recorded_at, received_at, updated_at, voided) VALUES(?,?,?,?,?,?,?,?,?,'reported',?,?,?,FALSE)
 				ON CONFLICT(id) DO NOTHING`, o.ID, pointID, o.TopicID, o.Source, o.ActivityID, o.ResponseID, o.QuestionKey,
 				o.Content, string(prop), ts(o.RecordedAt), now, now); err != nil {
 				return err

@@ -19,7 +19,7 @@ import (
 	"budgetpoint/syncproto"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 
 // Schema is the hub's own tables (hub_*), to open a hub database with
@@ -29,7 +29,11 @@ func Schema() db.Schema {
 	if err != nil {
 		panic(err) // embedded: a build defect
 	}
-	return db.Schema{Name: "hub", Files: sub}
+	pg, err := fs.Sub(migrationFiles, "migrations/postgres")
+	if err != nil {
+		panic(err)
+	}
+	return db.Schema{Name: "hub", Files: sub, Postgres: pg}
 }
 
 // Store keeps what the hub holds: batches, summaries, activities, opinions,
@@ -207,8 +211,8 @@ func (st *Store) Ingest(ctx context.Context, pointID string, b *syncproto.Batch,
 				response_id=excluded.response_id, question_key=excluded.question_key, content=excluded.content, proposer=excluded.proposer,
 				recorded_at=excluded.recorded_at, voided=excluded.voided,
 				status = CASE WHEN hub_opinions.status='recorded' AND excluded.status='reported' THEN 'reported' ELSE hub_opinions.status END,
-				updated_at = CASE WHEN hub_opinions.content IS NOT excluded.content OR hub_opinions.proposer IS NOT excluded.proposer
-				  OR hub_opinions.voided IS NOT excluded.voided
+				updated_at = CASE WHEN hub_opinions.content IS DISTINCT FROM excluded.content OR hub_opinions.proposer IS DISTINCT FROM excluded.proposer
+				  OR hub_opinions.voided IS DISTINCT FROM excluded.voided
 				  OR (hub_opinions.status='recorded' AND excluded.status='reported') THEN excluded.updated_at ELSE hub_opinions.updated_at END
 				WHERE hub_opinions.point_id = excluded.point_id`)
 			if err != nil {
@@ -257,8 +261,8 @@ func (st *Store) Ingest(ctx context.Context, pointID string, b *syncproto.Batch,
 		}
 		if purge {
 			// Forget old batch ids, but keep each point's latest batch for /points.
-			if _, err := tx.Exec(`DELETE FROM hub_batches WHERE received_at < ? AND batch_id NOT IN
-				(SELECT batch_id FROM (SELECT batch_id, max(received_at) FROM hub_batches GROUP BY point_id))`, ts(now.Add(-BatchMemory))); err != nil {
+			if _, err := tx.Exec(`DELETE FROM hub_batches WHERE received_at < ?
+				AND received_at < (SELECT max(m.received_at) FROM hub_batches m WHERE m.point_id = hub_batches.point_id)`, ts(now.Add(-BatchMemory))); err != nil {
 				return errorf("ingest: purge batch ids", err)
 			}
 		}
@@ -384,8 +388,19 @@ func (st *Store) Restores(ctx context.Context) ([]Restore, error) {
 
 // ---- the change feed ----
 
+// changesLock is the advisory lock a PostgreSQL transaction holds from
+// its first change to its commit: changes then take seq in the order their
+// transactions commit, so a pull that read up to seq n has seen every
+// change below n, whichever hub process wrote it.
+const changesLock = 0x6275647065743031
+
 // queue adds a change for each target point (or, with none, for every point).
-func queue(tx *sql.Tx, targets []string, kind, ref string, version int, now time.Time) error {
+func (st *Store) queue(tx *sql.Tx, targets []string, kind, ref string, version int, now time.Time) error {
+	if st.db.Postgres() {
+		if _, err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, int64(changesLock)); err != nil {
+			return errorf("queue "+kind+" "+ref, err)
+		}
+	}
 	if len(targets) == 0 {
 		_, err := tx.Exec(`INSERT INTO hub_changes(point_id, kind, ref_id, version, created_at) VALUES(NULL,?,?,?,?)`, kind, ref, version, ts(now))
 		return errorf("queue "+kind+" "+ref, err)
@@ -721,7 +736,7 @@ func (st *Store) PublishTopic(ctx context.Context, t models.Topic, targets []str
 		if err := st.db.AuditChange(ctx, tx, "topic.publish", "topic", t.ID, map[string]any{"points": targets, "created": created}); err != nil {
 			return err
 		}
-		return queue(tx, targets, "topic", t.ID, 0, now)
+		return st.queue(tx, targets, "topic", t.ID, 0, now)
 	})
 	return created, errorf("publish topic "+t.ID, err)
 }
@@ -778,10 +793,10 @@ func (st *Store) PublishQuestionnaire(ctx context.Context, d models.Definition, 
 		if err := st.db.AuditChange(ctx, tx, "questionnaire.publish", "questionnaire", d.ID, map[string]any{"version": version, "new": isNew, "points": targets}); err != nil {
 			return err
 		}
-		if err := queue(tx, targets, "topic", d.TopicID, 0, now); err != nil {
+		if err := st.queue(tx, targets, "topic", d.TopicID, 0, now); err != nil {
 			return err
 		}
-		if err := queue(tx, targets, "questionnaire", d.ID, version, now); err != nil {
+		if err := st.queue(tx, targets, "questionnaire", d.ID, version, now); err != nil {
 			return err
 		}
 		q, err = questionnaire(ctx, tx, d.ID, version)
@@ -1130,7 +1145,7 @@ func (st *Store) MoveOpinion(ctx context.Context, id string, p OpinionPatch, reo
 			return err
 		}
 		if p.Status == "closed" && p.Evaluation == "unsatisfied" && lead != "" {
-			if _, err := tx.Exec(`UPDATE hub_opinions SET status='forwarded', round=round+1, supervised=1, evaluation=?, due=?, assigned_at=?, follow_up='', updated_at=? WHERE id=?`,
+			if _, err := tx.Exec(`UPDATE hub_opinions SET status='forwarded', round=round+1, supervised=TRUE, evaluation=?, due=?, assigned_at=?, follow_up='', updated_at=? WHERE id=?`,
 				p.Evaluation, reopenDue, ts(now), ts(now), id); err != nil {
 				return errorf("reopen opinion "+id, err)
 			}
@@ -1141,7 +1156,7 @@ func (st *Store) MoveOpinion(ctx context.Context, id string, p OpinionPatch, reo
 			if err := st.db.AuditChange(ctx, tx, "opinion.reopen", "opinion", id, detail); err != nil {
 				return err
 			}
-			return changed(tx, id, now)
+			return st.changed(tx, id, now)
 		}
 		if _, err := tx.Exec(`UPDATE hub_opinions SET status=?, answer=?, evaluation=?, updated_at=? WHERE id=?`,
 			p.Status, answer, p.Evaluation, ts(now), id); err != nil {
@@ -1157,7 +1172,7 @@ func (st *Store) MoveOpinion(ctx context.Context, id string, p OpinionPatch, reo
 		if err := st.db.AuditChange(ctx, tx, "opinion.move", "opinion", id, detail); err != nil {
 			return err
 		}
-		return changed(tx, id, now)
+		return st.changed(tx, id, now)
 	})
 	if err != nil {
 		return models.Opinion{}, errorf("move opinion "+id, err)

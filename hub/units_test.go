@@ -2,7 +2,6 @@ package hub_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -73,14 +72,7 @@ func TestUnitsAndAssignment(t *testing.T) {
 	if got.Lead != "jtj" || got.Due != "2099-03-02" || got.Assist != nil {
 		t.Fatalf("reassigned: %+v", got)
 	}
-	w, err := sql.Open("sqlite3", db.DSN(e.d.Path, ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Exec(`UPDATE hub_opinions SET due='2020-01-06' WHERE id=?`, o.ID); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
+	testutil.Exec(t, e.d, `UPDATE hub_opinions SET due='2020-01-06' WHERE id=?`, o.ID)
 	var page models.Page[models.Opinion]
 	e.apiJSON(t, "GET", "/api/v1/committee/opinions?point=hongta", nil, 200, &page)
 	if len(page.Items) != 1 || !page.Items[0].Overdue {
@@ -201,14 +193,7 @@ func TestUnitWork(t *testing.T) {
 	do(jtj, "GET", "/api/v1/unit/opinions/"+o2.ID, nil, 404)
 	// Assigned again, and 20 days later it can no longer be returned.
 	e.apiJSON(t, "POST", "/api/v1/committee/opinions/"+o2.ID+"/assign", map[string]any{"lead": "jtj"}, 200, nil)
-	w, err := sql.Open("sqlite3", db.DSN(e.d.Path, ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Exec(`UPDATE hub_opinions SET assigned_at=? WHERE id=?`, db.FormatTime(time.Now().AddDate(0, 0, -20)), o2.ID); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
+	testutil.Exec(t, e.d, `UPDATE hub_opinions SET assigned_at=? WHERE id=?`, db.FormatTime(time.Now().AddDate(0, 0, -20)), o2.ID)
 	do(jtj, "POST", "/api/v1/unit/opinions/"+o2.ID+"/return", map[string]any{"reason": "太晚了"}, 422)
 	for a, n := range map[string]int{"opinion.accept": 1, "opinion.reply": 2, "opinion.return": 1, "opinion.reopen": 1} {
 		p, err := e.d.AuditLog(ctx, models.AuditFilter{Action: a, Limit: 10})
@@ -257,28 +242,14 @@ func TestUnitStatistics(t *testing.T) {
 	reply(ops[2])
 	// ops[3] is answered after its due date: answered, not on time.
 	lateDue := time.Now().In(workdays.China).AddDate(0, 0, -2).Format(time.DateOnly)
-	wl, err := sql.Open("sqlite3", db.DSN(e.d.Path, ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := wl.Exec(`UPDATE hub_opinions SET due=? WHERE id=?`, lateDue, ops[3].ID); err != nil {
-		t.Fatal(err)
-	}
-	wl.Close()
+	testutil.Exec(t, e.d, `UPDATE hub_opinions SET due=? WHERE id=?`, lateDue, ops[3].ID)
 	reply(ops[3])
 	e.apiJSON(t, "PATCH", "/api/v1/committee/opinions/"+ops[0].ID, map[string]any{"status": "closed", "evaluation": "satisfied"}, 200, nil)
 	e.apiJSON(t, "PATCH", "/api/v1/committee/opinions/"+ops[1].ID, map[string]any{"status": "closed", "evaluation": "basic"}, 200, nil)
 	// Not satisfied: round 2 runs, and the evaluation counts against czj.
 	e.apiJSON(t, "PATCH", "/api/v1/committee/opinions/"+ops[2].ID, map[string]any{"status": "closed", "evaluation": "unsatisfied"}, 200, nil)
 	// jtj's first one is past due.
-	w, err := sql.Open("sqlite3", db.DSN(e.d.Path, ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Exec(`UPDATE hub_opinions SET due='2020-01-06' WHERE id=?`, ops[4].ID); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
+	testutil.Exec(t, e.d, `UPDATE hub_opinions SET due='2020-01-06' WHERE id=?`, ops[4].ID)
 
 	var got struct{ Items []hub.UnitStats }
 	e.apiJSON(t, "GET", "/api/v1/committee/stats/units", nil, 200, &got)

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"budgetpoint/db"
 	"budgetpoint/internal/testutil"
 )
 
@@ -29,8 +30,12 @@ func TestCommitteeVersionKeepsTypeAgainstEveryEarlierVersion(t *testing.T) {
 // Each database holds only its own schema: a hub's has the accounts and the
 // hub_* tables and none of a point's; a point's has none of the hub's.
 func TestOwnSchemaOnly(t *testing.T) {
-	tables := func(dir string) map[string]bool {
-		rows, err := testutil.RawDB(t, dir).Query(`SELECT name FROM sqlite_master WHERE type='table'`)
+	tables := func(d *db.DB) map[string]bool {
+		q := `SELECT name FROM sqlite_master WHERE type='table'`
+		if d.Postgres() {
+			q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`
+		}
+		rows, err := testutil.RawOf(t, d).Query(q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,8 +50,8 @@ func TestOwnSchemaOnly(t *testing.T) {
 		}
 		return out
 	}
-	hubTables := tables(testutil.NewHub(t).Dir)
-	pointTables := tables(testutil.Dir(testutil.OpenDB(t)))
+	hubTables := tables(testutil.NewHub(t).DB)
+	pointTables := tables(testutil.OpenDB(t))
 	for _, n := range []string{"users", "tokens", "settings", "hub_batches", "hub_opinions", "hub_topics", "hub_questionnaire_versions"} {
 		if !hubTables[n] {
 			t.Errorf("the hub's database lacks %s", n)

@@ -52,11 +52,7 @@ type HubEnv struct {
 func NewHub(t testing.TB, extra ...func(r *gin.Engine, s *handlers.Server, h *hub.Hub)) *HubEnv {
 	t.Helper()
 	dir := DataDir(t)
-	d, err := db.OpenWith(dir, hub.Schema())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := openHubDB(t, dir)
 	logs := &Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	h := hub.New(hub.NewStore(d, log), append([]hub.Point(nil), HubPoints...), log)
@@ -103,12 +99,26 @@ func Count(t testing.TB, dir, table string) int {
 var rawMu sync.Mutex
 var raws = map[string]*sql.DB{}
 
-// RawOf is RawDB for the directory of d, opened once per database and test.
+// RawOf is RawDB for the directory of d, opened once per database and
+// test; for a hub on PostgreSQL, a pool of its own on its database (with ?
+// placeholders).
 func RawOf(t testing.TB, d *db.DB) *sql.DB {
 	t.Helper()
 	rawMu.Lock()
 	defer rawMu.Unlock()
 	if c, ok := raws[d.Path]; ok {
+		return c
+	}
+	if d.Postgres() {
+		addr, ok := pgAddrs.Load(d)
+		if !ok {
+			t.Fatal("a PostgreSQL database not opened by testutil")
+		}
+		c, err := db.PostgresPool(addr.(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
 		return c
 	}
 	c, err := sql.Open("sqlite3", db.DSN(d.Path, "_query_only=1"))
@@ -132,18 +142,26 @@ func RawOf(t testing.TB, d *db.DB) *sql.DB {
 // is swapped under them.
 func (e *HubEnv) ReceivedAt(t testing.TB, point string, at time.Time) {
 	t.Helper()
-	c, err := sql.Open("sqlite3", db.DSN(e.DB.Path, ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	res, err := c.ExecContext(context.Background(), `UPDATE hub_batches SET received_at=? WHERE point_id=?`, db.FormatTime(at), point)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
+	var n int64
+	err := e.DB.Write(context.Background(), func(tx *sql.Tx) error {
+		res, err := tx.Exec(`UPDATE hub_batches SET received_at=? WHERE point_id=?`, db.FormatTime(at), point)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil || n == 0 {
 		t.Fatalf("no batch of %s to date back (%v)", point, err)
 	}
+}
+
+// CountOf returns the rows of a table of d (either engine).
+func CountOf(t testing.TB, d *db.DB, table string) int {
+	t.Helper()
+	var n int
+	QueryRow(t, d, `SELECT count(*) FROM `+table, nil, &n)
+	return n
 }
 
 // Do sends a request to the hub (see Env.Do).
