@@ -265,3 +265,6 @@ func startBackups(ctx context.Context, f backupFlags, name string, d *db.DB, log
 	fmt.Fprintf(stdout, "定时备份 / scheduled backups: %s every %v, keeping %d\n", s.Dir, s.Every, s.Keep)
 	return func() { cancel(); wait() }, nil
 }
+
+// enabled reports whether scheduled backups were asked for.
+func (b backupFlags) enabled() bool { return *b.dir != "" }

@@ -33,6 +33,7 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	fl := flag.NewFlagSet("hub", flag.ContinueOnError)
 	addr := fl.String("addr", "127.0.0.1:8090", "listen address")
 	data := fl.String("data", "./hub-data", "data directory")
+	database := databaseFlag(fl)
 	pointsPath := fl.String("points", "points.json", "points file: {\"points\": [{\"id\", \"name\", \"secret\"}]}")
 	withDemo := fl.Bool("demo", false, "use (and write if missing) a demo points file with the six points and known secrets")
 	calendarPath := fl.String("calendar", "", "working-day calendar (JSON: holidays and working weekends, as docs/calendar-2026.json); without it Monday to Friday")
@@ -48,6 +49,12 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	tlsConf, err := tlsF.load()
 	if err != nil {
 		return err
+	}
+	if err := checkDatabase(*database); err != nil {
+		return err
+	}
+	if *database != "" && backups.enabled() {
+		return usage("--backup-dir 只用于 SQLite；PostgreSQL 的库请用 pg_dump 或数据库自身的备份（见 docs/deployment.md） / --backup-dir is for SQLite: back up a PostgreSQL database with pg_dump or the database's own backups (docs/deployment.md)")
 	}
 	if err := backups.check(*data); err != nil {
 		return err
@@ -89,7 +96,7 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		return usage("联系点文件 %s 有误 / bad points file %s: %v", *pointsPath, *pointsPath, err)
 	}
-	d, err := openHubData(*data)
+	d, err := openHubDB(ctx, *data, *database)
 	if err != nil {
 		return err
 	}
@@ -144,6 +151,33 @@ func runHub(ctx context.Context, args []string, getenv func(string) string, stdo
 	defer stopBackups() // before d.Close: a backup under way ends first
 	go logAuditAnchors(ctx, d, log)
 	return serveHTTP(ctx, *addr, r, tlsConf, log, stdout, committee.DefaultName+" / committee hub")
+}
+
+// databaseFlag is --database (BUDGETPOINT_DATABASE): the hub's database on
+// PostgreSQL; without it, SQLite in the data directory.
+func databaseFlag(fl *flag.FlagSet) *string {
+	return fl.String("database", "", "the hub's database on PostgreSQL: postgres://user@host:5432/db?sslmode=… (without it: SQLite in --data)")
+}
+
+// checkDatabase refuses a --database that is not PostgreSQL's.
+func checkDatabase(addr string) error {
+	if addr != "" && !db.IsPostgres(addr) {
+		return usage("--database 应为 postgres:// 开头的 PostgreSQL 地址；不加时用数据目录中的 SQLite / --database must be a postgres:// address; without it the hub uses SQLite in its data directory")
+	}
+	return nil
+}
+
+// openHubDB opens the hub's database: on PostgreSQL at addr when given,
+// else SQLite in dir.
+func openHubDB(ctx context.Context, dir, addr string) (*db.DB, error) {
+	if addr == "" {
+		return openHubData(dir)
+	}
+	d, err := db.OpenPostgres(ctx, addr, hub.Schema())
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return d, nil
 }
 
 // openHubData opens the hub's database: the accounts tables and the hub's own.

@@ -67,14 +67,15 @@ const usageText = `用法 / usage:
                      [--backup-dir DIR [--backup-every 24h] [--backup-keep 14]]
                      [--accept-signature-v1]   (also take points' old sync signatures, each audited)
                      [--calendar FILE]   (working days: holidays and working weekends, as docs/calendar-2026.json)
-  budgetpoint user add     --data DIR --name NAME --role admin|staff|deputy|committee|unit [--unit-id ID]
+                     [--database postgres://…]   (the hub's database on PostgreSQL; several hubs may share it)
+  budgetpoint user add     --data DIR --name NAME --role admin|staff|deputy|committee|unit [--unit-id ID] [--database URL]
   budgetpoint user password --data DIR --name NAME   (a new password from stdin, or generated and to be changed at the next sign-in)
-  budgetpoint token create --data DIR --user NAME [--expires 365d]
-  budgetpoint token list   --data DIR --user NAME
-  budgetpoint token revoke --data DIR --id ID
+  budgetpoint token create --data DIR --user NAME [--expires 365d] [--database URL]
+  budgetpoint token list   --data DIR --user NAME [--database URL]
+  budgetpoint token revoke --data DIR --id ID [--database URL]
   budgetpoint backup       --data DIR --out FILE
   budgetpoint restore      --from FILE --data DIR   (while no server uses DIR)
-  budgetpoint audit verify --data DIR [--archive FILE]...   (exit 0: the audit chain is whole; 1: where it breaks)
+  budgetpoint audit verify --data DIR [--archive FILE]... [--database URL]   (exit 0: the audit chain is whole; 1: where it breaks)
   budgetpoint audit archive --data DIR --before YYYY-MM-DD --out FILE   (entries before the date, China time, at least 180 days old)
 Every flag can also be set as BUDGETPOINT_<FLAG> (--hub-secret → BUDGETPOINT_HUB_SECRET);
 --trusted-proxy may be repeated, or given as BUDGETPOINT_TRUSTED_PROXY=10.0.0.1,10.0.1.0/24.`
@@ -162,6 +163,15 @@ func openData(dir, keyFile string) (*db.DB, error) {
 		return nil, usageError{err}
 	}
 	return d, nil
+}
+
+// openCLIData is openAnyData, or the hub's database on PostgreSQL when
+// addr (--database) is given.
+func openCLIData(ctx context.Context, dir, addr string, pointTables bool) (*db.DB, error) {
+	if addr != "" {
+		return openHubDB(ctx, dir, addr)
+	}
+	return openAnyData(dir, pointTables)
 }
 
 // openAnyData opens a data directory for the CLI: a hub's as the hub's, a
@@ -529,6 +539,7 @@ func checkLockout(l *db.Lockout) error {
 func runUserAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory")
+	database := databaseFlag(fs)
 	name := fs.String("name", "", "user name")
 	role := fs.String("role", "", "admin|staff|deputy|committee|unit")
 	deputy := fs.String("deputy-id", "", "for a deputy: their id in the registry")
@@ -546,7 +557,13 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	d, err := openAnyData(*data, *deputy != "")
+	if err := checkDatabase(*database); err != nil {
+		return err
+	}
+	if *database != "" && *deputy != "" {
+		return usage("汇总端没有人大代表名册，不能用 --deputy-id / the hub keeps no deputies registry: --deputy-id does not apply")
+	}
+	d, err := openCLIData(ctx, *data, *database, *deputy != "")
 	if err != nil {
 		return err
 	}
@@ -637,6 +654,7 @@ func isTerminal(f *os.File) bool {
 func runTokenCreate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory")
+	database := databaseFlag(fs)
 	user := fs.String("user", "", "user name")
 	expires := fs.String("expires", "365d", "how long the token lasts: Nd (days) or a Go duration (12h)")
 	if err := parseFlags(fs, args, getenv); err != nil {
@@ -649,7 +667,10 @@ func runTokenCreate(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return err
 	}
-	d, err := openAnyData(*data, false)
+	if err := checkDatabase(*database); err != nil {
+		return err
+	}
+	d, err := openCLIData(ctx, *data, *database, false)
 	if err != nil {
 		return err
 	}
@@ -698,6 +719,7 @@ func parseLifetime(s string) (time.Duration, error) {
 func runTokenList(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("token list", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory")
+	database := databaseFlag(fs)
 	user := fs.String("user", "", "user name")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
@@ -705,7 +727,10 @@ func runTokenList(ctx context.Context, args []string, getenv func(string) string
 	if *user == "" {
 		return usage("需要 --user / --user is required")
 	}
-	d, err := openAnyData(*data, false)
+	if err := checkDatabase(*database); err != nil {
+		return err
+	}
+	d, err := openCLIData(ctx, *data, *database, false)
 	if err != nil {
 		return err
 	}
@@ -740,6 +765,7 @@ func runTokenList(ctx context.Context, args []string, getenv func(string) string
 func runTokenRevoke(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("token revoke", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory")
+	database := databaseFlag(fs)
 	id := fs.Int64("id", 0, "token id (token list shows them)")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
@@ -747,7 +773,10 @@ func runTokenRevoke(ctx context.Context, args []string, getenv func(string) stri
 	if *id < 1 {
 		return usage("需要 --id / --id is required")
 	}
-	d, err := openAnyData(*data, false)
+	if err := checkDatabase(*database); err != nil {
+		return err
+	}
+	d, err := openCLIData(ctx, *data, *database, false)
 	if err != nil {
 		return err
 	}
@@ -826,6 +855,7 @@ func orNone(s string) string {
 func runAuditVerify(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory")
+	database := databaseFlag(fs)
 	var archives, expects fileList
 	fs.Var(&archives, "archive", "an archive file to verify too (may be repeated)")
 	fs.Var(&expects, "expect", "SEQ:HASH printed by an earlier verify, or logged by the server: entry SEQ must still have HASH (may be repeated)")
@@ -839,6 +869,12 @@ func runAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 			return usage("--expect: %v", err)
 		}
 		anchors = append(anchors, a)
+	}
+	if err := checkDatabase(*database); err != nil {
+		return err
+	}
+	if *database != "" {
+		return verifyHubAudit(ctx, *database, len(archives) > 0, anchors, stdout)
 	}
 	if _, err := os.Stat(filepath.Join(*data, db.FileName)); err != nil {
 		return usage("找不到数据库 / no database in %s", *data)
@@ -984,5 +1020,34 @@ func runAuditArchive(ctx context.Context, args []string, getenv func(string) str
 	}
 	fmt.Fprintf(stdout, "已将第 %d 至 %d 条（%d 条）归档到 %s / archived entries %d..%d (%d) to %s\n",
 		a.FromSeq, a.ToSeq, a.Entries, a.File, a.FromSeq, a.ToSeq, a.Entries, a.File)
+	return nil
+}
+
+// verifyHubAudit is audit verify of the hub's database on PostgreSQL: the
+// chain and the anchors (archives are a SQLite hub's, from its data
+// directory).
+func verifyHubAudit(ctx context.Context, addr string, archives bool, anchors []db.AuditAnchor, stdout io.Writer) error {
+	if archives {
+		return usage("--archive 只用于数据目录中的 SQLite 库 / --archive is for a SQLite database in a data directory")
+	}
+	d, err := openHubDB(ctx, "", addr)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	n, brk, err := d.VerifyAuditChain(ctx)
+	if err != nil {
+		return err
+	}
+	if brk == nil {
+		brk, err = d.CheckAnchors(ctx, anchors)
+		if err != nil {
+			return err
+		}
+	}
+	if brk != nil {
+		return fmt.Errorf("审计日志在第 %d 条处断开 / the audit chain breaks at entry %d: %s", brk.Seq, brk.Seq, brk.Reason)
+	}
+	fmt.Fprintf(stdout, "审计日志完整，共 %d 条 / the audit chain is whole: %d entries\n", n, n)
 	return nil
 }

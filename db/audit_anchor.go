@@ -57,8 +57,14 @@ func CheckAuditAnchors(ctx context.Context, dir string, anchors []AuditAnchor) (
 		return nil, err
 	}
 	defer d.Close()
+	return d.CheckAnchors(ctx, anchors)
+}
+
+// CheckAnchors is CheckAuditAnchors over an open database (the hub's on
+// PostgreSQL among them).
+func (d *DB) CheckAnchors(ctx context.Context, anchors []AuditAnchor) (*AuditBreak, error) {
 	var brk *AuditBreak
-	err = d.Read(ctx, func(tx *sql.Tx) error {
+	err := d.Read(ctx, func(tx *sql.Tx) error {
 		for _, a := range anchors {
 			var h string
 			err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE seq=?`, a.Seq).Scan(&h)

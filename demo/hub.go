@@ -71,6 +71,9 @@ func LoadHub(ctx context.Context, h *hub.Hub, d *db.DB, out io.Writer) error {
 	for i := range Units {
 		u := Units[i]
 		if err := h.Store.CreateUnit(committee, &u); err != nil {
+			if models.ErrorCode(err) == models.EConflict {
+				return nil // another hub process on the same database loads it
+			}
 			return err
 		}
 	}

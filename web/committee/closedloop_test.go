@@ -3,7 +3,6 @@ package committee
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -14,8 +13,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"budgetpoint/db"
 	"budgetpoint/hub"
+	"budgetpoint/internal/testutil"
 	"budgetpoint/internal/workdays"
 	"budgetpoint/models"
 	"budgetpoint/web/internal/webtest"
@@ -40,14 +39,7 @@ func (hs *hubSite) addUnits(t *testing.T, idName ...string) {
 // refuses past dates), through a connection of the test's own.
 func (hs *hubSite) setDue(t *testing.T, id, due string) {
 	t.Helper()
-	c, err := sql.Open("sqlite3", db.DSN(hs.DB.Path, ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Exec(`UPDATE hub_opinions SET due=? WHERE id=?`, due, id); err != nil {
-		t.Fatal(err)
-	}
+	testutil.Exec(t, hs.DB, `UPDATE hub_opinions SET due=? WHERE id=?`, due, id)
 }
 
 // rowOf is the article of an opinion on the workbench.

@@ -2,7 +2,6 @@ package committee
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"budgetpoint/db"
 	"budgetpoint/hub"
+	"budgetpoint/internal/testutil"
 	"budgetpoint/internal/workdays"
 	"budgetpoint/models"
 	"budgetpoint/web/internal/webtest"
@@ -62,14 +62,7 @@ func (f *unitFixture) assign(t *testing.T, id string, a hub.Assignment) {
 // sql runs a statement on the hub's database directly (what no page may do).
 func (f *unitFixture) sql(t *testing.T, q string, args ...any) {
 	t.Helper()
-	w, err := sql.Open("sqlite3", db.DSN(f.DB.Path, ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	if _, err := w.Exec(q, args...); err != nil {
-		t.Fatal(err)
-	}
+	testutil.Exec(t, f.DB, q, args...)
 }
 
 // unitLogin adds a login of a unit and signs it in: it lands on /unit.
