@@ -17,6 +17,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
+	"net"
 	"strings"
 	"time"
 
@@ -154,10 +156,20 @@ func pgCode(err error) string {
 }
 
 // pgUnavailable reports errors of a database that cannot take the work now
-// (no connection, out of disk, shutting down).
+// (no connection, out of disk, shutting down, restarting): PostgreSQL's
+// classes 08, 53 and 57P, and the connection's own failures.
 func pgUnavailable(err error) bool {
 	c := pgCode(err)
-	return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "53") || strings.HasPrefix(c, "57P")
+	if strings.HasPrefix(c, "08") || strings.HasPrefix(c, "53") || strings.HasPrefix(c, "57P") {
+		return true
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false // the request's own end, not the database's
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || pgconn.Timeout(err) || (c == "" && pgconn.SafeToRetry(err))
 }
 
 // ---- ? placeholders numbered for PostgreSQL ----

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -243,11 +244,14 @@ type recProxy struct {
 	srv *httptest.Server
 
 	mu     sync.Mutex
-	target string          // the hub's base URL; "" while it is down
-	refuse map[string]bool // points whose requests get 503
-	hold   *holdSpec       // at most one
-	reqs   []captured
-	fwd    *http.Client
+	target string // the hub's base URL; "" while it is down
+	// targets: several hub processes, each request sent to one at random
+	// ("" entries: down); used instead of target when set.
+	targets []string
+	refuse  map[string]bool // points whose requests get 503
+	hold    *holdSpec       // at most one
+	reqs    []captured
+	fwd     *http.Client
 }
 
 func newProxy(t *testing.T) *recProxy {
@@ -260,6 +264,14 @@ func newProxy(t *testing.T) *recProxy {
 func (p *recProxy) setTarget(u string) {
 	p.mu.Lock()
 	p.target = u
+	p.mu.Unlock()
+}
+
+// setTargets spreads the points' requests over several hub processes at
+// random; a "" entry is one that is down (its share answered 502).
+func (p *recProxy) setTargets(us ...string) {
+	p.mu.Lock()
+	p.targets = append([]string(nil), us...)
 	p.mu.Unlock()
 }
 
@@ -291,6 +303,9 @@ func (p *recProxy) serve(w http.ResponseWriter, r *http.Request) {
 		Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body}
 	p.mu.Lock()
 	target, refuse := p.target, p.refuse[c.PointID]
+	if len(p.targets) > 0 {
+		target = p.targets[mrand.IntN(len(p.targets))]
+	}
 	var h *holdSpec
 	if p.hold != nil && p.hold.point == c.PointID && r.Method == http.MethodPost && r.URL.Path == syncproto.PathBatches {
 		h, p.hold = p.hold, nil

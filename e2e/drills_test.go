@@ -54,18 +54,26 @@ type cluster struct {
 	pointsFile string
 	hub        *proc
 	hubAPI     client
-	proxy      *recProxy
-	points     []*point
-	byID       map[string]*point
-	rng        *rand.Rand
-	topics     []string // every topic with data somewhere
-	hist       *history // every response request, shared by copies
+	// database: the hubs' PostgreSQL database ("": one hub on SQLite in
+	// hubDir); on it, two hub processes behind the proxy.
+	database string
+	hubs     []*proc
+	proxy    *recProxy
+	points   []*point
+	byID     map[string]*point
+	rng      *rand.Rand
+	topics   []string // every topic with data somewhere
+	hist     *history // every response request, shared by copies
 }
 
-func newCluster(t *testing.T) *cluster {
+func newCluster(t *testing.T) *cluster { return newClusterOn(t, "") }
+
+// newClusterOn is newCluster with the hub on the PostgreSQL database at
+// database (two hub processes), or on SQLite ("").
+func newClusterOn(t *testing.T, database string) *cluster {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("random seed %d", seed)
-	c := &cluster{t: t, root: t, base: t.TempDir(), byID: map[string]*point{}, hist: &history{}, rng: rand.New(rand.NewPCG(seed, 2027))}
+	c := &cluster{t: t, root: t, base: t.TempDir(), byID: map[string]*point{}, hist: &history{}, rng: rand.New(rand.NewPCG(seed, 2027)), database: database}
 	c.hubDir = filepath.Join(c.base, "hub")
 	var list []map[string]string
 	for _, id := range pointIDs {
@@ -79,8 +87,8 @@ func newCluster(t *testing.T) *cluster {
 	if err := os.WriteFile(c.pointsFile, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	runCLI(t, password+"\n", "user", "add", "--data", c.hubDir, "--name", "committee1", "--role", "committee")
-	c.hubAPI.token = strings.TrimSpace(runCLI(t, "", "token", "create", "--data", c.hubDir, "--user", "committee1"))
+	runCLI(t, password+"\n", c.hubArgs("user", "add", "--name", "committee1", "--role", "committee")...)
+	c.hubAPI.token = strings.TrimSpace(runCLI(t, "", c.hubArgs("token", "create", "--user", "committee1")...))
 	c.proxy = newProxy(t)
 	c.startHub()
 	for _, p := range c.points {
@@ -91,10 +99,36 @@ func newCluster(t *testing.T) *cluster {
 	return c
 }
 
+// hubArgs are a command's arguments on the hub's data: its data directory,
+// and its database when on PostgreSQL.
+func (c *cluster) hubArgs(args ...string) []string {
+	args = append(args, "--data", c.hubDir)
+	if c.database != "" {
+		args = append(args, "--database", c.database)
+	}
+	return args
+}
+
 func (c *cluster) startHub() {
+	if c.database != "" {
+		c.hubs = make([]*proc, 2)
+		for i := range c.hubs {
+			c.startHubProc(i)
+		}
+		c.hub = c.hubs[0]
+		c.hubAPI.base = c.hub.URL
+		c.proxy.setTargets(c.hubs[0].URL, c.hubs[1].URL)
+		return
+	}
 	c.hub = start(c.root, "hub", "hub", "--addr", "127.0.0.1:0", "--data", c.hubDir, "--points", c.pointsFile)
 	c.hubAPI.base = c.hub.URL
 	c.proxy.setTarget(c.hub.URL)
+}
+
+// startHubProc starts hub process i on the PostgreSQL database.
+func (c *cluster) startHubProc(i int) {
+	c.hubs[i] = start(c.root, fmt.Sprintf("hub%d", i), "hub", "--addr", "127.0.0.1:0", "--data", fmt.Sprintf("%s-%d", c.hubDir, i),
+		"--points", c.pointsFile, "--database", c.database)
 }
 
 func (c *cluster) stopHub() {

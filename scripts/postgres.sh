@@ -35,6 +35,12 @@ start)
   cat "$dir/server.log" >&2
   exit 1
   ;;
+restart)
+  dir=${2:?give the cluster directory}
+  run=()
+  [ "$(id -u)" = 0 ] && run=(runuser -u postgres --)
+  "${run[@]}" "$(pg_bin)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -m fast restart >/dev/null
+  ;;
 stop)
   dir=${2:?give the cluster directory}
   run=()
@@ -43,7 +49,7 @@ stop)
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: $0 start | stop DIR" >&2
+  echo "usage: $0 start | restart DIR | stop DIR" >&2
   exit 2
   ;;
 esac
