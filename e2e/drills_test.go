@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 
 	"budgetpoint/db"
+	"budgetpoint/internal/testutil"
 	"budgetpoint/models"
 	"budgetpoint/syncer"
 	"budgetpoint/syncproto"
@@ -132,6 +133,13 @@ func (c *cluster) startHubProc(i int) {
 }
 
 func (c *cluster) stopHub() {
+	if c.database != "" {
+		c.proxy.setTargets("")
+		for _, h := range c.hubs {
+			h.stop(c.t)
+		}
+		return
+	}
 	c.proxy.setTarget("")
 	c.hub.stop(c.t)
 }
@@ -478,7 +486,13 @@ func (c *cluster) hubState() string {
 // ----- the drills -----
 
 func TestDrills(t *testing.T) {
-	c := newCluster(t)
+	// With BUDGETPOINT_TEST_HUB_ENGINE=postgres (the test command's second
+	// round), the same drills with two hub processes on PostgreSQL.
+	database := ""
+	if testutil.HubOnPostgres() {
+		database = testutil.Postgres(t)
+	}
+	c := newClusterOn(t, database)
 	hongta := c.byID["hongta"]
 	// The drills build on each other: after one fails, the rest would only
 	// report its consequences.

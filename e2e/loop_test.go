@@ -120,8 +120,8 @@ func (c *cluster) loopDrill(t *testing.T) {
 
 	// The unit and its login.
 	c.hubAPI.must(t, "POST", "/api/v1/committee/units", map[string]any{"id": "jtj", "name": "市交通运输局", "kind": "department"}, nil, 201, 409)
-	runCLI(t, password+"\n", "user", "add", "--data", c.hubDir, "--name", "jtj-loop", "--role", "unit", "--unit-id", "jtj")
-	unit := client{base: c.hub.URL, token: strings.TrimSpace(runCLI(t, "", "token", "create", "--data", c.hubDir, "--user", "jtj-loop"))}
+	runCLI(t, password+"\n", c.hubArgs("user", "add", "--name", "jtj-loop", "--role", "unit", "--unit-id", "jtj")...)
+	unit := client{base: c.hub.URL, token: strings.TrimSpace(runCLI(t, "", c.hubArgs("token", "create", "--user", "jtj-loop")...))}
 
 	// seen syncs tonghai until its API shows the opinion as want says, then
 	// checks the staff's page and the deputy's page for every phrase.

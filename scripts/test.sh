@@ -50,9 +50,11 @@ go test -race -count=1 -timeout 28m "$@" "${race_pkgs[@]}" || status=1
 echo "== go test, without -race, of the other ${#other_pkgs[@]} packages" >&2
 go test -count=1 -timeout 28m "$@" "${other_pkgs[@]}" || status=1
 # The hub's tests again, each test hub on a database of its own in PostgreSQL.
-echo "== go test -race ./hub/, and ./web/committee/, with the hub on PostgreSQL" >&2
+echo "== go test -race ./hub/, and ./web/committee/, with each test hub on PostgreSQL" >&2
 BUDGETPOINT_TEST_HUB_ENGINE=postgres go test -race -count=1 -timeout 28m "$@" ./hub/ || status=1
 BUDGETPOINT_TEST_HUB_ENGINE=postgres go test -count=1 -timeout 28m "$@" ./web/committee/ || status=1
+echo "== the sync drills (e2e TestDrills) with two hub processes on PostgreSQL" >&2
+BUDGETPOINT_TEST_HUB_ENGINE=postgres go test -count=1 -timeout 28m -run 'TestDrills$' "$@" ./e2e/ || status=1
 if [ "$status" -ne 0 ]; then
   echo "FAIL"
 fi
