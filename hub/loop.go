@@ -828,9 +828,4 @@ func latestReply(ctx context.Context, tx *sql.Tx, o models.Opinion) (*syncproto.
 // assisting is the condition that the unit given as its ? is one of an
 // opinion's assisting units (hub_opinions.assist, a JSON array of ids), in
 // the database's own words.
-func (st *Store) assisting() string {
-	if st.db.Postgres() {
-		return `EXISTS (SELECT 1 FROM jsonb_array_elements_text(hub_opinions.assist::jsonb) AS a(value) WHERE a.value = ?)`
-	}
-	return `EXISTS (SELECT 1 FROM json_each(hub_opinions.assist) WHERE value = ?)`
-}
+func (st *Store) assisting() string { return st.db.Dialect().JSONArrayHas("hub_opinions.assist") }

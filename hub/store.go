@@ -388,7 +388,7 @@ func (st *Store) Restores(ctx context.Context) ([]Restore, error) {
 
 // ---- the change feed ----
 
-// changesLock is the advisory lock a PostgreSQL transaction holds from
+// changesLock is the lock (db.Dialect.Serialize) a transaction holds from
 // its first change to its commit: changes then take seq in the order their
 // transactions commit, so a pull that read up to seq n has seen every
 // change below n, whichever hub process wrote it.
@@ -396,8 +396,8 @@ const changesLock = 0x6275647065743031
 
 // queue adds a change for each target point (or, with none, for every point).
 func (st *Store) queue(tx *sql.Tx, targets []string, kind, ref string, version int, now time.Time) error {
-	if st.db.Postgres() {
-		if _, err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, int64(changesLock)); err != nil {
+	if q, args := st.db.Dialect().Serialize(changesLock); q != "" {
+		if _, err := tx.Exec(q, args...); err != nil {
 			return errorf("queue "+kind+" "+ref, err)
 		}
 	}
