@@ -55,6 +55,17 @@ func OpenPostgres(ctx context.Context, addr string, own Schema) (*DB, error) {
 		p.Close()
 		return nil, fmt.Errorf("无法连接数据库 / cannot reach the database: %w", err)
 	}
+	// A 200 is sent only after a durable commit: a server that commits
+	// without waiting for its WAL to reach disk cannot give that.
+	var sc string
+	if err := p.QueryRowContext(pctx, `SHOW synchronous_commit`).Scan(&sc); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("synchronous_commit: %w", err)
+	}
+	if sc == "off" {
+		p.Close()
+		return nil, fmt.Errorf("数据库的 synchronous_commit 为 off：提交未落盘就会确认，汇总端不能这样运行；请设为 on / the database has synchronous_commit off: commits would be acknowledged before they are durable, which the hub must not do; set it to on")
+	}
 	if err := migratePostgres(ctx, p, accountsSchema, own); err != nil {
 		p.Close()
 		return nil, fmt.Errorf("数据库迁移失败 / migrating the database: %w", err)

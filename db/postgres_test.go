@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -122,5 +123,27 @@ func TestAccountsOnPostgres(t *testing.T) {
 	}
 	if _, err := raw.Exec(`DELETE FROM audit_log WHERE seq=1`); err == nil {
 		t.Fatal("an audit entry was deleted")
+	}
+}
+
+// TestPostgresRefusesAsyncCommit: a database that acknowledges commits
+// before they are durable (synchronous_commit off) is refused at open.
+func TestPostgresRefusesAsyncCommit(t *testing.T) {
+	addr := testutil.Postgres(t)
+	raw, err := db.PostgresPool(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	name := testutil.PostgresName(addr)
+	if _, err := raw.Exec(`ALTER DATABASE ` + name + ` SET synchronous_commit = off`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	if d, err := db.OpenPostgres(context.Background(), addr, noSchema); err == nil {
+		d.Close()
+		t.Fatal("a database with synchronous_commit off was taken")
+	} else if !strings.Contains(err.Error(), "synchronous_commit") {
+		t.Fatalf("refused, but saying %v", err)
 	}
 }
