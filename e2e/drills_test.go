@@ -155,6 +155,26 @@ func (c *cluster) restartPoint(p *point) {
 	c.startPoint(p)
 }
 
+// eachPoint runs f for every point at once, each on a copy of the cluster
+// with a random source of its own (c.rng is not safe for concurrent use);
+// Wait on the answer for them to end.
+func (c *cluster) eachPoint(f func(pc *cluster, p *point)) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, p := range c.points {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pc := *c
+			mu.Lock()
+			pc.rng = rand.New(rand.NewPCG(c.rng.Uint64(), c.rng.Uint64()))
+			mu.Unlock()
+			f(&pc, p)
+		}()
+	}
+	return &wg
+}
+
 // syncRun is POST /api/v1/sync/run at a point.
 func (c *cluster) syncRun(p *point) syncer.Status {
 	var st syncer.Status
@@ -538,7 +558,6 @@ func TestDrills(t *testing.T) {
 
 	step("six points collect, the hub sums exactly", func(t *testing.T) {
 		c.t = t
-		var wg sync.WaitGroup
 		for _, p := range c.points {
 			c.seed(p)
 		}
@@ -549,21 +568,10 @@ func TestDrills(t *testing.T) {
 		for _, p := range c.points {
 			plans[p.id] = plan{20 + c.rng.IntN(60), 10 + c.rng.IntN(30), 2 + c.rng.IntN(3), 2 + c.rng.IntN(4)}
 		}
-		var mu sync.Mutex
-		for _, p := range c.points {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				// c.rng is not safe for concurrent use: each point gets its own.
-				pc := *c
-				mu.Lock()
-				pc.rng = rand.New(rand.NewPCG(c.rng.Uint64(), c.rng.Uint64()))
-				mu.Unlock()
-				pl := plans[p.id]
-				pc.collect(p, pl.nc, pl.nl, pl.na, pl.no)
-			}()
-		}
-		wg.Wait()
+		c.eachPoint(func(pc *cluster, p *point) {
+			pl := plans[p.id]
+			pc.collect(p, pl.nc, pl.nl, pl.na, pl.no)
+		}).Wait()
 		for _, p := range c.points {
 			st := c.syncRun(p)
 			if st.LastPushAt == nil || st.LastPullAt == nil {

@@ -3,11 +3,9 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
@@ -61,23 +59,12 @@ func TestDrillsOnPostgres(t *testing.T) {
 
 	// Collect at six points at once; meanwhile kill and restart a hub
 	// process, then restart the database server.
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	for _, p := range c.points {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pc := *c
-			mu.Lock()
-			pc.rng = rand.New(rand.NewPCG(c.rng.Uint64(), c.rng.Uint64()))
-			mu.Unlock()
-			for round := range 3 {
-				pc.collect(p, 15+pc.rng.IntN(20), 5+pc.rng.IntN(10), 1+pc.rng.IntN(2), 1+pc.rng.IntN(3))
-				_ = round
-				time.Sleep(time.Duration(300+pc.rng.IntN(500)) * time.Millisecond)
-			}
-		}()
-	}
+	wg := c.eachPoint(func(pc *cluster, p *point) {
+		for range 3 {
+			pc.collect(p, 15+pc.rng.IntN(20), 5+pc.rng.IntN(10), 1+pc.rng.IntN(2), 1+pc.rng.IntN(3))
+			time.Sleep(time.Duration(300+pc.rng.IntN(500)) * time.Millisecond)
+		}
+	})
 	time.Sleep(1500 * time.Millisecond)
 	c.hubs[0].kill() // SIGKILL, mid-traffic
 	c.proxy.setTargets("", c.hubs[1].URL)
