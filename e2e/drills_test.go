@@ -67,10 +67,9 @@ type cluster struct {
 	hist     *history // every response request, shared by copies
 }
 
-func newCluster(t *testing.T) *cluster { return newClusterOn(t, "") }
-
-// newClusterOn is newCluster with the hub on the PostgreSQL database at
-// database (two hub processes), or on SQLite ("").
+// newClusterOn starts the six points, the recording proxy and the hub: on
+// the PostgreSQL database at database (two hub processes), or on SQLite
+// ("", one process).
 func newClusterOn(t *testing.T, database string) *cluster {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("random seed %d", seed)
