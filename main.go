@@ -69,14 +69,14 @@ const usageText = `用法 / usage:
                      [--calendar FILE]   (working days: holidays and working weekends, as docs/calendar-2026.json)
                      [--database postgres://…]   (the hub's database on PostgreSQL; several hubs may share it)
   budgetpoint user add     --data DIR --name NAME --role admin|staff|deputy|committee|unit [--unit-id ID] [--database URL]
-  budgetpoint user password --data DIR --name NAME   (a new password from stdin, or generated and to be changed at the next sign-in)
+  budgetpoint user password --data DIR --name NAME [--database URL]   (a new password from stdin, or generated and to be changed at the next sign-in)
   budgetpoint token create --data DIR --user NAME [--expires 365d] [--database URL]
   budgetpoint token list   --data DIR --user NAME [--database URL]
   budgetpoint token revoke --data DIR --id ID [--database URL]
   budgetpoint backup       --data DIR --out FILE
   budgetpoint restore      --from FILE --data DIR   (while no server uses DIR)
   budgetpoint audit verify --data DIR [--archive FILE]... [--database URL]   (exit 0: the audit chain is whole; 1: where it breaks)
-  budgetpoint audit archive --data DIR --before YYYY-MM-DD --out FILE   (entries before the date, China time, at least 180 days old)
+  budgetpoint audit archive --data DIR --before YYYY-MM-DD --out FILE [--database URL]   (entries before the date, China time, at least 180 days old)
 Every flag can also be set as BUDGETPOINT_<FLAG> (--hub-secret → BUDGETPOINT_HUB_SECRET);
 --trusted-proxy may be repeated, or given as BUDGETPOINT_TRUSTED_PROXY=10.0.0.1,10.0.1.0/24.`
 
@@ -615,6 +615,7 @@ func passwordFrom(stdin io.Reader, name string) (pw string, generated bool, err 
 func runUserPassword(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("user password", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory")
+	database := databaseFlag(fs)
 	name := fs.String("name", "", "user name")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
@@ -626,7 +627,10 @@ func runUserPassword(ctx context.Context, args []string, getenv func(string) str
 	if err != nil {
 		return err
 	}
-	d, err := openAnyData(*data, false)
+	if err := checkDatabase(*database); err != nil {
+		return err
+	}
+	d, err := openCLIData(ctx, *data, *database, false)
 	if err != nil {
 		return err
 	}
@@ -987,6 +991,7 @@ func (l *fileList) Set(v string) error {
 func runAuditArchive(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("audit archive", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data directory")
+	database := databaseFlag(fs)
 	beforeS := fs.String("before", "", "archive the entries before this date (YYYY-MM-DD, China time)")
 	out := fs.String("out", "", "the archive file to make (never overwritten)")
 	if err := parseFlags(fs, args, getenv); err != nil {
@@ -999,10 +1004,13 @@ func runAuditArchive(ctx context.Context, args []string, getenv func(string) str
 	if err != nil {
 		return usage("--before 应为 YYYY-MM-DD / --before is a date, YYYY-MM-DD: %q", *beforeS)
 	}
-	if _, err := os.Stat(filepath.Join(*data, db.FileName)); err != nil {
+	if err := checkDatabase(*database); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(*data, db.FileName)); err != nil && *database == "" {
 		return usage("找不到数据库 / no database in %s", *data)
 	}
-	d, err := openAnyData(*data, false)
+	d, err := openCLIData(ctx, *data, *database, false)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,9 @@ type auditRecord struct {
 	Detail     map[string]any
 }
 
+// auditLock is the lock (Dialect.Serialize) an audit entry is appended under.
+const auditLock = 0x6275647065743032
+
 // audit appends one entry to the audit log inside tx, the transaction of the
 // change it records, chained to the entry before it. Callers run it in the
 // writer's transaction, so entries are written one at a time in seq order.
@@ -36,6 +39,14 @@ func (db *DB) audit(ctx context.Context, tx *sql.Tx, r auditRecord) error {
 	detail, err := json.Marshal(r.Detail)
 	if err != nil {
 		return fmt.Errorf("audit %s: detail: %w", r.Action, err)
+	}
+	// Several processes on one PostgreSQL database append in turn (SQLite's
+	// single writer does already): otherwise all but one of them would read
+	// the same last entry and have to start their transactions again.
+	if q, args := db.Dialect().Serialize(auditLock); q != "" {
+		if _, err := tx.Exec(q, args...); err != nil {
+			return fmt.Errorf("audit %s: %w", r.Action, err)
+		}
 	}
 	last, prev, err := lastAudit(tx)
 	if err != nil {

@@ -115,7 +115,7 @@ func (db *DB) SignIn(ctx context.Context, name, password, addr string, l Lockout
 		}
 		var f int
 		if err := tx.QueryRow(`INSERT INTO login_failures(name, failures, last_at) VALUES(?,1,?)
-			ON CONFLICT(name) DO UPDATE SET failures=failures+1, last_at=excluded.last_at RETURNING failures`, name, ts(at)).Scan(&f); err != nil {
+			ON CONFLICT(name) DO UPDATE SET failures=login_failures.failures+1, last_at=excluded.last_at RETURNING failures`, name, ts(at)).Scan(&f); err != nil {
 			return fmt.Errorf("count the failure of %s: %w", name, err)
 		}
 		if f < l.After {

@@ -18,7 +18,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"math/rand/v2"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -126,15 +128,20 @@ func (db *DB) pgWrite(ctx context.Context, fn func(*sql.Tx) error) error {
 	delay := time.Millisecond
 	for attempt := 0; ; attempt++ {
 		err := db.pgTry(ctx, fn)
-		if err == nil || !retryable(err) || attempt == pgRetries {
+		if err == nil || !retryable(err) {
 			return translate(err)
 		}
+		if attempt == pgRetries {
+			// Still contended: the request may be sent again later.
+			return &models.Error{Code: models.EUnavailable, Message: unavailableMessage, Err: err}
+		}
+		// Full jitter, so that writers that collided do not collide again.
 		select {
-		case <-time.After(delay):
+		case <-time.After(time.Duration(rand.Int64N(int64(delay)) + 1)):
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		delay = min(2*delay, 100*time.Millisecond)
+		delay = min(2*delay, 200*time.Millisecond)
 	}
 }
 
@@ -171,8 +178,9 @@ func pgCode(err error) string {
 // classes 08, 53 and 57P, and the connection's own failures.
 func pgUnavailable(err error) bool {
 	c := pgCode(err)
-	if strings.HasPrefix(c, "08") || strings.HasPrefix(c, "53") || strings.HasPrefix(c, "57P") {
-		return true
+	if strings.HasPrefix(c, "08") || strings.HasPrefix(c, "53") || strings.HasPrefix(c, "57P") ||
+		c == "57014" || c == "55P03" || c == "25006" || c == "40001" || c == "40P01" {
+		return true // also: a statement or lock timed out, a server turned read-only (fail-over), contention left over
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false // the request's own end, not the database's
@@ -185,8 +193,11 @@ func pgUnavailable(err error) bool {
 
 // ---- ? placeholders numbered for PostgreSQL ----
 
-// Rebind numbers the ? placeholders of a query ($1, $2, …) outside string
-// literals, quoted names and comments.
+// Rebind numbers the ? placeholders of a query for PostgreSQL ($1, $2, …)
+// as SQLite numbers them: a bare ? takes the number after the largest so
+// far, ?N is $N. It leaves alone what is inside string literals ('…',
+// E'…' with its backslash escapes), quoted names ("…"), dollar-quoted
+// bodies ($$…$$, $tag$…$tag$) and comments (-- … and /* … */).
 func Rebind(q string) string {
 	if !strings.Contains(q, "?") {
 		return q
@@ -198,8 +209,13 @@ func Rebind(q string) string {
 		c := q[i]
 		switch {
 		case c == '\'' || c == '"':
+			backslash := c == '\'' && i > 0 && (q[i-1] == 'E' || q[i-1] == 'e') && (i < 2 || !isIdent(q[i-2]))
 			j := i + 1
 			for j < len(q) {
+				if backslash && q[j] == '\\' {
+					j += 2
+					continue
+				}
 				if q[j] == c {
 					if j+1 < len(q) && q[j+1] == c { // doubled: still inside
 						j += 2
@@ -209,9 +225,7 @@ func Rebind(q string) string {
 				}
 				j++
 			}
-			if j >= len(q) {
-				j = len(q) - 1
-			}
+			j = min(j, len(q)-1)
 			b.WriteString(q[i : j+1])
 			i = j
 		case c == '-' && i+1 < len(q) && q[i+1] == '-':
@@ -221,14 +235,56 @@ func Rebind(q string) string {
 			}
 			b.WriteString(q[i : i+j+1])
 			i += j
+		case c == '/' && i+1 < len(q) && q[i+1] == '*':
+			j := strings.Index(q[i+2:], "*/")
+			end := len(q)
+			if j >= 0 {
+				end = i + 2 + j + 2
+			}
+			b.WriteString(q[i:end])
+			i = end - 1
+		case c == '$' && (i == 0 || !isIdent(q[i-1])):
+			// A dollar quote: $tag$ … $tag$, the tag not starting with a digit.
+			k := i + 1
+			for k < len(q) && isIdent(q[k]) && !(k == i+1 && q[k] >= '0' && q[k] <= '9') {
+				k++
+			}
+			if k < len(q) && q[k] == '$' {
+				tag := q[i : k+1]
+				end := strings.Index(q[k+1:], tag)
+				stop := len(q)
+				if end >= 0 {
+					stop = k + 1 + end + len(tag)
+				}
+				b.WriteString(q[i:stop])
+				i = stop - 1
+			} else {
+				b.WriteByte(c)
+			}
 		case c == '?':
-			n++
-			fmt.Fprintf(&b, "$%d", n)
+			k := i + 1
+			for k < len(q) && q[k] >= '0' && q[k] <= '9' {
+				k++
+			}
+			if k > i+1 {
+				v, _ := strconv.Atoi(q[i+1 : k])
+				n = max(n, v)
+				b.WriteString("$" + q[i+1:k])
+				i = k - 1
+			} else {
+				n++
+				fmt.Fprintf(&b, "$%d", n)
+			}
 		default:
 			b.WriteByte(c)
 		}
 	}
 	return b.String()
+}
+
+// isIdent reports whether c may be part of an SQL name.
+func isIdent(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }
 
 // rebindConnector makes pgx's connections with Rebind applied to every

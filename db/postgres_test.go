@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"budgetpoint/db"
 	"budgetpoint/internal/testutil"
@@ -20,6 +21,12 @@ func TestRebind(t *testing.T) {
 		`INSERT INTO t VALUES('it''s ?', ?)`:                        `INSERT INTO t VALUES('it''s ?', $1)`,
 		`SELECT 1`:                                                  `SELECT 1`,
 		`UPDATE t SET (a, b) = (SELECT a, b FROM r WHERE r.id = ?)`: `UPDATE t SET (a, b) = (SELECT a, b FROM r WHERE r.id = $1)`,
+		`SELECT /* a ? */ ?`:                                        `SELECT /* a ? */ $1`,
+		`DO $$ BEGIN PERFORM '?'; END $$; SELECT ?`:                 `DO $$ BEGIN PERFORM '?'; END $$; SELECT $1`,
+		`SELECT $body$ ? $body$, ?`:                                 `SELECT $body$ ? $body$, $1`,
+		`SELECT E'it\'s ?', ?`:                                      `SELECT E'it\'s ?', $1`,
+		`SELECT ?2, ?1, ?`:                                          `SELECT $2, $1, $3`,
+		`SELECT x FROM t WHERE a = $1`:                              `SELECT x FROM t WHERE a = $1`,
 	} {
 		if got := db.Rebind(in); got != want {
 			t.Errorf("Rebind(%q) = %q, want %q", in, got, want)
@@ -70,6 +77,20 @@ func TestAccountsOnPostgres(t *testing.T) {
 	}
 	if _, err := b.Authenticate(ctx, "czj1", "wrong-password-2026"); err == nil {
 		t.Fatal("a wrong password signed in")
+	}
+	// Failed sign-ins count across processes: three in a row at either
+	// pool lock the name at both; the right password is then refused too.
+	l := db.Lockout{After: 3, For: time.Hour, AddrFailures: 100, AddrWindow: time.Hour}
+	for i, d := range []*db.DB{a, b, a} {
+		if _, err := d.SignIn(ctx, "czj1", "wrong-password-2026", "10.0.0.9", l); models.ErrorCode(err) != models.EUnauth && models.ErrorCode(err) != models.ELocked {
+			t.Fatalf("failed sign-in %d: %v, want unauthenticated or locked", i+1, err)
+		}
+	}
+	if _, err := b.SignIn(ctx, "czj1", "Lead-Unit-Pass-2026!", "10.0.0.9", l); models.ErrorCode(err) != models.ELocked {
+		t.Fatalf("the right password after three failures at two processes: %v, want locked", err)
+	}
+	if locked, err := a.LockedNames(ctx); err != nil || locked["czj1"].IsZero() {
+		t.Fatalf("locked names: %v %v", locked, err)
 	}
 	tok, _, _, err := a.CreateToken(models.WithActor(ctx, models.Actor{User: "czj1", Role: "unit"}), u.ID, db.TokenSession)
 	if err != nil {

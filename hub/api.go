@@ -249,20 +249,24 @@ func unitOf(c *gin.Context) string {
 	return sess.User.UnitID
 }
 
-// UnitOpinions is GET /api/v1/unit/opinions: the unit's own.
+// UnitOpinions is GET /api/v1/unit/opinions: the unit's own, paged
+// (?limit, ?after), what waits for it first.
 func (a *API) UnitOpinions(c *gin.Context) {
-	limit, _, err := handlers.PageParams(c)
+	all, err := a.h.Store.UnitOpinions(c.Request.Context(), unitOf(c), MaxUnitOpinions)
 	if err != nil {
 		a.s.Fail(c, err)
 		return
 	}
-	os, err := a.h.Store.UnitOpinions(c.Request.Context(), unitOf(c), limit)
+	page, err := handlers.ListPage(c, all, func(o models.Opinion) string { return o.ID })
 	if err != nil {
 		a.s.Fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": os})
+	c.JSON(http.StatusOK, page)
 }
+
+// MaxUnitOpinions bounds how many of its opinions a unit's list reads.
+const MaxUnitOpinions = 10000
 
 // UnitOpinion is GET /api/v1/unit/opinions/{id}.
 func (a *API) UnitOpinion(c *gin.Context) {

@@ -198,8 +198,8 @@ func (st *Store) UnitOpinions(ctx context.Context, unit string, limit int) ([]mo
 	if unit == "" {
 		return []models.Opinion{}, nil // a unit login without its unit sees nothing
 	}
-	if limit < 1 || limit > 500 {
-		limit = 500
+	if limit < 1 || limit > MaxUnitOpinions {
+		limit = MaxUnitOpinions
 	}
 	return st.opinionList(ctx, "opinions of unit "+unit, `SELECT `+opinionCols+` FROM hub_opinions WHERE NOT voided AND merged_into=''
 		AND (lead=? OR `+st.assisting()+`) 

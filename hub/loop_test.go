@@ -371,3 +371,39 @@ func TestReviewFindings(t *testing.T) {
 		t.Errorf("the voided one: merged_into %q, %d unmerge steps", merged, steps)
 	}
 }
+
+// TestUnitListPaged: a unit's list comes in pages (?limit, ?after), what
+// waits for it first, soonest due first; every item once over the pages.
+func TestUnitListPaged(t *testing.T) {
+	e := newLoopEnv(t)
+	var ops []models.Opinion
+	for i := range 3 {
+		ops = append(ops, opinion(topicID, i))
+	}
+	e.push(t, batch("hongta", nil, ops))
+	for i, o := range ops {
+		due := (*workdays.Calendar)(nil).Add(time.Now(), 20-5*i).Format(time.DateOnly)
+		e.apiJSON(t, "POST", "/api/v1/committee/opinions/"+o.ID+"/assign", map[string]any{"lead": "czj", "due": due}, 200, nil)
+	}
+	e.unit(t, e.czj, "POST", "/api/v1/unit/opinions/"+ops[2].ID+"/reply", map[string]any{"grade": "A", "content": "已解决"}, 200)
+	var seen []string
+	after := ""
+	for range 3 {
+		var page models.Page[models.Opinion]
+		if err := json.Unmarshal(e.unit(t, e.czj, "GET", "/api/v1/unit/opinions?limit=2&after="+after, nil, 200), &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range page.Items {
+			seen = append(seen, o.ID)
+		}
+		if page.Next == nil {
+			break
+		}
+		after = *page.Next
+	}
+	// Waiting: ops[1] (due sooner) then ops[0]; answered: ops[2].
+	if want := []string{ops[1].ID, ops[0].ID, ops[2].ID}; fmt.Sprint(seen) != fmt.Sprint(want) {
+		t.Fatalf("the pages give %v, want %v", seen, want)
+	}
+	e.unit(t, e.czj, "GET", "/api/v1/unit/opinions?limit=0", nil, 400)
+}
