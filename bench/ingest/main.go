@@ -70,6 +70,8 @@ type config struct {
 	token    string
 	bin      string
 	std      bool
+	// pocketbase: load PocketBase (bench/pocketbase) the same way, after the server.
+	pocketbase bool
 }
 
 func main() {
@@ -85,6 +87,7 @@ func main() {
 	flag.BoolVar(&c.keep, "keep", false, "keep the temporary directory")
 	flag.Uint64Var(&c.seed, "seed", 2027, "seed of the generated responses")
 	flag.BoolVar(&c.std, "std-client", false, "send with net/http's client instead of the lean HTTP/1.1 client (costs the shared CPUs more)")
+	flag.BoolVar(&c.pocketbase, "pocketbase", true, "also load PocketBase v0.36.8 (bench/pocketbase, built from its own module) the same way, right after the server")
 	flag.StringVar(&c.bin, "bin", "", "use this budgetpoint binary instead of building one from the module")
 	flag.StringVar(&c.url, "url", "", "only load an already running server (with demo content) at this URL, e.g. for profiling; needs -token")
 	flag.StringVar(&c.token, "token", "", "with -url: a staff or admin bearer token")
@@ -203,7 +206,7 @@ func run(c config) error {
 		return err
 	}
 	defer srv.kill()
-	if err := cli(bin, "bench-pass-2026\n", "user", "add", "--data", data, "--name", "bench", "--role", "staff"); err != nil {
+	if err := cli(bin, "Load-Test-Pass-2026!\n", "user", "add", "--data", data, "--name", "bench", "--role", "staff"); err != nil {
 		return err
 	}
 	token, err := cliOut(bin, "token", "create", "--data", data, "--user", "bench")
@@ -270,6 +273,63 @@ func run(c config) error {
 	}
 	fmt.Printf("check: %d responses acknowledged with 201, %d new rows, counters == recount: %s\n", created, stored-before, check)
 
+	// (c) PocketBase, loaded the same way right after the server.
+	var pbPhases []*phase
+	var pbIdle, pbAfter map[string]int64
+	pbCheck := "not run (-pocketbase=false)"
+	if c.pocketbase {
+		root, err := moduleRoot()
+		if err != nil {
+			return err
+		}
+		pb, err := startPocketBase(root, base)
+		if err != nil {
+			return err
+		}
+		defer pb.kill()
+		time.Sleep(2 * time.Second)
+		pbIdle = procStatus(pb.cmd.Process.Pid)
+		fmt.Printf("PocketBase pid %d on %s, idle: VmRSS %s\n", pb.cmd.Process.Pid, pb.url, kb(pbIdle["VmRSS"]))
+		pbCreated := 0
+		if c.warmup > 0 {
+			w, err := loadWant(client, pb.url, "", c.clients[0], pbBodies(bodies(rng, defs, c.warmup)), c.maxTime, http.StatusOK)
+			if err != nil {
+				return err
+			}
+			pbCreated += w.status[http.StatusOK]
+		}
+		for _, n := range c.clients {
+			runtime.GC()
+			reqs := pbBodies(bodies(rng, defs, c.requests))
+			cpu0 := procCPU(pb.cmd.Process.Pid)
+			p, err := loadWant(client, pb.url, "", n, reqs, c.maxTime, http.StatusOK)
+			if err != nil {
+				return err
+			}
+			p.cpu = procCPU(pb.cmd.Process.Pid) - cpu0
+			pbCreated += p.status[http.StatusOK]
+			pbPhases = append(pbPhases, p)
+			fmt.Printf("PocketBase, %d clients: %d requests in %v = %.0f req/s, p50 %v, p99 %v, CPU per request %s, statuses %v\n", n, p.n,
+				p.elapsed.Round(time.Millisecond), p.rate(), ms(p.pct(0.50)), ms(p.pct(0.99)), p.cpuPerReq(), p.status)
+			if p.firstErr != "" {
+				fmt.Printf("  first failure: %s\n", p.firstErr)
+			}
+		}
+		pbAfter = procStatus(pb.cmd.Process.Pid)
+		if err := pb.stop(); err != nil {
+			return fmt.Errorf("stopping PocketBase: %w", err)
+		}
+		n, err := countPocketBase(base)
+		switch {
+		case err != nil:
+			pbCheck = "FAILED: " + err.Error()
+		case n != pbCreated:
+			pbCheck = fmt.Sprintf("FAILED: %d records acknowledged with 200, %d stored", pbCreated, n)
+		default:
+			pbCheck = fmt.Sprintf("ok (%d records acknowledged, %d stored)", pbCreated, n)
+		}
+	}
+
 	// (a) again, after the server, on the same disk.
 	raw2, err := rawInserts(filepath.Join(base, "raw-2.db"), c, rng, defs)
 	if err != nil {
@@ -278,6 +338,9 @@ func run(c config) error {
 	fmt.Printf("raw one-row-per-transaction inserts (after): %d rows in %v = %.0f rows/s\n", raw2.n, raw2.elapsed.Round(time.Millisecond), raw2.rate())
 
 	report(raw1, raw2, phases, idle, after, settled, check)
+	if c.pocketbase {
+		reportPocketBase(phases, pbPhases, pbIdle, pbAfter, pbCheck)
+	}
 	if check != "ok" {
 		return errors.New("the server lost or miscounted responses")
 	}
@@ -504,6 +567,12 @@ func bodies(rng *rand.Rand, defs []models.Definition, n int) []request {
 // waiting for its answer before sending the next, until all are sent or the
 // time limit passes.
 func load(client *http.Client, base, token string, clients int, reqs []request, limit time.Duration) (*phase, error) {
+	return loadWant(client, base, token, clients, reqs, limit, http.StatusCreated)
+}
+
+// loadWant is load for a server whose success is the status want
+// (PocketBase answers a created record 200).
+func loadWant(client *http.Client, base, token string, clients int, reqs []request, limit time.Duration, want int) (*phase, error) {
 	p := &phase{clients: clients, status: map[int]int{}}
 	var next atomic.Int64
 	var mu sync.Mutex
@@ -548,7 +617,7 @@ func load(client *http.Client, base, token string, clients int, reqs []request, 
 				}
 				lat = append(lat, time.Since(t0))
 				status[code]++
-				if code != http.StatusCreated && firstErr == "" {
+				if code != want && firstErr == "" {
 					firstErr = fmt.Sprintf("%d %s", code, buf[:n])
 				}
 			}
@@ -591,13 +660,22 @@ type server struct {
 // startServer starts `serve --demo` on a free loopback port and waits until
 // it answers.
 func startServer(bin, data, base string) (*server, error) {
-	logPath := filepath.Join(base, "server.log")
+	cmd := exec.Command(bin, "serve", "--demo", "--data", data, "--addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "BUDGETPOINT_HUB=") // never sync anywhere
+	return startProcess("the server", cmd, filepath.Join(base, "server.log"), func(line string) (string, bool) {
+		i := strings.Index(line, "http://")
+		return line[max(i, 0):], i >= 0 && strings.Contains(line, "contact point")
+	}, "/api/v1/health")
+}
+
+// startProcess starts cmd (its stderr to logPath), takes its address from
+// the first line of its stdout that addr accepts, and waits until health
+// answers 200 there.
+func startProcess(what string, cmd *exec.Cmd, logPath string, addr func(line string) (string, bool), health string) (*server, error) {
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "serve", "--demo", "--data", data, "--addr", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "BUDGETPOINT_HUB=") // never sync anywhere
 	cmd.Stderr = logf
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -607,14 +685,13 @@ func startServer(bin, data, base string) (*server, error) {
 		return nil, err
 	}
 	s := &server{cmd: cmd, done: make(chan error, 1), log: logPath}
-	addr := make(chan string, 1)
+	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			line := sc.Text()
-			if i := strings.Index(line, "http://"); i >= 0 && strings.Contains(line, "contact point") {
+			if u, ok := addr(sc.Text()); ok {
 				select {
-				case addr <- line[i:]:
+				case found <- u:
 				default:
 				}
 			}
@@ -623,16 +700,16 @@ func startServer(bin, data, base string) (*server, error) {
 	}()
 	go func() { s.done <- cmd.Wait(); logf.Close() }()
 	select {
-	case s.url = <-addr:
+	case s.url = <-found:
 	case err := <-s.done:
 		s.done <- err
-		return nil, fmt.Errorf("the server stopped at start-up (%v); see %s", err, logPath)
+		return nil, fmt.Errorf("%s stopped at start-up (%v); see %s", what, err, logPath)
 	case <-time.After(60 * time.Second):
 		s.kill()
-		return nil, errors.New("the server did not start within 60 s")
+		return nil, fmt.Errorf("%s did not start within 60 s", what)
 	}
 	for i := 0; ; i++ {
-		res, err := http.Get(s.url + "/api/v1/health")
+		res, err := http.Get(s.url + health)
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
@@ -641,7 +718,7 @@ func startServer(bin, data, base string) (*server, error) {
 		}
 		if i > 100 {
 			s.kill()
-			return nil, fmt.Errorf("the server does not answer /api/v1/health: %v", err)
+			return nil, fmt.Errorf("%s does not answer %s: %v", what, health, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
