@@ -25,23 +25,25 @@ type loopEnv struct {
 func newLoopEnv(t *testing.T) *loopEnv {
 	t.Helper()
 	e := newEnv(t)
-	ctx := context.Background()
 	for _, u := range []hub.Unit{{ID: "czj", Name: "市财政局", Kind: "department"}, {ID: "jtj", Name: "市交通运输局", Kind: "department"}} {
 		e.apiJSON(t, "POST", "/api/v1/committee/units", u, 201, nil)
 	}
-	login := func(name, unit string) string {
-		t.Helper()
-		u, err := e.d.CreateLogin(ctx, db.NewLogin{Name: name, Role: "unit", Password: "Lead-Unit-Pass-2026!", UnitID: unit})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok, _, _, err := e.d.CreateToken(ctx, u.ID, db.TokenAPI)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
+	return &loopEnv{env: e, czj: e.unitLogin(t, "czj1", "czj"), jtj: e.unitLogin(t, "jtj1", "jtj")}
+}
+
+// unitLogin adds a login of the unit and returns a bearer token of it.
+func (e *env) unitLogin(t *testing.T, name, unit string) string {
+	t.Helper()
+	ctx := context.Background()
+	u, err := e.d.CreateLogin(ctx, db.NewLogin{Name: name, Role: "unit", Password: "Lead-Unit-Pass-2026!", UnitID: unit})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return &loopEnv{env: e, czj: login("czj1", "czj"), jtj: login("jtj1", "jtj")}
+	tok, _, _, err := e.d.CreateToken(ctx, u.ID, db.TokenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
 // unit calls the unit API with tok and wants the status want.

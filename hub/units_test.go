@@ -108,19 +108,7 @@ func TestUnitWork(t *testing.T) {
 	if st, _ := e.api(t, "POST", "/api/v1/users", map[string]any{"name": "nounit", "role": "unit", "password": "Unit-pass-2026-x"}); st != 422 && st != 403 {
 		t.Fatalf("a unit login without its unit: %d", st)
 	}
-	login := func(name, unit string) string {
-		t.Helper()
-		u, err := e.d.CreateLogin(ctx, db.NewLogin{Name: name, Role: "unit", Password: "Lead-Unit-Pass-2026!", UnitID: unit})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok, _, _, err := e.d.CreateToken(ctx, u.ID, db.TokenAPI)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
-	czj, jtj := login("czj1", "czj"), login("jtj1", "jtj")
+	czj, jtj := e.unitLogin(t, "czj1", "czj"), e.unitLogin(t, "jtj1", "jtj")
 	do := func(tok, method, path string, body any, want int) []byte {
 		t.Helper()
 		r := e.he.Do(t, method, path, tok, body)
@@ -207,18 +195,10 @@ func TestUnitWork(t *testing.T) {
 // opinions, done here from the opinions the committee API lists.
 func TestUnitStatistics(t *testing.T) {
 	e := newEnv(t)
-	ctx := context.Background()
 	for _, u := range []hub.Unit{{ID: "czj", Name: "市财政局", Kind: "department"}, {ID: "jtj", Name: "市交通运输局", Kind: "department"}, {ID: "idle", Name: "市国资委", Kind: "department"}} {
 		e.apiJSON(t, "POST", "/api/v1/committee/units", u, 201, nil)
 	}
-	u, err := e.d.CreateLogin(ctx, db.NewLogin{Name: "czj1", Role: "unit", Password: "Lead-Unit-Pass-2026!", UnitID: "czj"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _, _, err := e.d.CreateToken(ctx, u.ID, db.TokenAPI)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := e.unitLogin(t, "czj1", "czj")
 	var ops []models.Opinion
 	for i := range 6 {
 		ops = append(ops, opinion(topicID, i))
