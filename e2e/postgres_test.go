@@ -140,12 +140,6 @@ func TestTwoHubProcessesSameBatches(t *testing.T) {
 	if n := count(`SELECT seq FROM hub_summaries WHERE point_id='hongta' AND topic_id=?`, topic); n != batches {
 		t.Errorf("the summary of seq %d is kept, want the highest, %d", n, batches)
 	}
-	// Each opinion queued for its point at most once per change: the
-	// feed's seq has no gap a pull could skip, and both processes answer
-	// a pull alike.
-	if n, m := count(`SELECT count(*) FROM hub_changes`), count(`SELECT coalesce(max(seq),0) - coalesce(min(seq),0) + 1 FROM hub_changes`); n > 0 && n != m {
-		t.Logf("the change feed holds %d changes over %d numbers (a rolled-back transaction may leave a gap; order is what counts)", n, m)
-	}
 	var pulls [2]string
 	for i, h := range hubs {
 		req, _ := http.NewRequest("GET", h.URL+syncproto.PathUpdates+"?since=0", nil)

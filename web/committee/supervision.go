@@ -87,11 +87,7 @@ func (p *Pages) followUpRows(c *gin.Context) ([]fuRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	unames, _, err := p.unitNames(c)
-	if err != nil {
-		return nil, err
-	}
-	tnames, err := p.topicNames(c, lang)
+	unames, tnames, err := p.listNames(c, lang)
 	if err != nil {
 		return nil, err
 	}
@@ -129,11 +125,7 @@ func (p *Pages) supervisionRows(c *gin.Context, sortBy string) ([]svRow, error) 
 	if err != nil {
 		return nil, err
 	}
-	unames, _, err := p.unitNames(c)
-	if err != nil {
-		return nil, err
-	}
-	tnames, err := p.topicNames(c, lang)
+	unames, tnames, err := p.listNames(c, lang)
 	if err != nil {
 		return nil, err
 	}
@@ -145,9 +137,6 @@ func (p *Pages) supervisionRows(c *gin.Context, sortBy string) ([]svRow, error) 
 	}
 	rows := make([]svRow, 0, len(ops))
 	for _, o := range ops {
-		if o.MergedInto != "" {
-			continue // it follows the one it was merged into, listed itself
-		}
 		r := svRow{ID: o.ID, PointName: p.pointName(lang, o.PointID), TopicName: tnames[o.TopicID], Content: o.Content, Short: short(o.Content, 40),
 			Due: o.Due, Status: o.Status, Round: o.Round, Supervised: o.Supervised}
 		if r.TopicName == "" {
@@ -381,4 +370,13 @@ func (p *Pages) daysLeft(now time.Time, date string) (int, bool) {
 		return p.H.Calendar.Between(now, day), true
 	}
 	return -p.H.Calendar.Between(day, now), true
+}
+
+// listNames are the units' and the topics' names the lists show.
+func (p *Pages) listNames(c *gin.Context, lang string) (units, topics map[string]string, err error) {
+	if units, _, err = p.unitNames(c); err != nil {
+		return nil, nil, err
+	}
+	topics, err = p.topicNames(c, lang)
+	return units, topics, err
 }

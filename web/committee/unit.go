@@ -118,9 +118,6 @@ var unitMessages = web.Messages{
 	"unit.no_unit":          {"此账号没有所属的承办单位，请联系管理员", "this login belongs to no unit: ask the administrator"},
 }
 
-// Grades are the grades of a unit's reply (答复类别), in order.
-var grades = []string{"A", "B", "C", "D"}
-
 // dueSoon is how many working days before its due date an opinion is
 // 即将到期.
 const dueSoon = 10
@@ -324,7 +321,7 @@ func (d *unitOpData) Row() unitRow { return d.unitRow }
 
 // gradeName is a grade with its name: "B 类：正在解决" (grade.B).
 func (p *Pages) gradeName(lang, g string) string {
-	if !models.In(g, grades) {
+	if !models.In(g, models.Grades) {
 		return g
 	}
 	return p.Translate(lang, "grade."+g)
@@ -358,7 +355,7 @@ func (p *Pages) renderUnitOpinion(c *gin.Context, status int, failed *unitOpData
 		p.Error(c, err)
 		return
 	}
-	d := &unitOpData{unitRow: p.row(u, o), Unit: u.name, Replies: o.Replies, Grades: grades, Within: hub.ReturnWithin}
+	d := &unitOpData{unitRow: p.row(u, o), Unit: u.name, Replies: o.Replies, Grades: models.Grades, Within: hub.ReturnWithin}
 	for i := range d.Replies {
 		d.Replies[i].Unit = u.unitName(d.Replies[i].Unit)
 		d.Replies[i].Grade = p.Translate(u.lang, "unit.d.grade", p.gradeName(u.lang, d.Replies[i].Grade))
@@ -503,7 +500,7 @@ func (p *Pages) unitStep(action string) gin.HandlerFunc {
 			step = hub.UnitStep{Action: action, Reason: step.Reason}
 		case "reply":
 			switch {
-			case !models.In(step.Grade, grades):
+			case !models.In(step.Grade, models.Grades):
 				bad("grade", p.Both("unit.need_grade"))
 				return
 			case step.Content == "":
