@@ -133,7 +133,7 @@ func (st *Store) AssignOpinion(ctx context.Context, id string, a Assignment) (mo
 		if len(f) > 0 {
 			return models.Invalid("交办", f)
 		}
-		assist, err := json.Marshal(nonNilStrings(a.Assist))
+		assist, err := json.Marshal(nonNil(a.Assist))
 		if err != nil {
 			return err
 		}
@@ -168,13 +168,6 @@ func step(ctx context.Context, tx *sql.Tx, id, action string, detail map[string]
 	}
 	_, err = tx.Exec(`INSERT INTO hub_opinion_steps(opinion_id, at, actor, action, detail) VALUES(?,?,?,?,?)`, id, ts(now), actor, action, string(b))
 	return err
-}
-
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // ---- a unit's work ----
