@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -428,6 +429,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	tlsF := tlsFlags(fs)
 	proxies := proxyFlag(fs)
 	backups := addBackupFlags(fs)
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the whole run to this file, for docs/performance.md")
+	memProfile := fs.String("memprofile", "", "write the allocations (pprof) of the whole run to this file when the server stops")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}
@@ -437,6 +440,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if err := backups.check(*data); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	if *memProfile != "" {
+		defer writeAllocs(*memProfile, slog.Default())
 	}
 	if *withDemo {
 		if err := demoOnLoopback(*addr); err != nil {
@@ -507,6 +520,33 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer stopBackups() // before d.Close: a backup under way ends first
 	go logAuditAnchors(ctx, d, log)
 	return serveHTTP(ctx, *addr, r, tlsConf, log, stdout, "联系点 "+*pointID+" / contact point")
+}
+
+// startCPUProfile profiles the process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, usage("无法写 CPU 剖析文件 / cannot write the CPU profile: %v", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// writeAllocs writes the allocation profile of the run so far into path.
+func writeAllocs(path string, log *slog.Logger) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		log.Error("memory profile", "err", err)
+	}
 }
 
 // lockoutFlags adds --lockout-after and --lockout-for to a server's flags.

@@ -93,6 +93,10 @@ type DB struct {
 	closed  bool
 	// sessions caches token owners briefly (users.go).
 	sessions sync.Map
+	// latest holds each questionnaire's latest version as last seen, a hint
+	// for checking a response outside the writer; the writer checks it
+	// (responses.go).
+	latest sync.Map // questionnaire id → int
 	// seal seals deputies' contact details (seal.go); nil but at a point.
 	seal *sealer
 	// lock is the data directory's lock file, held shared while open (lock.go).

@@ -163,6 +163,7 @@ func (db *DB) definition(ctx context.Context, qr querier, qid string, version in
 			}
 			return nil, 0, fmt.Errorf("latest version: %w", err)
 		}
+		db.latest.Store(qid, version)
 	}
 	k := defKey{db.Path, qid, version}
 	if d, ok := defCache.Load(k); ok {

@@ -37,22 +37,44 @@ type Submission struct {
 // with the same content (counted once), conflict for the same id with
 // different content, validation_failed naming every bad field.
 func (db *DB) SubmitResponse(ctx context.Context, qid string, s Submission) (id string, created bool, err error) {
-	cs, err := db.CheckSubmission(ctx, qid, s)
-	if err != nil {
-		return "", false, err
-	}
-	// StoreChecked reads no counters, so its counting may wait for the end of the batch.
-	err = db.write(ctx, true, func(tx *sql.Tx) error {
-		var err error
-		created, err = db.StoreChecked(tx, cs)
-		if err != nil || !created {
-			return err
+	// The first try reads nothing: the version is the latest as last seen,
+	// or the stored response's, which the writer finds. When the writer
+	// finds otherwise, the submission is checked again with what it found.
+	for hinted := true; ; hinted = false {
+		cs, err := db.checkSubmission(ctx, qid, s, hinted)
+		if err != nil && hinted && s.ID != "" && s.Version == 0 {
+			continue // refused against the latest: perhaps it is stored under another version
 		}
-		// Through a public link or an evaluation code there is no actor:
-		// such responses are counted, never tied to a person.
-		return db.auditChange(ctx, tx, "response.create", "response", cs.ID, map[string]any{"questionnaire": qid, "channel": cs.Channel})
-	})
-	return cs.ID, created, Wrap("submit response "+cs.ID, err)
+		if err != nil {
+			return "", false, err
+		}
+		// StoreChecked reads no counters, so its counting may wait for the end of the batch.
+		err = db.write(ctx, true, func(tx *sql.Tx) error {
+			var err error
+			created, err = db.StoreChecked(tx, cs)
+			if err != nil || !created {
+				return err
+			}
+			// Through a public link or an evaluation code there is no actor:
+			// such responses are counted, never tied to a person.
+			return db.auditChange(ctx, tx, "response.create", "response", cs.ID, map[string]any{"questionnaire": qid, "channel": cs.Channel})
+		})
+		var again recheck
+		if hinted && errors.As(err, &again) {
+			s.Version = again.version
+			continue
+		}
+		return cs.ID, created, Wrap("submit response "+cs.ID, err)
+	}
+}
+
+// recheck is StoreChecked's answer to a hinted submission checked against
+// another version than it is to be stored under: version, the stored
+// response's, or 0 for the questionnaire's latest, which has moved on.
+type recheck struct{ version int }
+
+func (r recheck) Error() string {
+	return fmt.Sprintf("check the response again, against version %d", r.version)
 }
 
 // closedFor returns the refusal of a new response while a topic is not
@@ -90,13 +112,29 @@ type CheckedSubmission struct {
 	Checked models.Answers
 	Canon   json.RawMessage
 	Hash    string
+	// hinted: Ver is a hint (the latest version as last seen, and a stored
+	// response of the id may be under another), which StoreChecked checks.
+	hinted bool
 }
 
 // CheckSubmission is the first half of SubmitResponse: everything that can be
 // checked outside the write transaction. It assigns an id when there is none
 // and returns validation_failed naming every bad field.
 func (db *DB) CheckSubmission(ctx context.Context, qid string, s Submission) (*CheckedSubmission, error) {
-	if s.Version == 0 && s.ID != "" {
+	return db.checkSubmission(ctx, qid, s, false)
+}
+
+// checkSubmission is CheckSubmission; hinted, with a submission that names
+// no version, it reads neither the stored response's version nor the
+// latest, taking the latest as last seen: StoreChecked then answers recheck
+// when either is not the one checked against.
+func (db *DB) checkSubmission(ctx context.Context, qid string, s Submission, hinted bool) (*CheckedSubmission, error) {
+	hinted = hinted && s.Version == 0
+	if hinted {
+		if v, ok := db.latest.Load(qid); ok {
+			s.Version = v.(int)
+		}
+	} else if s.Version == 0 && s.ID != "" {
 		// A resubmission that names no version means the version it was
 		// stored under, even if a newer one has been published since;
 		// otherwise a client's retry would be checked against another
@@ -168,7 +206,10 @@ func (db *DB) CheckSubmission(ctx context.Context, qid string, s Submission) (*C
 	if err != nil {
 		return nil, Wrap("check response "+s.ID, err)
 	}
-	return &CheckedSubmission{Submission: s, QID: qid, Def: def, Ver: version, Checked: answers, Canon: canon, Hash: hash}, nil
+	if hinted {
+		s.Version = 0
+	}
+	return &CheckedSubmission{Submission: s, QID: qid, Def: def, Ver: version, Checked: answers, Canon: canon, Hash: hash, hinted: hinted}, nil
 }
 
 // StoreChecked is the second half of SubmitResponse, run inside the caller's
@@ -177,9 +218,13 @@ func (db *DB) CheckSubmission(ctx context.Context, qid string, s Submission) (*C
 // already stored (counted once), conflict for the same id with different content.
 func (db *DB) StoreChecked(tx *sql.Tx, cs *CheckedSubmission) (created bool, err error) {
 	s, qid, def, version, answers := &cs.Submission, cs.QID, cs.Def, cs.Ver, cs.Checked
-	var old string
+	var old, storedQ string
 	var voided sql.NullString
-	err = tx.QueryRow(`SELECT content_hash, voided_at FROM responses WHERE id=?`, s.ID).Scan(&old, &voided)
+	var storedV int
+	err = tx.QueryRow(`SELECT content_hash, voided_at, questionnaire_id, version FROM responses WHERE id=?`, s.ID).Scan(&old, &voided, &storedQ, &storedV)
+	if err == nil && cs.hinted && storedQ == qid && storedV != version {
+		return false, recheck{storedV}
+	}
 	if err == nil {
 		if voided.Valid {
 			return false, models.Errorf(models.EConflict, "答卷编号 %s 的答卷已作废，不能再用 / response %s was voided: its id cannot be used again", s.ID, s.ID)
@@ -191,6 +236,16 @@ func (db *DB) StoreChecked(tx *sql.Tx, cs *CheckedSubmission) (created bool, err
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("stored response %s: %w", s.ID, err)
+	}
+	if cs.hinted {
+		var latest int
+		if err := tx.QueryRow(`SELECT latest_version FROM questionnaires WHERE id=?`, qid).Scan(&latest); err != nil {
+			return false, fmt.Errorf("latest version of questionnaire %s: %w", qid, err)
+		}
+		if latest != version {
+			db.latest.Store(qid, latest)
+			return false, recheck{0}
+		}
 	}
 	if s.OpenOnly {
 		// A topic not (yet) here has no dates to keep to.

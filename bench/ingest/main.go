@@ -72,6 +72,8 @@ type config struct {
 	std      bool
 	// pocketbase: load PocketBase (bench/pocketbase) the same way, after the server.
 	pocketbase bool
+	// profile, memprofile: write the server's CPU and allocation profiles here.
+	profile, memprofile string
 }
 
 func main() {
@@ -88,6 +90,8 @@ func main() {
 	flag.Uint64Var(&c.seed, "seed", 2027, "seed of the generated responses")
 	flag.BoolVar(&c.std, "std-client", false, "send with net/http's client instead of the lean HTTP/1.1 client (costs the shared CPUs more)")
 	flag.BoolVar(&c.pocketbase, "pocketbase", true, "also load PocketBase v0.36.8 (bench/pocketbase, built from its own module) the same way, right after the server")
+	flag.StringVar(&c.profile, "cpuprofile", "", "write the server's CPU profile of the whole run (serve --cpuprofile) to this file; read it with go tool pprof")
+	flag.StringVar(&c.memprofile, "memprofile", "", "write the server's allocations of the whole run (serve --memprofile) to this file")
 	flag.StringVar(&c.bin, "bin", "", "use this budgetpoint binary instead of building one from the module")
 	flag.StringVar(&c.url, "url", "", "only load an already running server (with demo content) at this URL, e.g. for profiling; needs -token")
 	flag.StringVar(&c.token, "token", "", "with -url: a staff or admin bearer token")
@@ -201,7 +205,7 @@ func run(c config) error {
 
 	// (b) the server.
 	data := filepath.Join(base, "data")
-	srv, err := startServer(bin, data, base)
+	srv, err := startServer(bin, data, base, c.profile, c.memprofile)
 	if err != nil {
 		return err
 	}
@@ -659,8 +663,19 @@ type server struct {
 
 // startServer starts `serve --demo` on a free loopback port and waits until
 // it answers.
-func startServer(bin, data, base string) (*server, error) {
-	cmd := exec.Command(bin, "serve", "--demo", "--data", data, "--addr", "127.0.0.1:0")
+func startServer(bin, data, base, profile, memprofile string) (*server, error) {
+	args := []string{"serve", "--demo", "--data", data, "--addr", "127.0.0.1:0"}
+	for _, f := range []struct{ flag, path string }{{"--cpuprofile", profile}, {"--memprofile", memprofile}} {
+		if f.path == "" {
+			continue
+		}
+		p, err := filepath.Abs(f.path)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, f.flag, p)
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "BUDGETPOINT_HUB=") // never sync anywhere
 	return startProcess("the server", cmd, filepath.Join(base, "server.log"), func(line string) (string, bool) {
 		i := strings.Index(line, "http://")
