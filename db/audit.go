@@ -48,8 +48,11 @@ func (db *DB) audit(ctx context.Context, tx *sql.Tx, r auditRecord) error {
 			return fmt.Errorf("audit %s: %w", r.Action, err)
 		}
 	}
-	last, prev, err := lastAudit(tx)
-	if err != nil {
+	var last int64
+	var prev string
+	if db.tail.tx != nil && db.tail.tx == tx {
+		last, prev = db.tail.seq, db.tail.hash
+	} else if last, prev, err = lastAudit(tx); err != nil {
 		return fmt.Errorf("audit %s: last entry: %w", r.Action, err)
 	}
 	a := models.ActorOf(ctx)
@@ -60,7 +63,19 @@ func (db *DB) audit(ctx context.Context, tx *sql.Tx, r auditRecord) error {
 		VALUES(?,?,?,?,?,?,?,?,?,?,?)`, e.Seq, e.At, e.User, e.Role, e.Addr, e.Action, e.ObjectType, e.ObjectID, e.Result, e.Detail, e.Hash); err != nil {
 		return fmt.Errorf("audit %s: %w", r.Action, err)
 	}
+	if !db.pg {
+		// Only the writer goroutine writes on SQLite: the next entry of
+		// this transaction follows this one without reading it back.
+		db.tail = auditTail{tx, e.Seq, e.Hash}
+	}
 	return nil
+}
+
+// auditTail is the last entry a transaction wrote.
+type auditTail struct {
+	tx   *sql.Tx
+	seq  int64
+	hash string
 }
 
 // lastAudit returns the seq and hash of the newest entry, or of the latest

@@ -3,6 +3,8 @@ package db_test
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -60,3 +62,47 @@ func TestAuditChain(t *testing.T) {
 		t.Fatalf("verify after removing entry 2: %+v %v", brk, err)
 	}
 }
+
+// Within one batch the writer chains each entry to the one before without
+// reading it back; a request that wrote an entry and then failed is rolled
+// back with its entry, and the next one must chain to what remains.
+func TestAuditChainAcrossBatchWithFailures(t *testing.T) {
+	d := testutil.OpenDB(t)
+	ctx := models.WithActor(context.Background(), models.Actor{User: "clerk", Role: "staff"})
+	const n = 90
+	errs := make(chan error, n)
+	start := make(chan struct{})
+	for i := range n {
+		go func() {
+			<-start
+			errs <- d.Write(ctx, func(tx *sql.Tx) error {
+				if err := d.AuditChange(ctx, tx, "test.write", "thing", fmt.Sprint(i), nil); err != nil {
+					return err
+				}
+				if i%3 == 1 {
+					return errFailed
+				}
+				return nil
+			})
+		}()
+	}
+	close(start)
+	ok := 0
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case !errors.Is(err, errFailed):
+			t.Fatal(err)
+		}
+	}
+	if ok != n-n/3 {
+		t.Fatalf("%d writes succeeded, want %d", ok, n-n/3)
+	}
+	checked, brk, err := db.VerifyAudit(context.Background(), testutil.Dir(d))
+	if err != nil || brk != nil || checked != int64(ok) {
+		t.Fatalf("verify: %d entries checked, break %+v, %v; want %d unbroken", checked, brk, err, ok)
+	}
+}
+
+var errFailed = errors.New("the request fails after auditing")

@@ -107,6 +107,10 @@ type DB struct {
 	staged  *countStage // the running request's counter changes, when they wait for the commit
 	stage   countStage
 	pending countBatch // the batch's counter changes so far
+	// tail is the audit log's last entry as the batch's transaction left it
+	// (audit.go); unknown (tx nil) at the start of a batch and after a
+	// request's savepoint is rolled back.
+	tail auditTail
 }
 
 type writeReq struct {
@@ -662,6 +666,7 @@ func (db *DB) commit(batch []*writeReq) {
 		errs[i] = runSafely(r.fn, tx)
 		db.staged = nil
 		if errs[i] != nil {
+			db.tail = auditTail{}
 			if _, err := tx.Exec("ROLLBACK TO req"); err != nil {
 				slog.Error("rollback to savepoint", "err", err)
 				fatal = fmt.Errorf("rollback to savepoint: %w", err)
@@ -682,6 +687,7 @@ func (db *DB) commit(batch []*writeReq) {
 		fatal = db.flushCounts(tx, &db.pending)
 	}
 	db.pending.reset()
+	db.tail = auditTail{}
 	switch {
 	case fatal != nil:
 		tx.Rollback() // SQLite may have ended it already: the failure is fatal, reported below

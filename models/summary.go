@@ -162,12 +162,13 @@ func add(qid, key, bucket string, n int64) Delta {
 
 // ResponseDeltas returns the counter changes of one stored response.
 func ResponseDeltas(d *Definition, kind, channel string, a Answers) []Delta {
-	ds := []Delta{
+	// Every question asked and answered adds three or four.
+	ds := make([]Delta, 0, 8+4*len(d.Questions))
+	ds = append(ds,
 		add("", "", "responses", 1),
 		add("", "", "kind:"+kind, 1),
 		add("", "", "channel:"+channel, 1),
-		add(d.ID, "", "responses", 1),
-	}
+		add(d.ID, "", "responses", 1))
 	for _, q := range d.Questions {
 		// Asked is counted for every question, with skip logic or not, so
 		// that versions that asked it of everyone count too.
