@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -519,6 +520,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer stopBackups() // before d.Close: a backup under way ends first
 	go logAuditAnchors(ctx, d, log)
+	debug.FreeOSMemory()
 	return serveHTTP(ctx, *addr, r, tlsConf, log, stdout, "联系点 "+*pointID+" / contact point")
 }
 

@@ -37,7 +37,7 @@ func newCompress() gin.HandlerFunc {
 	}
 	return func(c *gin.Context) {
 		p := c.Request.URL.Path
-		if strings.HasPrefix(p, "/api/v1/sync/") || strings.HasSuffix(p, ".xlsx") || strings.HasSuffix(p, ".png") {
+		if strings.HasPrefix(p, "/api/v1/sync/") || strings.HasSuffix(p, ".xlsx") || strings.HasSuffix(p, ".csv") || strings.HasSuffix(p, ".png") {
 			c.Next()
 			return
 		}

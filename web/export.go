@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -289,7 +292,145 @@ func (a *App) exportResponses(c *gin.Context) {
 		a.Error(c, err)
 		return
 	}
-	// Columns: the newest version's questions, then questions only older versions had.
+	cols, byVersion := responseColumns(versions)
+	f := excelize.NewFile()
+	defer closeWorkbook(a.S.Log, f)
+	sw, err := newSheet(f, T("xl.responses"), true, 9+len(cols), 1, xlprint.Cols{First: 1, Last: 1, Width: 6}, xlprint.Cols{First: 2, Last: 2, Width: 38},
+		xlprint.Cols{First: 3, Last: 7, Width: 10}, xlprint.Cols{First: 8, Last: 8, Width: 19}, xlprint.Cols{First: 9, Last: 9, Width: 8}, xlprint.Cols{First: 10, Last: 9 + len(cols), Width: 24})
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	sw.put(responseHeader(T, cols), excelize.RowOpts{Height: 36})
+	n := 0
+	err = a.S.DB.EachResponse(c.Request.Context(), qid, func(r db.ExportRow) error {
+		n++
+		vals, err := responseCells(T, n, r, cols, byVersion)
+		if err != nil {
+			sw.fail(err)
+			return sw.err
+		}
+		sw.put(vals)
+		return sw.err
+	})
+	if err == nil {
+		err = sw.flush()
+	}
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	a.sendWorkbook(c, f, exportTitle(lang, qid, versions)+"-"+T("xl.responses")+".xlsx")
+}
+
+// exportResponsesCSV streams the same rows as exportResponses, as CSV
+// (UTF-8 with the byte-order mark Excel looks for), each row sent as it is
+// read: the first byte leaves at once and memory stays flat however many
+// responses there are, where the workbook is made whole before it is sent.
+// The export is audited before its first byte. A failure after that cannot
+// become an error page: the connection is broken off instead, so that a
+// partial file never looks complete.
+func (a *App) exportResponsesCSV(c *gin.Context) {
+	lang := LangOf(c)
+	T := func(k string, args ...any) string { return Translate(lang, k, args...) }
+	ctx := c.Request.Context()
+	qid := c.Param("id")
+	versions, err := a.S.DB.AllVersions(ctx, qid)
+	if err != nil {
+		a.Error(c, err)
+		return
+	}
+	cols, byVersion := responseColumns(versions)
+	name := exportTitle(lang, qid, versions) + "-" + T("xl.responses") + ".csv"
+	if err := a.S.DB.Audit(ctx, "export", "export", c.Request.URL.Path, models.AuditOK, map[string]any{"file": name}); err != nil {
+		a.Error(c, err)
+		return
+	}
+	handlers.Attachment(c, name)
+	c.Header("Cache-Control", "no-store")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Status(http.StatusOK)
+	bw := bufio.NewWriterSize(c.Writer, 32<<10)
+	bw.WriteString("\ufeff")
+	w := csv.NewWriter(bw)
+	rec := make([]string, 0, 9+len(cols))
+	put := func(vals []any) error {
+		rec = rec[:0]
+		for _, v := range vals {
+			rec = append(rec, csvCell(v))
+		}
+		return w.Write(rec)
+	}
+	err = put(responseHeader(T, cols))
+	if err == nil {
+		w.Flush()
+		err = errors.Join(w.Error(), bw.Flush())
+		c.Writer.Flush() // the first byte, now
+	}
+	n := 0
+	if err == nil {
+		err = a.S.DB.EachResponse(ctx, qid, func(r db.ExportRow) error {
+			n++
+			vals, err := responseCells(T, n, r, cols, byVersion)
+			if err != nil {
+				return err
+			}
+			return put(vals)
+		})
+	}
+	if err == nil {
+		w.Flush()
+		err = errors.Join(w.Error(), bw.Flush())
+	}
+	if err != nil {
+		a.S.Log.Error("responses export broke off", "questionnaire", qid, "rows", n, "err", err)
+		breakOff(c)
+	}
+}
+
+// breakOff closes the connection of an answer already under way, without
+// the end of its chunked body: the client takes it as incomplete. (Gin's
+// own writer refuses to hand the connection over once a body is written;
+// the server's writer beneath it does.)
+func breakOff(c *gin.Context) {
+	c.Abort()
+	var w http.ResponseWriter = c.Writer
+	if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
+		w = u.Unwrap()
+	}
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler) // HTTP/2 (no connection to close): net/http resets the stream
+	}
+	conn.Close()
+}
+
+// csvCell is a cell of the CSV export: numbers as Go writes them, the rest
+// as text. A text starting with = + - or @ is kept from being taken for a
+// formula by a spreadsheet (CWE-1236), as a leading apostrophe.
+func csvCell(v any) string {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case int:
+		return strconv.Itoa(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	default:
+		s = fmt.Sprint(x)
+	}
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// responseColumns are the answer columns of a questionnaire's exports: the
+// newest version's questions, then questions only older versions had; and
+// each version's definition by its number.
+func responseColumns(versions []*models.Definition) ([]models.Question, map[int]*models.Definition) {
 	var cols []models.Question
 	seen := map[string]bool{}
 	for _, v := range versions {
@@ -304,56 +445,45 @@ func (a *App) exportResponses(c *gin.Context) {
 	for i, v := range versions {
 		byVersion[len(versions)-i] = v
 	}
-	f := excelize.NewFile()
-	defer closeWorkbook(a.S.Log, f)
-	sw, err := newSheet(f, T("xl.responses"), true, 9+len(cols), 1, xlprint.Cols{First: 1, Last: 1, Width: 6}, xlprint.Cols{First: 2, Last: 2, Width: 38},
-		xlprint.Cols{First: 3, Last: 7, Width: 10}, xlprint.Cols{First: 8, Last: 8, Width: 19}, xlprint.Cols{First: 9, Last: 9, Width: 8}, xlprint.Cols{First: 10, Last: 9 + len(cols), Width: 24})
-	if err != nil {
-		a.Error(c, err)
-		return
-	}
+	return cols, byVersion
+}
+
+func responseHeader(T func(string, ...any) string, cols []models.Question) []any {
 	header := []any{T("xl.no"), T("xl.rid"), T("xl.channel"), T("xl.kind"), T("xl.desc"), T("xl.serial"), T("xl.entered"), T("xl.time"), T("xl.version")}
 	for _, q := range cols {
 		header = append(header, q.Label)
 	}
-	sw.put(header, excelize.RowOpts{Height: 36})
-	n := 0
-	err = a.S.DB.EachResponse(c.Request.Context(), qid, func(r db.ExportRow) error {
-		n++
-		vals := []any{n, r.ID, T("channel." + r.Channel), T("rkind." + r.Kind), r.Desc, r.Serial, r.EnteredBy, r.CreatedAt.In(db.CST).Format("2006-01-02 15:04:05"), r.Version}
-		def := byVersion[r.Version]
-		for _, col := range cols {
-			q := &col
-			if def != nil {
-				if dq := def.Question(col.Key); dq != nil {
-					q = dq
-				}
+	return header
+}
+
+// responseCells is the n-th exported response's row.
+func responseCells(T func(string, ...any) string, n int, r db.ExportRow, cols []models.Question, byVersion map[int]*models.Definition) ([]any, error) {
+	vals := []any{n, r.ID, T("channel." + r.Channel), T("rkind." + r.Kind), r.Desc, r.Serial, r.EnteredBy, r.CreatedAt.In(db.CST).Format("2006-01-02 15:04:05"), r.Version}
+	def := byVersion[r.Version]
+	for _, col := range cols {
+		q := &col
+		if def != nil {
+			if dq := def.Question(col.Key); dq != nil {
+				q = dq
 			}
-			raw, ok := r.Answers[col.Key]
-			if !ok {
-				vals = append(vals, "")
-				continue
-			}
-			v, err := answerCell(q, raw)
-			if err != nil {
-				sw.fail(fmt.Errorf("response %s: %w", r.ID, err))
-				return sw.err
-			}
-			vals = append(vals, v)
 		}
-		sw.put(vals)
-		return sw.err
-	})
-	if err == nil {
-		err = sw.flush()
+		raw, ok := r.Answers[col.Key]
+		if !ok {
+			vals = append(vals, "")
+			continue
+		}
+		v, err := answerCell(q, raw)
+		if err != nil {
+			return nil, fmt.Errorf("response %s: %w", r.ID, err)
+		}
+		vals = append(vals, v)
 	}
-	if err != nil {
-		a.Error(c, err)
-		return
-	}
-	title := qid
+	return vals, nil
+}
+
+func exportTitle(lang, qid string, versions []*models.Definition) string {
 	if len(versions) > 0 {
-		title = LocalTitle(lang, versions[0].Title, versions[0].TitleEN)
+		return LocalTitle(lang, versions[0].Title, versions[0].TitleEN)
 	}
-	a.sendWorkbook(c, f, title+"-"+T("xl.responses")+".xlsx")
+	return qid
 }

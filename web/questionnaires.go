@@ -29,6 +29,8 @@ var questionnaireMessages = map[string][2]string{
 	"q.closed":              {"未公开", "not open"},
 	"q.preview":             {"预览", "Preview"},
 	"q.responses":           {"导出答卷", "Export responses"},
+	"q.responses_csv":       {"导出 CSV", "Export as CSV"},
+	"q.responses_csv_hint":  {"答卷很多时用：边读边下载，可用 Excel 打开", "for many responses: sent as it is read; opens in Excel"},
 	"q.question":            {"第 %d 题", "Question %d"},
 	"q.qtype":               {"题型", "Type"},
 	"q.qlabel":              {"题目", "Question"},

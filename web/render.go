@@ -113,10 +113,16 @@ func (st *Site) View(c *gin.Context, titleKey string, data any) *View {
 // Render writes a page with the given status. page is the template file name
 // ("dashboard.html"); the page defines "title" (optional) and "content".
 func (st *Site) Render(c *gin.Context, status int, page string, v *View) {
-	t, ok := st.pages[page]
+	lp, ok := st.pages[page]
 	if !ok {
 		st.S.Log.Error("no such page template", "page", page)
 		c.String(http.StatusInternalServerError, "page not found: %s", page)
+		return
+	}
+	t, err := lp.get()
+	if err != nil { // parsed once at the start: cannot happen
+		st.S.Log.Error("page template", "page", page, "err", err)
+		c.String(http.StatusInternalServerError, "%s", both("err.internal"))
 		return
 	}
 	var buf bytes.Buffer

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -38,7 +39,7 @@ type Site struct {
 	// S is the API server: its database, sign-in and sessions.
 	S     *handlers.Server
 	opts  Options
-	pages map[string]*template.Template
+	pages map[string]*lazyPage
 	words Messages
 	asset string // the static files' version (staticVersion)
 }
@@ -160,9 +161,26 @@ type templateFiles struct {
 	shared, pageSet []string
 }
 
+// lazyPage is one page's template set, parsed when the page is first
+// shown: all of them take some 4 MB, which a point that nobody is looking
+// at need not hold (NewSite has parsed each once, so none can fail later).
+type lazyPage struct {
+	once  sync.Once
+	parse func() (*template.Template, error)
+	t     *template.Template
+	err   error
+}
+
+func (p *lazyPage) get() (*template.Template, error) {
+	p.once.Do(func() { p.t, p.err = p.parse() })
+	return p.t, p.err
+}
+
 // parsePages builds one template set per page, of the foundation's and of
-// own: the layout and the partials of both, then the page file.
-func parsePages(own fs.FS) (map[string]*template.Template, error) {
+// own: the layout and the partials of both, then the page file. Each set
+// is parsed here once, so that a broken template stops the start, and
+// dropped again until the page is shown.
+func parsePages(own fs.FS) (map[string]*lazyPage, error) {
 	base, err := fs.Sub(templateFS, "templates")
 	if err != nil {
 		return nil, err
@@ -186,25 +204,31 @@ func parsePages(own fs.FS) (map[string]*template.Template, error) {
 		}
 		all = append(all, tf)
 	}
-	out := map[string]*template.Template{}
+	out := map[string]*lazyPage{}
 	for _, tf := range all {
 		for _, p := range tf.pageSet {
 			if _, dup := out[p]; dup {
 				return nil, fmt.Errorf("template %s: a page of the foundation has that name", p)
 			}
-			t := template.New(p).Funcs(funcs)
-			for _, s := range all {
-				if len(s.shared) == 0 {
-					continue
+			parse := func() (*template.Template, error) {
+				t := template.New(p).Funcs(funcs)
+				for _, s := range all {
+					if len(s.shared) == 0 {
+						continue
+					}
+					if _, err := t.ParseFS(s.fsys, s.shared...); err != nil {
+						return nil, fmt.Errorf("template %s: %w", p, err)
+					}
 				}
-				if _, err := t.ParseFS(s.fsys, s.shared...); err != nil {
+				if _, err := t.ParseFS(tf.fsys, p); err != nil {
 					return nil, fmt.Errorf("template %s: %w", p, err)
 				}
+				return t, nil
 			}
-			if _, err := t.ParseFS(tf.fsys, p); err != nil {
-				return nil, fmt.Errorf("template %s: %w", p, err)
+			if _, err := parse(); err != nil {
+				return nil, err
 			}
-			out[p] = t
+			out[p] = &lazyPage{parse: parse}
 		}
 	}
 	return out, nil

@@ -105,6 +105,7 @@ func (a *App) Routes(r *gin.Engine) {
 	r.POST("/questionnaires/:id/share", staff, a.shareSubmit)
 	r.GET("/questionnaires/:id/qr.png", staff, a.qrPNG)
 	r.GET("/questionnaires/:id/responses.xlsx", staff, a.exportResponses)
+	r.GET("/questionnaires/:id/responses.csv", staff, a.exportResponsesCSV)
 
 	r.GET("/activities", staff, a.activitiesList)
 	r.GET("/activities/new", staff, a.activityForm)

@@ -78,7 +78,7 @@ type config struct {
 
 func main() {
 	var c config
-	var clients string
+	var clients, scale string
 	flag.StringVar(&c.dir, "dir", "", "where to make the temporary directory (default: the system's temporary directory); the baseline and the server use the same one")
 	flag.IntVar(&c.requests, "requests", 20000, "requests per client-count phase")
 	flag.IntVar(&c.warmup, "warmup", 1000, "unmeasured requests before the first phase")
@@ -92,6 +92,7 @@ func main() {
 	flag.BoolVar(&c.pocketbase, "pocketbase", true, "also load PocketBase v0.36.8 (bench/pocketbase, built from its own module) the same way, right after the server")
 	flag.StringVar(&c.profile, "cpuprofile", "", "write the server's CPU profile of the whole run (serve --cpuprofile) to this file; read it with go tool pprof")
 	flag.StringVar(&c.memprofile, "memprofile", "", "write the server's allocations of the whole run (serve --memprofile) to this file")
+	flag.StringVar(&scale, "scale", "", "instead: grow one point's data to each of these sizes (e.g. 1000,10000,100000,1000000) and measure the summary, the dashboard, the exports, a short ingest and memory at each")
 	flag.StringVar(&c.bin, "bin", "", "use this budgetpoint binary instead of building one from the module")
 	flag.StringVar(&c.url, "url", "", "only load an already running server (with demo content) at this URL, e.g. for profiling; needs -token")
 	flag.StringVar(&c.token, "token", "", "with -url: a staff or admin bearer token")
@@ -105,6 +106,20 @@ func main() {
 	}
 	if c.requests < 1 || c.rawRows < 1 {
 		fatal("-requests and -raw-rows must be positive")
+	}
+	if scale != "" {
+		var sizes []int
+		for _, f := range strings.Split(scale, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 || (len(sizes) > 0 && n <= sizes[len(sizes)-1]) {
+				fatal("bad -scale %q: sizes in growing order", scale)
+			}
+			sizes = append(sizes, n)
+		}
+		if err := runScale(c, sizes); err != nil {
+			fatal("%v", err)
+		}
+		return
 	}
 	if c.url != "" {
 		if c.token == "" {
@@ -174,24 +189,10 @@ func run(c config) error {
 	}
 	printMachine(base)
 
-	// The server binary, built from this module.
-	bin := c.bin
-	if bin == "" {
-		root, err := moduleRoot()
-		if err != nil {
-			return err
-		}
-		bin = filepath.Join(base, "budgetpoint")
-		fmt.Printf("building %s …\n", bin)
-		build := exec.Command("go", "build", "-o", bin, ".")
-		build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("go build: %w", err)
-		}
-	} else if bin, err = filepath.Abs(bin); err != nil {
+	bin, err := serverBinary(c, base)
+	if err != nil {
 		return err
 	}
-	fmt.Printf("server binary: %s\n", bin)
 
 	rng := rand.New(rand.NewPCG(c.seed, c.seed^0x9e3779b97f4a7c15))
 	defs := demo.Questionnaires()
@@ -205,7 +206,7 @@ func run(c config) error {
 
 	// (b) the server.
 	data := filepath.Join(base, "data")
-	srv, err := startServer(bin, data, base, c.profile, c.memprofile)
+	srv, err := startServer(bin, data, base, c.profile, c.memprofile, true)
 	if err != nil {
 		return err
 	}
@@ -354,6 +355,29 @@ func run(c config) error {
 		}
 	}
 	return nil
+}
+
+// serverBinary builds the server from this module into base, or takes -bin.
+func serverBinary(c config, base string) (string, error) {
+	if c.bin != "" {
+		bin, err := filepath.Abs(c.bin)
+		if err == nil {
+			fmt.Printf("server binary: %s\n", bin)
+		}
+		return bin, err
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(base, "budgetpoint")
+	fmt.Printf("building %s …\n", bin)
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("go build: %w", err)
+	}
+	return bin, nil
 }
 
 // loadOnly runs the load phases against a server someone else started.
@@ -661,10 +685,13 @@ type server struct {
 	log  string
 }
 
-// startServer starts `serve --demo` on a free loopback port and waits until
+// startServer starts `serve` (with --demo when asked) on a free loopback port and waits until
 // it answers.
-func startServer(bin, data, base, profile, memprofile string) (*server, error) {
-	args := []string{"serve", "--demo", "--data", data, "--addr", "127.0.0.1:0"}
+func startServer(bin, data, base, profile, memprofile string, withDemo bool) (*server, error) {
+	args := []string{"serve", "--data", data, "--addr", "127.0.0.1:0"}
+	if withDemo {
+		args = append(args, "--demo")
+	}
 	for _, f := range []struct{ flag, path string }{{"--cpuprofile", profile}, {"--memprofile", memprofile}} {
 		if f.path == "" {
 			continue
