@@ -114,8 +114,20 @@ func (db *DB) outboxSnapshot(ctx context.Context, pointID string, limit int) ([]
 
 // OutboxStats returns how many entries wait and when the oldest was queued.
 func (db *DB) OutboxStats(ctx context.Context) (n int, oldest *time.Time, err error) {
+	return db.OutboxStatsUpTo(ctx, 0)
+}
+
+// OutboxStatsUpTo is OutboxStats counting at most limit entries (none when
+// limit is 0), so that a page showing the queue takes the same time however
+// long the queue has grown (a point that has not reached the hub for long).
+func (db *DB) OutboxStatsUpTo(ctx context.Context, limit int) (n int, oldest *time.Time, err error) {
 	var q sql.NullString
-	if err := db.r.QueryRowContext(ctx, `SELECT count(*), min(queued_at) FROM outbox`).Scan(&n, &q); err != nil {
+	if limit <= 0 {
+		err = db.r.QueryRowContext(ctx, `SELECT count(*), min(queued_at) FROM outbox`).Scan(&n, &q)
+	} else {
+		err = db.r.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM (SELECT 1 FROM outbox LIMIT ?)), (SELECT min(queued_at) FROM outbox)`, limit).Scan(&n, &q)
+	}
+	if err != nil {
 		return 0, nil, Wrap("outbox stats", err)
 	}
 	return n, parseTSPtr(q), nil

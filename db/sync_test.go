@@ -2,9 +2,11 @@ package db_test
 
 import (
 	"context"
+	"io"
 	"testing"
 
 	"budgetpoint/db"
+	"budgetpoint/demo"
 	"budgetpoint/internal/testutil"
 	"budgetpoint/models"
 )
@@ -37,5 +39,24 @@ func TestCommitteeVersionChangingTypeSkipped(t *testing.T) {
 	}
 	if _, v, err := d.Definition(ctx, "q-c", 0); err != nil || v != 2 {
 		t.Fatalf("latest version %d (%v), want 2", v, err)
+	}
+}
+
+// The pages count the queue up to a limit; the API counts all of it.
+func TestOutboxStatsUpTo(t *testing.T) {
+	d := testutil.OpenDB(t)
+	ctx := context.Background()
+	if err := demo.Load(ctx, d, "hongta", io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	all, oldest, err := d.OutboxStats(ctx)
+	if err != nil || all < 3 || oldest == nil {
+		t.Fatalf("all: %d %v %v", all, oldest, err)
+	}
+	for limit, want := range map[int]int{0: all, 2: 2, all: all, all + 5: all} {
+		n, o, err := d.OutboxStatsUpTo(ctx, limit)
+		if err != nil || n != want || o == nil || !o.Equal(*oldest) {
+			t.Errorf("up to %d: %d %v %v, want %d and the oldest %v", limit, n, o, err, want, oldest)
+		}
 	}
 }

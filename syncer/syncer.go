@@ -562,7 +562,11 @@ type Status struct {
 
 // Status reads the sync status: the durable part from the database, the
 // loop's part (failures, next attempt) from memory.
-func (s *Syncer) Status(ctx context.Context) (Status, error) {
+func (s *Syncer) Status(ctx context.Context) (Status, error) { return s.StatusUpTo(ctx, 0) }
+
+// StatusUpTo is Status counting at most limit queued entries (all when
+// limit is 0): the pages show "limit or more" past it.
+func (s *Syncer) StatusUpTo(ctx context.Context, limit int) (Status, error) {
 	st := Status{Enabled: s.Enabled(), Hub: s.cfg.Hub, PointID: s.cfg.PointID, Interval: s.cfg.Interval.String()}
 	kv, err := s.db.SyncState(ctx)
 	if err != nil {
@@ -570,7 +574,7 @@ func (s *Syncer) Status(ctx context.Context) (Status, error) {
 	}
 	st.LastPushAt, st.LastPullAt = db.ParseSyncTime(kv["last_push_at"]), db.ParseSyncTime(kv["last_pull_at"])
 	st.LastError, st.LastErrorAt = kv["last_error"], db.ParseSyncTime(kv["last_error_at"])
-	n, oldest, err := s.db.OutboxStats(ctx)
+	n, oldest, err := s.db.OutboxStatsUpTo(ctx, limit)
 	if err != nil {
 		return st, err
 	}

@@ -101,6 +101,7 @@ var coreMessages = map[string][2]string{
 	"sync.never":         {"尚未同步", "never"},
 	"sync.queue":         {"待上报", "Waiting to send"},
 	"sync.items":         {"%d 条", "%d"},
+	"sync.items_more":    {"%d 条以上", "%d or more"},
 	"sync.error":         {"上次错误", "Last error"},
 	"sync.now":           {"立即同步", "Sync now"},
 	"sync.running":       {"正在同步，请稍候…", "Syncing, please wait…"},

@@ -22,6 +22,7 @@ type SyncState struct {
 	LastPush  *time.Time
 	LastPull  *time.Time
 	Queue     int64
+	QueueMore bool // Queue is QueueShown, and there are more
 	LastError string
 	// Rejected: what the hub did not store, and why; not sent again.
 	Rejected []db.Rejected
@@ -29,22 +30,27 @@ type SyncState struct {
 
 // syncState reads the sync engine's status through its type, and falls back
 // to counting the outbox so that "waiting to send" is always shown.
+// QueueShown is how many queued entries the pages count at most: past it
+// they say "10000 or more", and the dashboard takes no longer however long
+// the queue of a point that has not reached the hub has grown.
+const QueueShown = 10000
+
 func (a *App) syncState(c *gin.Context) SyncState {
 	ctx := c.Request.Context()
 	if a.Sync != nil {
-		st, err := a.Sync.Status(ctx)
+		st, err := a.Sync.StatusUpTo(ctx, QueueShown)
 		if err == nil {
 			return SyncState{Available: true, Enabled: st.Enabled, LastPush: st.LastPushAt, LastPull: st.LastPullAt,
-				Queue: int64(st.QueueLength), LastError: st.LastError, Rejected: st.Rejected}
+				Queue: int64(st.QueueLength), QueueMore: st.QueueLength >= QueueShown, LastError: st.LastError, Rejected: st.Rejected}
 		}
 		a.S.Log.Warn("sync status", "err", err)
 	}
 	st := SyncState{}
-	n, err := a.S.DB.OutboxLength(ctx)
+	n, _, err := a.S.DB.OutboxStatsUpTo(ctx, QueueShown)
 	if err != nil {
 		a.S.Log.Warn("outbox length", "err", err)
 	}
-	st.Queue = n
+	st.Queue, st.QueueMore = int64(n), n >= QueueShown
 	return st
 }
 
