@@ -59,6 +59,7 @@ import (
 type config struct {
 	dir      string
 	requests int
+	rounds   int
 	warmup   int
 	maxTime  time.Duration
 	clients  []int
@@ -81,6 +82,7 @@ func main() {
 	var clients, scale string
 	flag.StringVar(&c.dir, "dir", "", "where to make the temporary directory (default: the system's temporary directory); the baseline and the server use the same one")
 	flag.IntVar(&c.requests, "requests", 20000, "requests per client-count phase")
+	flag.IntVar(&c.rounds, "rounds", 2, "alternating rounds of the server's and PocketBase's phases")
 	flag.IntVar(&c.warmup, "warmup", 1000, "unmeasured requests before the first phase")
 	flag.DurationVar(&c.maxTime, "max-time", 30*time.Second, "time limit of each phase")
 	flag.StringVar(&clients, "clients", "16,64", "concurrent clients of each phase, comma-separated")
@@ -104,7 +106,7 @@ func main() {
 		}
 		c.clients = append(c.clients, n)
 	}
-	if c.requests < 1 || c.rawRows < 1 {
+	if c.requests < 1 || c.rawRows < 1 || c.rounds < 1 {
 		fatal("-requests and -raw-rows must be positive")
 	}
 	if scale != "" {
@@ -141,6 +143,7 @@ func fatal(format string, args ...any) {
 }
 
 type phase struct {
+	round     int // of the alternating rounds (0: a baseline)
 	clients   int
 	n         int
 	status    map[int]int
@@ -204,7 +207,10 @@ func run(c config) error {
 	}
 	fmt.Printf("raw one-row-per-transaction inserts (before): %d rows in %v = %.0f rows/s\n", raw1.n, raw1.elapsed.Round(time.Millisecond), raw1.rate())
 
-	// (b) the server.
+	// (b) the server and (c) PocketBase, both started now and loaded in
+	// turn, phase by phase, for -rounds rounds: each phase of one is
+	// followed by the same phase of the other, so that a drift of the
+	// shared machine falls on both.
 	data := filepath.Join(base, "data")
 	srv, err := startServer(bin, data, base, c.profile, c.memprofile, true)
 	if err != nil {
@@ -223,12 +229,28 @@ func run(c config) error {
 	if err != nil {
 		return err
 	}
+	var pb *server
+	if c.pocketbase {
+		root, err := moduleRoot()
+		if err != nil {
+			return err
+		}
+		if pb, err = startPocketBase(root, base); err != nil {
+			return err
+		}
+		defer pb.kill()
+	}
 	time.Sleep(2 * time.Second) // let start-up settle
 	idle := procStatus(srv.cmd.Process.Pid)
-	fmt.Printf("server pid %d on %s, idle: VmRSS %s\n", srv.cmd.Process.Pid, srv.url, kb(idle["VmRSS"]))
+	fmt.Printf("server pid %d on %s, idle: VmRSS %s (anonymous %s)\n", srv.cmd.Process.Pid, srv.url, kb(idle["VmRSS"]), kb(idle["RssAnon"]))
+	var pbIdle map[string]int64
+	if pb != nil {
+		pbIdle = procStatus(pb.cmd.Process.Pid)
+		fmt.Printf("PocketBase pid %d on %s, idle: VmRSS %s (anonymous %s)\n", pb.cmd.Process.Pid, pb.url, kb(pbIdle["VmRSS"]), kb(pbIdle["RssAnon"]))
+	}
 
 	client := stdClient(c)
-	created := 0
+	created, pbCreated := 0, 0
 	if c.warmup > 0 {
 		w, err := load(client, srv.url, token, c.clients[0], bodies(rng, defs, c.warmup), c.maxTime)
 		if err != nil {
@@ -236,26 +258,60 @@ func run(c config) error {
 		}
 		created += w.status[http.StatusCreated]
 		fmt.Printf("warm-up: %d requests at %d clients, %.0f req/s (not counted)\n", w.n, w.clients, w.rate())
-	}
-	var phases []*phase
-	for _, n := range c.clients {
-		runtime.GC()
-		reqs := bodies(rng, defs, c.requests)
-		cpu0 := procCPU(srv.cmd.Process.Pid)
-		p, err := load(client, srv.url, token, n, reqs, c.maxTime)
-		if err != nil {
-			return err
+		if pb != nil {
+			w, err := loadWant(client, pb.url, "", c.clients[0], pbBodies(bodies(rng, defs, c.warmup)), c.maxTime, http.StatusOK)
+			if err != nil {
+				return err
+			}
+			pbCreated += w.status[http.StatusOK]
 		}
-		p.cpu = procCPU(srv.cmd.Process.Pid) - cpu0
-		created += p.status[http.StatusCreated]
-		phases = append(phases, p)
-		fmt.Printf("%d clients: %d requests in %v = %.0f req/s, p50 %v, p99 %v, CPU per request: server %s, load generator %s, statuses %v\n", n, p.n,
-			p.elapsed.Round(time.Millisecond), p.rate(), ms(p.pct(0.50)), ms(p.pct(0.99)), p.cpuPerReq(), p.clientCPUPerReq(), p.status)
-		if p.firstErr != "" {
-			fmt.Printf("  first failure: %s\n", p.firstErr)
+	}
+	var phases, pbPhases []*phase
+	for round := 1; round <= c.rounds; round++ {
+		for _, n := range c.clients {
+			runtime.GC()
+			reqs := bodies(rng, defs, c.requests)
+			var pbReqs []request
+			if pb != nil {
+				pbReqs = pbBodies(bodies(rng, defs, c.requests))
+			}
+			cpu0 := procCPU(srv.cmd.Process.Pid)
+			p, err := load(client, srv.url, token, n, reqs, c.maxTime)
+			if err != nil {
+				return err
+			}
+			p.cpu, p.round = procCPU(srv.cmd.Process.Pid)-cpu0, round
+			created += p.status[http.StatusCreated]
+			phases = append(phases, p)
+			fmt.Printf("round %d, server, %d clients: %d requests in %v = %.0f req/s, p50 %v, p99 %v, CPU per request: server %s, load generator %s, statuses %v\n", round, n, p.n,
+				p.elapsed.Round(time.Millisecond), p.rate(), ms(p.pct(0.50)), ms(p.pct(0.99)), p.cpuPerReq(), p.clientCPUPerReq(), p.status)
+			if p.firstErr != "" {
+				fmt.Printf("  first failure: %s\n", p.firstErr)
+			}
+			if pb == nil {
+				continue
+			}
+			runtime.GC()
+			cpu0 = procCPU(pb.cmd.Process.Pid)
+			q, err := loadWant(client, pb.url, "", n, pbReqs, c.maxTime, http.StatusOK)
+			if err != nil {
+				return err
+			}
+			q.cpu, q.round = procCPU(pb.cmd.Process.Pid)-cpu0, round
+			pbCreated += q.status[http.StatusOK]
+			pbPhases = append(pbPhases, q)
+			fmt.Printf("round %d, PocketBase, %d clients: %d requests in %v = %.0f req/s, p50 %v, p99 %v, CPU per request %s, statuses %v\n", round, n, q.n,
+				q.elapsed.Round(time.Millisecond), q.rate(), ms(q.pct(0.50)), ms(q.pct(0.99)), q.cpuPerReq(), q.status)
+			if q.firstErr != "" {
+				fmt.Printf("  first failure: %s\n", q.firstErr)
+			}
 		}
 	}
 	after := procStatus(srv.cmd.Process.Pid)
+	var pbAfter map[string]int64
+	if pb != nil {
+		pbAfter = procStatus(pb.cmd.Process.Pid)
+	}
 	if client != nil {
 		client.CloseIdleConnections()
 	}
@@ -277,50 +333,8 @@ func run(c config) error {
 		check = "FAILED: " + err.Error()
 	}
 	fmt.Printf("check: %d responses acknowledged with 201, %d new rows, counters == recount: %s\n", created, stored-before, check)
-
-	// (c) PocketBase, loaded the same way right after the server.
-	var pbPhases []*phase
-	var pbIdle, pbAfter map[string]int64
 	pbCheck := "not run (-pocketbase=false)"
-	if c.pocketbase {
-		root, err := moduleRoot()
-		if err != nil {
-			return err
-		}
-		pb, err := startPocketBase(root, base)
-		if err != nil {
-			return err
-		}
-		defer pb.kill()
-		time.Sleep(2 * time.Second)
-		pbIdle = procStatus(pb.cmd.Process.Pid)
-		fmt.Printf("PocketBase pid %d on %s, idle: VmRSS %s\n", pb.cmd.Process.Pid, pb.url, kb(pbIdle["VmRSS"]))
-		pbCreated := 0
-		if c.warmup > 0 {
-			w, err := loadWant(client, pb.url, "", c.clients[0], pbBodies(bodies(rng, defs, c.warmup)), c.maxTime, http.StatusOK)
-			if err != nil {
-				return err
-			}
-			pbCreated += w.status[http.StatusOK]
-		}
-		for _, n := range c.clients {
-			runtime.GC()
-			reqs := pbBodies(bodies(rng, defs, c.requests))
-			cpu0 := procCPU(pb.cmd.Process.Pid)
-			p, err := loadWant(client, pb.url, "", n, reqs, c.maxTime, http.StatusOK)
-			if err != nil {
-				return err
-			}
-			p.cpu = procCPU(pb.cmd.Process.Pid) - cpu0
-			pbCreated += p.status[http.StatusOK]
-			pbPhases = append(pbPhases, p)
-			fmt.Printf("PocketBase, %d clients: %d requests in %v = %.0f req/s, p50 %v, p99 %v, CPU per request %s, statuses %v\n", n, p.n,
-				p.elapsed.Round(time.Millisecond), p.rate(), ms(p.pct(0.50)), ms(p.pct(0.99)), p.cpuPerReq(), p.status)
-			if p.firstErr != "" {
-				fmt.Printf("  first failure: %s\n", p.firstErr)
-			}
-		}
-		pbAfter = procStatus(pb.cmd.Process.Pid)
+	if pb != nil {
 		if err := pb.stop(); err != nil {
 			return fmt.Errorf("stopping PocketBase: %w", err)
 		}
@@ -335,7 +349,7 @@ func run(c config) error {
 		}
 	}
 
-	// (a) again, after the server, on the same disk.
+	// (a) again, after the load, on the same disk.
 	raw2, err := rawInserts(filepath.Join(base, "raw-2.db"), c, rng, defs)
 	if err != nil {
 		return fmt.Errorf("baseline: %w", err)
@@ -343,7 +357,7 @@ func run(c config) error {
 	fmt.Printf("raw one-row-per-transaction inserts (after): %d rows in %v = %.0f rows/s\n", raw2.n, raw2.elapsed.Round(time.Millisecond), raw2.rate())
 
 	report(raw1, raw2, phases, idle, after, settled, check)
-	if c.pocketbase {
+	if pb != nil {
 		reportPocketBase(phases, pbPhases, pbIdle, pbAfter, pbCheck)
 	}
 	if check != "ok" {
@@ -416,7 +430,7 @@ func report(raw1, raw2 *phase, phases []*phase, idle, after, settled map[string]
 	fmt.Printf("| raw insert, 1 row/tx, FULL (before) | %d | %.0f | %v | %v | – | %.2f |\n", raw1.n, raw1.rate(), ms(raw1.pct(0.5)), ms(raw1.pct(0.99)), raw1.rate()/raw)
 	fmt.Printf("| raw insert, 1 row/tx, FULL (after) | %d | %.0f | %v | %v | – | %.2f |\n", raw2.n, raw2.rate(), ms(raw2.pct(0.5)), ms(raw2.pct(0.99)), raw2.rate()/raw)
 	for _, p := range phases {
-		fmt.Printf("| server, %d clients | %d | %.0f | %v | %v | %s | **%.2f** |\n", p.clients, p.n, p.rate(), ms(p.pct(0.5)), ms(p.pct(0.99)), p.cpuPerReq(), p.rate()/raw)
+		fmt.Printf("| server, round %d, %d clients | %d | %.0f | %v | %v | %s | **%.2f** |\n", p.round, p.clients, p.n, p.rate(), ms(p.pct(0.5)), ms(p.pct(0.99)), p.cpuPerReq(), p.rate()/raw)
 	}
 	fmt.Println()
 	fmt.Println("| server memory | VmRSS | of which anonymous | of which file-backed | VmHWM (peak) |")
@@ -430,14 +444,14 @@ func report(raw1, raw2 *phase, phases []*phase, idle, after, settled map[string]
 	fmt.Println()
 	fmt.Printf("baseline (higher of before/after): %.0f rows/s\n", raw)
 	for _, p := range phases {
-		fmt.Printf("ratio server/raw at %d clients: %.2f  (target ≥ 0.90: %s)\n", p.clients, p.rate()/raw, pass(p.rate()/raw >= 0.9))
+		fmt.Printf("ratio server/raw, round %d, %d clients: %.2f  (goal ≥ 0.90: %s)\n", p.round, p.clients, p.rate()/raw, pass(p.rate()/raw >= 0.9))
 	}
 	for _, p := range phases {
 		if p.clients == 64 {
-			fmt.Printf("p99 at 64 clients: %v  (target ≤ 25 ms: %s)\n", ms(p.pct(0.99)), pass(p.pct(0.99) <= 25*time.Millisecond))
+			fmt.Printf("server CPU per accepted response, round %d, 64 clients: %s  (goal ≤ 100 µs: %s)\n", p.round, p.cpuPerReq(), pass(p.n > 0 && p.cpu <= time.Duration(p.n)*100*time.Microsecond))
 		}
 	}
-	fmt.Printf("idle RSS: %s  (target ≤ 20 MB: %s)\n", kb(idle["VmRSS"]), pass(idle["VmRSS"] <= 20*1024))
+	fmt.Printf("idle RSS: %s, of which anonymous %s (goal ≤ 12 MB: %s), file-backed %s\n", kb(idle["VmRSS"]), kb(idle["RssAnon"]), pass(idle["RssAnon"] <= 12*1024), kb(idle["RssFile"]))
 	fmt.Printf("after-load RSS / idle RSS: %.2f\n", float64(after["VmRSS"])/float64(idle["VmRSS"]))
 	fmt.Printf("durability check: %s\n", check)
 }
