@@ -110,6 +110,10 @@ type DB struct {
 	// savepoints are the writer's prepared SAVEPOINT, ROLLBACK TO and
 	// RELEASE of each request (spSQL), prepared at the first batch.
 	savepoints [3]*sql.Stmt
+	// latestSeen holds the latest versions read in the batch's transaction
+	// (responses.go); cleared at its start and before any request other
+	// than a response's.
+	latestSeen map[string]int
 	// tail is the audit log's last entry as the batch's transaction left it
 	// (audit.go); unknown (tx nil) at the start of a batch and after a
 	// request's savepoint is rolled back.
@@ -666,6 +670,9 @@ func (db *DB) commit(batch []*writeReq) {
 			errs[i] = err
 			continue
 		}
+		if !r.countLater {
+			clear(db.latestSeen) // it may publish a version
+		}
 		// A request that may read counters sees those of the requests before it.
 		if !r.countLater && !db.pending.empty() {
 			if fatal = db.flushCounts(tx, &db.pending); fatal != nil {
@@ -710,6 +717,7 @@ func (db *DB) commit(batch []*writeReq) {
 	}
 	db.pending.reset()
 	db.tail = auditTail{}
+	clear(db.latestSeen)
 	switch {
 	case fatal != nil:
 		tx.Rollback() // SQLite may have ended it already: the failure is fatal, reported below

@@ -218,29 +218,19 @@ func (db *DB) checkSubmission(ctx context.Context, qid string, s Submission, hin
 // already stored (counted once), conflict for the same id with different content.
 func (db *DB) StoreChecked(tx *sql.Tx, cs *CheckedSubmission) (created bool, err error) {
 	s, qid, def, version, answers := &cs.Submission, cs.QID, cs.Def, cs.Ver, cs.Checked
-	var old, storedQ string
-	var voided sql.NullString
-	var storedV int
-	err = tx.QueryRow(`SELECT content_hash, voided_at, questionnaire_id, version FROM responses WHERE id=?`, s.ID).Scan(&old, &voided, &storedQ, &storedV)
-	if err == nil && cs.hinted && storedQ == qid && storedV != version {
-		return false, recheck{storedV}
-	}
-	if err == nil {
-		if voided.Valid {
-			return false, models.Errorf(models.EConflict, "答卷编号 %s 的答卷已作废，不能再用 / response %s was voided: its id cannot be used again", s.ID, s.ID)
+	// A response stored before is recognised before anything else is
+	// judged: after the topic closed, and a deputy's once. Staff typing in
+	// forms meet neither, so for them the insert itself finds a stored one
+	// (most are new: one statement fewer each).
+	if s.OpenOnly || def.OncePerDeputy {
+		if done, created, err := db.judgeStored(tx, cs); done {
+			return created, err
 		}
-		if old == cs.Hash {
-			return false, nil
-		}
-		return false, models.Errorf(models.EConflict, "答卷编号 %s 已用于内容不同的答卷 / response id %s was already used with different content", s.ID, s.ID)
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return false, fmt.Errorf("stored response %s: %w", s.ID, err)
 	}
 	if cs.hinted {
-		var latest int
-		if err := tx.QueryRow(`SELECT latest_version FROM questionnaires WHERE id=?`, qid).Scan(&latest); err != nil {
-			return false, fmt.Errorf("latest version of questionnaire %s: %w", qid, err)
+		latest, err := db.latestInTx(tx, qid)
+		if err != nil {
+			return false, err
 		}
 		if latest != version {
 			db.latest.Store(qid, latest)
@@ -277,6 +267,11 @@ func (db *DB) StoreChecked(tx *sql.Tx, cs *CheckedSubmission) (created bool, err
 	if s.Respondent.DeputyID != "" {
 		if err := tx.QueryRow(`SELECT name, level FROM deputies WHERE id=?`, s.Respondent.DeputyID).Scan(&proposer.Name, &proposer.Level); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
+				// A response stored before a deputy left the registry is
+				// still recognised as stored.
+				if done, created, err := db.judgeStored(tx, cs); done {
+					return created, err
+				}
 				return false, models.Invalid("答卷", map[string]string{"respondent.deputy_id": models.MsgNoSuchDeputy})
 			}
 			return false, fmt.Errorf("deputy %s: %w", s.Respondent.DeputyID, err)
@@ -288,9 +283,19 @@ func (db *DB) StoreChecked(tx *sql.Tx, cs *CheckedSubmission) (created bool, err
 	if s.SubmittedBy != 0 {
 		by = s.SubmittedBy
 	}
-	if _, err := tx.Exec(`INSERT INTO responses(id, questionnaire_id, version, topic_id, respondent_kind, deputy_id, respondent_desc, channel, answers, content_hash, serial, entered_by, submitted_by, created_at)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, s.ID, qid, version, def.TopicID, s.Respondent.Kind, dep, s.Respondent.Description, s.Channel, string(cs.Canon), cs.Hash, s.Serial, s.EnteredBy, by, ts(db.Now())); err != nil {
+	res, err := tx.Exec(`INSERT INTO responses(id, questionnaire_id, version, topic_id, respondent_kind, deputy_id, respondent_desc, channel, answers, content_hash, serial, entered_by, submitted_by, created_at)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING`, s.ID, qid, version, def.TopicID, s.Respondent.Kind, dep, s.Respondent.Description, s.Channel, string(cs.Canon), cs.Hash, s.Serial, s.EnteredBy, by, ts(db.Now()))
+	if err != nil {
 		return false, fmt.Errorf("insert response %s: %w", s.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return false, fmt.Errorf("insert response %s: %w", s.ID, err)
+	} else if n == 0 {
+		done, created, err := db.judgeStored(tx, cs)
+		if !done { // a conflict on the id, yet no row of it: cannot be
+			err = fmt.Errorf("insert response %s: refused, yet not stored", s.ID)
+		}
+		return created, err
 	}
 	ds := models.ResponseDeltas(def, s.Respondent.Kind, s.Channel, answers)
 	for _, q := range def.Questions {
@@ -309,6 +314,47 @@ func (db *DB) StoreChecked(tx *sql.Tx, cs *CheckedSubmission) (created bool, err
 		return false, err
 	}
 	return true, nil
+}
+
+// judgeStored answers a submission whose id is stored already (done):
+// the same content again (created false), a voided one or other content
+// (conflict), or, for a hinted one stored under another version, recheck.
+func (db *DB) judgeStored(tx *sql.Tx, cs *CheckedSubmission) (done, created bool, err error) {
+	var old, storedQ string
+	var voided sql.NullString
+	var storedV int
+	err = tx.QueryRow(`SELECT content_hash, voided_at, questionnaire_id, version FROM responses WHERE id=?`, cs.ID).Scan(&old, &voided, &storedQ, &storedV)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, false, nil
+	case err != nil:
+		return true, false, fmt.Errorf("stored response %s: %w", cs.ID, err)
+	case cs.hinted && storedQ == cs.QID && storedV != cs.Ver:
+		return true, false, recheck{storedV}
+	case voided.Valid:
+		return true, false, models.Errorf(models.EConflict, "答卷编号 %s 的答卷已作废，不能再用 / response %s was voided: its id cannot be used again", cs.ID, cs.ID)
+	case old == cs.Hash:
+		return true, false, nil
+	}
+	return true, false, models.Errorf(models.EConflict, "答卷编号 %s 已用于内容不同的答卷 / response id %s was already used with different content", cs.ID, cs.ID)
+}
+
+// latestInTx is a questionnaire's latest version, read once per batch:
+// the writer forgets what it read before any request that may publish one
+// (any but a response's).
+func (db *DB) latestInTx(tx *sql.Tx, qid string) (int, error) {
+	if v, ok := db.latestSeen[qid]; ok {
+		return v, nil
+	}
+	var latest int
+	if err := tx.QueryRow(`SELECT latest_version FROM questionnaires WHERE id=?`, qid).Scan(&latest); err != nil {
+		return 0, fmt.Errorf("latest version of questionnaire %s: %w", qid, err)
+	}
+	if db.latestSeen == nil {
+		db.latestSeen = map[string]int{}
+	}
+	db.latestSeen[qid] = latest
+	return latest, nil
 }
 
 // errAlreadyAnswered is the refusal of a deputy's second response.
