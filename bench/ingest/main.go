@@ -4,23 +4,29 @@
 //   - the baseline: raw go-sqlite3 inserts of response-like rows, one row per
 //     transaction, with the server's own connection settings (db.DSN: WAL,
 //     synchronous=FULL, foreign keys, busy timeout), measured before and
-//     after the server's load so that a shared machine's drift shows;
+//     after the load so that a shared machine's drift shows;
 //   - the real server binary (built with go build into a temporary
 //     directory, started with `serve --demo` on a temporary data directory,
-//     with a staff login and token made through the command line) ingesting
+//     with a staff login and token made through the command line) and
+//     PocketBase v0.36.8 (bench/pocketbase, a module of its own) side by
+//     side, loaded in turn, phase by phase, for -rounds rounds, with
 //     realistic, varied, valid responses over loopback HTTP at 16 and 64
 //     concurrent keep-alive clients: requests per second, p50, p99, and the
-//     CPU time per request of the server and of this load generator;
-//   - the server's resident memory (/proc/PID/status) when idle and after
-//     the load;
+//     CPU time per request of each server and of this load generator;
+//   - both servers' resident memory (/proc/PID/status), anonymous and
+//     file-backed apart, when idle and after the load;
 //
 // then checks that every acknowledged response is stored and the summary
-// counters equal a recount, and prints a table with the ratios against the
-// baseline. Every phase is bounded by a request count and a time limit;
+// counters equal a recount (and every record PocketBase acknowledged is in
+// its database), and prints tables with the ratios against the goals of
+// issue 13. Every phase is bounded by a request count and a time limit;
 // everything stays on the loopback interface and in a temporary directory.
-// docs/performance.md describes the method and a recorded run.
+// -scale measures instead how the summary, the dashboard, the exports and
+// memory hold up as one point's data grows (scale.go). docs/performance.md
+// describes the method and recorded runs.
 //
-//	go run ./bench/ingest [-requests 20000] [-max-time 30s] [-clients 16,64] [-raw-rows 5000]
+//	go run ./bench/ingest [-requests 20000] [-rounds 2] [-clients 16,64] [-pocketbase=false] [-cpuprofile F]
+//	go run ./bench/ingest -scale 1000,10000,100000,1000000
 package main
 
 import (
