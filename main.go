@@ -526,7 +526,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 // startCPUProfile profiles the process into path until stop is called.
 func startCPUProfile(path string) (stop func(), err error) {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, usage("无法写 CPU 剖析文件 / cannot write the CPU profile: %v", err)
 	}
@@ -539,7 +539,7 @@ func startCPUProfile(path string) (stop func(), err error) {
 
 // writeAllocs writes the allocation profile of the run so far into path.
 func writeAllocs(path string, log *slog.Logger) {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err == nil {
 		err = pprof.Lookup("allocs").WriteTo(f, 0)
 		if cerr := f.Close(); err == nil {

@@ -107,6 +107,9 @@ type DB struct {
 	staged  *countStage // the running request's counter changes, when they wait for the commit
 	stage   countStage
 	pending countBatch // the batch's counter changes so far
+	// subjInMemory is the temp_store the writer's last batch began under:
+	// 1 in memory, 0 SQLite's default, -1 not known (subjournal, below).
+	subjInMemory int
 	// savepoints are the writer's prepared SAVEPOINT, ROLLBACK TO and
 	// RELEASE of each request (spSQL), prepared at the first batch.
 	savepoints [3]*sql.Stmt
@@ -313,7 +316,7 @@ func openLocked(dir string, mode openMode, schemas ...Schema) (*DB, error) {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	db := &DB{Path: path, Now: now, w: w, r: r, reqs: make(chan *writeReq, 1024), close: make(chan struct{})}
+	db := &DB{Path: path, Now: now, w: w, r: r, reqs: make(chan *writeReq, 1024), close: make(chan struct{}), subjInMemory: -1}
 	if err := connect(w); err != nil {
 		w.Close()
 		r.Close()
@@ -325,19 +328,6 @@ func openLocked(dir string, mode openMode, schemas ...Schema) (*DB, error) {
 		return nil, fmt.Errorf("数据库迁移失败 / migrating %s: %w", path, err)
 	}
 	if err := ensureInstance(w); err != nil {
-		w.Close()
-		r.Close()
-		return nil, fmt.Errorf("数据库无法打开 / cannot open %s: %w", path, err)
-	}
-	// Each request of a batch runs in a savepoint, and every page it changes
-	// for the first time in it is copied to the savepoint's journal. SQLite
-	// keeps that journal in memory only up to 64 KiB and then moves it to a
-	// temporary file for good, after which each copy is two write calls: a
-	// third of the writer's time went on them. In memory, a request's copies
-	// are some 60 KiB, given back at its RELEASE. Set after the migrations,
-	// whose index builds may sort more than should be held in memory; a
-	// connection made again later (after an error) goes without, only slower.
-	if _, err := w.Exec(`PRAGMA temp_store=MEMORY`); err != nil {
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("数据库无法打开 / cannot open %s: %w", path, err)
@@ -656,6 +646,7 @@ func (db *DB) writer() {
 func (db *DB) commit(batch []*writeReq) {
 	errs := make([]error, len(batch))
 	db.prepareSavepoints()
+	db.subjournal(batch)
 	tx, err := db.w.Begin()
 	if err != nil {
 		for _, r := range batch {
@@ -751,6 +742,40 @@ const (
 )
 
 var spSQL = [3]string{"SAVEPOINT req", "ROLLBACK TO req", "RELEASE req"}
+
+// subjournal chooses where the batch's savepoint journal goes, before its
+// transaction begins (SQLite decides at BEGIN, from temp_store). Each
+// request runs in a savepoint, and every page it changes for the first time
+// in it is copied to that journal. By default SQLite keeps the journal in
+// memory only up to 64 KiB and then moves it to a temporary file for the
+// rest of the transaction, where each copy is two write calls: a response
+// changes some 15 pages, so nearly every batch of responses went to the
+// file, a third of the writer's time. A batch of responses only keeps it in
+// memory (about 60 KiB a request, given back at its RELEASE); any other
+// batch (an audit archive, a sync round, a restore may change many pages in
+// one request) keeps SQLite's default.
+func (db *DB) subjournal(batch []*writeReq) {
+	mem := 1
+	for _, r := range batch {
+		if !r.countLater {
+			mem = 0
+			break
+		}
+	}
+	if mem == db.subjInMemory {
+		return
+	}
+	q := "PRAGMA temp_store=DEFAULT"
+	if mem == 1 {
+		q = "PRAGMA temp_store=MEMORY"
+	}
+	db.subjInMemory = -1
+	if _, err := db.w.Exec(q); err != nil {
+		slog.Warn("temp_store", "err", err) // only slower
+		return
+	}
+	db.subjInMemory = mem
+}
 
 // prepareSavepoints prepares them on the writer's connection, outside a
 // transaction (the pool's one connection is the transaction's once it

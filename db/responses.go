@@ -42,8 +42,10 @@ func (db *DB) SubmitResponse(ctx context.Context, qid string, s Submission) (id 
 	// finds otherwise, the submission is checked again with what it found.
 	for hinted := true; ; hinted = false {
 		cs, err := db.checkSubmission(ctx, qid, s, hinted)
-		if err != nil && hinted && s.ID != "" && s.Version == 0 {
-			continue // refused against the latest: perhaps it is stored under another version
+		if err != nil && hinted && s.Version == 0 {
+			// Refused against the latest as last seen: the latest may have
+			// moved on, or the id be stored under another version.
+			continue
 		}
 		if err != nil {
 			return "", false, err
@@ -233,7 +235,8 @@ func (db *DB) StoreChecked(tx *sql.Tx, cs *CheckedSubmission) (created bool, err
 			return false, err
 		}
 		if latest != version {
-			db.latest.Store(qid, latest)
+			// Not stored as a hint here: this transaction may yet fail with
+			// what it read. The check again reads the latest committed.
 			return false, recheck{0}
 		}
 	}

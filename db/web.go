@@ -200,38 +200,64 @@ type ExportRow struct {
 	Answers                                    map[string]json.RawMessage
 }
 
-// EachResponse calls fn for every response of a questionnaire in the order
-// they were stored, reading in one consistent snapshot without holding them
-// all in memory.
+// EachResponse calls fn for every response of a questionnaire not voided,
+// in the order they were stored, without holding them all in memory.
 func (db *DB) EachResponse(ctx context.Context, qid string, fn func(ExportRow) error) error {
 	op := "responses of questionnaire " + qid
-	tx, err := db.r.BeginTx(ctx, nil)
-	if err != nil {
-		return Wrap(op+": begin", err)
-	}
-	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT id, channel, respondent_kind, respondent_desc, serial, entered_by, version, created_at, answers
-		FROM responses WHERE questionnaire_id=? AND voided_at IS NULL ORDER BY rowid`, qid)
-	if err != nil {
+	// The rows are read a page at a time, each page in a read transaction
+	// of its own that ends before fn sees its rows: a slow download (the
+	// streamed CSV export) holds neither one of the four reader connections
+	// nor a WAL snapshot for its whole length. The responses are those
+	// stored when the export began (up to the rowid then last), each as its
+	// page found it.
+	var last int64
+	if err := db.r.QueryRowContext(ctx, `SELECT coalesce(max(rowid), 0) FROM responses WHERE questionnaire_id=?`, qid).Scan(&last); err != nil {
 		return Wrap(op, err)
+	}
+	page := make([]ExportRow, 0, exportPage)
+	for after := int64(0); after < last; {
+		var err error
+		if page, after, err = db.responsePage(ctx, qid, after, last, page[:0]); err != nil {
+			return Wrap(op, err)
+		}
+		for _, r := range page {
+			// fn's own error (the caller's: writing the export) passes as it is.
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(page) < exportPage {
+			break
+		}
+	}
+	return nil
+}
+
+// exportPage is how many responses EachResponse reads at a time.
+const exportPage = 500
+
+// responsePage reads the next page of a questionnaire's responses not
+// voided, after rowid after and up to last, and the rowid it ended at.
+func (db *DB) responsePage(ctx context.Context, qid string, after, last int64, page []ExportRow) ([]ExportRow, int64, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT rowid, id, channel, respondent_kind, respondent_desc, serial, entered_by, version, created_at, answers
+		FROM responses WHERE questionnaire_id=? AND rowid > ? AND rowid <= ? AND voided_at IS NULL ORDER BY rowid LIMIT ?`, qid, after, last, exportPage)
+	if err != nil {
+		return nil, after, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var r ExportRow
 		var c, ans string
-		if err := rows.Scan(&r.ID, &r.Channel, &r.Kind, &r.Desc, &r.Serial, &r.EnteredBy, &r.Version, &c, &ans); err != nil {
-			return Wrap(op, err)
+		if err := rows.Scan(&after, &r.ID, &r.Channel, &r.Kind, &r.Desc, &r.Serial, &r.EnteredBy, &r.Version, &c, &ans); err != nil {
+			return nil, after, err
 		}
 		r.CreatedAt = parseTS(c)
 		if err := json.Unmarshal([]byte(ans), &r.Answers); err != nil {
-			return Wrap(op, fmt.Errorf("response %s: stored answers: %w", r.ID, err))
+			return nil, after, fmt.Errorf("response %s: stored answers: %w", r.ID, err)
 		}
-		// fn's own error (the caller's: writing the export) passes as it is.
-		if err := fn(r); err != nil {
-			return err
-		}
+		page = append(page, r)
 	}
-	return Wrap(op, rows.Err())
+	return page, after, rows.Err()
 }
 
 // AllVersions returns every version of a questionnaire, newest first.

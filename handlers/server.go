@@ -189,6 +189,38 @@ func (s *Server) recovery(c *gin.Context, p any) {
 	s.Fail(c, models.Errorf(models.EInternal, "服务器内部错误，请稍后再试 / internal error: try again later"))
 }
 
+// breakOffKey marks an answer BreakOff could not close the connection of.
+const breakOffKey = "bp.breakoff"
+
+// BreakOff ends an answer already under way (a streamed export that failed
+// half-way) so that the client sees it incomplete, never as a short file
+// that looks whole. Over HTTP/1.1 the connection is closed before the end
+// of the chunked body. Over HTTP/2, where there is no connection of its own
+// to close, breakOffs panics with http.ErrAbortHandler once the handlers
+// are done and net/http resets the stream: outside gin's recovery, which
+// takes ErrAbortHandler for a broken pipe and lets the answer end as if
+// complete.
+func BreakOff(c *gin.Context) {
+	c.Abort()
+	var w http.ResponseWriter = c.Writer
+	if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
+		w = u.Unwrap() // gin's writer refuses to hand over a connection once a body is written
+	}
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		conn.Close()
+		return
+	}
+	c.Set(breakOffKey, true)
+}
+
+// breakOffs is the first middleware: see BreakOff.
+func breakOffs(c *gin.Context) {
+	c.Next()
+	if c.GetBool(breakOffKey) {
+		panic(http.ErrAbortHandler)
+	}
+}
+
 // limitBody refuses bodies over MaxBody (or the route's BodyLimits entry)
 // with 413 and caps what is read.
 func (s *Server) limitBody(c *gin.Context) {
@@ -238,7 +270,7 @@ func (s *Server) Router(apis APIs) *gin.Engine {
 	// client that sends a new one with each request escapes the
 	// per-address rate limits.
 	setTrustedProxies(r, s.proxies)
-	r.Use(s.trustProxies, apiHeaders, gin.CustomRecovery(s.recovery), s.logRequests, newCompress(), s.limitBody)
+	r.Use(breakOffs, s.trustProxies, apiHeaders, gin.CustomRecovery(s.recovery), s.logRequests, newCompress(), s.limitBody)
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {
 		s.Fail(c, models.Errorf(models.ENotFound, "没有这个地址 / no such path"))

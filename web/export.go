@@ -385,25 +385,8 @@ func (a *App) exportResponsesCSV(c *gin.Context) {
 	}
 	if err != nil {
 		a.S.Log.Error("responses export broke off", "questionnaire", qid, "rows", n, "err", err)
-		breakOff(c)
+		handlers.BreakOff(c)
 	}
-}
-
-// breakOff closes the connection of an answer already under way, without
-// the end of its chunked body: the client takes it as incomplete. (Gin's
-// own writer refuses to hand the connection over once a body is written;
-// the server's writer beneath it does.)
-func breakOff(c *gin.Context) {
-	c.Abort()
-	var w http.ResponseWriter = c.Writer
-	if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
-		w = u.Unwrap()
-	}
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler) // HTTP/2 (no connection to close): net/http resets the stream
-	}
-	conn.Close()
 }
 
 // csvCell is a cell of the CSV export: numbers as Go writes them, the rest

@@ -28,13 +28,13 @@ type SyncState struct {
 	Rejected []db.Rejected
 }
 
-// syncState reads the sync engine's status through its type, and falls back
-// to counting the outbox so that "waiting to send" is always shown.
 // QueueShown is how many queued entries the pages count at most: past it
 // they say "10000 or more", and the dashboard takes no longer however long
 // the queue of a point that has not reached the hub has grown.
 const QueueShown = 10000
 
+// syncState reads the sync engine's status through its type, and falls back
+// to counting the outbox so that "waiting to send" is always shown.
 func (a *App) syncState(c *gin.Context) SyncState {
 	ctx := c.Request.Context()
 	if a.Sync != nil {
