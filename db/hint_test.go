@@ -2,7 +2,6 @@ package db_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 
 	"budgetpoint/db"
@@ -22,14 +21,7 @@ func TestStaleVersionHintChecksAgain(t *testing.T) {
 	if _, _, err := d.SaveQuestionnaire(ctx, testutil.Definition("q1", "t1"), models.OriginLocal); err != nil {
 		t.Fatal(err)
 	}
-	ans := func(m map[string]any) map[string]json.RawMessage {
-		out := map[string]json.RawMessage{}
-		for k, v := range m {
-			b, _ := json.Marshal(v)
-			out[k] = b
-		}
-		return out
-	}
+	ans := answersOf
 	// A first response (no id, no version): the hint becomes version 1.
 	if _, created, err := d.SubmitResponse(ctx, "q1", db.Submission{Respondent: models.Respondent{Kind: "public"}, Channel: "online",
 		Answers: ans(map[string]any{"overall": "basic"})}); err != nil || !created {

@@ -109,14 +109,7 @@ func TestResponseVersions(t *testing.T) {
 	if _, _, err := d.SaveQuestionnaire(ctx, v1, models.OriginLocal); err != nil {
 		t.Fatal(err)
 	}
-	ans := func(m map[string]any) map[string]json.RawMessage {
-		out := map[string]json.RawMessage{}
-		for k, v := range m {
-			b, _ := json.Marshal(v)
-			out[k] = b
-		}
-		return out
-	}
+	ans := answersOf
 	first := db.Submission{ID: "8d4e2c1a-0d55-4a4e-9a36-6f7b1a1c0001", Respondent: models.Respondent{Kind: "public"}, Channel: "online",
 		Answers: ans(map[string]any{"overall": "basic", "priorities": []string{"transport", "education"}})}
 	if _, created, err := d.SubmitResponse(ctx, "q1", first); err != nil || !created {
@@ -176,4 +169,14 @@ func TestResponseVersions(t *testing.T) {
 	if !found {
 		t.Fatal("the summary has no priorities question")
 	}
+}
+
+// answersOf makes a submission's answers from plain values.
+func answersOf(m map[string]any) map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	for k, v := range m {
+		b, _ := json.Marshal(v)
+		out[k] = b
+	}
+	return out
 }

@@ -20,11 +20,7 @@ import (
 func TestExportCorruptAnswer(t *testing.T) {
 	ts := newTestSite(t)
 	c := ts.Login(t, "staff")
-	var id string
-	if err := testutil.RawOf(t, ts.DB).QueryRow(`SELECT id FROM responses WHERE questionnaire_id=? ORDER BY rowid LIMIT 1 OFFSET 4`, draftQ).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	ts.exec(t, `UPDATE responses SET answers=json_set(answers, '$.overall', 7) WHERE id=?`, id)
+	id := corruptFifth(t, ts)
 	res, err := c.Get(ts.URL + "/questionnaires/" + draftQ + "/responses.xlsx")
 	if err != nil {
 		t.Fatal(err)
@@ -137,11 +133,7 @@ func TestExportResponsesCSV(t *testing.T) {
 func TestExportResponsesCSVBreaksOff(t *testing.T) {
 	ts := newTestSite(t)
 	c := ts.Login(t, "staff")
-	var id string
-	if err := testutil.RawOf(t, ts.DB).QueryRow(`SELECT id FROM responses WHERE questionnaire_id=? ORDER BY rowid LIMIT 1 OFFSET 4`, draftQ).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	ts.exec(t, `UPDATE responses SET answers=json_set(answers, '$.overall', 7) WHERE id=?`, id)
+	id := corruptFifth(t, ts)
 	res, err := c.Get(ts.URL + "/questionnaires/" + draftQ + "/responses.csv")
 	if err != nil {
 		t.Fatal(err)
@@ -154,4 +146,16 @@ func TestExportResponsesCSVBreaksOff(t *testing.T) {
 	if logs := ts.Logs.String(); !strings.Contains(logs, "responses export broke off") || !strings.Contains(logs, id) {
 		t.Errorf("the log does not say so, naming the response: %s", logs)
 	}
+}
+
+// corruptFifth stores an answer that cannot be read as its question's type
+// in the fifth response of draftQ, and returns that response's id.
+func corruptFifth(t *testing.T, ts *testSite) string {
+	t.Helper()
+	var id string
+	if err := testutil.RawOf(t, ts.DB).QueryRow(`SELECT id FROM responses WHERE questionnaire_id=? ORDER BY rowid LIMIT 1 OFFSET 4`, draftQ).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	ts.exec(t, `UPDATE responses SET answers=json_set(answers, '$.overall', 7) WHERE id=?`, id)
+	return id
 }

@@ -187,21 +187,11 @@ func (p *phase) pct(q float64) time.Duration {
 }
 
 func run(c config) error {
-	base, err := os.MkdirTemp(c.dir, "bp-ingest-")
+	base, bin, done, err := setUp(c, "bp-ingest-")
 	if err != nil {
 		return err
 	}
-	if c.keep {
-		fmt.Printf("temporary directory (kept): %s\n", base)
-	} else {
-		defer os.RemoveAll(base)
-	}
-	printMachine(base)
-
-	bin, err := serverBinary(c, base)
-	if err != nil {
-		return err
-	}
+	defer done()
 
 	rng := rand.New(rand.NewPCG(c.seed, c.seed^0x9e3779b97f4a7c15))
 	defs := demo.Questionnaires()
@@ -375,6 +365,26 @@ func run(c config) error {
 		}
 	}
 	return nil
+}
+
+// setUp makes the run's temporary directory (removed by done unless -keep),
+// says what machine this is, and builds the server binary into it.
+func setUp(c config, prefix string) (base, bin string, done func(), err error) {
+	base, err = os.MkdirTemp(c.dir, prefix)
+	if err != nil {
+		return "", "", nil, err
+	}
+	done = func() { os.RemoveAll(base) }
+	if c.keep {
+		fmt.Printf("temporary directory (kept): %s\n", base)
+		done = func() {}
+	}
+	printMachine(base)
+	if bin, err = serverBinary(c, base); err != nil {
+		done()
+		return "", "", nil, err
+	}
+	return base, bin, done, nil
 }
 
 // serverBinary builds the server from this module into base, or takes -bin.

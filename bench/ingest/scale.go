@@ -18,7 +18,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -48,20 +47,11 @@ type scalePoint struct {
 }
 
 func runScale(c config, sizes []int) error {
-	base, err := os.MkdirTemp(c.dir, "bp-scale-")
+	base, bin, done, err := setUp(c, "bp-scale-")
 	if err != nil {
 		return err
 	}
-	if c.keep {
-		fmt.Printf("temporary directory (kept): %s\n", base)
-	} else {
-		defer os.RemoveAll(base)
-	}
-	printMachine(base)
-	bin, err := serverBinary(c, base)
-	if err != nil {
-		return err
-	}
+	defer done()
 	data := filepath.Join(base, "data")
 	ctx := context.Background()
 	d, err := db.Open(data)
