@@ -213,14 +213,10 @@ func run(c config) error {
 		return err
 	}
 	defer srv.kill()
-	if err := cli(bin, "Load-Test-Pass-2026!\n", "user", "add", "--data", data, "--name", "bench", "--role", "staff"); err != nil {
-		return err
-	}
-	token, err := cliOut(bin, "token", "create", "--data", data, "--user", "bench")
+	token, err := benchLogin(bin, data)
 	if err != nil {
 		return err
 	}
-	token = strings.TrimSpace(token)
 	before, err := countResponses(filepath.Join(data, db.FileName))
 	if err != nil {
 		return err
@@ -812,6 +808,19 @@ func (s *server) kill() {
 	if s.cmd.ProcessState == nil {
 		s.cmd.Process.Kill()
 	}
+}
+
+// benchPassword is the bench login's password (scale.go signs in with it).
+const benchPassword = "Load-Test-Pass-2026!"
+
+// benchLogin makes the staff login "bench" with the command line and a
+// bearer token of it.
+func benchLogin(bin, data string) (string, error) {
+	if err := cli(bin, benchPassword+"\n", "user", "add", "--data", data, "--name", "bench", "--role", "staff"); err != nil {
+		return "", err
+	}
+	token, err := cliOut(bin, "token", "create", "--data", data, "--user", "bench")
+	return strings.TrimSpace(token), err
 }
 
 func cli(bin, stdin string, args ...string) error {

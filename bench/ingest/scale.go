@@ -63,14 +63,10 @@ func runScale(c config, sizes []int) error {
 		return err
 	}
 	d.Close()
-	if err := cli(bin, "Load-Test-Pass-2026!\n", "user", "add", "--data", data, "--name", "bench", "--role", "staff"); err != nil {
-		return err
-	}
-	token, err := cliOut(bin, "token", "create", "--data", data, "--user", "bench")
+	token, err := benchLogin(bin, data)
 	if err != nil {
 		return err
 	}
-	token = strings.TrimSpace(token)
 	defs := demo.Questionnaires()
 	topic := defs[0].TopicID
 	rng := rand.New(rand.NewPCG(c.seed, c.seed^0x51ed2701))
@@ -220,7 +216,7 @@ func measureScale(c config, bin, data, base, token, topic string, defs []models.
 // pageSession signs the bench login in for the pages (POST /api/v1/login
 // sets the same session cookie the sign-in page does).
 func pageSession(hc *http.Client, base string) (*http.Cookie, error) {
-	body := strings.NewReader(`{"name":"bench","password":"Load-Test-Pass-2026!"}`)
+	body := strings.NewReader(`{"name":"bench","password":"` + benchPassword + `"}`)
 	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/login", body)
 	req.Header.Set("Content-Type", "application/json")
 	res, err := hc.Do(req)
