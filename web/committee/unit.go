@@ -474,6 +474,18 @@ func (p *Pages) unitStep(action string) gin.HandlerFunc {
 			failed.Field = field
 			fail(http.StatusUnprocessableEntity, msg)
 		}
+		// missing answers a required text left empty or too long, beside its field.
+		missing := func(field, v, need string, most int) bool {
+			switch {
+			case v == "":
+				bad(field, p.Both(need))
+			case utf8.RuneCountInString(v) > most:
+				bad(field, p.Both("unit.too_long", most))
+			default:
+				return false
+			}
+			return true
+		}
 		o, err := p.H.Store.UnitOpinion(c.Request.Context(), unit, id)
 		if err != nil {
 			p.Error(c, err) // another unit's, or none: not found
@@ -489,37 +501,23 @@ func (p *Pages) unitStep(action string) gin.HandlerFunc {
 		}
 		switch action {
 		case "return":
-			switch {
-			case step.Reason == "":
-				bad("reason", p.Both("unit.need_reason"))
-				return
-			case utf8.RuneCountInString(step.Reason) > maxReason:
-				bad("reason", p.Both("unit.too_long", maxReason))
+			if missing("reason", step.Reason, "unit.need_reason", maxReason) {
 				return
 			}
 			step = hub.UnitStep{Action: action, Reason: step.Reason}
 		case "reply":
-			switch {
-			case !models.In(step.Grade, models.Grades):
+			if !models.In(step.Grade, models.Grades) {
 				bad("grade", p.Both("unit.need_grade"))
 				return
-			case step.Content == "":
-				bad("content", p.Both("unit.need_content"))
-				return
-			case utf8.RuneCountInString(step.Content) > maxReply:
-				bad("content", p.Both("unit.too_long", maxReply))
+			}
+			if missing("content", step.Content, "unit.need_content", maxReply) {
 				return
 			}
 			// The follow-up date is the hub's to check (Hub.UnitAct): its
 			// message comes back beside the field.
 			step.Reason = ""
 		case "view":
-			switch {
-			case step.Content == "":
-				bad("view", p.Both("unit.need_view"))
-				return
-			case utf8.RuneCountInString(step.Content) > maxReply:
-				bad("view", p.Both("unit.too_long", maxReply))
+			if missing("view", step.Content, "unit.need_view", maxReply) {
 				return
 			}
 			step = hub.UnitStep{Action: action, Content: step.Content}
