@@ -14,13 +14,6 @@ import (
 
 // Queries the pages need beyond the API's (package web).
 
-// OutboxLength counts what waits to be sent to the committee.
-func (db *DB) OutboxLength(ctx context.Context) (int64, error) {
-	var n int64
-	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM outbox`).Scan(&n)
-	return n, Wrap("outbox length", err)
-}
-
 // ChannelStats is one question's answers counted for one channel.
 type ChannelStats struct {
 	Answered int64

@@ -20,7 +20,7 @@ func TestCountsWholeOnPages(t *testing.T) {
 	staff := ts.Login(t, "staff")
 	tok := ts.csrf(t, staff)
 	ctx := context.Background()
-	outbox, err := ts.DB.OutboxLength(ctx)
+	outbox, _, err := ts.DB.OutboxStats(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestCountsWholeOnPages(t *testing.T) {
 	_, body = ts.Post(t, staff, "/activities/new", url.Values{"csrf": {tok}, "id": {uuid.NewString()}, "kind": {"forum"}, "topic_id": {draftT}, "title": {"forum"},
 		"held_on": {"2026-11-18"}, "p_deputies": {"2.5"}, "p_public": {"1"}, "p_other": {"0"}, "rows": {"0"}, "op": {"save"}}, http.StatusUnprocessableEntity)
 	webtest.MustContain(t, body, "整数")
-	if n, err := ts.DB.OutboxLength(ctx); err != nil || n != outbox {
+	if n, _, err := ts.DB.OutboxStats(ctx); err != nil || n != outbox {
 		t.Errorf("the outbox went from %d to %d (%v): a refused count stored something", outbox, n, err)
 	}
 }

@@ -473,7 +473,7 @@ func TestNoOtherHosts(t *testing.T) {
 func TestDashboardSyncBox(t *testing.T) {
 	ts := newTestSite(t)
 	c := ts.Login(t, "staff")
-	n, err := ts.DB.OutboxLength(context.Background())
+	n, _, err := ts.DB.OutboxStats(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -481,7 +481,7 @@ func TestDashboardSyncBox(t *testing.T) {
 		t.Fatal("demo data queued nothing")
 	}
 	body := ts.Get(t, c, "/", http.StatusOK)
-	webtest.MustContain(t, body, "上次推送", `id="sync-queue">`+itoa(n)+" 条", `action="/sync/run"`, `data-api="/api/v1/sync/run"`)
+	webtest.MustContain(t, body, "上次推送", `id="sync-queue">`+itoa(int64(n))+" 条", `action="/sync/run"`, `data-api="/api/v1/sync/run"`)
 	// Without JavaScript, "sync now" comes back to the dashboard with a message.
 	res, _ := ts.Post(t, c, "/sync/run", url.Values{"csrf": {ts.csrf(t, c)}}, http.StatusSeeOther)
 	if res.Header.Get("Location") != "/" {
