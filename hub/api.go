@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 	"time"
@@ -186,15 +187,11 @@ func (a *API) ExportTopic(c *gin.Context) {
 	}
 	name := "topic-" + safe + "-" + time.Now().In(db.CST).Format("20060102") + ".xlsx"
 	// Every export is audited; one that cannot be is not sent.
-	if err := a.s.DB.Audit(c.Request.Context(), "export", "topic", id, models.AuditOK, map[string]any{"file": name}); err != nil {
+	err = a.s.SendMade(c, name, handlers.XLSX, func(w *bytes.Buffer) error { return f.Write(w) }, func() error {
+		return a.s.DB.Audit(c.Request.Context(), "export", "topic", id, models.AuditOK, map[string]any{"file": name})
+	})
+	if err != nil {
 		a.s.Fail(c, err)
-		return
-	}
-	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	handlers.Attachment(c, name)
-	c.Status(http.StatusOK)
-	if _, err := f.WriteTo(c.Writer); err != nil {
-		a.h.Log.Warn("export interrupted", "topic", id, "err", err)
 	}
 }
 

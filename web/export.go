@@ -37,22 +37,16 @@ var exportMessages = map[string][2]string{
 	"xl.failed":    {"导出没有成功：工作表“%s”的第 %d 行无法生成，请联系管理员。", "The export did not succeed: row %[2]d of the sheet “%[1]s” could not be made. Tell the administrator."},
 }
 
-// sendWorkbook sends a workbook, built whole before (so that a failure is an
+// sendWorkbook sends a workbook, made whole before (so that a failure is an
 // error page, not half a file), as an attachment with a UTF-8 file name.
+// Every export is audited; one that cannot be is not sent.
 func (st *Site) sendWorkbook(c *gin.Context, f *excelize.File, name string) {
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		st.Error(c, fmt.Errorf("export %s: %w", name, err))
-		return
-	}
-	// Every export is audited; one that cannot be is not sent.
-	if err := st.S.DB.Audit(c.Request.Context(), "export", "export", c.Request.URL.Path, models.AuditOK, map[string]any{"file": name}); err != nil {
+	err := st.S.SendMade(c, name, handlers.XLSX, func(w *bytes.Buffer) error { return f.Write(w) }, func() error {
+		return st.S.DB.Audit(c.Request.Context(), "export", "export", c.Request.URL.Path, models.AuditOK, map[string]any{"file": name})
+	})
+	if err != nil {
 		st.Error(c, err)
-		return
 	}
-	handlers.Attachment(c, name)
-	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
 }
 
 // exportError is an export that could not be made at a row of a sheet: the

@@ -343,20 +343,19 @@ func (p *Pages) supervisionExport(c *gin.Context) {
 		fail(len(follow)+1, err)
 		return
 	}
-	var buf bytes.Buffer
-	if err := x.Write(&buf); err != nil {
-		fail(len(rows)+1, err)
-		return
-	}
 	name := T("hub.sv.file") + "-" + p.H.Store.Now().In(workdays.China).Format("20060102") + ".xlsx"
 	// Every export is audited; one that cannot be is not sent.
-	if err := p.S.DB.Audit(c.Request.Context(), "export", "export", c.Request.URL.Path, models.AuditOK, map[string]any{"file": name, "rows": len(rows), "follow_up_rows": len(follow)}); err != nil {
+	err = p.S.SendMade(c, name, handlers.XLSX, func(w *bytes.Buffer) error {
+		if err := x.Write(w); err != nil {
+			return &models.Error{Code: models.EInternal, Message: p.Both("xl.failed", sheet, len(rows)+1), Err: fmt.Errorf("supervision export: %w", err)}
+		}
+		return nil
+	}, func() error {
+		return p.S.DB.Audit(c.Request.Context(), "export", "export", c.Request.URL.Path, models.AuditOK, map[string]any{"file": name, "rows": len(rows), "follow_up_rows": len(follow)})
+	})
+	if err != nil {
 		p.Error(c, err)
-		return
 	}
-	handlers.Attachment(c, name)
-	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
 }
 
 // daysLeft is how many working days from now to date (YYYY-MM-DD, China
