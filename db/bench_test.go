@@ -163,3 +163,23 @@ func BenchmarkRawInsert(b *testing.B) {
 	}
 	report(b, cpu0)
 }
+
+// BenchmarkSummary reads every demo topic's summary, as the summary API
+// and the dashboard do: its cost must not grow with the responses (their
+// counters are kept), only with the questionnaires.
+func BenchmarkSummary(b *testing.B) {
+	d := benchDB(b)
+	ctx := context.Background()
+	ts, err := d.Topics(ctx, 100, "")
+	if err != nil || len(ts.Items) == 0 {
+		b.Fatalf("topics: %v, %v", ts, err)
+	}
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		if _, err := d.Summary(ctx, ts.Items[i%len(ts.Items)].ID, "bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	report(b, cpu0)
+}

@@ -296,34 +296,42 @@ func (db *DB) SetPublic(ctx context.Context, id string, public bool) (models.Que
 
 // topicDefinitions returns every version of each questionnaire of a topic,
 // newest version first, for rendering its summary.
-func (db *DB) topicDefinitions(ctx context.Context, qr interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, topicID string) ([][]*models.Definition, error) {
-	rows, err := qr.QueryContext(ctx, `SELECT v.questionnaire_id, v.definition FROM questionnaire_versions v JOIN questionnaires q ON q.id=v.questionnaire_id
+func (db *DB) topicDefinitions(ctx context.Context, qr queryer, topicID string) ([][]*models.Definition, error) {
+	// The versions first, then each one's definition, parsed once per
+	// version (defCache): a summary is read far more often than a
+	// questionnaire is published.
+	rows, err := qr.QueryContext(ctx, `SELECT v.questionnaire_id, v.version FROM questionnaire_versions v JOIN questionnaires q ON q.id=v.questionnaire_id
 		WHERE q.topic_id=? ORDER BY q.created_at, q.id, v.version DESC`, topicID)
 	if err != nil {
 		return nil, fmt.Errorf("questionnaires of topic %s: %w", topicID, err)
 	}
-	defer rows.Close()
-	var out [][]*models.Definition
-	last := ""
+	type version struct {
+		qid string
+		v   int
+	}
+	var vs []version
 	for rows.Next() {
-		var id, s string
-		if err := rows.Scan(&id, &s); err != nil {
+		var v version
+		if err := rows.Scan(&v.qid, &v.v); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("questionnaires of topic %s: %w", topicID, err)
 		}
-		d := &models.Definition{}
-		if err := json.Unmarshal([]byte(s), d); err != nil {
-			return nil, fmt.Errorf("questionnaire %s: stored definition: %w", id, err)
-		}
-		if id != last {
-			out = append(out, nil)
-			last = id
-		}
-		out[len(out)-1] = append(out[len(out)-1], d)
+		vs = append(vs, v)
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("questionnaires of topic %s: %w", topicID, err)
+	}
+	var out [][]*models.Definition
+	for i, v := range vs {
+		d, _, err := db.definition(ctx, qr, v.qid, v.v)
+		if err != nil {
+			return nil, fmt.Errorf("questionnaire %s of topic %s: %w", v.qid, topicID, err)
+		}
+		if i == 0 || v.qid != vs[i-1].qid {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], d)
 	}
 	return out, nil
 }
