@@ -1,0 +1,53 @@
+package db_test
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"budgetpoint/db"
+	"budgetpoint/internal/testutil"
+)
+
+// While the server runs, the checkpointer folds the WAL back into the
+// database file soon after commits, long before the WAL is large enough
+// for the writer to do it inside a commit (writerCheckpoint): the file
+// alone, without its WAL, soon holds what was written.
+func TestCheckpointerFoldsTheWALBack(t *testing.T) {
+	dir := testutil.DataDir(t)
+	d, err := db.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for i := range 50 {
+		if err := d.Write(t.Context(), insertSetting(fmt.Sprintf("folded-%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alone := filepath.Join(t.TempDir(), "alone.db")
+	var n int
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		b, err := os.ReadFile(filepath.Join(dir, db.FileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(alone, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// immutable: the copy is read as it is, without a WAL or locks.
+		c, err := sql.Open("sqlite3", "file:"+alone+"?immutable=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.QueryRow(`SELECT count(*) FROM settings WHERE key LIKE 'folded-%'`).Scan(&n)
+		c.Close()
+		if err == nil && n == 50 {
+			return
+		}
+	}
+	t.Fatalf("after 10 s the database file alone holds %d of the 50 settings written: the WAL was not folded back", n)
+}
