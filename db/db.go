@@ -88,6 +88,8 @@ type DB struct {
 	wg    sync.WaitGroup
 	once  sync.Once
 	close chan struct{}
+	// wholeBatches counts the batches commitWhole committed (for tests).
+	wholeBatches int
 	// committed wakes the checkpointer after a commit (a buffer of one).
 	committed chan struct{}
 	// closing guards closed against requests still being sent.
@@ -698,6 +700,9 @@ func (db *DB) writer() {
 }
 
 func (db *DB) commit(batch []*writeReq) {
+	if onlyResponses(batch) && db.commitWhole(batch) {
+		return
+	}
 	errs := make([]error, len(batch))
 	db.prepareSavepoints()
 	db.subjournal(batch)
@@ -757,6 +762,13 @@ func (db *DB) commit(batch []*writeReq) {
 			break
 		}
 	}
+	db.end(tx, batch, errs, applied, fatal)
+}
+
+// end ends a batch's transaction: the batch's counts applied and committed,
+// or rolled back when a failure was fatal or nothing is to be kept; then
+// every request is answered.
+func (db *DB) end(tx *sql.Tx, batch []*writeReq, errs []error, applied int, fatal error) {
 	if fatal == nil && applied > 0 && !db.pending.empty() {
 		fatal = db.flushCounts(tx, &db.pending)
 	}
@@ -791,6 +803,59 @@ func (db *DB) commit(batch []*writeReq) {
 	}
 }
 
+// onlyResponses: every request of the batch is a response's (countLater,
+// see countbatch.go).
+func onlyResponses(batch []*writeReq) bool {
+	for _, r := range batch {
+		if !r.countLater {
+			return false
+		}
+	}
+	return true
+}
+
+// commitWhole commits a batch made only of responses without a savepoint
+// for each. They were checked before they came, so one rarely fails, and
+// a savepoint costs each of them three statements and a copy of every page
+// it changes. When one fails, nothing of the batch is kept and commitWhole
+// answers false, having answered nobody: commit then runs the batch again,
+// each request in its savepoint, so that the failing one fails alone. A
+// batch of one is answered at once, since its savepoint would change
+// nothing. A request's function may therefore run twice; a response's
+// (SubmitResponse) keeps nothing of a run but what it returns.
+func (db *DB) commitWhole(batch []*writeReq) bool {
+	db.subjournal(batch)
+	tx, err := db.w.Begin()
+	if err != nil {
+		return false // commit begins again, and answers if it fails again
+	}
+	errs := make([]error, len(batch))
+	applied := 0
+	for i, r := range batch {
+		if errs[i] = r.ctx.Err(); errs[i] != nil {
+			continue
+		}
+		db.stage.reset()
+		db.staged = &db.stage
+		errs[i] = runSafely(r.fn, tx)
+		db.staged = nil
+		if errs[i] != nil && len(batch) > 1 {
+			tx.Rollback() // the whole batch again, below: any failure of this rollback is met there
+			db.pending.reset()
+			db.tail = auditTail{}
+			clear(db.latestSeen)
+			return false
+		}
+		if errs[i] == nil {
+			applied++
+			db.pending.add(&db.stage)
+		}
+	}
+	db.wholeBatches++
+	db.end(tx, batch, errs, applied, nil)
+	return true
+}
+
 // The statements of a request's savepoint, run for every request of a
 // batch: prepared once rather than parsed every time.
 const (
@@ -813,12 +878,9 @@ var spSQL = [3]string{"SAVEPOINT req", "ROLLBACK TO req", "RELEASE req"}
 // batch (an audit archive, a sync round, a restore may change many pages in
 // one request) keeps SQLite's default.
 func (db *DB) subjournal(batch []*writeReq) {
-	mem := 1
-	for _, r := range batch {
-		if !r.countLater {
-			mem = 0
-			break
-		}
+	mem := 0
+	if onlyResponses(batch) {
+		mem = 1
 	}
 	if mem == db.subjInMemory {
 		return

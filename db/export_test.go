@@ -10,6 +10,10 @@ import (
 // yet taken into a batch (for tests that arrange what one batch holds).
 func (db *DB) QueuedWrites() int { return len(db.reqs) }
 
+// WholeBatches is how many batches of responses were committed without a
+// savepoint for each (commitWhole). Read it only between writes.
+func (db *DB) WholeBatches() int { return db.wholeBatches }
+
 // LockExclusive takes dir's lock as a restore does, until the returned function is called.
 func LockExclusive(dir string) (func(), error) {
 	f, err := lockDir(dir, true)
