@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -76,6 +77,15 @@ func TestCommitWholeRunsAgainWithSavepoints(t *testing.T) {
 	}
 	if d.wholeBatches != 1 {
 		t.Errorf("the batch with a failure counted as committed whole (%d)", d.wholeBatches)
+	}
+	// The next batches go with savepoints straight away, then whole again.
+	for i := range savepointsAfterFailure {
+		if errs := oneBatch(set(fmt.Sprint("after-", i), false)); errs[0] != nil || d.wholeBatches != 1 {
+			t.Fatalf("batch %d after the failure: %v, whole batches %d (want still 1)", i, errs[0], d.wholeBatches)
+		}
+	}
+	if errs := oneBatch(set("whole-again", false)); errs[0] != nil || d.wholeBatches != 2 {
+		t.Errorf("after %d batches with savepoints: %v, whole batches %d (want 2)", savepointsAfterFailure, errs[0], d.wholeBatches)
 	}
 	// A batch of one that fails leaves nothing, answered at once.
 	if errs := oneBatch(set("alone", true)); !errors.Is(errs[0], errLate) || stored("alone") {

@@ -90,6 +90,9 @@ type DB struct {
 	close chan struct{}
 	// wholeBatches counts the batches commitWhole committed (for tests).
 	wholeBatches int
+	// withSavepoints is how many batches more go with savepoints straight
+	// away, after one made only of responses had to run again.
+	withSavepoints int
 	// committed wakes the checkpointer after a commit (a buffer of one).
 	committed chan struct{}
 	// closing guards closed against requests still being sent.
@@ -376,14 +379,18 @@ const writerCheckpoint = 10000
 func (db *DB) checkpointer(c *sql.DB) {
 	defer db.wg.Done()
 	defer c.Close()
+	var warned time.Time
 	for {
 		select {
 		case <-db.close:
 			return
 		case <-db.committed:
 		}
-		if _, err := c.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil && !isBusy(err) {
-			slog.Warn("checkpoint", "path", db.Path, "err", err) // the writer's own checkpoint still bounds the WAL
+		if _, err := c.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil && !isBusy(err) && time.Since(warned) > time.Minute {
+			// The writer's own checkpoint still bounds the WAL. Said once a
+			// minute at most: a full disk fails every try.
+			slog.Warn("checkpoint", "path", db.Path, "err", err)
+			warned = time.Now()
 		}
 		select {
 		case <-db.close:
@@ -700,8 +707,19 @@ func (db *DB) writer() {
 }
 
 func (db *DB) commit(batch []*writeReq) {
-	if onlyResponses(batch) && db.commitWhole(batch) {
-		return
+	if onlyResponses(batch) {
+		switch {
+		case db.withSavepoints > 0:
+			db.withSavepoints--
+		case db.commitWhole(batch):
+			return
+		default:
+			// One of them failed, and it may fail again: the next batches
+			// of responses go with savepoints at once, so that a client
+			// sending the same refused response over and over cannot make
+			// every batch run twice.
+			db.withSavepoints = savepointsAfterFailure
+		}
 	}
 	errs := make([]error, len(batch))
 	db.prepareSavepoints()
@@ -792,6 +810,7 @@ func (db *DB) end(tx *sql.Tx, batch []*writeReq, errs []error, applied int, fata
 					errs[i] = fmt.Errorf("commit: %w", err)
 				}
 			}
+			break
 		}
 		select {
 		case db.committed <- struct{}{}:
@@ -802,6 +821,10 @@ func (db *DB) end(tx *sql.Tx, batch []*writeReq, errs []error, applied int, fata
 		r.done <- errs[i]
 	}
 }
+
+// savepointsAfterFailure is how many batches of responses run with
+// savepoints straight away after one had to run again because one failed.
+const savepointsAfterFailure = 8
 
 // onlyResponses: every request of the batch is a response's (countLater,
 // see countbatch.go).

@@ -62,7 +62,12 @@ func TestResponseBatchWithAFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	open := true
+	defer func() {
+		if open {
+			d.Close()
+		}
+	}()
 	ctx := models.WithActor(context.Background(), models.Actor{User: "staff1", Role: "staff", Addr: "127.0.0.1"})
 	topic(t, d, "t1")
 	if _, _, err := d.SaveQuestionnaire(ctx, testutil.Definition("q1", "t1"), models.OriginLocal); err != nil {
@@ -122,7 +127,10 @@ func TestResponseBatchWithAFailure(t *testing.T) {
 	if fmt.Sprint(kept) != fmt.Sprint(recount) {
 		t.Errorf("counters %v, recount %v", kept, recount)
 	}
-	d.Close()
+	open = false
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, brk, err := db.VerifyAudit(context.Background(), dir); err != nil || brk != nil {
 		t.Errorf("audit chain: %v %v", brk, err)
 	}

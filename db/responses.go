@@ -66,6 +66,11 @@ func (db *DB) SubmitResponse(ctx context.Context, qid string, s Submission) (id 
 			s.Version = again.version
 			continue
 		}
+		if err != nil {
+			// A first run of fn may have set created before its batch ran
+			// again without it (commitWhole).
+			created = false
+		}
 		return cs.ID, created, Wrap("submit response "+cs.ID, err)
 	}
 }
