@@ -267,36 +267,22 @@ func run(c config) error {
 			if pb != nil {
 				pbReqs = pbBodies(bodies(rng, defs, c.requests))
 			}
-			cpu0 := procCPU(srv.cmd.Process.Pid)
-			p, err := load(client, srv.url, token, n, reqs, c.maxTime)
+			p, err := runPhase(client, "server", srv, token, round, n, reqs, c.maxTime, http.StatusCreated)
 			if err != nil {
 				return err
 			}
-			p.cpu, p.round = procCPU(srv.cmd.Process.Pid)-cpu0, round
 			created += p.status[http.StatusCreated]
 			phases = append(phases, p)
-			fmt.Printf("round %d, server, %d clients: %d requests in %v = %.0f req/s, p50 %v, p99 %v, CPU per request: server %s, load generator %s, statuses %v\n", round, n, p.n,
-				p.elapsed.Round(time.Millisecond), p.rate(), ms(p.pct(0.50)), ms(p.pct(0.99)), p.cpuPerReq(), p.clientCPUPerReq(), p.status)
-			if p.firstErr != "" {
-				fmt.Printf("  first failure: %s\n", p.firstErr)
-			}
 			if pb == nil {
 				continue
 			}
 			runtime.GC()
-			cpu0 = procCPU(pb.cmd.Process.Pid)
-			q, err := loadWant(client, pb.url, "", n, pbReqs, c.maxTime, http.StatusOK)
+			q, err := runPhase(client, "PocketBase", pb, "", round, n, pbReqs, c.maxTime, http.StatusOK)
 			if err != nil {
 				return err
 			}
-			q.cpu, q.round = procCPU(pb.cmd.Process.Pid)-cpu0, round
 			pbCreated += q.status[http.StatusOK]
 			pbPhases = append(pbPhases, q)
-			fmt.Printf("round %d, PocketBase, %d clients: %d requests in %v = %.0f req/s, p50 %v, p99 %v, CPU per request %s, statuses %v\n", round, n, q.n,
-				q.elapsed.Round(time.Millisecond), q.rate(), ms(q.pct(0.50)), ms(q.pct(0.99)), q.cpuPerReq(), q.status)
-			if q.firstErr != "" {
-				fmt.Printf("  first failure: %s\n", q.firstErr)
-			}
 		}
 	}
 	after := procStatus(srv.cmd.Process.Pid)
@@ -620,6 +606,27 @@ func bodies(rng *rand.Rand, defs []models.Definition, n int) []request {
 // load sends the requests from the given number of concurrent clients, each
 // waiting for its answer before sending the next, until all are sent or the
 // time limit passes.
+// runPhase loads one server (the point's, or PocketBase with no token) with
+// reqs from n clients, counts the server's CPU over it, and prints its line.
+func runPhase(client *http.Client, name string, s *server, token string, round, n int, reqs []request, limit time.Duration, want int) (*phase, error) {
+	cpu0 := procCPU(s.cmd.Process.Pid)
+	p, err := loadWant(client, s.url, token, n, reqs, limit, want)
+	if err != nil {
+		return nil, err
+	}
+	p.cpu, p.round = procCPU(s.cmd.Process.Pid)-cpu0, round
+	cpu := "CPU per request " + p.cpuPerReq()
+	if token != "" {
+		cpu = "CPU per request: server " + p.cpuPerReq() + ", load generator " + p.clientCPUPerReq()
+	}
+	fmt.Printf("round %d, %s, %d clients: %d requests in %v = %.0f req/s, p50 %v, p99 %v, %s, statuses %v\n", round, name, n, p.n,
+		p.elapsed.Round(time.Millisecond), p.rate(), ms(p.pct(0.50)), ms(p.pct(0.99)), cpu, p.status)
+	if p.firstErr != "" {
+		fmt.Printf("  first failure: %s\n", p.firstErr)
+	}
+	return p, nil
+}
+
 func load(client *http.Client, base, token string, clients int, reqs []request, limit time.Duration) (*phase, error) {
 	return loadWant(client, base, token, clients, reqs, limit, http.StatusCreated)
 }
