@@ -32,17 +32,7 @@ func TestEachResponseAcrossPages(t *testing.T) {
 	}
 	raw := testutil.RawOf(t, d)
 	// Voided: the first, one on each side of the first page's edge, the last.
-	var ids []string
-	rows, err := raw.Query(`SELECT id FROM responses WHERE questionnaire_id=? AND voided_at IS NULL ORDER BY rowid`, qid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id string
-		rows.Scan(&id)
-		ids = append(ids, id)
-	}
-	rows.Close()
+	ids := testutil.ResponseIDs(t, raw, qid)
 	if len(ids) < 1001 {
 		t.Fatalf("%d responses, want over two pages", len(ids))
 	}
@@ -53,7 +43,7 @@ func TestEachResponseAcrossPages(t *testing.T) {
 		ids = slices.Delete(ids, i, i+1)
 	}
 	var got []string
-	err = d.EachResponse(ctx, qid, func(r db.ExportRow) error {
+	err := d.EachResponse(ctx, qid, func(r db.ExportRow) error {
 		if len(got) == 0 { // stored after the export began: not in it
 			if _, err := d.SubmitResponses(ctx, qid, benchSubsFor(qid, 3)); err != nil {
 				t.Fatal(err)

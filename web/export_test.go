@@ -97,19 +97,7 @@ func TestExportResponsesCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want []string
-	rs, err := raw.Query(`SELECT id FROM responses WHERE questionnaire_id=? AND voided_at IS NULL ORDER BY rowid`, draftQ)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rs.Next() {
-		var id string
-		if err := rs.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		want = append(want, id)
-	}
-	rs.Close()
+	want := testutil.ResponseIDs(t, raw, draftQ)
 	if len(want) < 2 || len(rows) != len(want)+1 || rows[0][0] != "序号" || rows[0][1] != "答卷编号" {
 		t.Fatalf("%d rows (header %q), want a header and %d responses", len(rows), rows[0], len(want))
 	}

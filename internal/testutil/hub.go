@@ -156,6 +156,29 @@ func (e *HubEnv) ReceivedAt(t testing.TB, point string, at time.Time) {
 	}
 }
 
+// ResponseIDs is the ids of a questionnaire's responses not voided, in
+// the order they were stored.
+func ResponseIDs(t testing.TB, raw *sql.DB, qid string) []string {
+	t.Helper()
+	rows, err := raw.Query(`SELECT id FROM responses WHERE questionnaire_id=? AND voided_at IS NULL ORDER BY rowid`, qid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
 // CountOf returns the rows of a table of d (either engine).
 func CountOf(t testing.TB, d *db.DB, table string) int {
 	t.Helper()
