@@ -88,6 +88,8 @@ type DB struct {
 	wg    sync.WaitGroup
 	once  sync.Once
 	close chan struct{}
+	// closeErr is what Close answered (see shut).
+	closeErr error
 	// wholeBatches counts the batches commitWhole committed (for tests).
 	wholeBatches int
 	// withSavepoints is how many batches more go with savepoints straight
@@ -439,12 +441,17 @@ func connect(w *sql.DB) error {
 
 // Close stops the writer after the requests already queued and closes the database.
 func (db *DB) Close() error {
-	db.once.Do(func() {
-		db.closing.Lock()
-		db.closed = true
-		close(db.close)
-		db.closing.Unlock()
-	})
+	db.once.Do(func() { db.closeErr = db.shut() })
+	return db.closeErr
+}
+
+// shut is Close, run once: a second Close returns the first one's answer
+// (it would otherwise fold the WAL back on closed connections and warn).
+func (db *DB) shut() error {
+	db.closing.Lock()
+	db.closed = true
+	close(db.close)
+	db.closing.Unlock()
 	db.wg.Wait()
 	if db.pg {
 		return db.w.Close() // one pool, no file

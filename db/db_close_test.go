@@ -1,8 +1,11 @@
 package db_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
@@ -59,5 +62,27 @@ func TestWriteAfterCloseAnswers(t *testing.T) {
 	}
 	if stored != committed {
 		t.Fatalf("%d writes answered committed, %d stored", committed, stored)
+	}
+}
+
+// A second Close answers as the first did, and warns of nothing: it does
+// not fold the WAL back again on connections already closed.
+func TestCloseTwice(t *testing.T) {
+	var logs bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(old) })
+	d, err := db.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Errorf("second Close = %v, want nil as the first", err)
+	}
+	if strings.Contains(logs.String(), "checkpoint on close") {
+		t.Errorf("second Close warned: %s", logs.String())
 	}
 }
