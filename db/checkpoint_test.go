@@ -51,3 +51,34 @@ func TestCheckpointerFoldsTheWALBack(t *testing.T) {
 	}
 	t.Fatalf("after 10 s the database file alone holds %d of the 50 settings written: the WAL was not folded back", n)
 }
+
+// Once the writes stop, the checkpointer empties the WAL: what a burst of
+// writes grew does not keep its disk space until the server stops.
+func TestCheckpointerEmptiesTheWALWhenIdle(t *testing.T) {
+	defer db.SetIdleTruncate(200 * time.Millisecond)()
+	dir := testutil.DataDir(t)
+	d, err := db.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for i := range 50 {
+		if err := d.Write(t.Context(), insertSetting(fmt.Sprintf("idle-%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wal := filepath.Join(dir, db.FileName+"-wal")
+	st, err := os.Stat(wal)
+	if err != nil || st.Size() == 0 {
+		t.Fatalf("after 50 writes the WAL is %v (err %v): nothing to empty", st, err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if st, err = os.Stat(wal); err != nil {
+			t.Fatal(err)
+		}
+		if st.Size() == 0 {
+			return
+		}
+	}
+	t.Fatalf("10 s after the last write the WAL is still %d bytes", st.Size())
+}

@@ -361,15 +361,31 @@ func openLocked(dir string, mode openMode, schemas ...Schema) (*DB, error) {
 }
 
 // checkpointEvery is how often at most the checkpointer folds the WAL back
-// into the database file while writes go on.
-const checkpointEvery = 100 * time.Millisecond
+// into the database file while writes go on. Each fold copies the pages
+// written since the last one and syncs the file, while the writer's own
+// syncs wait behind it on the disk: folding every 100 ms made the p99 of
+// responses at 64 clients 0.25–0.40× PocketBase's, every second 0.16–0.22×
+// (docs/performance.md, "Issue 13, third session").
+const checkpointEvery = time.Second
 
-// writerCheckpoint is the WAL size, in pages (40 MB), at which the writer
+// writerCheckpoint is the WAL size, in pages (160 MB), at which the writer
 // folds it back itself (SQLite's wal_autocheckpoint, 1000 by default). The
 // WAL can start again from its beginning only after a checkpoint that
 // leaves nothing behind, which under a steady load only the writer can
-// make; by then the checkpointer has folded back all but the last 100 ms.
-const writerCheckpoint = 10000
+// make; by then the checkpointer has folded back all but the last second.
+// Once the writes stop, the checkpointer empties the WAL (idleTruncate).
+const writerCheckpoint = 40000
+
+// idleTruncate is how long the checkpointer waits after the last commit
+// before it folds the whole WAL back and truncates it, so that the WAL a
+// burst of writes left does not keep its disk space until the server stops.
+var idleTruncate = 10 * time.Second
+
+// truncateWait bounds how long that truncating checkpoint waits for readers
+// and the writer, while new writes wait for it (its connection's busy
+// timeout). If it is not done by then, it is tried again after the next
+// quiet spell.
+const truncateWait = 100 * time.Millisecond
 
 // checkpointer folds the WAL back into the database file (a passive
 // checkpoint, on a connection of its own: it waits for nobody) after
@@ -377,27 +393,56 @@ const writerCheckpoint = 10000
 // the commit that takes the WAL past wal_autocheckpoint pages: copying the
 // pages and two fsyncs, while the requests of that batch and of the
 // batches queued behind it wait. Measured in docs/performance.md ("The
-// checkpoint off the writer"): 15–20 % more responses a second.
+// checkpoint off the writer"): 15–20 % more responses a second. After
+// idleTruncate without a commit it empties the WAL.
 func (db *DB) checkpointer(c *sql.DB) {
 	defer db.wg.Done()
 	defer c.Close()
-	var warned time.Time
-	for {
-		select {
-		case <-db.close:
-			return
-		case <-db.committed:
+	ctx := context.Background()
+	conn, err := c.Conn(ctx) // one connection, so that its busy timeout is the one set here
+	if err == nil {
+		_, err = conn.ExecContext(ctx, "PRAGMA busy_timeout="+strconv.Itoa(int(truncateWait/time.Millisecond)))
+		if err != nil {
+			conn.Close()
 		}
-		if _, err := c.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil && !isBusy(err) && time.Since(warned) > time.Minute {
+	}
+	if err != nil {
+		slog.Warn("checkpointer not started: the writer folds the WAL back alone", "path", db.Path, "err", err)
+		<-db.close
+		return
+	}
+	defer conn.Close()
+	var warned time.Time
+	fold := func(mode string) bool {
+		var busy, log, folded int
+		err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &log, &folded)
+		if err != nil && !isBusy(err) && time.Since(warned) > time.Minute {
 			// The writer's own checkpoint still bounds the WAL. Said once a
 			// minute at most: a full disk fails every try.
-			slog.Warn("checkpoint", "path", db.Path, "err", err)
+			slog.Warn("checkpoint", "path", db.Path, "mode", mode, "err", err)
 			warned = time.Now()
+		}
+		return err == nil && busy == 0
+	}
+	written := false // commits since the WAL was last emptied
+	for {
+		var quiet <-chan time.Time
+		if written {
+			quiet = time.After(idleTruncate)
 		}
 		select {
 		case <-db.close:
 			return
-		case <-time.After(checkpointEvery):
+		case <-quiet:
+			written = !fold("TRUNCATE")
+		case <-db.committed:
+			written = true
+			fold("PASSIVE")
+			select {
+			case <-db.close:
+				return
+			case <-time.After(checkpointEvery):
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"strings"
+	"time"
 )
 
 // QueuedWrites is how many write requests wait in the writer's queue, not
@@ -53,4 +54,13 @@ func RehashArchiveForTest(file string, seq int64, user string) error {
 		lines[i+1] = string(nl)
 	}
 	return os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+}
+
+// SetIdleTruncate sets how long the checkpointer waits without commits
+// before it empties the WAL, for databases opened after; the returned
+// function sets it back (call it after they are closed).
+func SetIdleTruncate(d time.Duration) func() {
+	old := idleTruncate
+	idleTruncate = d
+	return func() { idleTruncate = old }
 }
