@@ -97,6 +97,8 @@ type DB struct {
 	withSavepoints int
 	// committed wakes the checkpointer after a commit (a buffer of one).
 	committed chan struct{}
+	// idleTruncate is the package's, taken at open.
+	idleTruncate time.Duration
 	// closing guards closed against requests still being sent.
 	closing sync.RWMutex
 	closed  bool
@@ -325,7 +327,7 @@ func openLocked(dir string, mode openMode, schemas ...Schema) (*DB, error) {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	db := &DB{Path: path, Now: now, w: w, r: r, reqs: make(chan *writeReq, 1024), close: make(chan struct{}), committed: make(chan struct{}, 1), subjInMemory: -1}
+	db := &DB{Path: path, Now: now, w: w, r: r, reqs: make(chan *writeReq, 1024), close: make(chan struct{}), committed: make(chan struct{}, 1), idleTruncate: idleTruncate, subjInMemory: -1}
 	if err := connect(w); err != nil {
 		w.Close()
 		r.Close()
@@ -377,14 +379,17 @@ const checkpointEvery = time.Second
 const writerCheckpoint = 40000
 
 // idleTruncate is how long the checkpointer waits after the last commit
-// before it folds the whole WAL back and truncates it, so that the WAL a
-// burst of writes left does not keep its disk space until the server stops.
+// (and the pause after its fold) before it empties the WAL, so that the
+// WAL a burst of writes left, or a crash, does not keep its disk space
+// until the server stops. Each database takes it at open (tests set it).
 var idleTruncate = 10 * time.Second
 
-// truncateWait bounds how long that truncating checkpoint waits for readers
-// and the writer, while new writes wait for it (its connection's busy
-// timeout). If it is not done by then, it is tried again after the next
-// quiet spell.
+// truncateWait bounds how long the checkpoint that empties the WAL waits
+// for readers and the writer (its connection's busy timeout), while new
+// writes wait for it. It runs only once a passive checkpoint has folded
+// every frame back, so that the writer's lock is held for that wait and
+// the truncation alone, not for copying pages; when it cannot finish, it
+// is tried again after the next quiet spell.
 const truncateWait = 100 * time.Millisecond
 
 // checkpointer folds the WAL back into the database file (a passive
@@ -394,7 +399,7 @@ const truncateWait = 100 * time.Millisecond
 // pages and two fsyncs, while the requests of that batch and of the
 // batches queued behind it wait. Measured in docs/performance.md ("The
 // checkpoint off the writer"): 15–20 % more responses a second. After
-// idleTruncate without a commit it empties the WAL.
+// idleTruncate without a commit it empties the WAL (truncateWait).
 func (db *DB) checkpointer(c *sql.DB) {
 	defer db.wg.Done()
 	defer c.Close()
@@ -413,6 +418,9 @@ func (db *DB) checkpointer(c *sql.DB) {
 	}
 	defer conn.Close()
 	var warned time.Time
+	// fold runs a checkpoint and says whether it folded back every frame
+	// (SQLite answers a checkpoint it could not finish with busy=1, not an
+	// error).
 	fold := func(mode string) bool {
 		var busy, log, folded int
 		err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &log, &folded)
@@ -422,19 +430,21 @@ func (db *DB) checkpointer(c *sql.DB) {
 			slog.Warn("checkpoint", "path", db.Path, "mode", mode, "err", err)
 			warned = time.Now()
 		}
-		return err == nil && busy == 0
+		return err == nil && busy == 0 && log == folded
 	}
-	written := false // commits since the WAL was last emptied
+	written := true // the WAL may not be empty (commits since it was emptied, or a crash before this open)
 	for {
 		var quiet <-chan time.Time
 		if written {
-			quiet = time.After(idleTruncate)
+			quiet = time.After(db.idleTruncate)
 		}
 		select {
 		case <-db.close:
 			return
 		case <-quiet:
-			written = !fold("TRUNCATE")
+			// Only once nothing is left to copy (a reader may hold frames
+			// back): the truncating checkpoint holds the writer's lock.
+			written = !(fold("PASSIVE") && fold("TRUNCATE"))
 		case <-db.committed:
 			written = true
 			fold("PASSIVE")

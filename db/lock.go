@@ -88,3 +88,15 @@ func busyError(dir string, exclusive bool, holder string) error {
 	}
 	return inUse{fmt.Sprintf("数据目录 %s 正在恢复 / the data directory %s is being restored", dir, dir)}
 }
+
+// heldDir reports whether a server or command holds the lock of the data
+// directory dir, without making a lock file where there is none.
+func heldDir(dir string) bool {
+	f, err := os.Open(filepath.Join(dir, LockName))
+	if err != nil {
+		return false
+	}
+	defer f.Close() // and with it the lock, if it was taken here
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	return errors.Is(err, syscall.EWOULDBLOCK)
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"budgetpoint/db"
 	"budgetpoint/internal/testutil"
@@ -154,6 +155,28 @@ func TestRestoreRefuses(t *testing.T) {
 	}
 	refused(filepath.Join(live, db.FileName), point, "a database in use, not a backup")
 	l.Close()
+	// A server that has been quiet has emptied its WAL: its file is still
+	// one in use.
+	restore := db.SetIdleTruncate(100 * time.Millisecond)
+	quiet := t.TempDir()
+	q, err := db.Open(quiet)
+	restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.SetSetting(ctx, "x", "y"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if st, err := os.Stat(filepath.Join(quiet, db.FileName+"-wal")); err == nil && st.Size() == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the quiet server's WAL was not emptied")
+		}
+	}
+	refused(filepath.Join(quiet, db.FileName), point, "a database in use, not a backup")
+	q.Close()
 
 	hubDir := t.TempDir()
 	hub := db.Schema{Name: "hub", Files: fstest.MapFS{"0001_hub.sql": {Data: []byte(`CREATE TABLE hub_things(x);`)}}}
