@@ -28,24 +28,10 @@ func TestCheckpointerFoldsTheWALBack(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	alone := filepath.Join(t.TempDir(), "alone.db")
 	var n int
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		b, err := os.ReadFile(filepath.Join(dir, db.FileName))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(alone, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		// immutable: the copy is read as it is, without a WAL or locks.
-		c, err := sql.Open("sqlite3", "file:"+alone+"?immutable=1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = c.QueryRow(`SELECT count(*) FROM settings WHERE key LIKE 'folded-%'`).Scan(&n)
-		c.Close()
-		if err == nil && n == 50 {
+		var err error
+		if n, err = countAlone(t, dir, "folded-"); err == nil && n == 50 {
 			return
 		}
 	}
@@ -106,11 +92,20 @@ func TestCheckpointerEmptiesTheWALWhenIdle(t *testing.T) {
 		}
 	}
 	// All of it is in the file alone now.
-	alone := filepath.Join(t.TempDir(), "alone.db")
+	if n, err := countAlone(t, dir, "idle-"); err != nil || n != 50 {
+		t.Fatalf("the file alone holds %d of the 50 settings (err %v)", n, err)
+	}
+}
+
+// countAlone counts the settings whose key starts with prefix in a copy of
+// dir's database file alone, read as it is, without its WAL or locks.
+func countAlone(t *testing.T, dir, prefix string) (int, error) {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, db.FileName))
 	if err != nil {
 		t.Fatal(err)
 	}
+	alone := filepath.Join(t.TempDir(), "alone.db")
 	if err := os.WriteFile(alone, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +115,6 @@ func TestCheckpointerEmptiesTheWALWhenIdle(t *testing.T) {
 	}
 	defer c.Close()
 	var n int
-	if err := c.QueryRow(`SELECT count(*) FROM settings WHERE key LIKE 'idle-%'`).Scan(&n); err != nil || n != 50 {
-		t.Fatalf("the file alone holds %d of the 50 settings (err %v)", n, err)
-	}
+	err = c.QueryRow(`SELECT count(*) FROM settings WHERE key LIKE ? || '%'`, prefix).Scan(&n)
+	return n, err
 }
