@@ -6,6 +6,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"encoding/base64"
 	"errors"
@@ -21,6 +22,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mattn/go-sqlite3"
 
 	"budgetpoint/models"
 )
@@ -313,10 +316,7 @@ func openLocked(dir string, mode openMode, schemas ...Schema) (*DB, error) {
 	if err := dbFile(path); err != nil {
 		return nil, err
 	}
-	w, err := sql.Open("sqlite3", DSN(path, "_txlock=immediate&_stmt_cache_size="+strconv.Itoa(StmtCache)))
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
+	w := sql.OpenDB(writerConnector{DSN(path, "_txlock=immediate&_stmt_cache_size="+strconv.Itoa(StmtCache))})
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -344,13 +344,7 @@ func openLocked(dir string, mode openMode, schemas ...Schema) (*DB, error) {
 		return nil, fmt.Errorf("数据库无法打开 / cannot open %s: %w", path, err)
 	}
 	ckpt, err := sql.Open("sqlite3", DSN(path, ""))
-	if err == nil {
-		_, err = w.Exec("PRAGMA wal_autocheckpoint=" + strconv.Itoa(writerCheckpoint))
-	}
 	if err != nil {
-		if ckpt != nil {
-			ckpt.Close()
-		}
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("数据库无法打开 / cannot open %s: %w", path, err)
@@ -361,6 +355,21 @@ func openLocked(dir string, mode openMode, schemas ...Schema) (*DB, error) {
 	go db.checkpointer(ckpt)
 	return db, nil
 }
+
+// writerConnector makes the writer's connections, each with the writer's
+// wal_autocheckpoint set as it opens: a connection database/sql makes anew
+// (after one went bad) has it too. No driver is registered for it.
+type writerConnector struct{ dsn string }
+
+var sqliteDriver = &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+	_, err := c.Exec("PRAGMA wal_autocheckpoint="+strconv.Itoa(writerCheckpoint), nil)
+	return err
+}}
+
+func (w writerConnector) Connect(context.Context) (driver.Conn, error) {
+	return sqliteDriver.Open(w.dsn)
+}
+func (w writerConnector) Driver() driver.Driver { return sqliteDriver }
 
 // checkpointEvery is how often at most the checkpointer folds the WAL back
 // into the database file while writes go on. Each fold copies the pages
