@@ -277,7 +277,6 @@ func TestPowerLossDrillQuietPoint(t *testing.T) {
 	start := time.Now()
 	rig, token := pointStart(t, binPath, shim)
 	l := newLedger()
-	wal := filepath.Join(rig.data, db.FileName+"-wal")
 	var d drillCount
 	for range cuts {
 		l.round.Store(0)
@@ -286,14 +285,7 @@ func TestPowerLossDrillQuietPoint(t *testing.T) {
 		waitAcked(t, l, rig.p, 200)
 		close(stop)
 		wg.Wait()
-		for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
-			if st, err := os.Stat(wal); err == nil && st.Size() == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("a minute after the load the point's WAL is not emptied")
-			}
-		}
+		testutil.WaitWALEmpty(t, rig.data, time.Minute)
 		// One more response: its commit's fsync of the WAL makes the
 		// truncation durable, so that what was folded back must be in the
 		// file, synced, before the WAL was emptied.

@@ -80,17 +80,7 @@ func TestCheckpointerEmptiesTheWALWhenIdle(t *testing.T) {
 	if err != nil || st.Size() == 0 {
 		t.Fatalf("while a reader held frames back the WAL was %v (err %v), want it kept", st, err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if st, err = os.Stat(wal); err != nil {
-			t.Fatal(err)
-		}
-		if st.Size() == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("10 s after the reader ended the WAL is still %d bytes", st.Size())
-		}
-	}
+	testutil.WaitWALEmpty(t, dir, 10*time.Second)
 	// All of it is in the file alone now.
 	if n, err := countAlone(t, dir, "idle-"); err != nil || n != 50 {
 		t.Fatalf("the file alone holds %d of the 50 settings (err %v)", n, err)

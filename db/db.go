@@ -114,8 +114,7 @@ type DB struct {
 	// seal seals deputies' contact details (seal.go); nil but at a point.
 	seal *sealer
 	// lock is the data directory's lock file, held shared while open (lock.go).
-	lock   *os.File
-	unlock sync.Once
+	lock *os.File
 
 	// Only the writer goroutine uses these (countbatch.go).
 	staged  *countStage // the running request's counter changes, when they wait for the commit
@@ -535,7 +534,7 @@ func (db *DB) shut() error {
 	if e := db.w.Close(); err == nil {
 		err = e
 	}
-	db.unlock.Do(func() { unlockDir(db.lock, false) })
+	unlockDir(db.lock, false)
 	return err
 }
 

@@ -53,7 +53,7 @@ func Restore(ctx context.Context, from, dir string) (Restored, error) {
 	live := filepath.Base(from) == FileName && heldDir(filepath.Dir(from)) // its WAL may be empty for now
 	if st, err := os.Stat(from + "-wal"); live || err == nil && st.Size() > 0 {
 		// Its latest commits may be in the WAL, which a copy of the file misses.
-		return res, refused("%s 旁有 -wal 文件：这是在用的数据库，不是备份；请用 budgetpoint backup 制作备份 / %s has a -wal beside it: it is a database in use, not a backup; make one with budgetpoint backup", from, from)
+		return res, refused("%s 是在用的数据库（旁有 -wal 文件，或它的服务器正在运行），不是备份；请用 budgetpoint backup 制作备份 / %s is a database in use, not a backup (a -wal beside it, or its server running): make one with budgetpoint backup", from, from)
 	}
 	if err := dataDir(dir); err != nil {
 		return res, refusal{err.Error()}

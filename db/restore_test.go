@@ -167,14 +167,7 @@ func TestRestoreRefuses(t *testing.T) {
 	if err := q.SetSetting(ctx, "x", "y"); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if st, err := os.Stat(filepath.Join(quiet, db.FileName+"-wal")); err == nil && st.Size() == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the quiet server's WAL was not emptied")
-		}
-	}
+	testutil.WaitWALEmpty(t, quiet, 10*time.Second)
 	refused(filepath.Join(quiet, db.FileName), point, "a database in use, not a backup")
 	q.Close()
 

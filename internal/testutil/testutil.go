@@ -393,3 +393,19 @@ func SameSnapshot(t testing.TB, d *db.DB, before map[string]int64, what string) 
 		t.Fatalf("%s stored something: before %v, after %v", what, before, after)
 	}
 }
+
+// WaitWALEmpty waits until the database of data directory dir has an empty
+// WAL (its checkpointer empties it once the writes stop), failing after
+// within.
+func WaitWALEmpty(t testing.TB, dir string, within time.Duration) {
+	t.Helper()
+	wal := filepath.Join(dir, db.FileName+"-wal")
+	for deadline := time.Now().Add(within); ; time.Sleep(20 * time.Millisecond) {
+		if st, err := os.Stat(wal); err == nil && st.Size() == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: the WAL is not emptied within %s of the last write", dir, within)
+		}
+	}
+}
